@@ -1,0 +1,123 @@
+/**
+ * Loads the config file: YAML → zod validation → Config. Every error names the file, the key path and
+ * (where the YAML shows it) the line and column, and says what to do.
+ */
+import { readFileSync, existsSync, copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { Feed } from '../model.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+
+export interface Config extends Omit<ParsedConfig, 'feeds'> {
+  /** Absolute path of the file this came from. */
+  file: string;
+  feeds: Feed[];
+}
+
+export const DEFAULT_CONFIG_PATH = 'config/feedwatch.yaml';
+export const EXAMPLE_CONFIG_PATH = 'config/feedwatch.example.yaml';
+
+/** Which file to read: --config, then FEEDWATCH_CONFIG, then config/feedwatch.yaml. */
+export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(cliPath ?? env.FEEDWATCH_CONFIG ?? DEFAULT_CONFIG_PATH);
+}
+
+/**
+ * On first run, copy the example config to the default path so `npm start` works on a fresh clone.
+ * Returns true when it copied.
+ */
+export function ensureDefaultConfig(path: string, examplePath = resolve(EXAMPLE_CONFIG_PATH)): boolean {
+  if (existsSync(path) || path !== resolve(DEFAULT_CONFIG_PATH) || !existsSync(examplePath)) return false;
+  mkdirSync(dirname(path), { recursive: true });
+  copyFileSync(examplePath, path);
+  return true;
+}
+
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass --config PATH or set FEEDWATCH_CONFIG`, { file: path });
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new ConfigError(`${file}:${pos.line}:${pos.col}: YAML syntax error: ${e.message.split('\n')[0]}`, {
+      file,
+      line: pos.line,
+      column: pos.col,
+    });
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(formatIssues(result.error.issues, doc, lineCounter, file), { file, path: pathOf(result.error.issues[0]?.path ?? []) });
+  }
+  const parsed = result.data;
+  return {
+    ...parsed,
+    file,
+    feeds: parsed.feeds.map((f) => ({
+      name: f.name,
+      url: f.url,
+      intervalMs: Math.max(f.interval ?? parsed.defaults.interval, parsed.defaults.minInterval),
+      enabled: f.enabled,
+      headers: f.headers,
+      tags: f.tags,
+    })),
+  };
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(top level)';
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], doc: Document, lc: LineCounter, file: string): string {
+  const lines = issues.slice(0, 10).map((issue) => {
+    const path = [...issue.path];
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys;
+      const where = path.length ? `${pathOf(path)}: ` : '';
+      message = `${where}unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; check the spelling against README "Configuration"`;
+      path.push(keys[0]!);
+    } else {
+      message = `${pathOf(path)}: ${message}`;
+    }
+    const loc = locate(doc, lc, path);
+    return `${file}${loc ? `:${loc.line}:${loc.col}` : ''}: ${message}`;
+  });
+  if (issues.length > 10) lines.push(`... and ${issues.length - 10} more`);
+  return lines.join('\n');
+}
+
+/** Line and column of the deepest node of `path` that exists in the YAML (for a key: the key itself). */
+function locate(doc: Document, lc: LineCounter, path: PropertyKey[]): { line: number; col: number } | null {
+  for (let n = path.length; n >= 0; n--) {
+    const sub = path.slice(0, n) as (string | number)[];
+    const parent = n > 0 ? doc.getIn(sub.slice(0, -1), true) : doc.contents;
+    // Prefer the key's position so "unknown key" points at the key.
+    if (n > 0 && parent && isNode(parent) && 'items' in parent) {
+      const items = (parent as { items: unknown[] }).items;
+      const last = sub[sub.length - 1];
+      for (const item of items) {
+        const key = (item as { key?: unknown }).key;
+        if (key && isNode(key) && (key as { value?: unknown }).value === last && key.range) return lc.linePos(key.range[0]);
+      }
+    }
+    const node = n > 0 ? doc.getIn(sub, true) : doc.contents;
+    if (node && isNode(node) && node.range) return lc.linePos(node.range[0]);
+  }
+  return null;
+}

@@ -1,0 +1,175 @@
+/**
+ * The one schema of the config file: every key, its default and its meaning. README's
+ * "Configuration" section documents the same keys; keep them in step.
+ */
+import { z } from 'zod';
+import { parseDuration, parseSize } from './duration.js';
+import { siteRuleSchema } from '../extract/rule-schema.js';
+import { alertsSchema } from '../alerts/config-schema.js';
+
+const duration = (_what: string) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 90s, 15m, 1h or a number of seconds` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const size = (_what: string) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === null) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a size; write e.g. 512KB, 10MB or a number of bytes` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http:// or https:// URL');
+
+export const feedSchema = z
+  .object({
+    /** Unique name of the feed; used in logs, `feedwatch feeds` and storage. */
+    name: z.string().min(1).max(200),
+    url: httpUrl,
+    /** Poll interval; defaults to `defaults.interval`. */
+    interval: duration('interval').optional(),
+    enabled: z.boolean().default(true),
+    /** Extra request headers for this feed (e.g. a cookie or an API key). */
+    headers: z.record(z.string(), z.string()).default({}),
+    tags: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const defaultsSchema = z
+  .object({
+    /** Poll interval of feeds that do not set their own. */
+    interval: duration('interval').prefault('15m'),
+    /** Shortest interval a feed may ask for (also the floor when honouring Retry-After / TTL). */
+    minInterval: duration('minInterval').prefault('60s'),
+    /** Longest wait after repeated failures: backoff doubles from the interval up to this cap. */
+    maxBackoff: duration('maxBackoff').prefault('6h'),
+    /** Fraction of the interval added or removed at random so feeds do not poll in lockstep. */
+    jitter: z.number().min(0).max(0.5).default(0.1),
+  })
+  .strict()
+  .prefault({});
+
+const httpSchema = z
+  .object({
+    /** Whole request, from connect to last byte. */
+    timeout: duration('timeout').prefault('30s'),
+    /** Longest silence while waiting for headers or body bytes. */
+    idleTimeout: duration('idleTimeout').prefault('10s'),
+    /** Largest feed body accepted (after gzip/brotli decoding). */
+    maxFeedSize: size('maxFeedSize').prefault('10MB'),
+    /** Largest article page accepted (after decoding). */
+    maxPageSize: size('maxPageSize').prefault('5MB'),
+    maxRedirects: z.number().int().min(0).max(20).default(5),
+    /** Requests in flight to one host at once. */
+    perHostConcurrency: z.number().int().min(1).max(64).default(2),
+    /** Requests in flight in all. */
+    concurrency: z.number().int().min(1).max(1024).default(16),
+    /** Allow fetching from loopback and private networks (off by default: a feed must not probe your LAN). */
+    allowPrivateNetworks: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
+
+const storageSchema = z
+  .discriminatedUnion('driver', [
+    z.object({ driver: z.literal('sqlite'), path: z.string().min(1).default('data/feedwatch.db') }).strict(),
+    z
+      .object({
+        driver: z.literal('postgres'),
+        /** Name of the environment variable holding the connection URL (never the URL itself). */
+        urlEnv: z.string().default('DATABASE_URL'),
+      })
+      .strict(),
+  ])
+  .prefault({ driver: 'sqlite' });
+
+const queueSchema = z
+  .discriminatedUnion('driver', [
+    z.object({ driver: z.literal('embedded') }).strict(),
+    z
+      .object({
+        driver: z.literal('bullmq'),
+        /** Name of the environment variable holding the Redis URL. */
+        urlEnv: z.string().default('REDIS_URL'),
+        /** Prefix of every Redis key feedwatch writes. */
+        prefix: z.string().default('feedwatch'),
+      })
+      .strict(),
+  ])
+  .prefault({ driver: 'embedded' });
+
+const pipelineSchema = z
+  .object({
+    /** Fetch and extract the article page of each new item. */
+    fetchArticles: z.boolean().default(true),
+    /** Article pages fetched at once (in all). */
+    articleConcurrency: z.number().int().min(1).max(256).default(4),
+    /** Attempts at an article page before keeping the feed's description for good. */
+    articleAttempts: z.number().int().min(1).max(20).default(3),
+  })
+  .strict()
+  .prefault({});
+
+const logSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** json, pretty, or auto (pretty on a terminal, JSON otherwise). */
+    format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  })
+  .strict()
+  .prefault({});
+
+const serverSchema = z
+  .object({
+    /** Port of the health (/healthz) and metrics (/metrics) endpoint; 0 turns it off. */
+    port: z.number().int().min(0).max(65535).default(9464),
+    host: z.string().default('127.0.0.1'),
+  })
+  .strict()
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    /** User-Agent sent with every request. */
+    userAgent: z.string().min(1).default('feedwatch/0.1 (+https://github.com/feedwatch/feedwatch)'),
+    defaults: defaultsSchema,
+    http: httpSchema,
+    storage: storageSchema,
+    queue: queueSchema,
+    pipeline: pipelineSchema,
+    log: logSchema,
+    server: serverSchema,
+    /** Site rules for extraction: see README "Site rules". */
+    sites: z.array(siteRuleSchema).default([]),
+    alerts: alertsSchema,
+    feeds: z.array(feedSchema).default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.feeds.forEach((f, i) => {
+      const prev = seen.get(f.name);
+      if (prev !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['feeds', i, 'name'], message: `duplicate feed name "${f.name}" (also feeds[${prev}]); names must be unique` });
+      }
+      seen.set(f.name, i);
+    });
+  });
+
+export type RawConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
