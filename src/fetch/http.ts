@@ -1,0 +1,334 @@
+/**
+ * One HTTP GET with everything a polite, defensive feed fetcher needs, on undici:
+ * conditional GET (ETag / Last-Modified → 304 = notModified, no body), a total timeout over all hops, an idle
+ * timeout for headers and for each body chunk, a byte cap enforced while streaming and again on the decoded bytes
+ * (gzip, deflate and brotli are decoded here with node:zlib so a small bomb cannot inflate past the cap),
+ * redirects followed by hand (hops recorded, loops and too many hops refused, the target of permanent redirects
+ * reported), and private-network addresses refused unless allowed. Every failure is a FeedwatchError:
+ * 'bad-url', 'private-network', 'http-status', 'timeout', 'too-large', 'too-many-redirects', 'redirect-loop',
+ * 'decode' or 'network'. Bodies are consumed or destroyed on every path, so no socket leaks.
+ */
+import { Writable, Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isIP } from 'node:net';
+import zlib from 'node:zlib';
+import { Agent, request, type Dispatcher } from 'undici';
+import { FeedwatchError } from '../errors.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { FetchedResponse, RedirectHop } from '../model.js';
+import { guardedLookup, isPrivateAddress, privateNetworkError } from './private-network.js';
+
+export interface FetchOptions {
+  userAgent: string;
+  /** Extra request headers (a feed's own headers); they override the defaults, names case-insensitive. */
+  headers?: Record<string, string>;
+  /** Validators from the previous poll: sent as If-None-Match / If-Modified-Since. */
+  etag?: string | null;
+  lastModified?: string | null;
+  /** The whole fetch, all redirect hops included. Default 30 s. */
+  totalTimeoutMs?: number;
+  /** Longest wait for the response headers, and between two body chunks. Default 10 s. */
+  idleTimeoutMs?: number;
+  /** Largest body accepted, counted on the wire and again after content decoding. Default 10 MB. */
+  maxBytes?: number;
+  /** Redirect hops followed before 'too-many-redirects'. Default 5. */
+  maxRedirects?: number;
+  /** Allow loopback, private and link-local addresses. Default false; tests on loopback set it. */
+  allowPrivateNetworks?: boolean;
+  /** Accept header; defaults to feed types. Page fetchers pass text/html. */
+  accept?: string;
+}
+
+export interface FetchDeps {
+  /** Measures elapsedMs and dates Retry-After; timers themselves are real. */
+  clock?: Clock;
+  /**
+   * Shared connection pool, ideally from createFetchAgent so names resolving to private addresses are refused.
+   * Without one, each call makes (and closes) its own guarded agent.
+   */
+  dispatcher?: Dispatcher;
+}
+
+export const FETCH_DEFAULTS = {
+  totalTimeoutMs: 30_000,
+  idleTimeoutMs: 10_000,
+  maxBytes: 10 * 1024 * 1024,
+  maxRedirects: 5,
+  accept: 'application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8',
+} as const;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const PERMANENT_STATUSES = new Set([301, 308]);
+
+/** A connection pool whose DNS lookups refuse private addresses unless `allowPrivateNetworks`. */
+export function createFetchAgent(opts: { allowPrivateNetworks?: boolean; connectTimeoutMs?: number } = {}): Agent {
+  return new Agent({
+    connect: {
+      timeout: opts.connectTimeoutMs ?? 10_000,
+      ...(opts.allowPrivateNetworks ? {} : { lookup: guardedLookup }),
+    },
+  });
+}
+
+/** GET `url`, following redirects; resolves with the (decoded) body or throws a FeedwatchError. */
+export async function fetchUrl(url: string, opts: FetchOptions, deps: FetchDeps = {}): Promise<FetchedResponse> {
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
+  const totalTimeoutMs = opts.totalTimeoutMs ?? FETCH_DEFAULTS.totalTimeoutMs;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? FETCH_DEFAULTS.idleTimeoutMs;
+  const maxBytes = opts.maxBytes ?? FETCH_DEFAULTS.maxBytes;
+  const maxRedirects = opts.maxRedirects ?? FETCH_DEFAULTS.maxRedirects;
+  const allowPrivate = opts.allowPrivateNetworks ?? false;
+
+  const ownAgent = deps.dispatcher ? null : createFetchAgent({ allowPrivateNetworks: allowPrivate, connectTimeoutMs: idleTimeoutMs });
+  const dispatcher: Dispatcher = deps.dispatcher ?? ownAgent!;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new FeedwatchError('timeout', `no complete response within ${totalTimeoutMs} ms`, { url, limitMs: totalTimeoutMs, phase: 'total' }));
+  }, totalTimeoutMs);
+  timer.unref();
+
+  const headers = requestHeaders(opts);
+  const redirects: RedirectHop[] = [];
+  let current = parseHttpUrl(url, url);
+  const seen = new Set([current.href]);
+
+  try {
+    for (;;) {
+      if (!allowPrivate) refusePrivateLiteral(current);
+      const res = await request(current, {
+        method: 'GET',
+        headers,
+        dispatcher,
+        signal: controller.signal,
+        headersTimeout: idleTimeoutMs,
+        bodyTimeout: idleTimeoutMs,
+      });
+      const status = res.statusCode;
+      const resHeaders = flattenHeaders(res.headers);
+      const location = resHeaders['location'];
+
+      if (REDIRECT_STATUSES.has(status) && location) {
+        discard(res.body);
+        const next = parseHttpUrl(location, current.href);
+        redirects.push({ from: current.href, to: next.href, status });
+        if (seen.has(next.href)) {
+          throw new FeedwatchError('redirect-loop', `redirect loop: ${next.href} was already visited`, { url, redirects });
+        }
+        if (redirects.length > maxRedirects) {
+          throw new FeedwatchError('too-many-redirects', `more than ${maxRedirects} redirects`, { url, redirects, limit: maxRedirects });
+        }
+        seen.add(next.href);
+        current = next;
+        continue;
+      }
+
+      const base = {
+        requestedUrl: url,
+        finalUrl: current.href,
+        status,
+        headers: resHeaders,
+        redirects,
+        permanentRedirectTo: permanentTarget(redirects),
+        etag: resHeaders['etag'] ?? null,
+        lastModified: resHeaders['last-modified'] ?? null,
+        retryAfterSeconds: parseRetryAfter(resHeaders['retry-after'], clock.now()),
+      };
+
+      if (status === 304) {
+        discard(res.body);
+        return { ...base, body: new Uint8Array(0), notModified: true, elapsedMs: clock.now() - started };
+      }
+      if (status < 200 || status >= 300) {
+        discard(res.body);
+        throw new FeedwatchError(
+          'http-status',
+          `HTTP ${status} from ${current.href}`,
+          { url: current.href, status, retryAfterSeconds: base.retryAfterSeconds },
+          { retryable: status !== 404 && status !== 410 },
+        );
+      }
+
+      const declared = Number(resHeaders['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        discard(res.body);
+        throw tooLarge(current.href, maxBytes, declared);
+      }
+      const body = await readBody(res.body, resHeaders['content-encoding'] ?? null, maxBytes, current.href);
+      return { ...base, body, notModified: false, elapsedMs: clock.now() - started };
+    }
+  } catch (err) {
+    throw classify(err, timedOut, current.href, totalTimeoutMs, idleTimeoutMs);
+  } finally {
+    clearTimeout(timer);
+    if (ownAgent) await ownAgent.close();
+  }
+}
+
+function requestHeaders(opts: FetchOptions): Record<string, string> {
+  const h: Record<string, string> = {
+    'user-agent': opts.userAgent,
+    accept: opts.accept ?? FETCH_DEFAULTS.accept,
+    'accept-encoding': 'gzip, deflate, br',
+  };
+  if (opts.etag) h['if-none-match'] = opts.etag;
+  if (opts.lastModified) h['if-modified-since'] = opts.lastModified;
+  for (const [k, v] of Object.entries(opts.headers ?? {})) h[k.toLowerCase()] = v;
+  return h;
+}
+
+function parseHttpUrl(raw: string, base: string): URL {
+  let u: URL;
+  try {
+    u = new URL(raw, base);
+  } catch {
+    throw new FeedwatchError('bad-url', `not a URL: ${raw}`, { url: raw }, { retryable: false });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new FeedwatchError('bad-url', `not an http(s) URL: ${u.href}`, { url: u.href }, { retryable: false });
+  }
+  u.hash = '';
+  return u;
+}
+
+/** IP literals never go through DNS, so the agent's lookup guard cannot see them: check them here. */
+function refusePrivateLiteral(u: URL): void {
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && isPrivateAddress(host)) throw privateNetworkError(u.hostname, host);
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/**
+ * Where a permanent move leads: the target of the last hop of the leading run of 301/308 hops. A temporary hop
+ * after a permanent one ends the run (the feed moved to the permanent target, which now redirects temporarily).
+ */
+function permanentTarget(hops: RedirectHop[]): string | null {
+  let target: string | null = null;
+  for (const hop of hops) {
+    if (!PERMANENT_STATUSES.has(hop.status)) break;
+    target = hop.to;
+  }
+  return target;
+}
+
+/** Retry-After as seconds: a delta, or an HTTP date relative to now. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, Math.ceil((date - nowMs) / 1000));
+}
+
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+function tooLarge(url: string, limit: number, seen: number): FeedwatchError {
+  return new FeedwatchError('too-large', `response body over ${limit} bytes`, { url, limitBytes: limit, bytesSeen: seen });
+}
+
+/** Stream the body through its content decoders, counting bytes before and after decoding. */
+async function readBody(body: Readable, contentEncoding: string | null, maxBytes: number, url: string): Promise<Uint8Array> {
+  const decoders = contentDecoders(contentEncoding, url);
+  const chunks: Buffer[] = [];
+  let raw = 0;
+  let decoded = 0;
+  const wireCounter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      raw += chunk.length;
+      if (raw > maxBytes) cb(tooLarge(url, maxBytes, raw));
+      else cb(null, chunk);
+    },
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      decoded += chunk.length;
+      if (decoded > maxBytes) return cb(tooLarge(url, maxBytes, decoded));
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  let decoderError: unknown = null;
+  for (const d of decoders) d.once('error', (e) => (decoderError ??= e));
+  try {
+    await pipeline([body, wireCounter, ...decoders, sink]);
+  } catch (err) {
+    if (err !== decoderError || err instanceof FeedwatchError) throw err;
+    throw new FeedwatchError('decode', `cannot decode the ${contentEncoding} body: ${messageOf(err)}`, { url, contentEncoding }, { cause: err });
+  }
+  const out = Buffer.concat(chunks, decoded);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+/** zlib streams for a Content-Encoding list, in decoding order. Truncated streams give what they hold. */
+function contentDecoders(contentEncoding: string | null, url: string): Transform[] {
+  if (!contentEncoding) return [];
+  const lenient = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const codings = contentEncoding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  return codings.reverse().map((coding) => {
+    switch (coding) {
+      case 'gzip':
+      case 'x-gzip':
+      case 'deflate':
+        // Unzip reads both the gzip and the zlib header, so a mislabelled body still decodes.
+        return zlib.createUnzip(lenient);
+      case 'br':
+        return zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
+      default:
+        throw new FeedwatchError('decode', `unsupported content-encoding "${coding}"`, { url, contentEncoding });
+    }
+  });
+}
+
+const TIMEOUT_CODES: Record<string, string> = {
+  UND_ERR_HEADERS_TIMEOUT: 'headers',
+  UND_ERR_BODY_TIMEOUT: 'body',
+  UND_ERR_CONNECT_TIMEOUT: 'connect',
+};
+
+/** Any failure → FeedwatchError with a stable kind. */
+function classify(err: unknown, timedOut: boolean, url: string, totalMs: number, idleMs: number): FeedwatchError {
+  const own = findFeedwatchError(err);
+  if (own && !(timedOut && own.kind !== 'timeout')) return own;
+  if (timedOut) {
+    return new FeedwatchError('timeout', `no complete response within ${totalMs} ms`, { url, limitMs: totalMs, phase: 'total' }, { cause: err });
+  }
+  const code = errorCode(err);
+  const phase = code ? TIMEOUT_CODES[code] : undefined;
+  if (phase) {
+    return new FeedwatchError('timeout', `idle for ${idleMs} ms waiting for ${phase}`, { url, limitMs: idleMs, phase }, { cause: err });
+  }
+  return new FeedwatchError('network', `${code ?? 'network error'}: ${messageOf(err)}`, { url, code: code ?? null }, { cause: err });
+}
+
+function findFeedwatchError(err: unknown): FeedwatchError | null {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof FeedwatchError) return e;
+  }
+  return null;
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,84 @@
+/**
+ * Applies the numbered .sql files of migrations/postgres (listed by `readMigrations`) to a PostgreSQL schema.
+ * The whole run holds a session advisory lock keyed by the current schema, so that many workers starting at
+ * once migrate once: the first applies the files, the others wait, then find nothing left to do. Each file
+ * runs in its own transaction together with its row in `schema_migrations`, so a failing file leaves no trace.
+ */
+import type pg from 'pg';
+import { FeedwatchError } from '../../errors.js';
+import { readMigrations, type MigrateResult, type Migration } from '../migrate.js';
+
+/** First key of the advisory lock (the second is a hash of the schema name): "FWMG". */
+export const MIGRATION_LOCK_CLASS = 0x46574d47;
+
+const LOCK_ARGS = `$1::int4, hashtext(coalesce(current_schema(), ''))`;
+
+/**
+ * Apply the folder's pending migrations through one connection of `pool`. Refuses a database that records a
+ * migration this code does not have (a newer feedwatch wrote it, or a file was renamed).
+ */
+export async function migratePostgres(pool: pg.Pool, dir: URL, now: () => string): Promise<MigrateResult> {
+  const migrations = readMigrations(dir);
+  const client = await pool.connect();
+  let dropConnection = false;
+  try {
+    await client.query(`SELECT pg_advisory_lock(${LOCK_ARGS})`, [MIGRATION_LOCK_CLASS]);
+    try {
+      return await applyPending(client, migrations, dir, now);
+    } finally {
+      try {
+        await client.query(`SELECT pg_advisory_unlock(${LOCK_ARGS})`, [MIGRATION_LOCK_CLASS]);
+      } catch {
+        // The session is unusable; closing it releases the lock.
+        dropConnection = true;
+      }
+    }
+  } finally {
+    client.release(dropConnection);
+  }
+}
+
+async function applyPending(client: pg.PoolClient, migrations: Migration[], dir: URL, now: () => string): Promise<MigrateResult> {
+  await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer NOT NULL PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL
+  )`);
+  const { rows } = await client.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of rows) {
+    const m = known.get(row.version);
+    if (!m || m.name !== row.name) {
+      throw new FeedwatchError(
+        'storage',
+        `the database has migration ${row.version} "${row.name}", which this feedwatch does not know` +
+          (m ? ` (its file ${m.file} has another name)` : '; was it written by a newer version?'),
+        { dir: dir.pathname, version: row.version },
+        { retryable: false },
+      );
+    }
+  }
+  const done = new Set(rows.map((r) => r.version));
+  const applied: Migration[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    try {
+      await client.query('BEGIN');
+      // No parameters: the simple query protocol, which runs a file of several statements.
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now()]);
+      await client.query('COMMIT');
+      applied.push(m);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw new FeedwatchError(
+        'storage',
+        `migration ${m.file} failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
+        { dir: dir.pathname, file: m.file },
+        { cause: err, retryable: false },
+      );
+    }
+  }
+  const version = await client.query<{ v: number }>('SELECT coalesce(max(version), 0) AS v FROM schema_migrations');
+  return { applied, version: version.rows[0]?.v ?? 0 };
+}

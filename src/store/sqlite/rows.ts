@@ -1,0 +1,141 @@
+/**
+ * Conversions between SQLite rows and the model: row shapes as better-sqlite3 returns them, the named
+ * parameters written for feeds and items, JSON columns, and time normalization (every stored time is
+ * ISO 8601 UTC with milliseconds, so that comparing text compares time).
+ */
+import { FeedwatchError } from '../../errors.js';
+import type { Article, Enclosure, Feed, FeedItem, FeedState } from '../../model.js';
+import type { ItemArticle, StoredItem } from '../store.js';
+
+export interface FeedRow {
+  name: string;
+  url: string;
+  interval_ms: number;
+  enabled: number;
+  tags: string;
+  etag: string | null;
+  last_modified: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  error_count: number;
+  last_fetched_at: string | null;
+  next_due_at: string | null;
+  moved_to: string | null;
+  item_count: number;
+}
+
+export interface ItemRow {
+  id: number;
+  feed_name: string;
+  guid: string;
+  link: string | null;
+  title: string | null;
+  description: string | null;
+  author: string | null;
+  published_at: string | null;
+  categories: string;
+  enclosures: string;
+  extra: string;
+  first_seen_at: string;
+  article_state: StoredItem['articleState'];
+  article_attempts: number;
+  article_error: string | null;
+  next_article_attempt_at: string | null;
+  article_url: string | null;
+  article_fetched_at: string | null;
+  article: string | null;
+}
+
+/** `value` as ISO 8601 UTC with milliseconds; a storage error naming `what` when it is not a time. */
+export function isoUtc(value: string, what: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    throw new FeedwatchError('storage', `${what} "${value}" is not an ISO 8601 time`, { [what]: value }, { retryable: false });
+  }
+  return new Date(ms).toISOString();
+}
+
+export function toFeedState(row: FeedRow): FeedState {
+  return {
+    name: row.name,
+    url: row.url,
+    enabled: row.enabled === 1,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    errorCount: row.error_count,
+    lastFetchedAt: row.last_fetched_at,
+    nextDueAt: row.next_due_at,
+    movedTo: row.moved_to,
+    itemCount: row.item_count,
+  };
+}
+
+export function toStoredItem(row: ItemRow): StoredItem {
+  return {
+    id: row.id,
+    feedName: row.feed_name,
+    guid: row.guid,
+    link: row.link,
+    title: row.title,
+    description: row.description,
+    author: row.author,
+    publishedAt: row.published_at,
+    categories: JSON.parse(row.categories) as string[],
+    enclosures: JSON.parse(row.enclosures) as Enclosure[],
+    extra: JSON.parse(row.extra) as Record<string, string | string[]>,
+    firstSeenAt: row.first_seen_at,
+    articleState: row.article_state,
+    articleAttempts: row.article_attempts,
+    articleError: row.article_error,
+  };
+}
+
+/** The saved article of an item row, or null when it has none. */
+export function toItemArticle(row: Pick<ItemRow, 'id' | 'article' | 'article_url' | 'article_fetched_at'>): ItemArticle | null {
+  if (row.article === null) return null;
+  return {
+    itemId: row.id,
+    article: JSON.parse(row.article) as Article,
+    finalUrl: row.article_url ?? '',
+    fetchedAt: row.article_fetched_at ?? '',
+  };
+}
+
+export function feedParams(feed: Feed) {
+  return {
+    name: feed.name,
+    url: feed.url,
+    intervalMs: feed.intervalMs,
+    enabled: feed.enabled ? 1 : 0,
+    tags: JSON.stringify(feed.tags ?? []),
+  };
+}
+
+/**
+ * Named parameters of one item insert. Checks what the table would otherwise reject with a less helpful
+ * message (a missing guid, an item of another feed); called inside the poll's transaction, so a bad item
+ * rolls back the whole poll.
+ */
+export function itemParams(feedName: string, item: FeedItem, firstSeenAt: string) {
+  if (typeof item.guid !== 'string' || item.guid === '') {
+    throw new FeedwatchError('storage', `an item of feed "${feedName}" has no guid`, { feed: feedName, link: item.link ?? null }, { retryable: false });
+  }
+  if (item.feedName !== feedName) {
+    throw new FeedwatchError('storage', `item "${item.guid}" belongs to feed "${item.feedName}", not "${feedName}"`, { feed: feedName, guid: item.guid }, { retryable: false });
+  }
+  return {
+    feedName,
+    guid: item.guid,
+    link: item.link ?? null,
+    title: item.title ?? null,
+    description: item.description ?? null,
+    author: item.author ?? null,
+    publishedAt: item.publishedAt ?? null,
+    categories: JSON.stringify(item.categories ?? []),
+    enclosures: JSON.stringify(item.enclosures ?? []),
+    extra: JSON.stringify(item.extra ?? {}),
+    firstSeenAt,
+  };
+}

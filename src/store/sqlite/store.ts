@@ -1,0 +1,269 @@
+/**
+ * The SQLite storage (better-sqlite3): one file, WAL so readers (`feedwatch feeds`) never block the daemon,
+ * migrations from src/store/migrations/sqlite applied on open, statements prepared once, and one IMMEDIATE
+ * transaction per feed poll. better-sqlite3 is synchronous; the methods are async only to share the `Store`
+ * interface with network databases. Every failure surfaces as a FeedwatchError of kind 'storage'.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { systemClock, type Clock } from '../../clock.js';
+import { FeedwatchError } from '../../errors.js';
+import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../../model.js';
+import { migrateSqlite, type MigrateResult } from '../migrate.js';
+import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
+import { feedParams, isoUtc, itemParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
+
+/** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
+export const sqliteMigrationsDir = new URL('../migrations/sqlite/', import.meta.url);
+
+/** Most items `pendingArticles` returns at once. */
+export const MAX_PENDING_LIMIT = 1000;
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another connection's write lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+  /** Source of `applied_at` in schema_migrations. Default: the system clock. */
+  clock?: Clock;
+  /** Folder of numbered .sql files. Default: `sqliteMigrationsDir`. */
+  migrationsDir?: URL;
+}
+
+/** Open (creating the file and its folder if needed), configure and migrate a SQLite store. */
+export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+  let db: BetterSqlite3.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: busyTimeoutMs });
+  } catch (err) {
+    throw storageError(`cannot open SQLite database ${path}`, { path }, err);
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    const store = new SqliteStore(db, opts.clock ?? systemClock, opts.migrationsDir ?? sqliteMigrationsDir);
+    if (opts.migrate !== false) await store.migrate();
+    return store;
+  } catch (err) {
+    db.close();
+    throw err instanceof FeedwatchError ? err : storageError(`cannot set up SQLite database ${path}`, { path }, err);
+  }
+}
+
+// Item columns returned to the pipeline (the article JSON is read only by getArticle).
+const ITEM_COLUMNS = `id, feed_name, guid, link, title, description, author, published_at, categories, enclosures, extra,
+  first_seen_at, article_state, article_attempts, article_error, next_article_attempt_at`;
+const FEED_SELECT = `SELECT f.name, f.url, f.interval_ms, f.enabled, f.tags, f.etag, f.last_modified, f.last_status,
+  f.last_error, f.error_count, f.last_fetched_at, f.next_due_at, f.moved_to,
+  (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count
+  FROM feeds f`;
+
+function prepareAll(db: BetterSqlite3.Database) {
+  return {
+    allFeeds: db.prepare<[], FeedRow>(`${FEED_SELECT} ORDER BY f.name`),
+    oneFeed: db.prepare<[string], FeedRow>(`${FEED_SELECT} WHERE f.name = ?`),
+    upsertFeed: db.prepare(`INSERT INTO feeds (name, url, interval_ms, enabled, tags)
+      VALUES (@name, @url, @intervalMs, @enabled, @tags)
+      ON CONFLICT (name) DO UPDATE SET
+        etag          = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,
+        last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END,
+        moved_to      = CASE WHEN feeds.url = excluded.url THEN feeds.moved_to END,
+        next_due_at   = CASE WHEN feeds.url = excluded.url THEN feeds.next_due_at END,
+        error_count   = CASE WHEN feeds.url = excluded.url THEN feeds.error_count ELSE 0 END,
+        url = excluded.url, interval_ms = excluded.interval_ms, enabled = excluded.enabled, tags = excluded.tags`),
+    disableMissing: db.prepare<[string]>(
+      'UPDATE feeds SET enabled = 0 WHERE enabled = 1 AND name NOT IN (SELECT value FROM json_each(?))',
+    ),
+    pollOk: db.prepare(`UPDATE feeds SET last_status = @status, last_error = NULL, error_count = 0,
+        etag = coalesce(@etag, etag), last_modified = coalesce(@lastModified, last_modified), moved_to = @movedTo,
+        last_fetched_at = @startedAt, next_due_at = @nextDueAt
+      WHERE name = @feedName`),
+    pollFailed: db.prepare(`UPDATE feeds SET last_status = @status, last_error = @error, error_count = error_count + 1,
+        moved_to = coalesce(@movedTo, moved_to), last_fetched_at = @startedAt, next_due_at = @nextDueAt
+      WHERE name = @feedName`),
+    insertItem: db.prepare<[ReturnType<typeof itemParams>], ItemRow>(`INSERT INTO items (feed_name, guid, link, title,
+        description, author, published_at, categories, enclosures, extra, first_seen_at, next_article_attempt_at)
+      VALUES (@feedName, @guid, @link, @title, @description, @author, @publishedAt, @categories, @enclosures, @extra,
+        @firstSeenAt, @firstSeenAt)
+      ON CONFLICT (feed_name, guid) DO NOTHING
+      RETURNING ${ITEM_COLUMNS}`),
+    pending: db.prepare<[string, number], ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items
+      WHERE article_state = 'pending' AND next_article_attempt_at <= ?
+      ORDER BY next_article_attempt_at, id LIMIT ?`),
+    lease: db.prepare<[string, number]>('UPDATE items SET next_article_attempt_at = ? WHERE id = ?'),
+    saveOk: db.prepare(`UPDATE items SET article_state = 'done', article_attempts = article_attempts + 1,
+        article_error = NULL, next_article_attempt_at = NULL, article_url = @finalUrl, article_fetched_at = @at,
+        article = @article
+      WHERE id = @id`),
+    saveFailed: db.prepare(`UPDATE items SET article_state = CASE WHEN @retryAt IS NULL THEN 'failed' ELSE 'pending' END,
+        article_attempts = article_attempts + 1, article_error = @error, next_article_attempt_at = @retryAt
+      WHERE id = @id`),
+    item: db.prepare<[number], ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`),
+    article: db.prepare<[number], Pick<ItemRow, 'id' | 'article' | 'article_url' | 'article_fetched_at'>>(
+      'SELECT id, article, article_url, article_fetched_at FROM items WHERE id = ?',
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareAll>;
+
+export class SqliteStore implements Store {
+  private stmts: Statements | null = null;
+
+  constructor(
+    /** The connection; exposed for tests and maintenance commands, not for the pipeline. */
+    readonly db: BetterSqlite3.Database,
+    private readonly clock: Clock,
+    private readonly migrationsDir: URL,
+  ) {}
+
+  /** Statements are prepared once, on first use (after migrations created the tables). */
+  private get s(): Statements {
+    this.stmts ??= prepareAll(this.db);
+    return this.stmts;
+  }
+
+  /** What the last `migrate()` did (which files it applied, the schema version): for a log line at start. */
+  lastMigration: MigrateResult | null = null;
+
+  async migrate(): Promise<void> {
+    this.lastMigration = this.guard('migrate', {}, () =>
+      migrateSqlite(this.db, this.migrationsDir, () => new Date(this.clock.now()).toISOString()),
+    );
+  }
+
+  async syncFeeds(feeds: Feed[]): Promise<void> {
+    this.guard('syncFeeds', { feeds: feeds.length }, () =>
+      this.db
+        .transaction(() => {
+          for (const feed of feeds) this.s.upsertFeed.run(feedParams(feed));
+          this.s.disableMissing.run(JSON.stringify(feeds.map((f) => f.name)));
+        })
+        .immediate(),
+    );
+  }
+
+  async feedStates(): Promise<FeedState[]> {
+    return this.guard('feedStates', {}, () => this.s.allFeeds.all().map(toFeedState));
+  }
+
+  async feedState(name: string): Promise<FeedState | null> {
+    return this.guard('feedState', { feed: name }, () => {
+      const row = this.s.oneFeed.get(name);
+      return row ? toFeedState(row) : null;
+    });
+  }
+
+  async recordPoll(outcome: PollOutcome, items: FeedItem[], nextDueAt: string): Promise<StoredItem[]> {
+    const feed = outcome.feedName;
+    return this.guard('recordPoll', { feed }, () => {
+      const startedAt = isoUtc(outcome.startedAt, 'startedAt');
+      const state = {
+        feedName: feed,
+        status: outcome.status,
+        movedTo: outcome.movedTo,
+        startedAt,
+        nextDueAt: isoUtc(nextDueAt, 'nextDueAt'),
+      };
+      return this.db
+        .transaction(() => {
+          const changed = outcome.ok
+            ? this.s.pollOk.run({ ...state, etag: outcome.etag, lastModified: outcome.lastModified })
+            : this.s.pollFailed.run({ ...state, error: errorText(outcome.errorKind, outcome.errorMessage) });
+          if (changed.changes === 0) {
+            throw new FeedwatchError('storage', `unknown feed "${feed}": syncFeeds must add it before it is polled`, { feed }, { retryable: false });
+          }
+          const fresh: StoredItem[] = [];
+          for (const item of items) {
+            const row = this.s.insertItem.get(itemParams(feed, item, startedAt));
+            if (row) fresh.push(toStoredItem(row));
+          }
+          return fresh;
+        })
+        .immediate();
+    });
+  }
+
+  async pendingArticles(limit: number, now: string, opts: PendingOptions = {}): Promise<StoredItem[]> {
+    return this.guard('pendingArticles', { limit }, () => {
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PENDING_LIMIT) {
+        throw new FeedwatchError('storage', `pendingArticles limit must be an integer from 1 to ${MAX_PENDING_LIMIT}, not ${limit}`, { limit }, { retryable: false });
+      }
+      const leaseMs = opts.leaseMs ?? 0;
+      if (!Number.isInteger(leaseMs) || leaseMs < 0) {
+        throw new FeedwatchError('storage', `pendingArticles leaseMs must be a whole number of milliseconds, not ${leaseMs}`, { leaseMs }, { retryable: false });
+      }
+      const at = isoUtc(now, 'now');
+      if (leaseMs === 0) return this.s.pending.all(at, limit).map(toStoredItem);
+      // Claim: select and move the due time forward in one write transaction, so no other connection sees them due.
+      const until = new Date(Date.parse(at) + leaseMs).toISOString();
+      return this.db
+        .transaction(() => {
+          const rows = this.s.pending.all(at, limit);
+          for (const row of rows) this.s.lease.run(until, row.id);
+          return rows.map(toStoredItem);
+        })
+        .immediate();
+    });
+  }
+
+  async saveArticle(itemId: number, outcome: ArticleOutcome, at: string, retryAt: string | null): Promise<void> {
+    this.guard('saveArticle', { itemId }, () => {
+      const fetchedAt = isoUtc(at, 'at');
+      const changed = outcome.ok
+        ? this.s.saveOk.run({ id: itemId, at: fetchedAt, finalUrl: outcome.finalUrl, article: JSON.stringify(outcome.article) })
+        : this.s.saveFailed.run({ id: itemId, error: errorText(outcome.kind, outcome.reason), retryAt: retryAt === null ? null : isoUtc(retryAt, 'retryAt') });
+      if (changed.changes === 0) {
+        throw new FeedwatchError('storage', `no item with id ${itemId}`, { itemId }, { retryable: false });
+      }
+    });
+  }
+
+  async getItem(id: number): Promise<StoredItem | null> {
+    return this.guard('getItem', { itemId: id }, () => {
+      const row = this.s.item.get(id);
+      return row ? toStoredItem(row) : null;
+    });
+  }
+
+  async getArticle(itemId: number): Promise<ItemArticle | null> {
+    return this.guard('getArticle', { itemId }, () => {
+      const row = this.s.article.get(itemId);
+      return row ? toItemArticle(row) : null;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Run `fn`, turning driver errors into a storage FeedwatchError that names the operation. */
+  private guard<T>(op: string, context: Record<string, unknown>, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof FeedwatchError) throw err;
+      throw storageError(`${op} failed`, { op, ...context }, err);
+    }
+  }
+}
+
+function errorText(kind: string | null, message: string | null): string {
+  return `${kind ?? 'error'}: ${message ?? 'unknown error'}`;
+}
+
+function storageError(what: string, context: Record<string, unknown>, err: unknown): FeedwatchError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return new FeedwatchError('storage', `${what}: ${message}`, { ...context, code: typeof code === 'string' ? code : null }, {
+    cause: err,
+    // A constraint violation will fail again; a busy or full database may not.
+    retryable: !(typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')),
+  });
+}
