@@ -1,0 +1,33 @@
+// PM2: runs the built JavaScript (`npm run build` first), not a TypeScript runtime.
+//   npm run build && pm2 start ecosystem.config.js
+// The package is ESM; PM2 require()s this file, which Node 20.19+ allows for ES modules, and reads `apps`.
+// Embedded mode (the default config) is one process. With `queue: { driver: bullmq }` in the config,
+// run one scheduler and N workers instead: FEEDWATCH_WORKERS sets N (default 2).
+const workers = Number(process.env.FEEDWATCH_WORKERS ?? 2);
+const config = process.env.FEEDWATCH_CONFIG ?? 'config/feedwatch.yaml';
+const common = {
+  script: 'dist/cli/main.js',
+  cwd: import.meta.dirname,
+  env: { NODE_ENV: 'production', FEEDWATCH_CONFIG: config },
+  autorestart: true,
+  max_restarts: 20,
+  min_uptime: '30s',
+  exp_backoff_restart_delay: 1000,
+  kill_timeout: 30000,
+  max_memory_restart: '1500M',
+  time: true,
+  merge_logs: true,
+};
+
+export const apps = [
+  { ...common, name: 'feedwatch-scheduler', args: 'run --role scheduler', out_file: 'logs/scheduler.out.log', error_file: 'logs/scheduler.err.log' },
+  {
+    ...common,
+    name: 'feedwatch-worker',
+    args: 'run --role worker',
+    instances: workers,
+    exec_mode: 'fork',
+    out_file: 'logs/worker.out.log',
+    error_file: 'logs/worker.err.log',
+  },
+];

@@ -1,0 +1,36 @@
+/** `feedwatch feeds [--json]`: each feed's state — last fetch, status, items, errors, next poll. */
+import { loadCliConfig } from './config.js';
+import { openStore } from '../store/open.js';
+import { formatTable } from './table.js';
+
+export async function feedsCommand(configPath: string | undefined, json: boolean): Promise<number> {
+  const config = loadCliConfig(configPath);
+  const store = await openStore(config);
+  try {
+    await store.migrate();
+    await store.syncFeeds(config.feeds);
+    const states = await store.feedStates();
+    if (json) {
+      for (const s of states) console.log(JSON.stringify(s));
+      return 0;
+    }
+    console.log(
+      formatTable(
+        ['feed', 'enabled', 'last fetch', 'status', 'items', 'errors', 'next poll', 'last error'],
+        states.map((s) => [
+          s.name,
+          s.enabled ? 'yes' : 'no',
+          s.lastFetchedAt ? s.lastFetchedAt.slice(0, 19).replace('T', ' ') : null,
+          s.lastStatus,
+          s.itemCount,
+          s.errorCount,
+          s.nextDueAt ? s.nextDueAt.slice(0, 19).replace('T', ' ') : null,
+          s.lastError ? s.lastError.slice(0, 60) + (s.movedTo ? ` (moved to ${s.movedTo})` : '') : s.movedTo ? `moved to ${s.movedTo}` : null,
+        ]),
+      ),
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/** The `feedwatch` command: parses arguments and hands over to one command module. */
+import { parseArgs } from 'node:util';
+import { ConfigError, FeedwatchError } from '../errors.js';
+import { checkConfigCommand } from './check-config.js';
+import { feedsCommand } from './feeds.js';
+import { onceCommand } from './once.js';
+import { runCommand } from './run.js';
+import { extractCommand } from './extract.js';
+
+const USAGE = `Usage: feedwatch <command> [options]
+
+Commands:
+  run                      run the daemon until SIGINT/SIGTERM (what \`npm start\` does)
+  once [--no-articles]     poll every feed once, fetch new articles, print a summary, exit
+  feeds [--json]           each feed's state: last fetch, status, items, errors, next poll
+  check-config             validate the config file and exit (status 2 when invalid)
+  extract FILE_OR_URL... [--url URL]
+                           extract articles from saved pages or URLs; one JSON object per line
+  help                     this text
+
+Options:
+  --config PATH            config file (default: $FEEDWATCH_CONFIG, else config/feedwatch.yaml)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean', default: false },
+      'no-articles': { type: 'boolean', default: false },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command = 'help', ...args] = positionals;
+  if (values.help || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  switch (command) {
+    case 'run':
+      return runCommand(values.config);
+    case 'once':
+      return onceCommand(values.config, { articles: !values['no-articles'] });
+    case 'feeds':
+      return feedsCommand(values.config, values.json);
+    case 'check-config':
+      return checkConfigCommand(values.config);
+    case 'extract':
+      return extractCommand(args, { url: values.url, configPath: values.config });
+    default:
+      process.stderr.write(`feedwatch: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`feedwatch: invalid config\n${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof FeedwatchError) {
+      process.stderr.write(`feedwatch: ${err.kind}: ${err.message}\n`);
+      process.exitCode = 1;
+    } else if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`feedwatch: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`feedwatch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

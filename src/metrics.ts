@@ -1,0 +1,17 @@
+/** Prometheus metrics of one process (prom-client), served at /metrics by server.ts. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'feedwatch_process_' });
+  return {
+    registry,
+    polls: new Counter({ name: 'feedwatch_polls_total', help: 'Feed polls by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
+    newItems: new Counter({ name: 'feedwatch_items_new_total', help: 'New feed items stored', registers: [registry] }),
+    articles: new Counter({ name: 'feedwatch_articles_total', help: 'Article pages processed by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
+    pollSeconds: new Histogram({ name: 'feedwatch_poll_duration_seconds', help: 'Time to poll one feed', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
+    lastTick: new Gauge({ name: 'feedwatch_last_tick_timestamp_seconds', help: 'When the scheduler last looked for work', registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

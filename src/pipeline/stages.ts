@@ -1,0 +1,190 @@
+/**
+ * The stages of the pipeline wired to their dependencies. Each stage takes one plain value and returns the
+ * next; the I/O it needs (HTTP, storage, clock) comes in through `deps`. The embedded driver and the
+ * queue driver both call these same functions.
+ *
+ *   pollFeed:      Feed → FetchedResponse → FeedItem[] → new StoredItem[]   (one transaction per poll)
+ *   processArticle: StoredItem → ArticlePage → Article → stored (or a recorded failure, retried later)
+ */
+import type { Clock, Random } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { describeError, FeedwatchError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Article, Feed, FeedItem, FetchedResponse, PollOutcome } from '../model.js';
+import type { Store, StoredItem } from '../store/store.js';
+import type { FetchOptions } from '../fetch/http.js';
+import { decodeBody } from '../fetch/charset.js';
+import { parseFeed } from '../feed/parse.js';
+import { nextPollDelay } from './schedule.js';
+
+export interface StageDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** HTTP GET (src/fetch/http.ts `fetchUrl`, wrapped by the per-host limiter). */
+  fetch: (url: string, opts: FetchOptions) => Promise<FetchedResponse>;
+  /** Page → clean article (src/extract `extractArticle` with the config's site rules). */
+  extract: (html: string, url: string) => Article;
+  metrics?: Metrics;
+}
+
+export interface PollSummary {
+  feed: string;
+  status: number | null;
+  notModified: boolean;
+  itemsSeen: number;
+  newItems: StoredItem[];
+  error: string | null;
+  ms: number;
+  nextDueAt: string;
+}
+
+function fetchOptions(config: Config, kind: 'feed' | 'page', extra: Partial<FetchOptions> = {}): FetchOptions {
+  const h = config.http;
+  return {
+    userAgent: config.userAgent,
+    headers: {},
+    totalTimeoutMs: h.timeout,
+    idleTimeoutMs: h.idleTimeout,
+    maxBytes: kind === 'feed' ? h.maxFeedSize : h.maxPageSize,
+    maxRedirects: h.maxRedirects,
+    allowPrivateNetworks: h.allowPrivateNetworks,
+    ...extra,
+  };
+}
+
+/** Poll one feed: conditional GET, decode, parse, and record state and new items in one transaction. */
+export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary> {
+  const { clock, store, config } = deps;
+  const started = clock.now();
+  const state = await store.feedState(feed.name);
+  let items: FeedItem[] = [];
+  let res: FetchedResponse | null = null;
+  let error: { kind: string; message: string } | null = null;
+  let retryAfter: number | null = null;
+  try {
+    res = await deps.fetch(
+      feed.url,
+      fetchOptions(config, 'feed', {
+        headers: feed.headers,
+        etag: state?.etag ?? null,
+        lastModified: state?.lastModified ?? null,
+      }),
+    );
+    if (!res.notModified) {
+      const decoded = decodeBody(res.body, res.headers['content-type'] ?? null, 'xml');
+      items = await parseFeed(decoded.text, feed.name);
+    }
+  } catch (err) {
+    error = describeError(err);
+    if (err instanceof FeedwatchError && typeof err.context.retryAfterSeconds === 'number') retryAfter = err.context.retryAfterSeconds;
+  }
+  const ms = clock.now() - started;
+  const errorCount = error ? (state?.errorCount ?? 0) + 1 : 0;
+  const status = res?.status ?? (error ? statusOf(error) : null);
+  const delay = nextPollDelay(
+    feed.intervalMs,
+    { ok: !error, errorCount, retryAfterSeconds: res?.retryAfterSeconds ?? retryAfter },
+    { minIntervalMs: config.defaults.minInterval, maxBackoffMs: config.defaults.maxBackoff, jitter: config.defaults.jitter },
+    deps.random,
+  );
+  const nextDueAt = new Date(clock.now() + delay).toISOString();
+  const outcome: PollOutcome = {
+    feedName: feed.name,
+    startedAt: new Date(started).toISOString(),
+    status,
+    ok: !error,
+    notModified: res?.notModified ?? false,
+    errorKind: error?.kind ?? null,
+    errorMessage: error?.message ?? null,
+    etag: res?.etag ?? null,
+    lastModified: res?.lastModified ?? null,
+    movedTo: res?.permanentRedirectTo ?? null,
+    itemsSeen: items.length,
+    elapsedMs: ms,
+    retryAfterSeconds: res?.retryAfterSeconds ?? retryAfter,
+  };
+  const newItems = await store.recordPoll(outcome, items, nextDueAt);
+  const summary: PollSummary = {
+    feed: feed.name,
+    status,
+    notModified: outcome.notModified,
+    itemsSeen: items.length,
+    newItems,
+    error: error ? `${error.kind}: ${error.message}` : null,
+    ms,
+    nextDueAt,
+  };
+  deps.metrics?.polls.inc({ outcome: error ? error.kind : outcome.notModified ? 'not-modified' : 'ok' });
+  deps.metrics?.newItems.inc(newItems.length);
+  deps.metrics?.pollSeconds.observe(ms / 1000);
+  const line = { feed: feed.name, feed_url: feed.url, status, new_items: newItems.length, items: items.length, ms, next_due_at: nextDueAt };
+  if (error) deps.logger.warn({ ...line, error_kind: error.kind, error: error.message, error_count: errorCount }, 'poll failed');
+  else deps.logger.info({ ...line, not_modified: outcome.notModified }, 'polled');
+  return summary;
+}
+
+function statusOf(error: { kind: string; message: string }): number | null {
+  const m = error.kind === 'http-status' ? /\b([1-5]\d\d)\b/.exec(error.message) : null;
+  return m ? Number(m[1]) : null;
+}
+
+export interface ArticleSummary {
+  itemId: number;
+  ok: boolean;
+  error: string | null;
+  willRetry: boolean;
+}
+
+/**
+ * Page failures worth no second try. Everything else (a 404 right after publication, a page served as the wrong
+ * type, a page with no text yet) is retried up to `pipeline.articleAttempts` times with backoff.
+ */
+const NEVER_RETRY_PAGE = new Set(['bad-url', 'private-network', 'http-status']);
+
+const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
+
+/**
+ * Fetch an item's page and extract the article. A failure keeps the item (its feed description stands in),
+ * records the reason, and schedules a retry with backoff unless the error cannot get better (404, not HTML).
+ */
+export async function processArticle(item: StoredItem, deps: StageDeps): Promise<ArticleSummary> {
+  const { clock, store, config } = deps;
+  const at = new Date(clock.now()).toISOString();
+  try {
+    if (!item.link) throw new FeedwatchError('bad-url', 'the item has no link', { item: item.id }, { retryable: false });
+    const res = await deps.fetch(item.link, fetchOptions(config, 'page', { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' }));
+    const type = res.headers['content-type'] ?? '';
+    if (type && !HTML_TYPES.test(type)) {
+      throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
+    }
+    const html = decodeBody(res.body, type || null, 'html').text;
+    const article = deps.extract(html, res.finalUrl);
+    if (article.paragraphs.length === 0) {
+      throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });
+    }
+    await store.saveArticle(item.id, { ok: true, article, finalUrl: res.finalUrl }, at, null);
+    deps.metrics?.articles.inc({ outcome: 'ok' });
+    deps.logger.debug({ feed: item.feedName, item_id: item.id, url: res.finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length }, 'article stored');
+    return { itemId: item.id, ok: true, error: null, willRetry: false };
+  } catch (err) {
+    const { kind, message } = describeError(err);
+    const retryable = !(err instanceof FeedwatchError) || !NEVER_RETRY_PAGE.has(err.kind) || (err.kind === 'http-status' && err.context.status !== 410);
+    const attempts = item.articleAttempts + 1;
+    const canRetry = retryable && attempts < config.pipeline.articleAttempts;
+    const retryAt = canRetry ? new Date(clock.now() + articleRetryDelay(attempts, deps.random)).toISOString() : null;
+    await store.saveArticle(item.id, { ok: false, kind, reason: message }, at, retryAt);
+    deps.metrics?.articles.inc({ outcome: kind });
+    deps.logger.warn({ feed: item.feedName, item_id: item.id, url: item.link, error_kind: kind, error: message, attempts, retry_at: retryAt }, 'article failed');
+    return { itemId: item.id, ok: false, error: `${kind}: ${message}`, willRetry: canRetry };
+  }
+}
+
+/** 5 min, 20 min, 80 min ... capped at 12 h, with ±10 % jitter. */
+export function articleRetryDelay(attempts: number, random: Random): number {
+  const base = Math.min(5 * 60_000 * 4 ** Math.max(attempts - 1, 0), 12 * 3_600_000);
+  return Math.round(base * (0.9 + 0.2 * random()));
+}
