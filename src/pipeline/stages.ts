@@ -65,6 +65,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
   let res: FetchedResponse | null = null;
   let error: { kind: string; message: string } | null = null;
   let retryAfter: number | null = null;
+  let errorStatus: number | null = null;
   try {
     res = await deps.fetch(
       feed.url,
@@ -80,11 +81,14 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     }
   } catch (err) {
     error = describeError(err);
-    if (err instanceof FeedwatchError && typeof err.context.retryAfterSeconds === 'number') retryAfter = err.context.retryAfterSeconds;
+    if (err instanceof FeedwatchError) {
+      if (typeof err.context.retryAfterSeconds === 'number') retryAfter = err.context.retryAfterSeconds;
+      if (typeof err.context.status === 'number') errorStatus = err.context.status;
+    }
   }
   const ms = clock.now() - started;
   const errorCount = error ? (state?.errorCount ?? 0) + 1 : 0;
-  const status = res?.status ?? (error ? statusOf(error) : null);
+  const status = res?.status ?? errorStatus;
   const delay = nextPollDelay(
     feed.intervalMs,
     { ok: !error, errorCount, retryAfterSeconds: res?.retryAfterSeconds ?? retryAfter },
@@ -125,11 +129,6 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
   if (error) deps.logger.warn({ ...line, error_kind: error.kind, error: error.message, error_count: errorCount }, 'poll failed');
   else deps.logger.info({ ...line, not_modified: outcome.notModified }, 'polled');
   return summary;
-}
-
-function statusOf(error: { kind: string; message: string }): number | null {
-  const m = error.kind === 'http-status' ? /\b([1-5]\d\d)\b/.exec(error.message) : null;
-  return m ? Number(m[1]) : null;
 }
 
 export interface ArticleSummary {
