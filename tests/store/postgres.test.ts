@@ -83,6 +83,30 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
     }
   });
 
+  test('feed names sort in code point order whatever the database collation: the columns are COLLATE "C"', async () => {
+    const schema = await pg.create();
+    const store = await fresh({ schema });
+    try {
+      const rows = await pg.query<{ t: string; c: string; coll: string }>(
+        `SELECT table_name AS t, column_name AS c, collation_name AS coll FROM information_schema.columns
+         WHERE table_schema = $1 AND table_name IN ('feeds', 'items') AND column_name IN ('name', 'feed_name', 'guid') ORDER BY 1, 2`,
+        [schema],
+      );
+      assert.deepEqual(rows, [
+        { t: 'feeds', c: 'name', coll: 'C' },
+        { t: 'items', c: 'feed_name', coll: 'C' },
+        { t: 'items', c: 'guid', coll: 'C' },
+      ]);
+      // The test database's own collation may already be code point order; a linguistic one would not be.
+      const [linguistic] = await pg.query<{ v: string[] }>(`SELECT array_agg(n ORDER BY n COLLATE "und-x-icu") AS v FROM unnest(ARRAY['Ria', 'by', 'Äb', 'zz']) AS n`);
+      assert.deepEqual(linguistic?.v, ['Äb', 'by', 'Ria', 'zz'], 'the check above matters: ICU order differs');
+      await store.syncFeeds(['Ria', 'by', 'Äb', 'zz'].map((name) => ({ ...feed, name })));
+      assert.deepEqual((await store.feedStates()).map((f) => f.name), ['Ria', 'by', 'zz', 'Äb']);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('two stores recording overlapping polls at once store each item once, across insert chunks', async () => {
     const schema = await pg.create();
     const [one, two] = await Promise.all([fresh({ schema }), fresh({ schema })]);

@@ -60,7 +60,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
         throw new FeedwatchError('storage', `schema "${opts.schema}" must be letters, digits and _`, { schema: opts.schema }, { retryable: false });
       }
       // pg lets the URL override separate settings, so the schema goes into the URL's startup options.
-      parsed.searchParams.set('options', `-c search_path=${opts.schema}`);
+      const given = parsed.searchParams.get('options');
+      parsed.searchParams.set('options', `${given ? `${given} ` : ''}-c search_path=${opts.schema}`);
     }
     connectionString = parsed.href;
   } catch (err) {
@@ -172,18 +173,19 @@ export class PostgresStore implements Store {
     // The last entry of a repeated name wins, as in SQLite; sorted so that concurrent upserts lock in one order.
     const byName = new Map(feeds.map((f) => [f.name, f]));
     const list = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = list.map((f) => cleanText(f.name));
     await this.guard('syncFeeds', { feeds: list.length }, () =>
       this.transaction(async (client) => {
         // Two workers syncing different configs at once would otherwise lock rows in crossing orders.
         await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK_KEY]);
         await client.query(UPSERT_FEEDS, [
-          list.map((f) => cleanText(f.name)),
+          names,
           list.map((f) => cleanText(f.url)),
           list.map((f) => f.intervalMs),
           list.map((f) => f.enabled),
           list.map((f) => jsonParam(f.tags ?? [])),
         ]);
-        await client.query('UPDATE feeds SET enabled = false WHERE enabled AND NOT (name = ANY ($1::text[]))', [list.map((f) => f.name)]);
+        await client.query('UPDATE feeds SET enabled = false WHERE enabled AND NOT (name = ANY ($1::text[]))', [names]);
       }),
     );
   }
