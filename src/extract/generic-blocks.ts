@@ -1,0 +1,138 @@
+/**
+ * Turns the chosen article containers into paragraphs: block elements break paragraphs, inline markup
+ * joins without added spaces, <br> breaks a line. Page chrome found by the measuring pass is skipped, and
+ * blocks that look like chrome by their numbers (mostly links, more list items than paragraphs, image
+ * strips) are dropped whole, as Readability's conditional cleaning does.
+ */
+import type { AnyNode, Document, Element } from 'domhandler';
+import { INLINE_TAGS, classWeight, isElement } from './generic-dom.js';
+import { linkDensity, type Box, type Measured } from './generic-score.js';
+
+/** One paragraph of extracted text with the numbers the final filters need. */
+export interface Block {
+  text: string;
+  /** Text length (whitespace collapsed) and the part of it inside links. */
+  len: number;
+  linkLen: number;
+  /** Tag of the block element the text sits in. */
+  tag: string;
+}
+
+/** Tags judged by conditional cleaning. */
+const CLEANED = new Set(['div', 'section', 'ul', 'ol', 'dl', 'table', 'header', 'figure', 'center']);
+
+/** Whether a block inside the article is chrome by its numbers. */
+function looksLikeChrome(b: Box): boolean {
+  const r = looksLikeChrome2(b); if (process.env.DBG && r) console.error("DROP", (b.el as Element).name, (b.el as Element).attribs.class, b.len, b.images, b.paragraphs, b.listItems, linkDensity(b).toFixed(2));
+  return r;
+}
+function looksLikeChrome2(b: Box): boolean {
+  // A wrapper around one quotation (embedded posts are quotes of their text) is part of the article.
+  if (b.children.length === 1 && b.children[0]!.tag === 'blockquote' && b.ownLen === 0) return false;
+  const weight = isElement(b.el) ? classWeight(b.el) : 0;
+  if (weight + (b.scored ? b.score : 0) < 0) return true;
+  if (b.commas >= 10) return false;
+  const ld = linkDensity(b);
+  const isList = b.tag === 'ul' || b.tag === 'ol' || b.tag === 'dl';
+  if (b.images > 1 && b.paragraphs / b.images < 0.5) return true;
+  if (!isList && b.listItems > b.paragraphs + 1 && b.tag !== 'table') return true;
+  if (weight < 25 && ld > 0.2 && b.len > 0) {
+    // A list or paragraph group made mostly of links (related stories, tag lists, share bars).
+    return !(isList && ld < 0.5 && b.paragraphs === 0 && b.len / Math.max(1, b.listItems) > 60);
+  }
+  if (weight >= 25 && ld > 0.5) return true;
+  return false;
+}
+
+function measureLen(s: string): number {
+  let len = 0;
+  let inSpace = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 160) {
+      if (!inSpace) {
+        len++;
+        inSpace = true;
+      }
+    } else {
+      len++;
+      inSpace = false;
+    }
+  }
+  return len;
+}
+
+const INVISIBLE = /[\u200b\u2060\ufeff\u00ad]/g;
+
+function cleanLine(line: string): string {
+  return line.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+}
+
+/** Paragraphs of the given containers, in document order. */
+export function collectBlocks(containers: readonly (Element | Document)[], m: Measured): Block[] {
+  const out: Block[] = [];
+  let parts: string[] = [];
+  let len = 0;
+  let linkLen = 0;
+  let tag = 'div';
+
+  const flush = (): void => {
+    if (parts.length > 0) {
+      const text = parts
+        .join('')
+        .split('\n')
+        .map(cleanLine)
+        .filter((l) => l !== '')
+        .join('\n');
+      if (text !== '') out.push({ text, len, linkLen, tag });
+    }
+    parts = [];
+    len = 0;
+    linkLen = 0;
+  };
+
+  const visit = (node: AnyNode, inLink: boolean, isContainer: boolean): void => {
+    if (node.type === 'text') {
+      const n = measureLen(node.data);
+      if (n === 0 && parts.length === 0) return;
+      parts.push(node.data.replace(/[\r\n\t\f]+/g, ' '));
+      len += n;
+      if (inLink) linkLen += n;
+      return;
+    }
+    if (!isElement(node) || m.skipped.has(node)) return;
+    const name = node.name.toLowerCase();
+    if (name === 'br') {
+      parts.push('\n');
+      return;
+    }
+    if (name === 'img') return;
+    if (INLINE_TAGS.has(name)) {
+      const link = inLink || name === 'a';
+      for (const c of node.children) visit(c, link, false);
+      return;
+    }
+    if (name === 'h1') return;
+    const box = m.boxes.get(node);
+    if (!isContainer && box && CLEANED.has(name) && looksLikeChrome(box)) return;
+    if (name === 'td' || name === 'th') {
+      parts.push(' ');
+      for (const c of node.children) visit(c, inLink, false);
+      parts.push(' ');
+      return;
+    }
+    flush();
+    const outer = tag;
+    tag = name;
+    for (const c of node.children) visit(c, inLink, false);
+    flush();
+    tag = outer;
+  };
+
+  for (const el of containers) {
+    if (isElement(el)) visit(el, false, true);
+    else for (const c of el.children) visit(c, false, false);
+  }
+  flush();
+  return out;
+}

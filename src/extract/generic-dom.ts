@@ -1,0 +1,89 @@
+/**
+ * DOM vocabulary of the generic extractor: which tags are inline, which never hold article text, how an
+ * element's class/id/role hints weigh, and whether an element is hidden. Works on htmlparser2/domhandler
+ * nodes directly (no selector engine), so that one pass over a page stays well under a millisecond.
+ */
+import type { AnyNode, Element } from 'domhandler';
+
+/** Tags whose content flows inside a line of text; every other tag starts a block. */
+export const INLINE_TAGS = new Set([
+  'a', 'abbr', 'acronym', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'img',
+  'ins', 'kbd', 'label', 'mark', 'nobr', 'q', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'time',
+  'tt', 'u', 'var', 'wbr', 'br', 'picture', 'source',
+]);
+
+/** Tags never holding article text (their whole subtree is ignored). */
+export const DROP_TAGS = new Set([
+  'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'video', 'audio',
+  'select', 'option', 'textarea', 'input', 'button', 'head', 'title', 'meta', 'link', 'nav', 'aside', 'footer',
+  'form', 'dialog', 'menu', 'figcaption', 'map', 'area', 'frameset', 'frame',
+]);
+
+/** Headings: part of the body when inside it, but never the reason a container wins. */
+export const HEADING_TAGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+
+/** ARIA roles of page chrome. */
+const CHROME_ROLES = new Set(['navigation', 'menu', 'menubar', 'complementary', 'banner', 'contentinfo', 'dialog', 'alertdialog', 'search', 'alert']);
+
+/**
+ * Class/id words of page chrome: an element matching one (and no CONTENT_HINT) is dropped outright.
+ * Matched on whole words of the class/id, split at non-letters, so "ad" does not hit "head" or "read".
+ */
+const CHROME_HINT =
+  /(?:^|[^a-z])(?:comments?|commentlist|disqus|sidebar|side-?bar|related|recommend(?:ed|ations?)?|share|sharing|sharebar|promo|promos|advert|advertisement|ads?|adslot|ad-?container|sponsor(?:ed)?|newsletter|subscribe|subscription|signup|popup|modal|cookie|consent|gdpr|breadcrumbs?|pagination|pager|menu|navbar|nav|footer|masthead|outbrain|taboola|tags|tag-?list|byline|author-?bio|more-?stories|most-?popular|trending|skip-?link|print-?only|visually-?hidden|sr-only|screen-?reader-?text|hidden)(?:$|[^a-z])/;
+
+/** Class/id words of the article itself. */
+const CONTENT_HINT = /(?:^|[^a-z])(?:article|content|entry|post|story|body|text|main|blog|prose|richtext|hentry|h-entry)/;
+
+/** Class/id words that weigh a candidate down without dropping it. */
+const NEGATIVE_HINT = /(?:comment|sidebar|footer|related|share|promo|(?:^|[^a-z])ads?(?:$|[^a-z])|nav|menu|subscribe|newsletter|widget|meta|caption|credit|teaser|tags|header|banner|sponsor|social)/;
+
+/** Class/id words that weigh a candidate up. */
+const POSITIVE_HINT = /(?:article|content|entry|post|story|body|text|blog|main|prose)/;
+
+export function isElement(node: AnyNode): node is Element {
+  return node.type === 'tag';
+}
+
+function hintText(el: Element): string {
+  const a = el.attribs;
+  const cls = a.class;
+  const id = a.id;
+  if (cls === undefined && id === undefined) return '';
+  return `${cls ?? ''} ${id ?? ''}`.toLowerCase();
+}
+
+/** Whether the element is hidden from readers (hidden attribute, aria-hidden, inline display:none). */
+export function isHidden(el: Element): boolean {
+  const a = el.attribs;
+  if (a.hidden !== undefined) return true;
+  if (a['aria-hidden'] === 'true') return true;
+  const style = a.style;
+  return style !== undefined && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style);
+}
+
+/**
+ * Whether an element is page chrome by its tag, role, visibility or (when `byHints`) class/id words.
+ * Class/id words sometimes sit on a wrapper of the whole page ("page-ad-margins"), so the extractor retries
+ * without them when the first attempt finds too little.
+ */
+export function isChrome(el: Element, tag: string, byHints: boolean): boolean {
+  if (DROP_TAGS.has(tag)) return true;
+  if (isHidden(el)) return true;
+  const role = el.attribs.role;
+  if (role !== undefined && CHROME_ROLES.has(role.toLowerCase())) return true;
+  if (!byHints || tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main' || tag === 'a' || tag === 'p') return false;
+  const hint = hintText(el);
+  if (hint === '') return false;
+  return CHROME_HINT.test(hint) && !CONTENT_HINT.test(hint);
+}
+
+/** Weight of the element's class/id words for candidate scoring: +25 for content words, −25 for chrome words. */
+export function classWeight(el: Element): number {
+  const hint = hintText(el);
+  if (hint === '') return 0;
+  let w = 0;
+  if (NEGATIVE_HINT.test(hint)) w -= 25;
+  if (POSITIVE_HINT.test(hint)) w += 25;
+  return w;
+}

@@ -1,0 +1,283 @@
+/**
+ * Finds the element(s) holding the article on an arbitrary page, in the manner of Readability: one pass
+ * measures every block (text length, link text, commas) while skipping page chrome; each paragraph-like
+ * block scores its ancestors (full score to the parent, half to the grandparent, less further up); the
+ * best-scoring container, corrected for link density and class/id hints, wins, and siblings that look like
+ * more of the same article join it.
+ */
+import type { AnyNode, Document, Element } from 'domhandler';
+import { INLINE_TAGS, HEADING_TAGS, classWeight, isChrome, isElement } from './generic-dom.js';
+
+/** What the measuring pass knows about one block element. */
+export interface Box {
+  /** The element, or the document itself for the root of a page without <body>. */
+  el: Element | Document;
+  tag: string;
+  parent: Box | null;
+  children: Box[];
+  /** Text (whitespace collapsed) reached through inline markup only, not through child blocks. */
+  ownLen: number;
+  ownLinkLen: number;
+  ownCommas: number;
+  /** The same over the whole subtree. */
+  len: number;
+  linkLen: number;
+  commas: number;
+  /** Counts of some descendants, for conditional cleaning. */
+  paragraphs: number;
+  listItems: number;
+  images: number;
+  headings: number;
+  /** Readability-style content score (only meaningful when `scored`). */
+  score: number;
+  scored: boolean;
+}
+
+export interface Measured {
+  /** Every block reached, keyed by element. */
+  boxes: Map<Element, Box>;
+  /** Elements skipped as chrome (their subtree was not measured). */
+  skipped: Set<Element>;
+  root: Box;
+}
+
+/** Length of a text with whitespace runs counted as one character; also counts commas. */
+function measureText(s: string): { len: number; commas: number } {
+  let len = 0;
+  let commas = 0;
+  let inSpace = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 160) {
+      if (!inSpace) {
+        len++;
+        inSpace = true;
+      }
+    } else {
+      len++;
+      inSpace = false;
+      if (c === 44 || c === 0xff0c || c === 0x060c) commas++;
+    }
+  }
+  return { len, commas };
+}
+
+function newBox(el: Element | Document, tag: string, parent: Box | null): Box {
+  return {
+    el, tag, parent, children: [],
+    ownLen: 0, ownLinkLen: 0, ownCommas: 0, len: 0, linkLen: 0, commas: 0,
+    paragraphs: 0, listItems: 0, images: 0, headings: 0, score: 0, scored: false,
+  };
+}
+
+/**
+ * Measures the subtree under `start`. `extraSkip` holds elements a site rule removes; `byHints` says whether
+ * class/id words may mark chrome.
+ */
+export function measure(start: Element | Document, extraSkip: ReadonlySet<Element>, byHints = true): Measured {
+  const boxes = new Map<Element, Box>();
+  const skipped = new Set<Element>();
+  const root = newBox(start, isElement(start) ? start.name.toLowerCase() : '#document', null);
+  if (isElement(start)) boxes.set(start, root);
+
+  const visit = (node: AnyNode, box: Box, inLink: boolean): void => {
+    if (node.type === 'text') {
+      const m = measureText(node.data);
+      box.ownLen += m.len;
+      box.ownCommas += m.commas;
+      if (inLink) box.ownLinkLen += m.len;
+      return;
+    }
+    if (!isElement(node)) return;
+    const tag = node.name.toLowerCase();
+    if (extraSkip.has(node) || isChrome(node, tag, byHints)) {
+      skipped.add(node);
+      return;
+    }
+    if (tag === 'img') {
+      box.images++;
+      return;
+    }
+    if (INLINE_TAGS.has(tag)) {
+      const link = inLink || tag === 'a';
+      for (const c of node.children) visit(c, box, link);
+      return;
+    }
+    const child = newBox(node, tag, box);
+    boxes.set(node, child);
+    box.children.push(child);
+    for (const c of node.children) visit(c, child, inLink);
+    child.len += child.ownLen;
+    child.linkLen += child.ownLinkLen;
+    child.commas += child.ownCommas;
+    if (tag === 'p' || (child.ownLen >= 25 && tag !== 'li' && !HEADING_TAGS.has(tag))) child.paragraphs++;
+    if (tag === 'li') child.listItems++;
+    if (HEADING_TAGS.has(tag)) child.headings++;
+    box.len += child.len;
+    box.linkLen += child.linkLen;
+    box.commas += child.commas;
+    box.paragraphs += child.paragraphs;
+    box.listItems += child.listItems;
+    box.images += child.images;
+    box.headings += child.headings;
+  };
+  for (const c of start.children) visit(c, root, false);
+  root.len += root.ownLen;
+  root.linkLen += root.ownLinkLen;
+  root.commas += root.ownCommas;
+  return { boxes, skipped, root };
+}
+
+export function linkDensity(b: Box): number {
+  return b.len > 0 ? b.linkLen / b.len : 0;
+}
+
+function initialScore(b: Box): number {
+  let s = isElement(b.el) ? classWeight(b.el) : 0;
+  switch (b.tag) {
+    case 'div':
+    case 'article':
+    case 'section':
+    case 'main':
+      s += 5;
+      break;
+    case 'pre':
+    case 'td':
+    case 'blockquote':
+      s += 3;
+      break;
+    case 'address':
+    case 'ol':
+    case 'ul':
+    case 'dl':
+    case 'dd':
+    case 'dt':
+    case 'li':
+      s -= 3;
+      break;
+    case 'h1': case 'h2': case 'h3': case 'h4': case 'h5': case 'h6': case 'th':
+      s -= 5;
+      break;
+  }
+  return s;
+}
+
+function ensureScored(b: Box): void {
+  if (!b.scored) {
+    b.scored = true;
+    b.score = initialScore(b);
+  }
+}
+
+const MIN_CANDIDATE_CHARS = 200;
+
+/** Scores every container from the paragraphs below it; returns the scored boxes. */
+function scoreBoxes(m: Measured): Box[] {
+  const scored: Box[] = [];
+  for (const b of m.boxes.values()) {
+    if (b.ownLen < 25 || HEADING_TAGS.has(b.tag) || b.tag === 'li') continue;
+    if (b.ownLinkLen / b.ownLen > 0.5) continue;
+    const contribution = 1 + b.ownCommas + Math.min(Math.floor(b.ownLen / 100), 3);
+    let anc: Box | null = b.parent;
+    let level = 0;
+    // A block of text alone is a paragraph; one mixing text and child blocks is also its own container.
+    if (b.children.length > 0 && b.tag !== 'p' && b.tag !== 'td' && b.tag !== 'pre') anc = b;
+    while (anc && level < 5) {
+      if (!anc.scored) scored.push(anc);
+      ensureScored(anc);
+      const divider = level === 0 ? 1 : level === 1 ? 2 : level * 3;
+      anc.score += contribution / divider;
+      anc = anc.parent;
+      level++;
+    }
+  }
+  for (const b of scored) b.score *= 1 - linkDensity(b);
+  // A box with less text than a short paragraph cannot be the article, whatever its class says.
+  const substantial = scored.filter((b) => b.len >= MIN_CANDIDATE_CHARS);
+  return substantial.length > 0 ? substantial : scored;
+}
+
+/**
+ * The containers holding the article, in document order: the best candidate (or a better ancestor) and the
+ * siblings that join it. Empty when the page has no paragraph of text at all.
+ */
+export function chooseContainers(m: Measured): Box[] {
+  const scored = scoreBoxes(m);
+  if (scored.length === 0) return [];
+  scored.sort((a, b) => b.score - a.score);
+  let top = scored[0]!;
+
+  // Several strong candidates under one ancestor: the article is split in parts; take the ancestor.
+  const strong = scored
+    .slice(1, 5)
+    .filter((b) => b.score >= top.score * 0.75 && !isAncestor(b, top) && !isAncestor(top, b));
+  if (strong.length >= 3) {
+    let anc: Box | null = top.parent;
+    while (anc && anc !== m.root) {
+      const a: Box = anc;
+      const inside = strong.filter((b) => isAncestor(a, b)).length;
+      if (inside >= 3) {
+        top = a;
+        break;
+      }
+      anc = anc.parent;
+    }
+  }
+  // Climb while the parent scores about as well (the candidate is only part of the article).
+  let last = top.score;
+  let parent = top.parent;
+  while (parent && parent !== m.root && parent.scored) {
+    if (parent.score < last / 3) break;
+    if (parent.score > last) {
+      top = parent;
+      break;
+    }
+    last = parent.score;
+    parent = parent.parent;
+  }
+  // A lone child: its parent holds the same text; it keeps the child's score for judging siblings.
+  const topScore = top.score;
+  while (top.parent && top.parent !== m.root && top.parent.children.length === 1) top = top.parent;
+
+  const parentBox = top.parent;
+  if (!parentBox) return [top];
+  const threshold = Math.max(10, topScore * 0.2);
+  const cls = attr(top.el, 'class');
+  const out: Box[] = [];
+  for (const s of parentBox.children) {
+    if (s === top) {
+      out.push(s);
+      continue;
+    }
+    let bonus = 0;
+    if (cls !== '' && attr(s.el, 'class') === cls) bonus = topScore * 0.2;
+    if (s.scored && s.score + bonus >= threshold) {
+      out.push(s);
+      continue;
+    }
+    if (s.tag === 'p') {
+      const ld = linkDensity(s);
+      if (s.len > 80 && ld < 0.25) out.push(s);
+      else if (s.len > 0 && s.len <= 80 && ld === 0 && /\.( |$)/.test(textOf(s.el))) out.push(s);
+    }
+  }
+  return out;
+}
+
+function isAncestor(a: Box, b: Box): boolean {
+  for (let p: Box | null = b.parent; p; p = p.parent) if (p === a) return true;
+  return false;
+}
+
+function attr(el: Element | Document, name: string): string {
+  return isElement(el) ? (el.attribs[name] ?? '') : '';
+}
+
+function textOf(el: Element | Document): string {
+  let s = '';
+  for (const c of el.children) {
+    if (c.type === 'text') s += c.data;
+    else if (isElement(c)) s += textOf(c);
+  }
+  return s;
+}

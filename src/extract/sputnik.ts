@@ -1,0 +1,69 @@
+/**
+ * The Sputnik/RIA engine extractor (ru.sputnik.kg, sputnik.by, ria.ru, snanews.de and the other Rossiya
+ * Segodnya editions). Recognises the engine by its markup, in both designs: `.article__body > .article__block`
+ * and the older `.b-article__text`. What is text and what is boilerplate is data (the built-in "sputnik"
+ * rule plus any user rule for the page, see builtin-rules.ts); this file adds what a rule cannot say:
+ * the article's images with captions and credits, read before the media blocks are removed.
+ */
+import type { Cheerio, CheerioAPI } from 'cheerio';
+import type { AnyNode } from 'domhandler';
+import type { Article, ArticleImage } from '../model.js';
+import { cleanCredit, figureImages, imageSource, pushImage } from './images.js';
+import type { PageMeta } from './meta.js';
+import type { SiteRule } from './rule-schema.js';
+import { readRuleFields, ruleRoot } from './rules.js';
+import { normalizeSpace } from './text.js';
+
+export type SputnikDesign = 'blocks' | 'b-article';
+
+/** Which engine design the page is in, by its markup; null when it is not an engine page. */
+export function sputnikDesign($: CheerioAPI): SputnikDesign | null {
+  if ($('.article__body .article__block').length > 0) return 'blocks';
+  if ($('div.b-article__text').length > 0) return 'b-article';
+  return null;
+}
+
+/** Images of the article: the announce photo and photo blocks (blocks design), the header photo (b-article). */
+export function sputnikImages($: CheerioAPI, root: Cheerio<AnyNode>, url: string): ArticleImage[] {
+  const out: ArticleImage[] = [];
+  const media = root.find('.article__announce .media, .article__block[data-type="media"] .media, .article__block[data-type="photo"] .media');
+  media.each((_, m) => {
+    const $m = $(m);
+    const img = $m.find('img').first()[0];
+    const src = img ? imageSource(img, url) : null;
+    if (!src) return;
+    const caption =
+      normalizeSpace($m.find('.photoview__desc-text, .media__caption, .media__title').first().text()) ||
+      normalizeSpace(img?.attribs.alt ?? '') ||
+      null;
+    const credit = cleanCredit($m.find('.media__copyright-item, .media__copyright, .photoview__copyright').first().text());
+    pushImage(out, { url: src, caption, credit });
+  });
+  root.find('.b-article__header').each((_, h) => {
+    const img = $(h).find('img').first()[0];
+    const src = img ? imageSource(img, url) : null;
+    if (!src) return;
+    const caption = normalizeSpace(img?.attribs.alt ?? img?.attribs.title ?? '') || null;
+    pushImage(out, { url: src, caption, credit: cleanCredit($(h).find('.b-article__header-copy').first().text()) });
+  });
+  for (const f of figureImages($, root.find('.article__body, .b-article__text'), url)) pushImage(out, f);
+  return out;
+}
+
+/**
+ * Extracts an engine page with the (merged) engine rule. The dateline is split off the first text block;
+ * dates, tags and title fall back to the page's metadata; the author comes from the article's markup only
+ * (the engine's meta tags can name the edition's default author).
+ */
+export function extractSputnik($: CheerioAPI, url: string, meta: PageMeta, rule: SiteRule): Article {
+  const root = ruleRoot($, rule);
+  const images = sputnikImages($, root, url);
+  const f = readRuleFields(root, rule, meta);
+  return {
+    ...f,
+    language: meta.language,
+    canonicalUrl: meta.canonicalUrl,
+    images: images.length > 0 ? images : meta.images,
+    extractor: 'sputnik',
+  };
+}

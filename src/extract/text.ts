@@ -1,0 +1,155 @@
+/**
+ * Text helpers shared by the extractors: the text of an element as a reader sees it (inline markup adds no
+ * space, block elements and <br> break lines, whitespace collapsed, invisible characters removed), and the
+ * whole-line boilerplate test.
+ */
+import type { Cheerio } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+
+/** Elements whose text is never article text. */
+const SKIP = new Set([
+  'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'video', 'audio',
+  'select', 'option', 'textarea', 'input', 'button', 'head', 'title', 'meta', 'link',
+]);
+
+/** Elements that start and end a line of text. */
+const BLOCK = new Set([
+  'p', 'div', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'table',
+  'thead', 'tbody', 'tfoot', 'tr', 'section', 'article', 'aside', 'header', 'footer', 'nav', 'main', 'figure',
+  'figcaption', 'address', 'hr', 'form', 'fieldset', 'details', 'summary', 'caption', 'center', 'body', 'html',
+]);
+
+/** Cells are separated by a space so that "a</td><td>b" does not read "ab". */
+const CELL = new Set(['td', 'th']);
+
+/** Zero-width space, word joiner, BOM, soft hyphen: invisible, never meant as text. */
+const INVISIBLE = /[\u200b\u2060\ufeff\u00ad]/g;
+
+/** Collapses every run of whitespace (including nbsp and newlines) to one space and trims. */
+export function normalizeSpace(s: string): string {
+  return s.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Text of an element (or a selection) as lines: inline markup joins without a space
+ * (`<a>mitgeteilt wurde</a>.` → "mitgeteilt wurde."), <br> and block elements break lines, whitespace within
+ * a line is collapsed (nbsp included), empty lines are dropped.
+ */
+export function inlineLines(el: AnyNode | Cheerio<AnyNode>): string[] {
+  const parts: string[] = [];
+  const nodes: AnyNode[] = isCheerio(el) ? el.toArray() : [el];
+  for (const n of nodes) walk(n, parts);
+  return parts
+    .join('')
+    .split('\n')
+    .map((line) => normalizeSpace(line))
+    .filter((line) => line !== '');
+}
+
+/** `inlineLines` joined by newlines: one string, "\n" where the page breaks a line. */
+export function inlineText(el: AnyNode | Cheerio<AnyNode>): string {
+  return inlineLines(el).join('\n');
+}
+
+function isCheerio(x: AnyNode | Cheerio<AnyNode>): x is Cheerio<AnyNode> {
+  return typeof (x as Cheerio<AnyNode>).toArray === 'function';
+}
+
+function walk(node: AnyNode, out: string[]): void {
+  if (node.type === 'text') {
+    out.push(node.data.replace(/[\r\n\t\f]+/g, ' '));
+    return;
+  }
+  if (node.type === 'cdata' || node.type === 'root') {
+    for (const c of node.children) walk(c, out);
+    return;
+  }
+  if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') return;
+  const el = node as Element;
+  const name = el.name.toLowerCase();
+  if (SKIP.has(name) || el.attribs.hidden !== undefined) return;
+  if (name === 'br') {
+    out.push('\n');
+    return;
+  }
+  const block = BLOCK.has(name);
+  if (block) out.push('\n');
+  else if (CELL.has(name)) out.push(' ');
+  for (const c of el.children) walk(c, out);
+  if (block) out.push('\n');
+  else if (CELL.has(name)) out.push(' ');
+}
+
+/** Compiles boilerplate patterns the way rules use them: case-insensitive, Unicode. Throws on a bad regex. */
+export function compilePattern(source: string): RegExp {
+  return new RegExp(source, 'iu');
+}
+
+/**
+ * Whether a whole line (or paragraph) is boilerplate: some pattern matches it. Patterns decide how much of
+ * the line they need (the built-in ones are anchored at the start, so a sentence that merely mentions
+ * "подписывайтесь" mid-text is kept); a match drops the whole line, never a part of it.
+ */
+export function isBoilerplateLine(line: string, patterns: readonly RegExp[]): boolean {
+  const text = normalizeSpace(line);
+  if (text === '') return true;
+  return patterns.some((re) => {
+    re.lastIndex = 0;
+    return re.test(text);
+  });
+}
+
+/** Drops boilerplate lines from a list of paragraphs; a paragraph of several lines loses only those lines. */
+export function dropBoilerplate(paragraphs: readonly string[], patterns: readonly RegExp[]): string[] {
+  const out: string[] = [];
+  for (const p of paragraphs) {
+    if (isBoilerplateLine(p, patterns)) continue;
+    const lines = p.split('\n');
+    const kept = lines.length > 1 ? lines.filter((l) => !isBoilerplateLine(l, patterns)) : lines;
+    const text = kept.join('\n').trim();
+    if (text !== '') out.push(text);
+  }
+  return out;
+}
+
+/** Languages written in Cyrillic (ISO 639-1 and the common 639-2 codes). */
+const CYRILLIC_LANGUAGES = new Set(['ru', 'uk', 'be', 'bg', 'sr', 'mk', 'kk', 'ky', 'tg', 'mn', 'tt', 'ba', 'cv', 'os', 'ab', 'rus', 'ukr', 'bel']);
+
+/**
+ * A guess at the language of Cyrillic text from its letters: ў → be, ї/є/ґ → uk, ә/ғ/қ/ұ/һ → kk, ң/ө/ү → ky,
+ * ђ/ћ/џ → sr, ѓ/ќ/ѕ → mk, else ru. Null when fewer than 60 % of the letters are Cyrillic.
+ */
+export function cyrillicLanguage(text: string): string | null {
+  const sample = text.length > 3000 ? text.slice(0, 3000) : text;
+  let letters = 0;
+  let cyr = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if (c >= 0x400 && c <= 0x52f) {
+      cyr++;
+      letters++;
+    } else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) || (c >= 0x370 && c < 0x2000) || c >= 0x3040) {
+      letters++;
+    }
+  }
+  if (letters < 20 || cyr / letters < 0.6) return null;
+  const has = (re: RegExp) => (sample.match(re)?.length ?? 0) >= 2;
+  if (has(/[ўЎ]/g)) return 'be';
+  if (has(/[їЇєЄґҐ]/g)) return 'uk';
+  if (has(/[әӘғҒқҚұҰһҺ]/g)) return 'kk';
+  if (has(/[ңҢөӨүҮ]/g)) return 'ky';
+  if (has(/[ђЂћЋџЏ]/g)) return 'sr';
+  if (has(/[ѓЃќЌѕЅ]/g)) return 'mk';
+  return 'ru';
+}
+
+/**
+ * The page's declared language unless the text contradicts its script (a Russian article in a German page
+ * template declares "de"): then the language read from the text's letters. Null declared: the guess.
+ */
+export function reconcileLanguage(declared: string | null, text: string): string | null {
+  const guess = cyrillicLanguage(text);
+  if (guess === null) return declared;
+  if (declared === null || !CYRILLIC_LANGUAGES.has(declared)) return guess;
+  return declared;
+}

@@ -1,0 +1,104 @@
+// Text helpers: inline text as a reader sees it, whole-line boilerplate, language from letters; and the loader's parser.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadHtml } from '../../src/extract/index.js';
+import {
+  cyrillicLanguage,
+  dropBoilerplate,
+  inlineLines,
+  inlineText,
+  isBoilerplateLine,
+  normalizeSpace,
+  reconcileLanguage,
+} from '../../src/extract/text.js';
+import { BUILTIN_RULES } from '../../src/extract/builtin-rules.js';
+import { patternsOf } from '../../src/extract/rules.js';
+
+const textOf = (html: string, sel = 'div') => inlineText(loadHtml(html)(sel).first());
+
+describe('inlineText', () => {
+  test('inline markup adds no space where a tag ends', () => {
+    assert.equal(
+      textOf('<div>wie am Dienstag vom Ministerium <a href="x">mitgeteilt wurde</a>. Neben</div>'),
+      'wie am Dienstag vom Ministerium mitgeteilt wurde. Neben',
+    );
+    assert.equal(textOf('<div><strong>БИШКЕК, 5 мар — Sputnik.</strong> Министр <em>иностранных</em> дел</div>'), 'БИШКЕК, 5 мар — Sputnik. Министр иностранных дел');
+    assert.equal(textOf('<div>co<b>op</b>eration</div>'), 'cooperation');
+  });
+
+  test('<br> and block elements break lines; whitespace collapses, nbsp is a space', () => {
+    assert.equal(textOf('<div>one<br>two<br/>  three</div>'), 'one\ntwo\nthree');
+    assert.equal(textOf('<div><p>First\n   paragraph.</p><p>Second&nbsp;&nbsp;one.</p>tail</div>'), 'First paragraph.\nSecond one.\ntail');
+    assert.deepEqual(inlineLines(loadHtml('<div><h2>Title</h2><ul><li>a</li><li>b</li></ul></div>')('div')), ['Title', 'a', 'b']);
+    assert.equal(textOf('<div>a&#8203;b soft&shy;hyphen</div>'), 'ab softhyphen');
+  });
+
+  test('scripts, styles, buttons and hidden elements are not text; table cells are spaced', () => {
+    assert.equal(textOf('<div>kept<script>var x = 1;</script><style>p{}</style><button>Expandieren</button><span hidden>no</span></div>'), 'kept');
+    assert.equal(textOf('<div><table><tr><td>a</td><td>b</td></tr></table></div>'), 'a b');
+  });
+
+  test('normalizeSpace', () => {
+    assert.equal(normalizeSpace('  a \u00a0\u202f b\n\tc  '), 'a b c');
+  });
+});
+
+describe('boilerplate lines', () => {
+  const sputnik = patternsOf(BUILTIN_RULES[0]!).drop;
+
+  test('promo lines of the engine are boilerplate as whole lines', () => {
+    for (const line of [
+      'Подписывайтесь на Sputnik в Дзен',
+      'Подписывайтесь на наш канал в Telegram',
+      '>>> Хотите еще больше актуальных и интересных новостей – подписывайтесь на Telegram-канал Sputnik Беларусь',
+      'Читайте также:',
+      'Читайте также: Музей открыл новый зал',
+      '© Sputnik / Кирилл Каллиников',
+      'Abonnieren',
+    ]) {
+      assert.equal(isBoilerplateLine(line, sputnik), true, line);
+    }
+  });
+
+  test('a sentence that merely contains "подписывайтесь" is kept', () => {
+    for (const line of [
+      '«Мы часто слышим от студентов: подписывайтесь на наши страницы», — сказала Морозова.',
+      'Блогер призвал: подписывайтесь на Sputnik, там всё честно, — но модераторы удалили запись.',
+      'Читатели спрашивают, как читать также и архив.',
+    ]) {
+      assert.equal(isBoilerplateLine(line, sputnik), false, line);
+    }
+  });
+
+  test('dropBoilerplate drops whole paragraphs, or whole lines of a multi-line paragraph, never parts of a line', () => {
+    const out = dropBoilerplate(['Real text.', 'Подписывайтесь на Sputnik в Дзен', 'Line one.\nЧитайте также: Другая новость\nLine three.', '   '], sputnik);
+    assert.deepEqual(out, ['Real text.', 'Line one.\nLine three.']);
+  });
+});
+
+describe('language from letters', () => {
+  test('Cyrillic text by its distinctive letters', () => {
+    assert.equal(cyrillicLanguage('Министр иностранных дел России Сергей Лавров рассказал о важных моментах'), 'ru');
+    assert.equal(cyrillicLanguage('Міністр закордонних справ України заявив, що єдність і підтримка ґрунтуються'), 'uk');
+    assert.equal(cyrillicLanguage('Міністр замежных спраў Беларусі заявіў пра сустрэчу ў Мінску'), 'be');
+    assert.equal(cyrillicLanguage('Offshore-Windparks stören keine Anwohner und befinden sich weltweit im Wachstum'), null);
+  });
+
+  test('the declared language stands unless the text contradicts its script', () => {
+    const ru = 'Министр иностранных дел России Сергей Лавров рассказал о важных моментах';
+    assert.equal(reconcileLanguage('de', ru), 'ru');
+    assert.equal(reconcileLanguage(null, ru), 'ru');
+    assert.equal(reconcileLanguage('uk', ru), 'uk');
+    assert.equal(reconcileLanguage('de', 'Die Fischer fühlen sich zunehmend verdrängt und fordern Ausgleich.'), 'de');
+    assert.equal(reconcileLanguage(null, 'Short'), null);
+  });
+});
+
+describe('loadHtml', () => {
+  test('uses htmlparser2 (no html/head/body invented around a fragment, as parse5 would)', () => {
+    const $ = loadHtml('<p>x</p><table><tr><td>1</td></tr></table>');
+    assert.equal($('html').length, 0);
+    assert.equal($('tbody').length, 0);
+    assert.equal($('p').text(), 'x');
+  });
+});
