@@ -18,7 +18,8 @@ export type ErrorKind =
   | 'parse'
   | 'not-html'
   | 'nothing-extracted'
-  | 'storage';
+  | 'storage'
+  | 'delivery';
 
 export class FeedwatchError extends Error {
   readonly kind: ErrorKind;

@@ -1,0 +1,285 @@
+/**
+ * Lemmas for alert rules and search. Russian words go through the `az` dictionary analyzer (OpenCorpora
+ * dictionaries shipped in node_modules/az/dicts): a token gets the SET of its possible normal forms
+ * ("Лаврова" → {лавров}, "стали" → {стать, сталь}). Words the dictionary does not know, and Latin-script words,
+ * fall back to a Snowball stem (Russian or English). Two words match when their key sets meet.
+ *
+ * Key format (shared by alerts and the SQLite FTS5 index, so that search and alerts agree):
+ *   - dictionary lemma: the folded lemma itself                    лавров, сергей, стать
+ *   - Snowball stem:    "_" + stem of the folded word              _зеленск, _vehicl
+ *   - token with a digit, or of another script: the folded token   2022, g20, 北京
+ * Keys contain only letters, digits and "_"; a token's keys are joined with one space (see `AnalyzedText`).
+ *
+ * A rule word asks for fewer keys than a text word offers: when the rule word is itself a dictionary form
+ * (its own lemma), only that lemma is asked for ("Лавров" asks for лавров, not for лавр, whose genitive plural it
+ * also is), so "лавра" does not match "Лавров" while "Лаврова" and "Лавровым" do.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { foldWord, scriptOf, tokenize } from './tokenize.js';
+
+const require = createRequire(import.meta.url);
+
+/** Bumped whenever keys change, so stored analyses made with older keys are redone. */
+export const KEYS_VERSION = 1;
+
+/** What alerts and search need from a lemmatizer. */
+export interface Lemmatizer {
+  /** Names the key scheme, e.g. "az+snowball/1"; stored next to analyses. */
+  readonly id: string;
+  /** Keys of a token of article text: every possible lemma, or its stem. */
+  tokenKeys(token: string): readonly string[];
+  /** Keys a rule word asks for (a subset of `tokenKeys` of the same word). */
+  queryKeys(word: string): readonly string[];
+}
+
+/**
+ * A text analysed once (when an article is stored) and kept as plain data: token offsets in the raw text and
+ * each token's keys, space-joined. `keys.join(' ')` is the text to index in FTS5 (see `lemmaText`).
+ */
+export interface AnalyzedText {
+  by: string;
+  starts: number[];
+  ends: number[];
+  keys: string[];
+}
+
+export interface LoadStats {
+  ms: number;
+  rssBytes: number;
+  heapBytes: number;
+  arrayBufferBytes: number;
+}
+
+// --- Snowball ---------------------------------------------------------------------------------------------
+
+interface SnowballStemmer {
+  stem(word: string): string;
+}
+interface SnowballFactory {
+  newStemmer(lang: string): SnowballStemmer;
+}
+
+let snowball: { ru: SnowballStemmer; en: SnowballStemmer } | null = null;
+function stemmers(): { ru: SnowballStemmer; en: SnowballStemmer } {
+  if (!snowball) {
+    const f = require('snowball-stemmers') as SnowballFactory;
+    snowball = { ru: f.newStemmer('russian'), en: f.newStemmer('english') };
+  }
+  return snowball;
+}
+
+/** "_" + Snowball stem of a folded word (Russian stemmer for Cyrillic, English otherwise). */
+export function stemKey(folded: string, script: 'cyrillic' | 'latin'): string {
+  const s = script === 'cyrillic' ? stemmers().ru.stem(folded) : stemmers().en.stem(folded);
+  return '_' + (s || folded);
+}
+
+function sanitizeKey(k: string): string {
+  return k.replace(/[^\p{L}\p{N}_]/gu, '');
+}
+
+// --- az -----------------------------------------------------------------------------------------------------
+
+interface AzParse {
+  tag: { POS?: string };
+  normalize(): { word: string };
+}
+type AzMorphFn = ((word: string, config?: Record<string, unknown>) => AzParse[]) & {
+  init(path: string, cb: (err: unknown) => void): void;
+};
+
+const AZ_DICTIONARY = { ignoreCase: true, parsers: ['Dictionary'], stutter: 0, typos: 0 };
+/** Guessing by known prefixes and by endings of known words; not 'PrefixUnknown', which cuts off any prefix. */
+const AZ_PREDICT = { ignoreCase: true, parsers: ['PrefixKnown?', 'SuffixKnown'], stutter: 0, typos: 0 };
+
+function lemmasOf(parses: AzParse[], nounsOnly: boolean): string[] {
+  const out = new Set<string>();
+  for (const p of parses) {
+    if (nounsOnly && p.tag.POS !== 'NOUN') continue;
+    const lemma = sanitizeKey(foldWord(p.normalize().word));
+    if (lemma) out.add(lemma);
+  }
+  return [...out];
+}
+
+/** A bounded least-recently-used cache. */
+export class LruCache<V> {
+  private readonly map = new Map<string, V>();
+  hits = 0;
+  misses = 0;
+  constructor(readonly max: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.map.delete(key);
+    this.map.set(key, v);
+    return v;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+interface TokenKeys {
+  keys: readonly string[];
+  /** Found in the dictionary: its keys are lemmas only. */
+  known: boolean;
+}
+
+export interface MorphologyOptions {
+  /** Entries of the per-token cache (default 100,000). */
+  cacheSize?: number;
+  /**
+   * How a rule word picks its keys: 'own-lemma' (default) asks only for the lemma equal to the word when there
+   * is one; 'all-lemmas' asks for every possible lemma, as a text token does (kept for measurement).
+   */
+  queryMode?: 'own-lemma' | 'all-lemmas';
+  /**
+   * Keys of a Cyrillic word the dictionary does not know: 'stem+guess' (default) is its Snowball stem, the word
+   * itself and the noun lemmas az guesses from its ending ("Казакбаева" → казакбаев); 'stem' is the stem alone.
+   */
+  unknownWords?: 'stem+guess' | 'stem';
+}
+
+/** The dictionary lemmatizer with Snowball fallback. Build it with `loadMorphology()`. */
+export class Morphology implements Lemmatizer {
+  readonly id: string;
+  readonly cache: LruCache<TokenKeys>;
+  private readonly queryMode: 'own-lemma' | 'all-lemmas';
+  private readonly unknownWords: 'stem+guess' | 'stem';
+
+  constructor(
+    private readonly morph: AzMorphFn,
+    readonly loadStats: LoadStats,
+    opts: MorphologyOptions = {},
+  ) {
+    this.cache = new LruCache(opts.cacheSize ?? 100_000);
+    this.queryMode = opts.queryMode ?? 'own-lemma';
+    this.unknownWords = opts.unknownWords ?? 'stem+guess';
+    this.id = `az+snowball/${KEYS_VERSION}` + (this.unknownWords === 'stem' ? '/stem-unknown' : '');
+  }
+
+  tokenKeys(token: string): readonly string[] {
+    return this.lookup(foldWord(token)).keys;
+  }
+
+  queryKeys(word: string): readonly string[] {
+    const folded = foldWord(word);
+    const { keys, known } = this.lookup(folded);
+    if (this.queryMode === 'own-lemma' && known && keys.length > 1 && keys.includes(folded)) return [folded];
+    return keys;
+  }
+
+  private lookup(folded: string): TokenKeys {
+    const cached = this.cache.get(folded);
+    if (cached) return cached;
+    const entry = this.keysOf(folded);
+    Object.freeze(entry.keys);
+    this.cache.set(folded, entry);
+    return entry;
+  }
+
+  private keysOf(folded: string): TokenKeys {
+    const script = scriptOf(folded);
+    if (script === 'cyrillic') {
+      const lemmas = lemmasOf(this.morph(folded, AZ_DICTIONARY), false);
+      if (lemmas.length > 0) return { keys: lemmas, known: true };
+      const stem = stemKey(folded, 'cyrillic');
+      if (this.unknownWords === 'stem') return { keys: [stem], known: false };
+      const guesses = lemmasOf(this.morph(folded, AZ_PREDICT), true);
+      return { keys: [...new Set([stem, folded, ...guesses])], known: false };
+    }
+    if (script === 'latin') return { keys: [stemKey(folded, 'latin')], known: false };
+    return { keys: [sanitizeKey(folded) || folded], known: false };
+  }
+}
+
+/** Snowball stems only, for both text and rules: the baseline the dictionary is measured against. */
+export class StemOnly implements Lemmatizer {
+  readonly id = `snowball/${KEYS_VERSION}`;
+  tokenKeys(token: string): readonly string[] {
+    const folded = foldWord(token);
+    const script = scriptOf(folded);
+    if (script === 'cyrillic' || script === 'latin') return [stemKey(folded, script)];
+    return [sanitizeKey(folded) || folded];
+  }
+  queryKeys(word: string): readonly string[] {
+    return this.tokenKeys(word);
+  }
+}
+
+let azLoad: Promise<{ morph: AzMorphFn; stats: LoadStats }> | null = null;
+
+/** Where az keeps its dictionaries: node_modules/az/dicts (the package's main file is dist/az.js). */
+export function azDictsPath(): string {
+  return join(dirname(require.resolve('az')), '..', 'dicts');
+}
+
+function loadAz(): Promise<{ morph: AzMorphFn; stats: LoadStats }> {
+  if (!azLoad) {
+    azLoad = new Promise((resolve, reject) => {
+      const before = process.memoryUsage();
+      const t0 = performance.now();
+      const az = require('az') as { Morph: AzMorphFn };
+      az.Morph.init(azDictsPath(), (err) => {
+        if (err) {
+          azLoad = null;
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        const after = process.memoryUsage();
+        resolve({
+          morph: az.Morph,
+          stats: {
+            ms: performance.now() - t0,
+            rssBytes: after.rss - before.rss,
+            heapBytes: after.heapUsed - before.heapUsed,
+            arrayBufferBytes: after.arrayBuffers - before.arrayBuffers,
+          },
+        });
+      });
+    });
+  }
+  return azLoad;
+}
+
+/**
+ * Load the dictionaries (once per process: az keeps them in module state; later calls reuse them, ~100 ms and
+ * ~50 MB RSS the first time) and return a lemmatizer with its own token cache.
+ */
+export async function loadMorphology(opts: MorphologyOptions = {}): Promise<Morphology> {
+  const { morph, stats } = await loadAz();
+  return new Morphology(morph, stats, opts);
+}
+
+/** Tokenize and key a text once; the result is plain data to store with the article. */
+export function analyzeText(text: string, lem: Lemmatizer): AnalyzedText {
+  const toks = tokenize(text);
+  const out: AnalyzedText = { by: lem.id, starts: new Array<number>(toks.length), ends: new Array<number>(toks.length), keys: new Array<string>(toks.length) };
+  toks.forEach((t, i) => {
+    out.starts[i] = t.start;
+    out.ends[i] = t.end;
+    out.keys[i] = lem.tokenKeys(t.text).join(' ');
+  });
+  return out;
+}
+
+/** The text to put in an FTS5 column for a field: every key of every token, space-separated. */
+export function lemmaText(a: AnalyzedText): string {
+  return a.keys.join(' ');
+}
+
+/** Keys of a single token, as stored (space-joined). */
+export function lemmaKeys(token: string, lem: Lemmatizer): string {
+  return lem.tokenKeys(token).join(' ');
+}
