@@ -14,8 +14,6 @@ export interface Block {
   /** Text length (whitespace collapsed) and the part of it inside links. */
   len: number;
   linkLen: number;
-  /** Tag of the block element the text sits in. */
-  tag: string;
 }
 
 /** Tags judged by conditional cleaning. */
@@ -23,10 +21,6 @@ const CLEANED = new Set(['div', 'section', 'ul', 'ol', 'dl', 'table', 'header', 
 
 /** Whether a block inside the article is chrome by its numbers. */
 function looksLikeChrome(b: Box): boolean {
-  const r = looksLikeChrome2(b); if (process.env.DBG && r) console.error("DROP", (b.el as Element).name, (b.el as Element).attribs.class, b.len, b.images, b.paragraphs, b.listItems, linkDensity(b).toFixed(2));
-  return r;
-}
-function looksLikeChrome2(b: Box): boolean {
   // A wrapper around one quotation (embedded posts are quotes of their text) is part of the article.
   if (b.children.length === 1 && b.children[0]!.tag === 'blockquote' && b.ownLen === 0) return false;
   const weight = isElement(b.el) ? classWeight(b.el) : 0;
@@ -74,7 +68,6 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
   let parts: string[] = [];
   let len = 0;
   let linkLen = 0;
-  let tag = 'div';
 
   const flush = (): void => {
     if (parts.length > 0) {
@@ -84,7 +77,7 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
         .map(cleanLine)
         .filter((l) => l !== '')
         .join('\n');
-      if (text !== '') out.push({ text, len, linkLen, tag });
+      if (text !== '') out.push({ text, len, linkLen });
     }
     parts = [];
     len = 0;
@@ -122,11 +115,8 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
       return;
     }
     flush();
-    const outer = tag;
-    tag = name;
     for (const c of node.children) visit(c, inLink, false);
     flush();
-    tag = outer;
   };
 
   for (const el of containers) {

@@ -45,12 +45,18 @@ export function isElement(node: AnyNode): node is Element {
   return node.type === 'tag';
 }
 
+/**
+ * The class and id words an element's role is read from, lower-cased. A BEM element class names its role
+ * after "__" ("article__meta" is metadata, "article__text" is text), so only that part of it counts.
+ */
 function hintText(el: Element): string {
   const a = el.attribs;
   const cls = a.class;
   const id = a.id;
   if (cls === undefined && id === undefined) return '';
-  return `${cls ?? ''} ${id ?? ''}`.toLowerCase();
+  let hint = `${cls ?? ''} ${id ?? ''}`.toLowerCase();
+  if (hint.includes('__')) hint = hint.replace(/\S*__(\S+)/g, '$1');
+  return hint;
 }
 
 /** Whether the element is hidden from readers (hidden attribute, aria-hidden, inline display:none). */

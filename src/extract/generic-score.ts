@@ -171,6 +171,12 @@ function ensureScored(b: Box): void {
 
 const MIN_CANDIDATE_CHARS = 200;
 
+/** Tags that, holding only inline content, read as a paragraph. */
+const TEXT_BLOCK_TAGS = new Set(['p', 'div', 'section']);
+
+/** Text ending like a sentence. */
+const SENTENCE_END = /[.!?…]["'”’»)]?\s*$/;
+
 /** Scores every container from the paragraphs below it; returns the scored boxes. */
 function scoreBoxes(m: Measured): Box[] {
   const scored: Box[] = [];
@@ -249,13 +255,19 @@ export function chooseContainers(m: Measured): Box[] {
       out.push(s);
       continue;
     }
-    let bonus = 0;
-    if (cls !== '' && attr(s.el, 'class') === cls) bonus = topScore * 0.2;
+    const sameClass = cls !== '' && attr(s.el, 'class') === cls;
+    const bonus = sameClass ? topScore * 0.2 : 0;
     if (s.scored && s.score + bonus >= threshold) {
       out.push(s);
       continue;
     }
-    if (s.tag === 'p') {
+    // A block of the same class as the winner, too deep for its paragraphs to have scored it.
+    if (sameClass && !s.scored && s.paragraphs >= 2 && linkDensity(s) < 0.25) {
+      out.push(s);
+      continue;
+    }
+    // A paragraph, or a block holding nothing but sentences.
+    if (s.tag === 'p' || (s.children.length === 0 && TEXT_BLOCK_TAGS.has(s.tag) && SENTENCE_END.test(textOf(s.el)))) {
       const ld = linkDensity(s);
       if (s.len > 80 && ld < 0.25) out.push(s);
       else if (s.len > 0 && s.len <= 80 && ld === 0 && /\.( |$)/.test(textOf(s.el))) out.push(s);

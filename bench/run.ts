@@ -1,0 +1,38 @@
+/**
+ * `npm run bench [-- SECTION...]`: runs the benchmark families side by side in one process and prints their
+ * figures and ratios. Sections: extract, dedup, alerts, ingest (default: all). Benchmarks, not tests: the
+ * machine is shared, so targets are judged on ratios measured in the same run.
+ */
+const SECTIONS: Record<string, () => Promise<unknown>> = {
+  extract: async () => {
+    const m = await import('./extract.js');
+    m.printExtractBench(await m.runExtractBench());
+  },
+  dedup: async () => {
+    const m = await import('./dedup.js');
+    m.runDedupBench();
+  },
+  alerts: async () => {
+    const m = await import('./alerts.js');
+    await m.runAlertsBench({ print: true });
+  },
+  ingest: async () => {
+    const m = await import('./ingest.js');
+    await m.runIngestBench();
+  },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !(w in SECTIONS));
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
+}
+const started = Date.now();
+console.log(`feedwatch bench — node ${process.version}, ${new Date().toISOString()}`);
+for (const name of wanted.length > 0 ? wanted : Object.keys(SECTIONS)) {
+  const t0 = Date.now();
+  await SECTIONS[name]!();
+  console.log(`(${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+}
+console.log(`bench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,143 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadHtml } from '../../src/extract/index.js';
+import { extractMeta } from '../../src/extract/meta.js';
+import { extractGeneric } from '../../src/extract/generic.js';
+import { siteRuleSchema, type SiteRuleInput } from '../../src/extract/rule-schema.js';
+import type { Article } from '../../src/model.js';
+
+const URL_ = 'https://news.example.com/2024/05/01/story.html';
+
+function extract(html: string, rule?: SiteRuleInput): Article {
+  const $ = loadHtml(html);
+  return extractGeneric($, URL_, extractMeta($, URL_), rule ? siteRuleSchema.parse(rule) : undefined);
+}
+
+/** A sentence of article prose, long enough and with commas, as real paragraphs have. */
+function prose(n: number): string {
+  return `Paragraph ${n} reports what the council decided, why it matters to residents, and what happens next, according to officials who spoke on Tuesday.`;
+}
+
+function page(article: string, opts: { head?: string; wrapperClass?: string } = {}): string {
+  return `<!doctype html><html lang="en"><head><title>Council votes on budget - Example News</title>${opts.head ?? ''}</head>
+<body><div class="${opts.wrapperClass ?? 'site'}">
+<header class="masthead"><a href="/">Example News</a><nav><ul><li><a href="/world">World</a></li><li><a href="/politics">Politics</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<main>${article}
+<aside class="sidebar"><h3>Most read</h3><ul><li><a href="/a">Another story about something else entirely</a></li><li><a href="/b">Yet another unrelated story with a long title</a></li></ul></aside>
+<div id="comments" class="comments"><p>Commenter one says this is a long comment with opinions, thoughts, and more thoughts about everything.</p></div>
+</main>
+<footer><p>© 2024 Example News. All rights reserved, in every territory, forever and ever.</p></footer>
+</div></body></html>`;
+}
+
+describe('extractGeneric: choosing the article', () => {
+  test('takes the article paragraphs in order and none of the navigation, sidebar, comments or footer', () => {
+    const a = extract(page(`<article><h1>Council votes on budget</h1><div class="entry-content"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p></div></article>`));
+    assert.deepEqual(a.paragraphs, [prose(1), prose(2), prose(3)]);
+    assert.equal(a.extractor, 'generic');
+    const text = a.paragraphs.join('\n');
+    for (const junk of ['Most read', 'Commenter one', 'All rights reserved', 'Politics']) assert.ok(!text.includes(junk), junk);
+  });
+
+  test('keeps headings and lists inside the article, leaves out the repeated headline', () => {
+    const a = extract(
+      page(`<article><h1>Council votes on budget</h1><div class="story-body"><p>${prose(1)}</p><h2>What changes</h2><ul><li>Bus fares fall by a tenth from June for all riders.</li><li>Libraries open on Sundays again from next month.</li></ul><p>${prose(2)}</p></div></article>`),
+    );
+    assert.deepEqual(a.paragraphs, [prose(1), 'What changes', 'Bus fares fall by a tenth from June for all riders.', 'Libraries open on Sundays again from next month.', prose(2)]);
+  });
+
+  test('inline markup joins without added spaces; <br> breaks a line; entities are decoded', () => {
+    const a = extract(page(`<article><div class="content"><p>${prose(1)}</p><p>Die Zahl wurde am Dienstag <a href="/x">mitgeteilt</a>. Es war <b>teuer</b>&nbsp;&amp; spät,<br>sagte er, und ging nach Hause, wie immer.</p><p>${prose(2)}</p></div></article>`));
+    assert.equal(a.paragraphs[1], 'Die Zahl wurde am Dienstag mitgeteilt. Es war teuer & spät,\nsagte er, und ging nach Hause, wie immer.');
+  });
+
+  test('merges sibling blocks of the same kind that split one article', () => {
+    const cards = [1, 2, 3, 4, 5].map((n) => `<div class="card text-item"><div class="card-content"><p>${prose(n)}</p></div></div>`).join('');
+    const a = extract(page(`<article><h1>Council votes on budget</h1><div id="article-body">${cards}</div></article>`));
+    assert.deepEqual(a.paragraphs, [1, 2, 3, 4, 5].map(prose));
+  });
+
+  test('keeps an embedded post (a quotation) and drops figure captions', () => {
+    const a = extract(
+      page(`<article><div class="entry-content"><p>${prose(1)}</p><figure><img src="/p.jpg"><figcaption>The council chamber on Tuesday. Photo: Jane Roe</figcaption></figure><div class="social-embed"><blockquote class="twitter-tweet"><p>The budget passed tonight, finally, after a long debate.</p>— Mayor (@mayor) <a href="https://twitter.com/mayor/status/1">May 1, 2024</a></blockquote></div><p>${prose(2)}</p></div></article>`),
+    );
+    const text = a.paragraphs.join('\n');
+    assert.ok(text.includes('The budget passed tonight, finally, after a long debate.'));
+    assert.ok(!text.includes('council chamber'));
+    assert.deepEqual(a.images, [{ url: 'https://news.example.com/p.jpg', caption: 'The council chamber on Tuesday. Photo: Jane Roe', credit: null }]);
+  });
+
+  test('still finds the article when a page-wide wrapper carries a chrome-like class', () => {
+    const a = extract(page(`<article><div class="body"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p><p>${prose(4)}</p></div></article>`, { wrapperClass: 'page-ad-margins' }));
+    assert.deepEqual(a.paragraphs, [1, 2, 3, 4].map(prose));
+  });
+
+  test('a page rendered by script falls back to the JSON-LD articleBody; a cut-short one never replaces the markup', () => {
+    const ld = (body: string) =>
+      `<script type="application/ld+json">${JSON.stringify({ '@context': 'https://schema.org', '@graph': [{ '@type': 'WebSite' }, { '@type': 'NewsArticle', articleBody: body }] })}</script>`;
+    const shell = extract(`<html><head>${ld(`${prose(1)}\n\n${prose(2)}\nAdvertisement\n${prose(3)}`)}</head><body><div id="app">Loading…</div></body></html>`);
+    assert.deepEqual(shell.paragraphs, [prose(1), prose(2), prose(3)]);
+    const full = extract(page(`<article><div class="content"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p><p>${prose(4)}</p></div></article>`, { head: ld('Paragraph 1 reports…') }));
+    assert.deepEqual(full.paragraphs, [1, 2, 3, 4].map(prose));
+  });
+
+  test('a page without any text gives no paragraphs and does not throw', () => {
+    assert.deepEqual(extract('<html><body><div><img src="/a.png"></div></body></html>').paragraphs, []);
+    assert.deepEqual(extract('').paragraphs, []);
+  });
+});
+
+describe('extractGeneric: cleaning paragraphs', () => {
+  test('drops short link lines and link lists, keeps a line citing its own address', () => {
+    const a = extract(
+      page(`<article><div class="article-text"><p>${prose(1)}</p><p>Related: <a href="/r">Council approved last year's budget after a long fight</a></p><p>${prose(2)}</p><p><a href="/1">First other story</a><br><a href="/2">Second other story</a><br><a href="/3">Third other story</a></p><p>Source: <a href="https://council.example.org/budget-2024">https://council.example.org/budget-2024</a></p></div></article>`),
+    );
+    assert.deepEqual(a.paragraphs, [prose(1), prose(2), 'Source: https://council.example.org/budget-2024']);
+  });
+
+  test('drops whole boilerplate lines, keeps sentences that merely mention the words', () => {
+    const a = extract(
+      page(`<article><div class="post-content"><p>${prose(1)}</p><p>Advertisement</p><p>Share this article</p><p>The council will subscribe to a new newsletter service and share its advertisement budget with schools.</p><p>${prose(2)}</p></div></article>`),
+    );
+    assert.deepEqual(a.paragraphs, [prose(1), 'The council will subscribe to a new newsletter service and share its advertisement budget with schools.', prose(2)]);
+  });
+});
+
+describe('extractGeneric: metadata and site rules', () => {
+  const head = `<meta property="og:title" content="Council votes on budget"><meta name="author" content="Jane Roe"><meta property="article:published_time" content="2024-05-01T10:00:00+02:00"><meta property="article:tag" content="budget"><link rel="canonical" href="https://news.example.com/budget">`;
+  const article = `<article><h1>Council votes on budget</h1><div class="byline-box">By <span class="who">John Doe</span></div><div class="entry-content"><p>BERLIN, May 1 — ${prose(1)}</p><div class="promo-box"><p>Get our morning briefing, with the day's news, sport, and weather, in your inbox every day.</p></div><p>${prose(2)}</p><p>Sponsored: read our partner's offers today, they are good.</p></div></article>`;
+
+  test('without a rule, metadata comes from the page', () => {
+    const a = extract(page(article, { head }));
+    assert.equal(a.title, 'Council votes on budget');
+    assert.equal(a.author, 'Jane Roe');
+    assert.equal(a.publishedAt, '2024-05-01T10:00:00+02:00');
+    assert.deepEqual(a.tags, ['budget']);
+    assert.equal(a.canonicalUrl, 'https://news.example.com/budget');
+    assert.equal(a.language, 'en');
+    assert.equal(a.lead, null);
+  });
+
+  test('a rule removes elements, drops paragraphs by pattern, splits the dateline and overrides the author', () => {
+    const a = extract(page(article, { head }), {
+      name: 'example',
+      hosts: ['news.example.com'],
+      remove: ['.promo-box'],
+      dropParagraphs: ['^Sponsored:'],
+      dateline: String.raw`^(?<place>[A-Z]+), [A-Z][a-z]+ \d+ — `,
+      author: '.byline-box .who',
+    });
+    assert.equal(a.extractor, 'rule:example');
+    assert.deepEqual(a.paragraphs, [prose(1), prose(2)]);
+    assert.equal(a.dateline, 'BERLIN, May 1 —');
+    assert.equal(a.place, 'BERLIN');
+    assert.equal(a.author, 'John Doe');
+  });
+
+  test('a rule with a body selector reads exactly that', () => {
+    const a = extract(page(article, { head }), { name: 'bodyrule', hosts: ['news.example.com'], body: '.entry-content > p' });
+    assert.equal(a.extractor, 'rule:bodyrule');
+    assert.equal(a.paragraphs[0], `BERLIN, May 1 — ${prose(1)}`);
+    assert.ok(a.paragraphs.includes("Sponsored: read our partner's offers today, they are good."));
+  });
+});
