@@ -7,9 +7,11 @@ import type { Config } from './config/load.js';
 import { extractArticle } from './extract/index.js';
 import { createFetchAgent, fetchUrl } from './fetch/http.js';
 import { createHostLimiter } from './fetch/politeness.js';
+import { createHostGate, memorySlots, type HostGate } from './fetch/host-gate.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { StageDeps } from './pipeline/stages.js';
+import { createAlertEngine } from './pipeline/alert-stage.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -27,6 +29,13 @@ export interface AppOverrides {
   random?: Random;
   logger?: Logger;
   store?: Store;
+  /** Environment the alert channels read their secrets from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Per-host limits shared beyond this process (the bullmq driver passes its Redis gate). Default: when
+   * `http.perHostRate` is set, a gate in memory that enforces it in this process.
+   */
+  hostGate?: HostGate;
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
@@ -39,6 +48,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // One connection pool for the process; its DNS lookups refuse private addresses unless the config allows them.
   const agent = createFetchAgent({ allowPrivateNetworks: config.http.allowPrivateNetworks, connectTimeoutMs: config.http.idleTimeout });
   const clock = overrides.clock ?? systemClock;
+  const gate =
+    overrides.hostGate ??
+    (config.http.perHostRate > 0
+      ? createHostGate(memorySlots(), { perHost: config.http.perHostConcurrency, perSecond: config.http.perHostRate, leaseMs: config.http.timeout + 5000 })
+      : null);
+  // Dictionaries loaded once per process; rules compiled and channel secrets read once, here.
+  const alerts = await createAlertEngine(config.alerts, { env: overrides.env ?? process.env, logger, userAgent: config.userAgent });
   const deps: StageDeps = {
     config,
     store,
@@ -46,8 +62,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     random: overrides.random ?? Math.random,
     logger,
     metrics,
-    fetch: (url, opts) => limiter.run(url, () => fetchUrl(url, opts, { dispatcher: agent, clock })),
+    fetch: (url, opts) => limiter.run(url, () => (gate ? gate.run(url, () => fetchUrl(url, opts, { dispatcher: agent, clock })) : fetchUrl(url, opts, { dispatcher: agent, clock }))),
     extract: (html, url) => extractArticle(html, url, { rules: config.sites }),
+    alerts,
   };
   return {
     config,
@@ -58,6 +75,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     close: async () => {
       await store.close();
       await agent.close();
+      for (const channel of alerts.channels.values()) await channel.close?.();
     },
   };
 }

@@ -22,6 +22,8 @@ export interface Feed {
 export interface FeedState {
   name: string;
   url: string;
+  /** False when the config disables the feed or no longer lists it (its state and items are kept). */
+  enabled: boolean;
   etag: string | null;
   lastModified: string | null;
   /** HTTP status of the last poll, or null when it failed before a status (timeout, DNS...). */

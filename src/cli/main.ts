@@ -7,16 +7,25 @@ import { feedsCommand } from './feeds.js';
 import { onceCommand } from './once.js';
 import { runCommand } from './run.js';
 import { extractCommand } from './extract.js';
+import { alertsCommand } from './alerts.js';
+import { searchCommand } from './search.js';
+import { storyCommand } from './story.js';
 
 const USAGE = `Usage: feedwatch <command> [options]
 
 Commands:
-  run                      run the daemon until SIGINT/SIGTERM (what \`npm start\` does)
+  run [--role ROLE]        run the daemon until SIGINT/SIGTERM (what \`npm start\` does); ROLE: all (default),
+                           scheduler or worker (the last two need queue.driver: bullmq)
   once [--no-articles]     poll every feed once, fetch new articles, print a summary, exit
   feeds [--json]           each feed's state: last fetch, status, items, errors, next poll
   check-config             validate the config file and exit (status 2 when invalid)
   extract FILE_OR_URL... [--url URL]
                            extract articles from saved pages or URLs; one JSON object per line
+  story ID [--json]        a story cluster: its articles, sightings (feed, URL, time) and first-seen time
+  alerts test 'RULE' [--title T] [--text T | --file F] [--json]
+                           whether and where an alert rule matches a text (exit 0 match, 1 no match)
+  search 'RULE' [--limit N] [--json]
+                           stored articles the rule matches, newest first (same rule language as alerts)
   help                     this text
 
 Options:
@@ -33,6 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       'no-articles': { type: 'boolean', default: false },
       url: { type: 'string' },
+      title: { type: 'string' },
+      text: { type: 'string' },
+      file: { type: 'string' },
+      limit: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -43,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'run':
-      return runCommand(values.config);
+      return runCommand(values.config, { role: values.role });
     case 'once':
       return onceCommand(values.config, { articles: !values['no-articles'] });
     case 'feeds':
@@ -52,6 +66,12 @@ export async function main(argv: string[]): Promise<number> {
       return checkConfigCommand(values.config);
     case 'extract':
       return extractCommand(args, { url: values.url, configPath: values.config });
+    case 'story':
+      return storyCommand(args, { configPath: values.config, json: values.json });
+    case 'alerts':
+      return alertsCommand(args, { title: values.title, text: values.text, file: values.file, json: values.json });
+    case 'search':
+      return searchCommand(args, { configPath: values.config, limit: values.limit, json: values.json });
     default:
       process.stderr.write(`feedwatch: unknown command "${command}"\n\n${USAGE}`);
       return 2;

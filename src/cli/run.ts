@@ -1,24 +1,74 @@
 /**
- * `feedwatch run`: the daemon. Polls feeds at their intervals, fetches articles, serves /healthz and
- * /metrics, and on SIGINT/SIGTERM stops taking work, finishes what it holds (within a deadline), closes
- * storage and exits.
+ * `feedwatch run [--role all|scheduler|worker]`: the daemon. With the embedded queue driver (the default) one
+ * process polls feeds at their intervals and fetches articles; it takes only `--role all`. With
+ * `queue.driver: bullmq` the work goes through Redis: `scheduler` keeps one job schedule per feed, `worker`
+ * runs the stages, `all` does both. Serves /healthz and /metrics; on SIGINT/SIGTERM stops taking work,
+ * finishes what it holds within `pipeline.shutdownDeadline` (releasing the rest to the queue), closes storage
+ * and Redis, and exits.
  */
 import type { Server } from 'node:http';
 import { createApp } from '../app.js';
+import type { Config } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import { createRedisHostGate } from '../fetch/redis-limiter.js';
+import { createLogger } from '../log.js';
+import { BullmqPipeline, ROLES, type Role } from '../pipeline/bullmq.js';
 import { EmbeddedPipeline } from '../pipeline/embedded.js';
+import { connectRedis, redisUrlFrom, type WatchedRedis } from '../pipeline/redis.js';
 import { startHealthServer } from '../server.js';
 import { loadCliConfig } from './config.js';
 
-const SHUTDOWN_DEADLINE_MS = 20_000;
+/** A host slot not renewed for this long is free again (a worker killed mid-request gives it back then). */
+export const HOST_SLOT_LEASE_MS = 10_000;
 
-export async function runCommand(configPath: string | undefined): Promise<number> {
+export interface RunOptions {
+  /** all (default), scheduler or worker. */
+  role?: string;
+}
+
+/** The role named on the command line; an unknown one is a usage error (status 2, like any bad option). */
+export function parseRole(value: string | undefined): Role {
+  const role = value ?? 'all';
+  if ((ROLES as readonly string[]).includes(role)) return role as Role;
+  throw Object.assign(new TypeError(`--role must be one of ${ROLES.join(', ')}; got "${role}"`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+/** The embedded driver runs every stage in one process: a scheduler or worker alone needs the bullmq driver. */
+export function checkRole(role: Role, config: Config): void {
+  if (config.queue.driver === 'embedded' && role !== 'all') {
+    throw new ConfigError(
+      `--role ${role} needs the bullmq queue driver, but ${config.file} uses queue.driver "embedded", which runs every stage ` +
+        `in this one process and takes only --role all (the default). To split scheduler and workers, set ` +
+        `queue: { driver: bullmq } and REDIS_URL.`,
+      { file: config.file, path: 'queue.driver' },
+    );
+  }
+}
+
+export async function runCommand(configPath: string | undefined, opts: RunOptions = {}): Promise<number> {
+  const role = parseRole(opts.role);
   const config = loadCliConfig(configPath);
-  const app = await createApp(config);
-  const { logger } = app;
-  const pipeline = new EmbeddedPipeline(app.deps, config.feeds, {
-    pollConcurrency: config.http.concurrency,
-    articleConcurrency: config.pipeline.articleConcurrency,
-  });
+  checkRole(role, config);
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  let redis: WatchedRedis | null = null;
+  let hostGate;
+  if (config.queue.driver === 'bullmq') {
+    redis = connectRedis(redisUrlFrom(config), { name: `feedwatch-${role}`, logger });
+    hostGate = createRedisHostGate(redis.client, config.queue.prefix, {
+      perHost: config.http.perHostConcurrency,
+      perSecond: config.http.perHostRate,
+      leaseMs: HOST_SLOT_LEASE_MS,
+    });
+  }
+  const app = await createApp(config, { logger, ...(hostGate ? { hostGate } : {}) });
+  const pipeline =
+    redis && config.queue.driver === 'bullmq'
+      ? new BullmqPipeline(app.deps, config.feeds, { redis, role, queue: config.queue })
+      : new EmbeddedPipeline(app.deps, config.feeds, {
+          pollConcurrency: config.pipeline.pollConcurrency,
+          articleConcurrency: config.pipeline.articleConcurrency,
+        });
+  const deadlineMs = config.pipeline.shutdownDeadline;
   let stopping = false;
   let server: Server | null = null;
   if (config.server.port > 0) {
@@ -26,12 +76,18 @@ export async function runCommand(configPath: string | undefined): Promise<number
       host: config.server.host,
       port: config.server.port,
       metrics: app.metrics,
-      check: async () => ({ ok: !stopping, detail: { feeds: config.feeds.length, stopping } }),
+      check: async () => ({
+        ok: !stopping,
+        detail: { feeds: config.feeds.length, stopping, role, queue: config.queue.driver, ...(redis ? { redis: redis.up() ? 'up' : 'down' } : {}) },
+      }),
     });
     logger.info({ host: config.server.host, port: config.server.port }, 'health and metrics listening');
   }
   await pipeline.start();
-  logger.info({ config: config.file, feeds: config.feeds.filter((f) => f.enabled).length, storage: config.storage.driver, queue: config.queue.driver }, 'feedwatch started');
+  logger.info(
+    { config: config.file, feeds: config.feeds.filter((f) => f.enabled).length, storage: config.storage.driver, queue: config.queue.driver, role },
+    'feedwatch started',
+  );
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
@@ -40,13 +96,16 @@ export async function runCommand(configPath: string | undefined): Promise<number
         process.exit(1);
       }
       stopping = true;
-      logger.info({ signal, deadline_ms: SHUTDOWN_DEADLINE_MS }, 'shutting down: no new work, finishing work in hand');
+      logger.info({ signal, deadline_ms: deadlineMs }, 'shutting down: no new work, finishing work in hand');
       void (async () => {
-        const { unfinished } = await pipeline.stop(SHUTDOWN_DEADLINE_MS);
+        const result = await pipeline.stop(deadlineMs);
         await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
         await app.close();
-        logger.info({ unfinished }, 'stopped');
+        await redis?.close();
+        logger.info(result, 'stopped');
         logger.flush?.();
+        // Work released at the deadline may still hold a socket open; it must not keep the process alive.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref();
         resolve(0);
       })();
     };

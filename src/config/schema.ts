@@ -79,6 +79,11 @@ const httpSchema = z
     perHostConcurrency: z.number().int().min(1).max(64).default(2),
     /** Requests in flight in all. */
     concurrency: z.number().int().min(1).max(1024).default(16),
+    /**
+     * Requests started per second to one host, at most (fractions allowed: 0.5 = one every 2 s); 0 = no limit.
+     * With the bullmq driver this and `perHostConcurrency` hold across all workers (shared through Redis).
+     */
+    perHostRate: z.number().min(0).max(1000).default(0),
     /** Allow fetching from loopback and private networks (off by default: a feed must not probe your LAN). */
     allowPrivateNetworks: z.boolean().default(false),
   })
@@ -106,8 +111,36 @@ const queueSchema = z
         driver: z.literal('bullmq'),
         /** Name of the environment variable holding the Redis URL. */
         urlEnv: z.string().default('REDIS_URL'),
+        /** Redis URL written in the config; when absent the URL is read from the variable named by `urlEnv`. */
+        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
         /** Prefix of every Redis key feedwatch writes. */
-        prefix: z.string().default('feedwatch'),
+        prefix: z.string().regex(/^\S+$/, 'a non-empty word without spaces').default('feedwatch'),
+        /** A worker's claim on a job lasts this long unless renewed (every half); a dead worker's jobs return after it. */
+        lockDuration: duration('lockDuration').prefault('30s'),
+        /** How often workers look for jobs whose worker died (stalled jobs) and put them back in the queue. */
+        stalledInterval: duration('stalledInterval').prefault('30s'),
+        /** Times a job may come back from a dead worker before it is failed. */
+        maxStalledCount: z.number().int().min(0).max(100).default(2),
+        /** Completed jobs kept for inspection: at most `count`, none older than `age`; the rest are trimmed. */
+        keepCompleted: z
+          .object({ count: z.number().int().min(0).default(1000), age: duration('age').prefault('1h') })
+          .strict()
+          .prefault({}),
+        /** Failed jobs kept with their reason (after their last attempt): at most `count`, none older than `age`. */
+        keepFailed: z
+          .object({ count: z.number().int().min(0).default(10000), age: duration('age').prefault('7d') })
+          .strict()
+          .prefault({}),
+        /**
+         * How often the scheduler re-checks the job schedulers (one per feed) and re-enqueues items that storage
+         * says are due but no job holds (lost with a Redis restart, or a worker that died between two stages).
+         */
+        sweepInterval: duration('sweepInterval').prefault('60s'),
+        /**
+         * The sweep re-enqueues an item only after seeing it due with no job for this long: longer than a page can
+         * take, so that a job still in a worker's hand when Redis restarted empty finishes before it is queued again.
+         */
+        sweepAfter: duration('sweepAfter').prefault('2m'),
       })
       .strict(),
   ])
@@ -117,10 +150,18 @@ const pipelineSchema = z
   .object({
     /** Fetch and extract the article page of each new item. */
     fetchArticles: z.boolean().default(true),
-    /** Article pages fetched at once (in all). */
+    /** Feeds polled at once, per process (each bullmq worker polls this many). */
+    pollConcurrency: z.number().int().min(1).max(256).default(8),
+    /** Article pages fetched at once, per process (each bullmq worker fetches this many). */
     articleConcurrency: z.number().int().min(1).max(256).default(4),
     /** Attempts at an article page before keeping the feed's description for good. */
     articleAttempts: z.number().int().min(1).max(20).default(3),
+    /** Wait before the second attempt at a page; each later attempt waits 4 times longer (±10 %), up to the cap. */
+    articleRetryDelay: duration('articleRetryDelay').prefault('5m'),
+    /** Longest wait between two attempts at a page. */
+    articleRetryMaxDelay: duration('articleRetryMaxDelay').prefault('12h'),
+    /** On SIGTERM/SIGINT: time to finish the work in hand; what is still running then is released (bullmq) or dropped. */
+    shutdownDeadline: duration('shutdownDeadline').prefault('20s'),
   })
   .strict()
   .prefault({});

@@ -9,6 +9,8 @@
 import type { Feed } from '../model.js';
 import { pollFeed, processArticle, type ArticleSummary, type PollSummary, type StageDeps } from './stages.js';
 import { initialPollDelay } from './schedule.js';
+import { deliverAlerts } from './alert-stage.js';
+import type { DeliverReport } from '../alerts/deliver.js';
 
 export interface EmbeddedOptions {
   /** Feeds polled at once. */
@@ -22,6 +24,8 @@ export interface EmbeddedOptions {
 export interface OnceResult {
   polls: PollSummary[];
   articles: ArticleSummary[];
+  /** The final alert delivery pass (null without alerts). */
+  deliveries?: DeliverReport | null;
 }
 
 /** Run `fn` over `items` with at most `limit` in flight; results in input order. */
@@ -46,6 +50,8 @@ export class EmbeddedPipeline {
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private ticking = false;
+  /** The alert delivery pass in flight: never two at once, and never awaited by a tick (a slow channel holds up nothing). */
+  private delivering: Promise<unknown> | null = null;
 
   constructor(
     private readonly deps: StageDeps,
@@ -70,7 +76,8 @@ export class EmbeddedPipeline {
       if (due.length === 0) break;
       articles.push(...(await mapLimit(due, this.opts.articleConcurrency, (item) => processArticle(item, this.deps))));
     }
-    return { polls, articles };
+    const deliveries = await deliverAlerts(this.deps);
+    return { polls, articles, deliveries };
   }
 
   async start(): Promise<void> {
@@ -90,7 +97,7 @@ export class EmbeddedPipeline {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const pending = [...this.pollsInFlight.values(), ...this.articlesInFlight.values()];
+    const pending = [...this.pollsInFlight.values(), ...this.articlesInFlight.values(), ...(this.delivering ? [this.delivering] : [])];
     if (pending.length === 0) return { unfinished: 0 };
     let timeout: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -132,6 +139,9 @@ export class EmbeddedPipeline {
           this.articlesInFlight.set(item.id, run);
         }
       }
+      this.delivering ??= deliverAlerts(this.deps)
+        .catch((err: unknown) => this.deps.logger.error({ err }, 'alert delivery pass failed'))
+        .finally(() => (this.delivering = null));
     } catch (err) {
       this.deps.logger.error({ err }, 'scheduler tick failed');
     } finally {

@@ -4,7 +4,8 @@
  * queue driver both call these same functions.
  *
  *   pollFeed:      Feed → FetchedResponse → FeedItem[] → new StoredItem[]   (one transaction per poll)
- *   processArticle: StoredItem → ArticlePage → Article → stored (or a recorded failure, retried later)
+ *   processArticle: StoredItem → ArticlePage → Article → deduplicated and stored (dedup-stage.ts; or a recorded
+ *                   failure, retried later)
  */
 import type { Clock, Random } from '../clock.js';
 import type { Config } from '../config/load.js';
@@ -17,6 +18,9 @@ import type { FetchOptions } from '../fetch/http.js';
 import { decodeBody } from '../fetch/charset.js';
 import { parseFeed } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
+import { dedupArticle } from './dedup-stage.js';
+import { alertStoredArticle, feedOnlyKey, feedTagsOf, type AlertEngine } from './alert-stage.js';
+import type { StoredArticle } from '../store/articles.js';
 
 export interface StageDeps {
   config: Config;
@@ -29,6 +33,8 @@ export interface StageDeps {
   /** Page → clean article (src/extract `extractArticle` with the config's site rules). */
   extract: (html: string, url: string) => Article;
   metrics?: Metrics;
+  /** Alert rules, lemmatizer and channels (alert-stage.ts); absent: articles are not matched nor indexed for search. */
+  alerts?: AlertEngine;
 }
 
 export interface PollSummary {
@@ -136,6 +142,8 @@ export interface ArticleSummary {
   ok: boolean;
   error: string | null;
   willRetry: boolean;
+  /** What dedup stored for the article (absent when the page failed). */
+  stored?: StoredArticle;
 }
 
 /**
@@ -165,25 +173,41 @@ export async function processArticle(item: StoredItem, deps: StageDeps): Promise
     if (article.paragraphs.length === 0) {
       throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });
     }
+    // Dedup first, then mark the item done: a crash in between retries the item, and the retry stores nothing twice.
+    const { stored } = await dedupArticle(item, article, res.finalUrl, at, deps);
+    await alertStoredArticle({ articleId: stored.articleId, clusterId: stored.clusterId, article, item, url: res.finalUrl, feedTags: feedTagsOf(config, item.feedName) }, deps);
     await store.saveArticle(item.id, { ok: true, article, finalUrl: res.finalUrl }, at, null);
     deps.metrics?.articles.inc({ outcome: 'ok' });
-    deps.logger.debug({ feed: item.feedName, item_id: item.id, url: res.finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length }, 'article stored');
-    return { itemId: item.id, ok: true, error: null, willRetry: false };
+    deps.logger.debug(
+      { feed: item.feedName, item_id: item.id, url: res.finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length, decision: stored.kind, article_id: stored.articleId, cluster_id: stored.clusterId, revision: stored.revision },
+      'article stored',
+    );
+    return { itemId: item.id, ok: true, error: null, willRetry: false, stored };
   } catch (err) {
     const { kind, message } = describeError(err);
     const retryable = !(err instanceof FeedwatchError) || !NEVER_RETRY_PAGE.has(err.kind) || (err.kind === 'http-status' && err.context.status !== 410);
     const attempts = item.articleAttempts + 1;
     const canRetry = retryable && attempts < config.pipeline.articleAttempts;
-    const retryAt = canRetry ? new Date(clock.now() + articleRetryDelay(attempts, deps.random)).toISOString() : null;
+    const retryAt = canRetry ? new Date(clock.now() + articleRetryDelay(attempts, deps.random, config.pipeline)).toISOString() : null;
     await store.saveArticle(item.id, { ok: false, kind, reason: message }, at, retryAt);
+    // Given up: the feed's title and description stand in, so alerts do not miss the story (alert-stage.ts).
+    if (retryAt === null) await alertStoredArticle({ ...feedOnlyKey(item.id), article: null, item, feedTags: feedTagsOf(config, item.feedName) }, deps);
     deps.metrics?.articles.inc({ outcome: kind });
     deps.logger.warn({ feed: item.feedName, item_id: item.id, url: item.link, error_kind: kind, error: message, attempts, retry_at: retryAt }, 'article failed');
     return { itemId: item.id, ok: false, error: `${kind}: ${message}`, willRetry: canRetry };
   }
 }
 
-/** 5 min, 20 min, 80 min ... capped at 12 h, with ±10 % jitter. */
-export function articleRetryDelay(attempts: number, random: Random): number {
-  const base = Math.min(5 * 60_000 * 4 ** Math.max(attempts - 1, 0), 12 * 3_600_000);
+/**
+ * Wait after the `attempts`-th failed attempt at a page: `articleRetryDelay` × 4^(attempts − 1), capped at
+ * `articleRetryMaxDelay`, ±10 % jitter (defaults: 5 min, 20 min, 80 min … 12 h). The bullmq driver backs off
+ * with this same function.
+ */
+export function articleRetryDelay(
+  attempts: number,
+  random: Random,
+  policy: { articleRetryDelay: number; articleRetryMaxDelay: number } = { articleRetryDelay: 5 * 60_000, articleRetryMaxDelay: 12 * 3_600_000 },
+): number {
+  const base = Math.min(policy.articleRetryDelay * 4 ** Math.max(attempts - 1, 0), policy.articleRetryMaxDelay);
   return Math.round(base * (0.9 + 0.2 * random()));
 }

@@ -4,6 +4,8 @@
  * All methods are async so that a network database can implement them.
  */
 import type { Article, ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../model.js';
+import type { AlertStore } from './alerts.js';
+import type { ArticleStore } from './articles.js';
 
 /** An item as stored: the feed's item plus its row id and article state. */
 export interface StoredItem extends FeedItem {
@@ -30,7 +32,7 @@ export interface PendingOptions {
   leaseMs?: number;
 }
 
-export interface Store {
+export interface Store extends AlertStore, ArticleStore {
   /** Apply pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /**

@@ -18,6 +18,8 @@ import { openStore } from '../../src/store/open.js';
 import { INSERT_CHUNK_ROWS, openPostgresStore, postgresMigrationsDir, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
 import { pgTestSchemas } from '../helpers/postgres.js';
 import { runStoreContract } from './contract.js';
+import { runArticleStoreContract } from './articles-contract.js';
+import { runAlertStoreContract } from './alerts-contract.js';
 
 const pg = pgTestSchemas();
 after(() => pg.dropAll());
@@ -29,6 +31,16 @@ async function fresh(opts: PostgresStoreOptions = {}) {
 }
 
 runStoreContract('postgres', () => fresh());
+runArticleStoreContract('postgres', () => fresh(), async () => {
+  // Two pools on one schema: two workers.
+  const schema = await pg.create();
+  const one = await fresh({ schema });
+  return [one, await fresh({ schema })];
+});
+runAlertStoreContract('postgres', async () => {
+  const schema = await pg.create();
+  return { store: await fresh({ schema }), reopen: () => fresh({ schema }) };
+});
 
 const okPoll = (feedName: string, startedAt: string): PollOutcome => ({
   feedName,

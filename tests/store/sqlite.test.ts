@@ -13,6 +13,8 @@ import { FeedwatchError } from '../../src/errors.js';
 import type { FeedItem, PollOutcome } from '../../src/model.js';
 import { openSqliteStore, sqliteMigrationsDir } from '../../src/store/sqlite/store.js';
 import { runStoreContract } from './contract.js';
+import { runArticleStoreContract } from './articles-contract.js';
+import { runAlertStoreContract } from './alerts-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,6 +22,16 @@ let n = 0;
 const freshPath = (): string => join(dir, `db-${++n}`, 'feedwatch.db');
 
 runStoreContract('sqlite', () => openSqliteStore(freshPath()));
+runArticleStoreContract('sqlite', () => openSqliteStore(freshPath()), async () => {
+  // Two connections to one file.
+  const path = freshPath();
+  const one = await openSqliteStore(path);
+  return [one, await openSqliteStore(path)];
+});
+runAlertStoreContract('sqlite', async () => {
+  const path = freshPath();
+  return { store: await openSqliteStore(path), reopen: () => openSqliteStore(path) };
+});
 
 const okPoll = (feedName: string, startedAt: string, over: Partial<PollOutcome> = {}): PollOutcome => ({
   feedName,

@@ -14,6 +14,13 @@ import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../
 import type { MigrateResult } from '../migrate.js';
 import { isoUtc, itemParams } from '../sqlite/rows.js';
 import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
+import type { AlertDocRecord, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
+import type { CompiledRule } from '../../alerts/match.js';
+import type { NewMatch } from '../../alerts/deliver.js';
+import { PostgresAlertStore } from './alerts.js';
+import type { DedupFound, DedupInput } from '../../dedup/types.js';
+import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
+import { PostgresArticles } from './articles.js';
 import { pgStorageError, redact, safeTarget } from './errors.js';
 import { migratePostgres } from './migrate.js';
 import { ITEM_COLUMNS, cleanJsonText, cleanText, jsonParam, toFeedState, toItemArticle, toStoredItem, type ArticleRow, type FeedRow, type ItemRow } from './rows.js';
@@ -289,6 +296,38 @@ export class PostgresStore implements Store {
       const { rows } = await this.pool.query<ArticleRow>('SELECT id, article, article_url, article_fetched_at FROM items WHERE id = $1', [itemId]);
       return rows[0] ? toItemArticle(rows[0]) : null;
     });
+  }
+
+  // --- AlertStore: implemented in ./alerts.ts ---
+  private alertsPart: PostgresAlertStore | null = null;
+  private get alerts(): PostgresAlertStore {
+    if (this.closed) throw new FeedwatchError('storage', 'the store is closed', {}, { retryable: false });
+    this.alertsPart ??= new PostgresAlertStore(this.pool, this.url);
+    return this.alertsPart;
+  }
+  saveAlertDoc = async (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
+  getAlertDoc = async (articleId: number) => this.alerts.getAlertDoc(articleId);
+  searchCandidates = async (rule: CompiledRule, page: SearchPage) => this.alerts.searchCandidates(rule, page);
+  recordMatch = async (m: NewMatch) => this.alerts.recordMatch(m);
+  pending = async (now: string, limit: number, opts?: PendingClaimOptions) => this.alerts.pending(now, limit, opts);
+  markDelivered: PostgresAlertStore['markDelivered'] = async (id, f) => this.alerts.markDelivered(id, f);
+  markFailed: PostgresAlertStore['markFailed'] = async (id, f) => this.alerts.markFailed(id, f);
+  deliveries = async (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
+
+  // --- ArticleStore: implemented in ./articles.ts ---
+  private articlesPart: PostgresArticles | null = null;
+  private get articles(): PostgresArticles {
+    this.articlesPart ??= new PostgresArticles(this.pool);
+    return this.articlesPart;
+  }
+  async findDuplicates(input: DedupInput): Promise<DedupFound> {
+    return this.guard('findDuplicates', { feed: input.feedName }, () => this.articles.findDuplicates(input));
+  }
+  async storeArticle(req: StoreArticleRequest): Promise<StoredArticle> {
+    return this.guard('storeArticle', { itemId: req.itemId }, () => this.articles.storeArticle(req));
+  }
+  async story(clusterId: number): Promise<Story | null> {
+    return this.guard('story', { clusterId }, () => this.articles.story(clusterId));
   }
 
   async close(): Promise<void> {

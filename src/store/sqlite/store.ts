@@ -13,6 +13,13 @@ import { FeedwatchError } from '../../errors.js';
 import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../../model.js';
 import { migrateSqlite, type MigrateResult } from '../migrate.js';
 import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
+import type { AlertDocRecord, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
+import type { CompiledRule } from '../../alerts/match.js';
+import type { NewMatch } from '../../alerts/deliver.js';
+import { SqliteAlertStore } from './alerts.js';
+import type { DedupFound, DedupInput } from '../../dedup/types.js';
+import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
+import { SqliteArticles } from './articles.js';
 import { feedParams, isoUtc, itemParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
@@ -237,6 +244,37 @@ export class SqliteStore implements Store {
       const row = this.s.article.get(itemId);
       return row ? toItemArticle(row) : null;
     });
+  }
+
+  // --- AlertStore: implemented in ./alerts.ts ---
+  private alertsPart: SqliteAlertStore | null = null;
+  private get alerts(): SqliteAlertStore {
+    this.alertsPart ??= new SqliteAlertStore(this.db, (op, context, fn) => this.guard(op, context, fn));
+    return this.alertsPart;
+  }
+  saveAlertDoc = (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
+  getAlertDoc = (articleId: number) => this.alerts.getAlertDoc(articleId);
+  searchCandidates = (rule: CompiledRule, page: SearchPage) => this.alerts.searchCandidates(rule, page);
+  recordMatch = (m: NewMatch) => this.alerts.recordMatch(m);
+  pending = (now: string, limit: number, opts?: PendingClaimOptions) => this.alerts.pending(now, limit, opts);
+  markDelivered: SqliteAlertStore['markDelivered'] = (id, f) => this.alerts.markDelivered(id, f);
+  markFailed: SqliteAlertStore['markFailed'] = (id, f) => this.alerts.markFailed(id, f);
+  deliveries = (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
+
+  // --- ArticleStore: implemented in ./articles.ts ---
+  private articlesPart: SqliteArticles | null = null;
+  private get articles(): SqliteArticles {
+    this.articlesPart ??= new SqliteArticles(this.db);
+    return this.articlesPart;
+  }
+  async findDuplicates(input: DedupInput): Promise<DedupFound> {
+    return this.guard('findDuplicates', { feed: input.feedName, url: input.url }, () => this.articles.findDuplicates(input));
+  }
+  async storeArticle(req: StoreArticleRequest): Promise<StoredArticle> {
+    return this.guard('storeArticle', { itemId: req.itemId }, () => this.articles.storeArticle(req));
+  }
+  async story(clusterId: number): Promise<Story | null> {
+    return this.guard('story', { clusterId }, () => this.articles.story(clusterId));
   }
 
   async close(): Promise<void> {

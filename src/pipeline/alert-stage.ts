@@ -1,0 +1,203 @@
+/**
+ * The alert stage: StoredArticle ─match→ AlertMatch[] ─deliver→ Delivery.
+ *
+ *  - `matchAlerts(stored, deps)` runs right after an article is stored. It analyses the article's fields once
+ *    (tokens + lemma keys; stored with the article as its alert document, which also feeds `feedwatch search`),
+ *    reusing the stored analysis of any field whose text has not changed, then runs every enabled rule and
+ *    enqueues one alert per (rule, story cluster): a republished or updated story does not alert again.
+ *  - `deliverAlerts(deps)` is one delivery pass (src/alerts/deliver.ts): the drivers call it on their timer.
+ *  - `createAlertEngine(config)` builds, once per process, what both need: the lemmatizer (dictionaries loaded
+ *    once), the rules compiled with it, the channels with their secrets read from the environment, the policy.
+ *
+ * An item whose page failed for good is matched on what its feed gave (title, and the description as the lead):
+ * an alert user should not miss a story because its page 404s. It has no article row, so its alert document is
+ * stored under the article id −itemId and its story cluster is "item:<itemId>" (`feedOnlyKey`).
+ */
+import type { Clock } from '../clock.js';
+import type { ChannelDeps } from '../alerts/channels/index.js';
+import { createChannels, type Channel } from '../alerts/channels/index.js';
+import type { AlertsConfig, DeliveryPolicy } from '../alerts/config-schema.js';
+import { deliverPending, enqueueMatch, type DeliverReport } from '../alerts/deliver.js';
+import { buildAlertDoc, compileRule, matchRule, type CompiledRule } from '../alerts/match.js';
+import { alertItem } from '../alerts/message.js';
+import { loadMorphology, type AnalyzedText, type Lemmatizer } from '../alerts/morphology.js';
+import type { Field } from '../alerts/rule-parser.js';
+import { loadHtml } from '../extract/index.js';
+import { inlineText } from '../extract/text.js';
+import type { Logger } from '../log.js';
+import type { Article, FeedItem } from '../model.js';
+import type { AlertDocRecord, AlertStore } from '../store/alerts.js';
+
+export interface AlertRule {
+  name: string;
+  channels: string[];
+  /** Digest window in ms; absent for immediate alerts. */
+  digest?: number | undefined;
+  compiled: CompiledRule;
+}
+
+/** What the alert stage needs, built once per process by `createAlertEngine`. */
+export interface AlertEngine {
+  lemmatizer: Lemmatizer;
+  /** Enabled rules only. */
+  rules: readonly AlertRule[];
+  channels: ReadonlyMap<string, Channel>;
+  policy: DeliveryPolicy;
+}
+
+export interface AlertStageDeps {
+  store: AlertStore;
+  clock: Clock;
+  logger: Logger;
+  alerts: AlertEngine;
+}
+
+/** An article as the store step hands it on (plain data). */
+export interface StoredForAlerts {
+  articleId: number;
+  clusterId: string | number;
+  /** The extracted article; null when the page failed for good (the feed's title and description stand in). */
+  article: Article | null;
+  /** The feed item that brought it. */
+  item: FeedItem;
+  /** The page's final URL, when known. */
+  url?: string | null;
+  /** The feed's tags from the config. */
+  feedTags?: readonly string[];
+}
+
+export interface AlertsSummary {
+  articleId: number;
+  /** Fields analysed by this call (0 when the stored analysis served). */
+  analyzedFields: number;
+  /** Rules that matched. */
+  matched: string[];
+  /** Rules that matched a story they had not alerted on yet: one delivery per channel was queued. */
+  queued: string[];
+}
+
+/** Compile the enabled rules of the config with `lem` (the config schema has already checked they parse). */
+export function compileAlertRules(rules: AlertsConfig['rules'], lem: Lemmatizer): AlertRule[] {
+  return rules
+    .filter((r) => r.enabled)
+    .map((r) => ({ name: r.name, channels: [...r.channels], digest: r.digest, compiled: compileRule(r.query, lem, r.query) }));
+}
+
+/** Load the lemmatizer (once per process), compile the rules and build the channels (secrets read here, once). */
+export async function createAlertEngine(config: AlertsConfig, deps: ChannelDeps & { lemmatizer?: Lemmatizer }): Promise<AlertEngine> {
+  const lemmatizer = deps.lemmatizer ?? (await loadMorphology());
+  return {
+    lemmatizer,
+    rules: compileAlertRules(config.rules, lemmatizer),
+    channels: createChannels(config, deps),
+    policy: config.delivery,
+  };
+}
+
+/** Article id and cluster id under which a feed entry without an article (its page failed for good) is kept. */
+export function feedOnlyKey(itemId: number): { articleId: number; clusterId: string } {
+  return { articleId: -itemId, clusterId: `item:${itemId}` };
+}
+
+/** A feed description as text: markup dropped, block elements and <br> as line breaks. */
+export function descriptionText(description: string | null): string {
+  if (!description) return '';
+  if (!/[<&]/.test(description)) return description.trim();
+  return inlineText(loadHtml(description).root());
+}
+
+type DocTexts = Omit<AlertDocRecord, 'analyzed' | 'storedAt'>;
+
+/** The field texts of a stored article (or of a feed entry standing in for it). */
+export function alertDocTexts(stored: StoredForAlerts): DocTexts {
+  const { article, item } = stored;
+  const tags = [...new Set([...(article?.tags ?? []), ...item.categories, ...(stored.feedTags ?? [])].map((t) => t.trim()).filter(Boolean))];
+  return {
+    articleId: stored.articleId,
+    clusterId: String(stored.clusterId),
+    feed: item.feedName,
+    url: stored.url ?? article?.canonicalUrl ?? item.link,
+    title: (article?.title?.trim() ? article.title : item.title) ?? '',
+    lead: article ? (article.lead ?? '') : descriptionText(item.description),
+    body: article ? article.paragraphs.join('\n\n') : '',
+    tags,
+    publishedAt: article?.publishedAt ?? item.publishedAt,
+  };
+}
+
+const FIELD_TEXT: Record<Field, (d: DocTexts) => string> = {
+  title: (d) => d.title,
+  lead: (d) => d.lead,
+  body: (d) => d.body,
+  feed: (d) => d.feed,
+  tag: (d) => d.tags.join('\n'),
+};
+
+/**
+ * Match a stored article against every rule and queue the alerts; store its analysis when it is new or its text
+ * changed. Returns what matched. Storage errors propagate (the caller decides whether to retry).
+ */
+export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps): Promise<AlertsSummary> {
+  const { store, clock, alerts } = deps;
+  const lem = alerts.lemmatizer;
+  const texts = alertDocTexts(stored);
+  const previous = await store.getAlertDoc(stored.articleId);
+
+  // Reuse the stored analysis of every field whose text is unchanged; analyse the rest (and only those).
+  const reused: Partial<Record<Field, AnalyzedText>> = {};
+  if (previous) {
+    for (const f of Object.keys(FIELD_TEXT) as Field[]) {
+      if (previous.analyzed[f]?.by === lem.id && FIELD_TEXT[f](previous) === FIELD_TEXT[f](texts)) reused[f] = previous.analyzed[f];
+    }
+  }
+  const doc = buildAlertDoc({ title: texts.title, lead: texts.lead, body: texts.body, feed: texts.feed, tags: texts.tags, analyzed: reused }, lem);
+  const analyzedFields = 5 - Object.keys(reused).length;
+  // A later sighting of the same text from another feed keeps the document of the first; a new text replaces it.
+  if (!previous || (['title', 'lead', 'body'] as const).some((f) => reused[f] === undefined)) {
+    await store.saveAlertDoc({ ...texts, analyzed: doc.analyzed, storedAt: new Date(clock.now()).toISOString() });
+  }
+
+  const summary: AlertsSummary = { articleId: stored.articleId, analyzedFields, matched: [], queued: [] };
+  const article = { title: texts.title, lead: texts.lead || null, url: texts.url, feed: texts.feed, publishedAt: texts.publishedAt };
+  for (const rule of alerts.rules) {
+    const m = matchRule(rule.compiled, doc);
+    if (!m.match) continue;
+    summary.matched.push(rule.name);
+    const created = await enqueueMatch({ store, clock }, rule, { clusterId: texts.clusterId, articleId: stored.articleId, item: alertItem(article, m.spans) });
+    if (created) summary.queued.push(rule.name);
+  }
+  if (summary.matched.length > 0) {
+    deps.logger.info({ article_id: stored.articleId, cluster_id: texts.clusterId, feed: texts.feed, matched: summary.matched, queued: summary.queued }, 'alert rules matched');
+  }
+  return summary;
+}
+
+/** One delivery pass over what is due; null when the process has no alert engine. */
+export async function deliverAlerts(deps: { store: AlertStore; clock: Clock; logger: Logger; alerts?: AlertEngine | undefined }): Promise<DeliverReport | null> {
+  if (!deps.alerts) return null;
+  const report = await deliverPending({ store: deps.store, clock: deps.clock, logger: deps.logger, channels: deps.alerts.channels, policy: deps.alerts.policy });
+  if (report.delivered + report.retrying + report.failed > 0) deps.logger.info({ ...report }, 'alert delivery pass');
+  return report;
+}
+
+/**
+ * The pipeline's hook after the store step: `matchAlerts` when the process has an alert engine, with any error
+ * logged and swallowed, so that alerts never fail (nor retry) the ingestion of an article.
+ */
+export async function alertStoredArticle(
+  stored: StoredForAlerts,
+  deps: { store: AlertStore; clock: Clock; logger: Logger; alerts?: AlertEngine | undefined },
+): Promise<AlertsSummary | null> {
+  if (!deps.alerts) return null;
+  try {
+    return await matchAlerts(stored, { store: deps.store, clock: deps.clock, logger: deps.logger, alerts: deps.alerts });
+  } catch (err) {
+    deps.logger.error({ article_id: stored.articleId, feed: stored.item.feedName, err }, 'alert matching failed');
+    return null;
+  }
+}
+
+/** The configured tags of a feed (what `tag:` also looks in). */
+export function feedTagsOf(config: { feeds: readonly { name: string; tags: readonly string[] }[] }, feedName: string): string[] {
+  return [...(config.feeds.find((f) => f.name === feedName)?.tags ?? [])];
+}

@@ -1,0 +1,352 @@
+/**
+ * AlertStore on PostgreSQL (tables of migrations/postgres/0003_alerts.sql). PostgresStore delegates its alert
+ * methods here.
+ *
+ * Search: each document's lemma keys go into a tsvector as field-prefixed lexemes ("t:лавров"), built with
+ * array_to_tsvector, so the index holds exactly the keys SQLite's FTS5 holds; `tsQuery` translates a compiled
+ * rule into a tsquery over them the way fts-query.ts does for FTS5 (words → their keys OR-ed over their fields,
+ * phrases → all their words, NOT and /regex/ cannot narrow). Candidates are then confirmed with matchRule by
+ * the caller. (Why not the built-in `russian` configuration: see the migration's header.)
+ *
+ * Deliveries: a match and its deliveries are one transaction whose INSERT ... ON CONFLICT DO NOTHING on
+ * (rule, cluster) decides; `pending` claims rows with FOR UPDATE SKIP LOCKED, so workers asking at once get
+ * disjoint deliveries.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { DeliveryRecord, NewMatch, PendingDelivery } from '../../alerts/deliver.js';
+import { DEFAULT_FIELDS, type CompiledRule } from '../../alerts/match.js';
+import type { AlertItem } from '../../alerts/message.js';
+import type { Field } from '../../alerts/rule-parser.js';
+import {
+  checkLease,
+  checkLimit,
+  DELIVERY_LEASE_MS,
+  MAX_SEARCH_PAGE,
+  type AlertDocRecord,
+  type AlertStore,
+  type DeliveryFilter,
+  type PendingClaimOptions,
+  type SearchPage,
+} from '../alerts.js';
+import { isoUtc } from '../sqlite/rows.js';
+import { pgStorageError } from './errors.js';
+import { jsonParam } from './rows.js';
+
+/** Lexeme prefix of each field. */
+export const FIELD_PREFIX: Readonly<Record<Field, string>> = { title: 't', lead: 'l', body: 'b', feed: 'f', tag: 'g' };
+
+/** PostgreSQL refuses lexemes of 2 KB or more; a document with a longer key is left unindexed (always a candidate). */
+const MAX_LEXEME_BYTES = 2000;
+/** A tsvector must stay under 1 MB; a document whose keys would not fit is left unindexed as well. */
+const MAX_TSVECTOR_BYTES = 900_000;
+
+const lexeme = (field: Field, key: string): string => `${FIELD_PREFIX[field]}:${key}`;
+const fits = (lex: string): boolean => Buffer.byteLength(lex) <= MAX_LEXEME_BYTES;
+/** A lexeme as a tsquery operand: quoted, with quotes and backslashes escaped. */
+const operand = (lex: string): string => `'${lex.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+/** The lexemes of a document (distinct), or null when they cannot all be indexed. */
+export function docLexemes(analyzed: AlertDocRecord['analyzed']): string[] | null {
+  const out = new Set<string>();
+  let bytes = 0;
+  for (const field of Object.keys(FIELD_PREFIX) as Field[]) {
+    for (const keys of analyzed[field].keys) {
+      if (keys === '') continue;
+      for (const key of keys.split(' ')) {
+        const lex = lexeme(field, key);
+        if (out.has(lex)) continue;
+        if (!fits(lex)) return null;
+        out.add(lex);
+        bytes += Buffer.byteLength(lex) + 8;
+      }
+    }
+  }
+  return bytes > MAX_TSVECTOR_BYTES ? null : [...out];
+}
+
+type Node = CompiledRule['root'];
+
+/** A tsquery every document the rule matches satisfies (maybe others too), or null: no narrowing possible. */
+export function tsQuery(rule: CompiledRule): string | null {
+  const words = (keys: readonly string[], fields: readonly Field[]): string | null => {
+    const lexemes = fields.flatMap((f) => keys.map((k) => lexeme(f, k)));
+    if (lexemes.length === 0 || !lexemes.every(fits)) return null;
+    return lexemes.map(operand).join(' | ');
+  };
+  const walk = (n: Node, fields: readonly Field[]): string | null => {
+    switch (n.type) {
+      case 'word':
+        return words(n.keys, fields);
+      case 'phrase': {
+        const parts: string[] = [];
+        for (const k of n.keys) {
+          if (k.length === 0) continue;
+          const p = words(k, fields);
+          if (p !== null) parts.push(p);
+        }
+        return parts.length ? parts.map((p) => `(${p})`).join(' & ') : null;
+      }
+      case 'regex':
+      case 'not':
+        return null;
+      case 'field':
+        return walk(n.child, [n.field]);
+      case 'and': {
+        const parts = n.children.map((c) => walk(c, fields)).filter((p): p is string => p !== null);
+        return parts.length ? parts.map((p) => `(${p})`).join(' & ') : null;
+      }
+      case 'or': {
+        const parts = n.children.map((c) => walk(c, fields));
+        if (parts.some((p) => p === null)) return null;
+        return parts.map((p) => `(${p})`).join(' | ');
+      }
+    }
+  };
+  return walk(rule.root, DEFAULT_FIELDS);
+}
+
+/**
+ * Text PostgreSQL cannot store, replaced without changing its length (NUL → space, a lone surrogate → U+FFFD),
+ * so that the analysis offsets still point into it.
+ */
+function sameLengthText<T extends string | null>(s: T): T {
+  if (s === null) return s;
+  return s.replace(/\0/g, ' ').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') as T;
+}
+
+interface DocRow {
+  article_id: string;
+  cluster_id: string;
+  feed: string;
+  url: string | null;
+  title: string;
+  lead: string;
+  body: string;
+  tags: string[];
+  published_at: string | null;
+  analysis: AlertDocRecord['analyzed'];
+  stored_at: Date;
+}
+
+interface DeliveryRow {
+  id: string;
+  rule: string;
+  cluster_id: string;
+  article_id: string;
+  channel: string;
+  item: AlertItem;
+  digest: boolean;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  due_at: Date;
+  delivered_at: Date | null;
+  updated_at: Date;
+}
+
+const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analysis, stored_at';
+const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at';
+
+const UPSERT_DOC = `INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by, lexemes)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13::text[] IS NULL THEN NULL ELSE array_to_tsvector($13::text[]) END)
+  ON CONFLICT (article_id) DO UPDATE SET cluster_id = excluded.cluster_id, feed = excluded.feed, url = excluded.url,
+    title = excluded.title, lead = excluded.lead, body = excluded.body, tags = excluded.tags, published_at = excluded.published_at,
+    analysis = excluded.analysis, stored_at = excluded.stored_at, analyzed_by = excluded.analyzed_by, lexemes = excluded.lexemes`;
+
+const CANDIDATES_ALL = `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < $1 ORDER BY article_id DESC LIMIT $2`;
+const CANDIDATES = `SELECT ${DOC_COLUMNS} FROM alert_docs
+  WHERE article_id < $1 AND (lexemes IS NULL OR analyzed_by <> $3 OR lexemes @@ $4::tsquery)
+  ORDER BY article_id DESC LIMIT $2`;
+
+const INSERT_MATCH = `INSERT INTO alert_matches (rule, cluster_id, article_id, matched_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (rule, cluster_id) DO NOTHING`;
+const INSERT_DELIVERIES = `INSERT INTO alert_deliveries (rule, cluster_id, article_id, channel, item, digest, due_at, created_at, updated_at)
+  SELECT $1::text, $2::text, $3::int8, c, $5::jsonb, $6::boolean, $7::timestamptz, $8::timestamptz, $8::timestamptz
+  FROM unnest($4::text[]) AS c`;
+
+// Claims due deliveries: rows another worker is claiming right now are skipped, not waited for.
+const CLAIM = `WITH due AS (
+    SELECT id FROM alert_deliveries
+    WHERE status = 'pending' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1 OR claimed_by = $3)
+    ORDER BY due_at, id LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+  UPDATE alert_deliveries d SET claimed_by = $3, claimed_until = $1::timestamptz + $4::int8 * interval '1 millisecond'
+  FROM due WHERE d.id = due.id
+  RETURNING ${DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`;
+
+const DELIVERED = `UPDATE alert_deliveries SET status = 'delivered', attempts = $2, delivered_at = $3, updated_at = $3,
+    claimed_by = NULL, claimed_until = NULL
+  WHERE id = $1 AND status = 'pending'`;
+const FAILED = `UPDATE alert_deliveries SET attempts = $2, last_error = $3, updated_at = $4,
+    status = CASE WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'pending' END, due_at = coalesce($5::timestamptz, due_at),
+    claimed_by = NULL, claimed_until = NULL
+  WHERE id = $1 AND status = 'pending'`;
+const DELIVERIES = `SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries
+  WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR rule = $2) ORDER BY id LIMIT $3`;
+
+function toDoc(row: DocRow): AlertDocRecord {
+  return {
+    articleId: Number(row.article_id),
+    clusterId: row.cluster_id,
+    feed: row.feed,
+    url: row.url,
+    title: row.title,
+    lead: row.lead,
+    body: row.body,
+    tags: row.tags,
+    publishedAt: row.published_at,
+    analyzed: row.analysis,
+    storedAt: row.stored_at.toISOString(),
+  };
+}
+
+function toPending(row: DeliveryRow): PendingDelivery {
+  return {
+    id: Number(row.id),
+    rule: row.rule,
+    channel: row.channel,
+    clusterId: row.cluster_id,
+    articleId: Number(row.article_id),
+    item: row.item,
+    digest: row.digest,
+    attempts: row.attempts,
+    dueAt: row.due_at.toISOString(),
+  };
+}
+
+function toRecord(row: DeliveryRow): DeliveryRecord {
+  return {
+    ...toPending(row),
+    status: row.status,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at ? row.delivered_at.toISOString() : null,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export class PostgresAlertStore implements AlertStore {
+  /** Names this instance's claims on deliveries. */
+  readonly workerId = randomUUID();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The connection URL, only to redact it from error messages. */
+    private readonly url: string,
+  ) {}
+
+  async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
+    await this.guard('saveAlertDoc', { articleId: doc.articleId }, async () => {
+      const ids = new Set(Object.values(doc.analyzed).map((a) => a.by));
+      await this.pool.query(UPSERT_DOC, [
+        doc.articleId,
+        sameLengthText(doc.clusterId),
+        sameLengthText(doc.feed),
+        sameLengthText(doc.url),
+        sameLengthText(doc.title),
+        sameLengthText(doc.lead),
+        sameLengthText(doc.body),
+        jsonParam(doc.tags.map(sameLengthText)),
+        sameLengthText(doc.publishedAt),
+        jsonParam(doc.analyzed),
+        isoUtc(doc.storedAt, 'storedAt'),
+        ids.size === 1 ? [...ids][0]! : 'mixed',
+        docLexemes(doc.analyzed),
+      ]);
+    });
+  }
+
+  async getAlertDoc(articleId: number): Promise<AlertDocRecord | null> {
+    return this.guard('getAlertDoc', { articleId }, async () => {
+      const { rows } = await this.pool.query<DocRow>(`SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id = $1`, [articleId]);
+      return rows[0] ? toDoc(rows[0]) : null;
+    });
+  }
+
+  async searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> {
+    return this.guard('searchCandidates', { rule: rule.source }, async () => {
+      checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
+      const before = page.beforeArticleId ?? Number.MAX_SAFE_INTEGER;
+      const q = tsQuery(rule);
+      const { rows } =
+        q === null
+          ? await this.pool.query<DocRow>(CANDIDATES_ALL, [before, page.limit])
+          : await this.pool.query<DocRow>(CANDIDATES, [before, page.limit, page.lemmatizer, q]);
+      return rows.map(toDoc);
+    });
+  }
+
+  async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
+    return this.guard('recordMatch', { rule: m.rule, clusterId: m.clusterId }, async () => {
+      const matchedAt = isoUtc(m.matchedAt, 'matchedAt');
+      const dueAt = isoUtc(m.dueAt, 'dueAt');
+      const rule = sameLengthText(m.rule);
+      const clusterId = sameLengthText(m.clusterId);
+      return this.transaction(async (client) => {
+        const inserted = await client.query(INSERT_MATCH, [rule, clusterId, m.articleId, matchedAt]);
+        if (inserted.rowCount === 0) return { created: false };
+        const channels = [...new Set(m.channels.map(sameLengthText))];
+        await client.query(INSERT_DELIVERIES, [rule, clusterId, m.articleId, channels, jsonParam(m.item), m.digest, dueAt, matchedAt]);
+        return { created: true };
+      });
+    });
+  }
+
+  async pending(now: string, limit: number, opts: PendingClaimOptions = {}): Promise<PendingDelivery[]> {
+    return this.guard('pendingDeliveries', { limit }, async () => {
+      checkLimit(limit, MAX_SEARCH_PAGE, 'pending');
+      const leaseMs = opts.leaseMs ?? DELIVERY_LEASE_MS;
+      checkLease(leaseMs);
+      const { rows } = await this.pool.query<DeliveryRow>(CLAIM, [isoUtc(now, 'now'), limit, this.workerId, leaseMs]);
+      rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || Number(a.id) - Number(b.id));
+      return rows.map(toPending);
+    });
+  }
+
+  async markDelivered(id: number, f: { attempts: number; at: string }): Promise<void> {
+    await this.guard('markDelivered', { deliveryId: id }, () => this.pool.query(DELIVERED, [id, f.attempts, isoUtc(f.at, 'at')]));
+  }
+
+  async markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Promise<void> {
+    await this.guard('markFailed', { deliveryId: id }, () =>
+      this.pool.query(FAILED, [id, f.attempts, sameLengthText(f.error), isoUtc(f.at, 'at'), f.retryAt === null ? null : isoUtc(f.retryAt, 'retryAt')]),
+    );
+  }
+
+  async deliveries(filter: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
+    return this.guard('deliveries', {}, async () => {
+      const limit = filter.limit ?? 1000;
+      checkLimit(limit, 100_000, 'deliveries');
+      const { rows } = await this.pool.query<DeliveryRow>(DELIVERIES, [filter.status ?? null, filter.rule ?? null, limit]);
+      return rows.map(toRecord);
+    });
+  }
+
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async guard<T>(op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw pgStorageError(`${op} failed`, { op, ...context }, err, this.url);
+    }
+  }
+}

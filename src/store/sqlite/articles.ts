@@ -1,0 +1,300 @@
+/**
+ * The ArticleStore part of the SQLite storage (tables of migrations/sqlite/0002_dedup.sql): duplicate lookups,
+ * storing an item's article as decided, and the story query. Synchronous (better-sqlite3); SqliteStore wraps each
+ * method into its async, error-guarded interface.
+ *
+ * `storeArticle` runs in one IMMEDIATE transaction, so writers on other connections wait for it; inside, each
+ * attempt is a nested transaction (a savepoint). A decision that no longer holds (another connection stored the
+ * same text or URL, or revised the article, since the pipeline looked) trips a guard — the insert's ON CONFLICT DO
+ * NOTHING returns no row, or the revision's compare-and-set updates nothing — and the attempt is rolled back to
+ * its savepoint, the store looks again and decides again. A 'new' decision is always looked at again first: in
+ * this serialized transaction that makes "two connections, one story" give one article.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { DedupDecision, DedupFound, DedupInput, DedupMatch } from '../../dedup/types.js';
+import { FeedwatchError } from '../../errors.js';
+import {
+  ArticleConflict,
+  BAND_BUCKET_LIMIT,
+  checkInput,
+  decideForStore,
+  decisionSimilarity,
+  NEAR_CANDIDATE_LIMIT,
+  STORE_ATTEMPTS,
+  storedArticle,
+  type DedupKind,
+  type StoreArticleRequest,
+  type StoredArticle,
+  type Story,
+  type StoryArticle,
+} from '../articles.js';
+import { isoUtc } from './rows.js';
+
+interface MatchRow {
+  id: number;
+  cluster_id: number;
+  canonical_url: string;
+  text_hash: string;
+  minhash: string | null;
+}
+
+interface ItemRef {
+  id: number;
+  feed_name: string;
+  first_seen_at: string;
+}
+
+interface ArticleRef {
+  id: number;
+  cluster_id: number;
+  revision: number;
+}
+
+interface SightingRef {
+  article_id: number;
+  cluster_id: number;
+  revision: number;
+  decision: DedupKind;
+  similarity: number | null;
+}
+
+interface StoryArticleRow {
+  id: number;
+  canonical_url: string;
+  title: string | null;
+  revision: number;
+  text_hash: string;
+  first_seen_at: string;
+  updated_at: string;
+}
+
+interface StoryRevisionRow {
+  article_id: number;
+  revision: number;
+  text_hash: string;
+  url: string;
+  created_at: string;
+}
+
+interface StorySightingRow {
+  item_id: number;
+  article_id: number;
+  feed_name: string;
+  url: string;
+  canonical_url: string;
+  revision: number;
+  decision: DedupKind;
+  similarity: number | null;
+  seen_at: string;
+  published_at: string | null;
+}
+
+const MATCH = 'a.id, a.cluster_id, a.canonical_url, a.text_hash, a.minhash';
+
+/** One primary-key probe of the band index: the newest article ids of one bucket (band number, band value, limit). */
+export const BAND_PROBE = 'SELECT article_id FROM article_band WHERE band_no = ? AND band_value = ? ORDER BY article_id DESC LIMIT ?';
+
+function prepareAll(db: BetterSqlite3.Database) {
+  return {
+    byGuid: db.prepare<[string, string], MatchRow>(`SELECT ${MATCH} FROM items i JOIN articles a ON a.id = i.article_id
+      WHERE i.feed_name = ? AND i.guid = ?`),
+    byUrl: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.canonical_url = ?`),
+    byHash: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.text_hash = ?`),
+    bandProbe: db.prepare<[number, number, number], number>(BAND_PROBE).pluck(),
+    byIds: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.id IN (SELECT value FROM json_each(?))`),
+    item: db.prepare<[number], ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = ?'),
+    article: db.prepare<[number], ArticleRef>('SELECT id, cluster_id, revision FROM articles WHERE id = ?'),
+    sightingOf: db.prepare<[number], SightingRef>(`SELECT s.article_id, a.cluster_id, s.revision, s.decision, s.similarity
+      FROM sightings s JOIN articles a ON a.id = s.article_id WHERE s.item_id = ?`),
+    insertArticle: db.prepare<[Record<string, unknown>], ArticleRef>(`INSERT INTO articles (cluster_id, canonical_url, text_hash, minhash,
+        token_count, title, first_seen_at, updated_at)
+      VALUES (@clusterId, @canonicalUrl, @textHash, @minhash, @tokenCount, @title, @firstSeenAt, @at)
+      ON CONFLICT DO NOTHING
+      RETURNING id, cluster_id, revision`),
+    ownCluster: db.prepare<[number], ArticleRef>('UPDATE articles SET cluster_id = id WHERE id = ? RETURNING id, cluster_id, revision'),
+    // Compare-and-set: only the text the decision saw is revised.
+    revise: db.prepare<[Record<string, unknown>], ArticleRef>(`UPDATE articles SET text_hash = @textHash, minhash = @minhash,
+        token_count = @tokenCount, title = @title, revision = revision + 1, updated_at = @at
+      WHERE id = @id AND text_hash = @previousTextHash
+      RETURNING id, cluster_id, revision`),
+    insertRevision: db.prepare(`INSERT INTO article_revisions (article_id, revision, text_hash, minhash, token_count, item_id, url,
+        article, created_at)
+      VALUES (@articleId, @revision, @textHash, @minhash, @tokenCount, @itemId, @url, @article, @at)`),
+    deleteBands: db.prepare<[number]>('DELETE FROM article_band WHERE article_id = ?'),
+    // Element i of the JSON array is band i's value. (WHERE true: SQLite's upsert needs it after a SELECT.)
+    insertBands: db.prepare<[{ articleId: number; bands: string }]>(`INSERT INTO article_band (band_no, band_value, article_id)
+      SELECT CAST(key AS INTEGER), value, @articleId FROM json_each(@bands) WHERE true
+      ON CONFLICT DO NOTHING`),
+    insertSighting: db.prepare(`INSERT INTO sightings (item_id, article_id, feed_name, url, canonical_url, revision, decision,
+        similarity, seen_at, stored_at)
+      VALUES (@itemId, @articleId, @feedName, @url, @canonicalUrl, @revision, @decision, @similarity, @seenAt, @at)
+      ON CONFLICT (item_id) DO NOTHING`),
+    pointItem: db.prepare<[number, number]>('UPDATE items SET article_id = ? WHERE id = ?'),
+    clusterArticles: db.prepare<[number], StoryArticleRow>(`SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at
+      FROM articles WHERE cluster_id = ? ORDER BY id`),
+    clusterRevisions: db.prepare<[number], StoryRevisionRow>(`SELECT r.article_id, r.revision, r.text_hash, r.url, r.created_at
+      FROM articles a JOIN article_revisions r ON r.article_id = a.id WHERE a.cluster_id = ? ORDER BY r.article_id, r.revision`),
+    clusterSightings: db.prepare<[number], StorySightingRow>(`SELECT s.item_id, s.article_id, s.feed_name, s.url, s.canonical_url,
+        s.revision, s.decision, s.similarity, s.seen_at, i.published_at
+      FROM articles a JOIN sightings s ON s.article_id = a.id JOIN items i ON i.id = s.item_id
+      WHERE a.cluster_id = ? ORDER BY s.seen_at, s.id`),
+  };
+}
+
+type Statements = ReturnType<typeof prepareAll>;
+
+const toMatch = (r: MatchRow): DedupMatch => ({ articleId: r.id, clusterId: r.cluster_id, url: r.canonical_url, textHash: r.text_hash, minhash: r.minhash });
+
+export class SqliteArticles {
+  private stmts: Statements | null = null;
+
+  constructor(private readonly db: BetterSqlite3.Database) {}
+
+  private get s(): Statements {
+    this.stmts ??= prepareAll(this.db);
+    return this.stmts;
+  }
+
+  findDuplicates(input: DedupInput): DedupFound {
+    checkInput(input);
+    const s = this.s;
+    const byGuid = s.byGuid.get(input.feedName, input.guid);
+    const byUrl = s.byUrl.get(input.canonicalUrl);
+    const byHash = s.byHash.get(input.textHash);
+    const shared = new Map<number, number>();
+    input.bands.forEach((value, bandNo) => {
+      for (const id of s.bandProbe.all(bandNo, value, BAND_BUCKET_LIMIT)) shared.set(id, (shared.get(id) ?? 0) + 1);
+    });
+    const top = [...shared.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]).slice(0, NEAR_CANDIDATE_LIMIT);
+    const rows = top.length > 0 ? new Map(s.byIds.all(JSON.stringify(top.map(([id]) => id))).map((r) => [r.id, r])) : new Map<number, MatchRow>();
+    const near = top.flatMap(([id]) => {
+      const r = rows.get(id);
+      return r ? [toMatch(r)] : [];
+    });
+    return { byGuid: byGuid ? toMatch(byGuid) : null, byUrl: byUrl ? toMatch(byUrl) : null, byHash: byHash ? toMatch(byHash) : null, near };
+  }
+
+  storeArticle(req: StoreArticleRequest): StoredArticle {
+    checkInput(req.input);
+    const at = isoUtc(req.at, 'at');
+    return this.db
+      .transaction(() => {
+        const item = this.s.item.get(req.itemId);
+        if (!item) throw new FeedwatchError('storage', `no item with id ${req.itemId}`, { itemId: req.itemId }, { retryable: false });
+        let decision = req.decision.kind === 'new' ? this.decide(req) : req.decision;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            // A nested transaction is a savepoint: a tripped guard undoes only this attempt.
+            return this.db.transaction(() => this.apply(req, decision, item, at))();
+          } catch (err) {
+            if (!(err instanceof ArticleConflict)) throw err;
+            if (attempt >= STORE_ATTEMPTS) {
+              throw new FeedwatchError('storage', `storeArticle gave up after ${attempt} attempts: ${err.message}`, { itemId: req.itemId }, { cause: err, retryable: true });
+            }
+            decision = this.decide(req);
+          }
+        }
+      })
+      .immediate();
+  }
+
+  story(clusterId: number): Story | null {
+    const articles = this.s.clusterArticles.all(clusterId);
+    if (articles.length === 0) return null;
+    const revisions = this.s.clusterRevisions.all(clusterId);
+    const sightings = this.s.clusterSightings.all(clusterId).map((r) => ({
+      itemId: r.item_id,
+      articleId: r.article_id,
+      feedName: r.feed_name,
+      url: r.url,
+      canonicalUrl: r.canonical_url,
+      revision: r.revision,
+      kind: r.decision,
+      similarity: r.similarity,
+      seenAt: r.seen_at,
+      publishedAt: r.published_at,
+    }));
+    const storyArticles: StoryArticle[] = articles.map((a) => ({
+      articleId: a.id,
+      canonicalUrl: a.canonical_url,
+      title: a.title,
+      revision: a.revision,
+      textHash: a.text_hash,
+      firstSeenAt: a.first_seen_at,
+      updatedAt: a.updated_at,
+      revisions: revisions
+        .filter((r) => r.article_id === a.id)
+        .map((r) => ({ revision: r.revision, textHash: r.text_hash, url: r.url, createdAt: r.created_at })),
+    }));
+    const times = [...sightings.map((x) => x.seenAt), ...storyArticles.map((a) => a.firstSeenAt)].sort();
+    return { clusterId, firstSeenAt: times[0] ?? '', articles: storyArticles, sightings };
+  }
+
+  private decide(req: StoreArticleRequest): DedupDecision {
+    return decideForStore(req.input, this.findDuplicates(req.input), req.options);
+  }
+
+  /** One attempt at writing `d`; throws ArticleConflict when `d` no longer holds. */
+  private apply(req: StoreArticleRequest, d: DedupDecision, item: ItemRef, at: string): StoredArticle {
+    const s = this.s;
+    const { input } = req;
+    let target: ArticleRef;
+    if (d.kind === 'duplicate-guid' || d.kind === 'duplicate-url' || d.kind === 'duplicate-text') {
+      if (d.kind === 'duplicate-guid') {
+        const seen = s.sightingOf.get(item.id);
+        // A retried job: report what the first store of this item recorded.
+        if (seen) return storedArticle(seen.decision, seen.article_id, seen.cluster_id, seen.revision, seen.similarity, true);
+      }
+      const found = s.article.get(d.articleId);
+      if (!found) throw new ArticleConflict(`article ${d.articleId} is gone`);
+      target = found;
+    } else {
+      const text = {
+        textHash: input.textHash,
+        minhash: input.minhash,
+        tokenCount: input.tokenCount,
+        title: req.article.title,
+        at,
+      };
+      if (d.kind === 'revision') {
+        const clash = s.byHash.get(input.textHash);
+        if (clash) throw new ArticleConflict(`the revised text is already article ${clash.id}`);
+        const revised = s.revise.get({ ...text, id: d.articleId, previousTextHash: d.previousTextHash });
+        if (!revised) throw new ArticleConflict(`article ${d.articleId} no longer has the text the decision saw`);
+        target = revised;
+        s.deleteBands.run(target.id);
+      } else {
+        const inserted = s.insertArticle.get({ ...text, clusterId: d.kind === 'near-duplicate' ? d.clusterId : 0, canonicalUrl: input.canonicalUrl, firstSeenAt: item.first_seen_at });
+        if (!inserted) throw new ArticleConflict('an article with this text or canonical URL was stored meanwhile');
+        target = d.kind === 'new' ? (s.ownCluster.get(inserted.id) ?? inserted) : inserted;
+      }
+      s.insertRevision.run({
+        articleId: target.id,
+        revision: target.revision,
+        textHash: input.textHash,
+        minhash: input.minhash,
+        tokenCount: input.tokenCount,
+        itemId: item.id,
+        url: input.url,
+        article: JSON.stringify(req.article),
+        at,
+      });
+      if (input.bands.length > 0) s.insertBands.run({ articleId: target.id, bands: JSON.stringify(input.bands) });
+    }
+    const similarity = decisionSimilarity(d);
+    s.insertSighting.run({
+      itemId: item.id,
+      articleId: target.id,
+      feedName: item.feed_name,
+      url: input.url,
+      canonicalUrl: input.canonicalUrl,
+      revision: target.revision,
+      decision: d.kind,
+      similarity,
+      seenAt: item.first_seen_at,
+      at,
+    });
+    s.pointItem.run(target.id, item.id);
+    return storedArticle(d.kind, target.id, target.cluster_id, target.revision, similarity);
+  }
+}
