@@ -141,6 +141,8 @@ const queueSchema = z
          * take, so that a job still in a worker's hand when Redis restarted empty finishes before it is queued again.
          */
         sweepAfter: duration('sweepAfter').prefault('2m'),
+        /** How often a worker runs an alert delivery pass (a job scheduler; only with alert rules configured). */
+        deliverInterval: duration('deliverInterval').prefault('2s'),
       })
       .strict(),
   ])
@@ -184,6 +186,25 @@ const serverSchema = z
   .strict()
   .prefault({});
 
+const retentionSchema = z
+  .object({
+    /**
+     * Remove stories last seen more than this many days ago (with their articles, revisions, sightings, alert
+     * documents and feed items), items without an article older than that, delivered or failed alert deliveries
+     * older than that, and matches of stories no longer stored. A story seen again within the window keeps all its
+     * articles. null (the default) keeps everything forever. Fractions allowed (0.5 = 12 hours).
+     */
+    days: z.number().positive().max(36_500).nullable().default(null),
+    /** Rows removed per transaction: small batches, so that storage is never locked for long. */
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+    /** How often the daemon runs retention (the first run is at start); a run stops after 10 s and resumes sooner. */
+    every: duration('every')
+      .prefault('1h')
+      .refine((ms) => ms >= 1000, 'must be at least 1s'),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** User-Agent sent with every request. */
@@ -195,6 +216,8 @@ export const configSchema = z
     pipeline: pipelineSchema,
     log: logSchema,
     server: serverSchema,
+    /** Removing old stories and deliveries: see README "Retention". Off by default (days: null). */
+    retention: retentionSchema,
     /** Site rules for extraction: see README "Site rules". */
     sites: z.array(siteRuleSchema).default([]),
     alerts: alertsSchema,

@@ -5,7 +5,7 @@
  *
  * Roles (`feedwatch run --role`):
  *  - scheduler: one BullMQ job scheduler per enabled feed (every = the feed's interval; removed with the feed),
- *    and a periodic sweep that re-checks the schedulers and re-enqueues items storage says are due but that no
+ *    one each for alert delivery passes and retention runs (when configured), and a periodic sweep that re-checks the schedulers and re-enqueues items storage says are due but that no
  *    job holds (lost with a Redis that restarted empty, or left by a worker that died between two stages).
  *    Any number of schedulers may run: upserts are idempotent, job ids are per feed and slot.
  *  - worker: one BullMQ Worker per stage queue.
@@ -115,7 +115,8 @@ export class BullmqPipeline {
       await Promise.all(this.workers.map((w) => w.waitUntilReady()));
     }
     if (role === 'all' || role === 'scheduler') {
-      await this.sweep();
+      // A failed first sweep (storage busy, say) is retried by the timer; the process starts anyway.
+      await this.sweep().catch((err: unknown) => this.logError('sweep', err));
       const every = this.opts.queue.sweepInterval;
       this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.logError('sweep', err)), every);
       this.opts.redis.onRestored(() => void this.sweep().catch((err: unknown) => this.logError('sweep', err)));
@@ -159,10 +160,33 @@ export class BullmqPipeline {
       await q.removeJobScheduler(id);
       result.removed.push(feedOfSchedulerId(id) ?? id);
     }
+    await this.syncTimers();
     if (result.added.length + result.updated.length + result.removed.length > 0) {
       this.log.info({ added: result.added.length, updated: result.updated.length, removed: result.removed.length }, 'feed schedules synced');
     }
     return result;
+  }
+
+  /**
+   * The timers: a delivery pass every `queue.deliverInterval` while alert rules are configured, a retention run
+   * every `retention.every` while `retention.days` is set; no scheduler otherwise.
+   */
+  private async syncTimers(): Promise<void> {
+    const { config } = this.deps;
+    await this.syncTimer('deliver', (this.deps.alerts?.rules.length ?? 0) > 0 ? this.opts.queue.deliverInterval : null);
+    await this.syncTimer('retention', config.retention.days !== null ? config.retention.every : null);
+  }
+
+  private async syncTimer(queueName: string, every: number | null): Promise<void> {
+    const q = this.queue(queueName);
+    const id = `${queueName}-timer`;
+    const cur = await q.getJobScheduler(id);
+    if (every === null) {
+      if (cur) await q.removeJobScheduler(id);
+      return;
+    }
+    if (cur?.every === every) return;
+    await q.upsertJobScheduler(id, { every }, { name: queueName, data: {}, opts: stageByQueue(queueName).jobOptions(this.deps.config) });
   }
 
   /**
@@ -213,6 +237,10 @@ export class BullmqPipeline {
       try {
         const result = await stage.run(job.data, ctx);
         if (stage.next && result.next.length > 0) await this.enqueue(stage.next, result.next);
+        if (result.againInMs !== undefined) {
+          const jobId = `${stage.jobId(job.data)}-${Math.floor((Date.now() + result.againInMs) / 1000)}`;
+          await this.queue(stage.queue).add(stage.queue, job.data, { ...stage.jobOptions(this.deps.config), jobId, delay: result.againInMs });
+        }
         return result.summary;
       } finally {
         this.inHand.delete(key);
@@ -256,7 +284,7 @@ export class BullmqPipeline {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
     const until = Date.now() + deadlineMs;
-    await Promise.all(this.workers.map((w) => within(w.pause(true), 2000)));
+    await Promise.all(this.workers.map((w) => within(w.pause(true), 2000).catch((err: unknown) => this.logError('worker pause', err))));
     while (this.inHand.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
     const hand = [...this.inHand.values()];
     // Close first: a paused worker may still have a fetch in flight that would take a released job right back.

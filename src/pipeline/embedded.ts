@@ -11,6 +11,7 @@ import { pollFeed, processArticle, type ArticleSummary, type PollSummary, type S
 import { initialPollDelay } from './schedule.js';
 import { deliverAlerts } from './alert-stage.js';
 import type { DeliverReport } from '../alerts/deliver.js';
+import { RetentionTimer } from './retention-stage.js';
 
 export interface EmbeddedOptions {
   /** Feeds polled at once. */
@@ -52,6 +53,8 @@ export class EmbeddedPipeline {
   private ticking = false;
   /** The alert delivery pass in flight: never two at once, and never awaited by a tick (a slow channel holds up nothing). */
   private delivering: Promise<unknown> | null = null;
+  /** `retention: { days }`: old stories removed in small batches when due (retention-stage.ts). */
+  private readonly retention: RetentionTimer;
 
   constructor(
     private readonly deps: StageDeps,
@@ -59,6 +62,7 @@ export class EmbeddedPipeline {
     private readonly opts: EmbeddedOptions,
   ) {
     this.feeds = feeds.filter((f) => f.enabled);
+    this.retention = new RetentionTimer(deps);
   }
 
   /** Poll every enabled feed once, then process every article page that is due now. */
@@ -97,7 +101,7 @@ export class EmbeddedPipeline {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const pending = [...this.pollsInFlight.values(), ...this.articlesInFlight.values(), ...(this.delivering ? [this.delivering] : [])];
+    const pending = [...this.pollsInFlight.values(), ...this.articlesInFlight.values(), ...(this.delivering ? [this.delivering] : []), ...(this.retention.running ? [this.retention.running] : [])];
     if (pending.length === 0) return { unfinished: 0 };
     let timeout: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -142,6 +146,7 @@ export class EmbeddedPipeline {
       this.delivering ??= deliverAlerts(this.deps)
         .catch((err: unknown) => this.deps.logger.error({ err }, 'alert delivery pass failed'))
         .finally(() => (this.delivering = null));
+      this.retention.tick();
     } catch (err) {
       this.deps.logger.error({ err }, 'scheduler tick failed');
     } finally {

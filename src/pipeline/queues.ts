@@ -5,10 +5,13 @@
  * driver calls. What `run` returns in `next` is enqueued on the queue named by `next`.
  *
  *   poll     Feed        → pollFeed (conditional GET, parse, store new items)      → ArticleRef per new item
- *   article  ArticleRef  → processArticle (fetch page, extract, store the article) → (end)
+ *   article  ArticleRef  → processArticle (fetch page, extract, deduplicate, store, match alerts) → (end)
+ *   deliver  (a tick)    → deliverAlerts (one delivery pass over the due alerts)  → (end)
+ *   retention (a tick)   → applyRetention (old stories removed in small batches)  → (end)
  *
- * Adding a stage ("dedup-store", "match-alerts", "deliver") is one more entry in STAGES, with the previous
- * entry's `next` pointing at it; the driver (bullmq.ts) builds queues and workers from this list.
+ * Polls, delivery passes and retention runs come from job schedulers (bullmq.ts), articles from the poll stage. Adding a stage
+ * (say, splitting "dedup-store" or "match-alerts" out of processArticle) is one more entry in STAGES, with the
+ * previous entry's `next` pointing at it; the driver builds queues and workers from this list.
  */
 import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config/load.js';
@@ -16,6 +19,8 @@ import type { Feed } from '../model.js';
 import type { StoredItem } from '../store/store.js';
 import type { FeedLock } from './feed-lock.js';
 import { articleJobId, pollJobId } from './job-ids.js';
+import { deliverAlerts } from './alert-stage.js';
+import { applyRetention, RETENTION_RESUME_MS } from './retention-stage.js';
 import { pollFeed, processArticle, type StageDeps } from './stages.js';
 
 /** An article job's payload: which stored item, not the item itself (the worker reads it fresh from storage). */
@@ -31,6 +36,8 @@ export interface StageResult<Out> {
   next: Out[];
   /** A short account of the job, kept as its return value. */
   summary: Record<string, unknown>;
+  /** Run this stage again on the same payload after this many ms. */
+  againInMs?: number;
 }
 
 export interface StageJobOptions {
@@ -109,8 +116,39 @@ export const articleStage: Stage<ArticleRef, never> = {
   },
 };
 
+/** A tick of the delivery timer: the due alerts are in storage, claimed with a lease, so passes may overlap. */
+export type DeliverTick = Record<string, never>;
+
+export const deliverStage: Stage<DeliverTick, never> = {
+  queue: 'deliver',
+  next: null,
+  jobId: () => 'deliver-now',
+  concurrency: () => 1,
+  // A failed pass is simply the next tick's work.
+  jobOptions: () => ({ attempts: 1 }),
+  async run(_tick, { deps }) {
+    const report = await deliverAlerts(deps);
+    return { next: [], summary: report ? { ...report } : { alerts: 'off' } };
+  },
+};
+
+export const retentionStage: Stage<DeliverTick, never> = {
+  queue: 'retention',
+  next: null,
+  // Runs come from the scheduler; a follow-up run's id is this plus its due second.
+  jobId: () => 'retention-resume',
+  concurrency: () => 1,
+  jobOptions: () => ({ attempts: 1 }),
+  async run(_tick, { deps }) {
+    const report = await applyRetention(deps);
+    if (!report) return { next: [], summary: { retention: 'off' } };
+    // Cut short by its time budget: resume soon rather than at the next scheduled run (as the embedded timer does).
+    return { next: [], summary: { ...report }, ...(report.done ? {} : { againInMs: RETENTION_RESUME_MS }) };
+  },
+};
+
 /** Every stage, in pipeline order. */
-export const STAGES: readonly Stage[] = [pollStage as Stage, articleStage as Stage];
+export const STAGES: readonly Stage[] = [pollStage as Stage, articleStage as Stage, deliverStage as Stage, retentionStage as Stage];
 
 export function stageByQueue(name: string): Stage {
   const stage = STAGES.find((s) => s.queue === name);

@@ -64,7 +64,9 @@ export function connectRedis(url: string, opts: RedisClientOptions): WatchedRedi
   let down = false;
   let downSince = 0;
   let lastLogged = 0;
+  let closing = false;
   const lost = (reason: string) => {
+    if (closing) return;
     const now = Date.now();
     if (!down) {
       down = true;
@@ -96,6 +98,7 @@ export function connectRedis(url: string, opts: RedisClientOptions): WatchedRedi
     up: () => client.status === 'ready',
     onRestored: (fn) => void restored.push(fn),
     async close(timeoutMs = 2000) {
+      closing = true;
       if (client.status === 'end') return;
       let timer: NodeJS.Timeout | undefined;
       const quit = client.quit().then(

@@ -6,6 +6,7 @@
 import type { Article, ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../model.js';
 import type { AlertStore } from './alerts.js';
 import type { ArticleStore } from './articles.js';
+import type { RetentionStore } from './retention.js';
 
 /** An item as stored: the feed's item plus its row id and article state. */
 export interface StoredItem extends FeedItem {
@@ -32,7 +33,7 @@ export interface PendingOptions {
   leaseMs?: number;
 }
 
-export interface Store extends AlertStore, ArticleStore {
+export interface Store extends AlertStore, ArticleStore, RetentionStore {
   /** Apply pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /**

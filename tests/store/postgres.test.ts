@@ -20,6 +20,7 @@ import { pgTestSchemas } from '../helpers/postgres.js';
 import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
+import { runRetentionStoreContract } from './retention-contract.js';
 
 const pg = pgTestSchemas();
 after(() => pg.dropAll());
@@ -40,6 +41,17 @@ runArticleStoreContract('postgres', () => fresh(), async () => {
 runAlertStoreContract('postgres', async () => {
   const schema = await pg.create();
   return { store: await fresh({ schema }), reopen: () => fresh({ schema }) };
+});
+
+runRetentionStoreContract('postgres', async () => {
+  const schema = await pg.create();
+  const count = async (sql: string) => Number((await pg.query<{ n: string }>(sql))[0]?.n);
+  return {
+    store: await fresh({ schema }),
+    reopen: () => fresh({ schema }),
+    count: (table) => count(`SELECT count(*) AS n FROM ${schema}.${table}`),
+    ftsRows: () => count(`SELECT count(*) AS n FROM ${schema}.alert_docs WHERE lexemes IS NOT NULL`),
+  };
 });
 
 const okPoll = (feedName: string, startedAt: string): PollOutcome => ({

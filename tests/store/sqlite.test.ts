@@ -15,6 +15,7 @@ import { openSqliteStore, sqliteMigrationsDir } from '../../src/store/sqlite/sto
 import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
+import { runRetentionStoreContract } from './retention-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,6 +32,18 @@ runArticleStoreContract('sqlite', () => openSqliteStore(freshPath()), async () =
 runAlertStoreContract('sqlite', async () => {
   const path = freshPath();
   return { store: await openSqliteStore(path), reopen: () => openSqliteStore(path) };
+});
+
+runRetentionStoreContract('sqlite', async () => {
+  const path = freshPath();
+  const store = await openSqliteStore(path);
+  const count = (sql: string) => Number(store.db.prepare(sql).pluck().get());
+  return {
+    store,
+    reopen: () => openSqliteStore(path),
+    count: async (table) => count(`SELECT count(*) FROM ${table}`),
+    ftsRows: async () => count('SELECT count(*) FROM alert_fts'),
+  };
 });
 
 const okPoll = (feedName: string, startedAt: string, over: Partial<PollOutcome> = {}): PollOutcome => ({

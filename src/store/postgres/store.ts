@@ -21,6 +21,8 @@ import { PostgresAlertStore } from './alerts.js';
 import type { DedupFound, DedupInput } from '../../dedup/types.js';
 import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
 import { PostgresArticles } from './articles.js';
+import type { PruneBatch, PruneRequest } from '../retention.js';
+import { PostgresRetention } from './retention.js';
 import { pgStorageError, redact, safeTarget } from './errors.js';
 import { migratePostgres } from './migrate.js';
 import { ITEM_COLUMNS, cleanJsonText, cleanText, jsonParam, toFeedState, toItemArticle, toStoredItem, type ArticleRow, type FeedRow, type ItemRow } from './rows.js';
@@ -328,6 +330,12 @@ export class PostgresStore implements Store {
   }
   async story(clusterId: number): Promise<Story | null> {
     return this.guard('story', { clusterId }, () => this.articles.story(clusterId));
+  }
+
+  // --- RetentionStore: implemented in ./retention.ts ---
+  private retentionPart: PostgresRetention | null = null;
+  async pruneExpired(req: PruneRequest): Promise<PruneBatch> {
+    return this.guard('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new PostgresRetention(this.pool)).pruneExpired(req));
   }
 
   async close(): Promise<void> {

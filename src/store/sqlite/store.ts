@@ -20,6 +20,8 @@ import { SqliteAlertStore } from './alerts.js';
 import type { DedupFound, DedupInput } from '../../dedup/types.js';
 import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
 import { SqliteArticles } from './articles.js';
+import type { PruneBatch, PruneRequest } from '../retention.js';
+import { SqliteRetention } from './retention.js';
 import { feedParams, isoUtc, itemParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
@@ -275,6 +277,12 @@ export class SqliteStore implements Store {
   }
   async story(clusterId: number): Promise<Story | null> {
     return this.guard('story', { clusterId }, () => this.articles.story(clusterId));
+  }
+
+  // --- RetentionStore: implemented in ./retention.ts ---
+  private retentionPart: SqliteRetention | null = null;
+  async pruneExpired(req: PruneRequest): Promise<PruneBatch> {
+    return this.guard('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new SqliteRetention(this.db)).pruneExpired(req));
   }
 
   async close(): Promise<void> {

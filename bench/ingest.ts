@@ -1,0 +1,267 @@
+/**
+ * End-to-end ingestion on loopback, in one run: a site of F feeds × I items with article pages (the Sputnik
+ * fixtures as templates, each page with its own title, a sentence of its own and its text blocks in its own
+ * order), served by a child process on H ports (H hosts for the per-host limits). Figures, in articles per
+ * second:
+ *  - extraction only: extractArticle over the same pages in this process (the time of the calls alone);
+ *  - embedded: EmbeddedPipeline.runOnce in this process (poll, fetch, decode, extract, store in SQLite);
+ *  - bullmq + 2 workers: two `feedwatch run --role worker` processes and a scheduler in this process, on the
+ *    local Redis (REDIS_URL, default redis://127.0.0.1:6379) and one SQLite file; from the first poll
+ *    scheduled to the last article stored;
+ * and each pipeline figure as a ratio of extraction only (target: at least 0.67, i.e. the pipeline costs less
+ * than half again what extraction alone costs).
+ *
+ * Run alone: npx tsx bench/ingest.ts   (FEEDWATCH_BENCH_FEEDS, FEEDWATCH_BENCH_ITEMS, FEEDWATCH_BENCH_HOSTS to resize)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { createApp } from '../src/app.js';
+import { parseConfig } from '../src/config/load.js';
+import { extractArticle } from '../src/extract/index.js';
+import { createRedisHostGate } from '../src/fetch/redis-limiter.js';
+import { silentLogger } from '../src/log.js';
+import { BullmqPipeline } from '../src/pipeline/bullmq.js';
+import { EmbeddedPipeline } from '../src/pipeline/embedded.js';
+import { connectRedis } from '../src/pipeline/redis.js';
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const TEMPLATES = ['sputnik-kg-20220305-lavrov.html', 'snanews-de-20201216.html'].map((f) =>
+  readFileSync(new URL(`../tests/fixtures/sputnik/${f}`, import.meta.url), 'utf8'),
+);
+const TEXT_BLOCK = '<div class="article__block" data-type="text"><div class="article__text">';
+const SPLIT = TEMPLATES.map((t) => t.split(TEXT_BLOCK));
+const WORDS = ['Бишкек', 'Москва', 'переговоры', 'экономика', 'сотрудничество', 'Windkraft', 'Fischerei', 'Energie', 'Regierung', 'Hafen'];
+
+/** Page `item` of feed `feed`: a template with its own title, one sentence of its own, its text blocks rotated. */
+export function benchPage(feed: number, item: number): string {
+  const parts = [...SPLIT[(feed + item) % SPLIT.length]!];
+  // parts[1] opens with the dateline block; the last part holds the end of the page: rotate those between.
+  const middle = parts.slice(2, -1);
+  const k = middle.length > 0 ? item % middle.length : 0;
+  const rotated = [...middle.slice(k), ...middle.slice(0, k)];
+  const words = Array.from({ length: 6 }, (_, j) => WORDS[(feed * 7 + item * 3 + j * 5) % WORDS.length]).join(' ');
+  rotated[0] = `Meldung ${feed}-${item}: ${words}. ${rotated[0] ?? ''}`;
+  return [parts[0], parts[1], ...rotated, parts.at(-1)]
+    .join(TEXT_BLOCK)
+    .replace(/(<h1 class="article__title">)[^<]*/, `$1Nachricht ${item} aus Feed ${feed}: ${words}`);
+}
+
+function feedXml(base: string, feed: number, items: number): string {
+  const entries = Array.from(
+    { length: items },
+    (_, i) =>
+      `<item><title>Nachricht ${i} aus Feed ${feed}</title><link>${base}/a/f${feed}/${i}.html</link><guid isPermaLink="false">f${feed}-${i}</guid>` +
+      `<description>Kurz ${i}</description><pubDate>${new Date(Date.UTC(2026, 0, 1) - i * 60_000).toUTCString()}</pubDate></item>`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Feed ${feed}</title><link>${base}/</link><description>bench</description>${entries.join('')}</channel></rss>`;
+}
+
+/** The site, in this process: `hosts` servers on 127.0.0.1; feed n lives on server n % hosts. */
+async function serve(items: number, hosts: number): Promise<{ ports: number[]; close(): Promise<void> }> {
+  const servers: Server[] = [];
+  for (let h = 0; h < hosts; h++) {
+    const server = createServer((req, res) => {
+      const base = `http://${req.headers.host}`;
+      const path = (req.url ?? '/').split('?')[0]!;
+      const feed = /^\/feeds\/f(\d+)\.xml$/.exec(path);
+      const page = /^\/a\/f(\d+)\/(\d+)\.html$/.exec(path);
+      if (feed) res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(feedXml(base, Number(feed[1]), items));
+      else if (page) res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(benchPage(Number(page[1]), Number(page[2])));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+  }
+  return {
+    ports: servers.map((s) => (s.address() as AddressInfo).port),
+    close: async () => {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
+    },
+  };
+}
+
+/** A child process running this file with --serve; resolves with the ports it listens on. */
+async function serveInChild(items: number, hosts: number): Promise<{ ports: number[]; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--serve', String(items), String(hosts)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const m = /PORTS (\S+)/.exec(buf);
+      if (m) resolve(m[1]!.split(',').map(Number));
+    });
+    child.once('exit', (code) => reject(new Error(`bench site exited with ${code}`)));
+  });
+  return { ports, child };
+}
+
+export interface IngestBench {
+  feeds: number;
+  items: number;
+  articles: number;
+  hosts: number;
+  extractOnly: { perSecond: number; msPerPage: number };
+  embedded: { perSecond: number; seconds: number; stored: number; ratio: number };
+  bullmq: { perSecond: number; seconds: number; stored: number; ratio: number; workers: number };
+}
+
+function yaml(o: { db: string; feeds: number; hosts: number; ports: number[]; queue?: string }): string {
+  const feeds = Array.from({ length: o.feeds }, (_, n) => `  - name: f${n}\n    url: http://127.0.0.1:${o.ports[n % o.hosts]}/feeds/f${n}.xml\n`).join('');
+  return [
+    'log:\n  level: info\n  format: json',
+    'server:\n  port: 0',
+    `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.db)}`,
+    'defaults:\n  interval: 1h',
+    'http:\n  allowPrivateNetworks: true\n  perHostConcurrency: 8\n  concurrency: 64',
+    'pipeline:\n  pollConcurrency: 8\n  articleConcurrency: 8',
+    o.queue ?? '',
+    `feeds:\n${feeds}`,
+  ].join('\n');
+}
+
+const doneIn = (db: string): number => {
+  try {
+    const conn = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      return conn.prepare<[], { n: number }>("SELECT count(*) AS n FROM items WHERE article_state = 'done'").get()!.n;
+    } finally {
+      conn.close();
+    }
+  } catch {
+    return 0;
+  }
+};
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function startWorker(configPath: string, redisUrl: string): { child: ChildProcess; started: Promise<void>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--role', 'worker', '--config', configPath], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let buf = '';
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      buf = (buf + c.toString()).slice(-4096);
+      if (buf.includes('"feedwatch started"')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, started, exited };
+}
+
+export async function runIngestBench(opts: { feeds?: number; items?: number; hosts?: number; print?: boolean } = {}): Promise<IngestBench> {
+  const feeds = opts.feeds ?? Number(process.env.FEEDWATCH_BENCH_FEEDS ?? 200);
+  const items = opts.items ?? Number(process.env.FEEDWATCH_BENCH_ITEMS ?? 20);
+  const hosts = opts.hosts ?? Number(process.env.FEEDWATCH_BENCH_HOSTS ?? 8);
+  const articles = feeds * items;
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const dir = mkdtempSync(join(tmpdir(), 'feedwatch-bench-ingest-'));
+  const site = await serveInChild(items, hosts);
+  const children: ChildProcess[] = [site.child];
+  try {
+    // 1. Extraction alone, on the very pages the site serves.
+    let extractMs = 0;
+    for (let f = 0; f < feeds; f++) {
+      for (let i = 0; i < items; i++) {
+        const html = benchPage(f, i);
+        const url = `http://127.0.0.1:${site.ports[f % hosts]}/a/f${f}/${i}.html`;
+        const t = performance.now();
+        extractArticle(html, url, { rules: [] });
+        extractMs += performance.now() - t;
+      }
+    }
+    const extractOnly = { perSecond: articles / (extractMs / 1000), msPerPage: extractMs / articles };
+
+    // 2. Embedded: one process.
+    const embeddedDb = join(dir, 'embedded.db');
+    const ecfg = parseConfig(yaml({ db: embeddedDb, feeds, hosts, ports: site.ports }), join(dir, 'embedded.yaml'));
+    const eapp = await createApp(ecfg, { logger: silentLogger });
+    const t0 = performance.now();
+    await new EmbeddedPipeline(eapp.deps, ecfg.feeds, { pollConcurrency: ecfg.pipeline.pollConcurrency, articleConcurrency: ecfg.pipeline.articleConcurrency }).runOnce();
+    const eSeconds = (performance.now() - t0) / 1000;
+    await eapp.close();
+    const eStored = doneIn(embeddedDb);
+
+    // 3. BullMQ: two worker processes, the scheduler here.
+    const prefix = `fwbench-${Date.now().toString(36)}`;
+    const bullDb = join(dir, 'bullmq.db');
+    const btext = yaml({ db: bullDb, feeds, hosts, ports: site.ports, queue: `queue:\n  driver: bullmq\n  prefix: ${prefix}` });
+    const bpath = join(dir, 'bullmq.yaml');
+    writeFileSync(bpath, btext);
+    const workers = [startWorker(bpath, redisUrl), startWorker(bpath, redisUrl)];
+    children.push(...workers.map((w) => w.child));
+    await Promise.all(workers.map((w) => w.started));
+    const bcfg = parseConfig(btext, bpath);
+    if (bcfg.queue.driver !== 'bullmq') throw new Error('unreachable');
+    const redis = connectRedis(redisUrl, { name: 'bench-scheduler', logger: silentLogger });
+    const hostGate = createRedisHostGate(redis.client, prefix, { perHost: 8, perSecond: 0, leaseMs: 10_000 });
+    const bapp = await createApp(bcfg, { logger: silentLogger, hostGate, random: () => 0 });
+    const scheduler = new BullmqPipeline(bapp.deps, bcfg.feeds, { redis, role: 'scheduler', queue: bcfg.queue });
+    const t1 = performance.now();
+    await scheduler.start();
+    await until(() => doneIn(bullDb) >= articles, 170_000, `${articles} articles stored by the workers`);
+    const bSeconds = (performance.now() - t1) / 1000;
+    const bStored = doneIn(bullDb);
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+    await scheduler.stop(1000);
+    await bapp.close();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.client.unlink(...keys);
+    } while (cursor !== '0');
+    await redis.close();
+
+    const result: IngestBench = {
+      feeds,
+      items,
+      articles,
+      hosts,
+      extractOnly,
+      embedded: { perSecond: eStored / eSeconds, seconds: eSeconds, stored: eStored, ratio: eStored / eSeconds / extractOnly.perSecond },
+      bullmq: { perSecond: bStored / bSeconds, seconds: bSeconds, stored: bStored, ratio: bStored / bSeconds / extractOnly.perSecond, workers: 2 },
+    };
+    if (opts.print !== false) printIngestBench(result);
+    return result;
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function printIngestBench(r: IngestBench): void {
+  const f0 = (x: number) => x.toFixed(0).padStart(6);
+  console.log(`ingest: ${r.feeds} feeds × ${r.items} items = ${r.articles} articles with pages, loopback, ${r.hosts} hosts`);
+  console.log(`  extraction only        ${f0(r.extractOnly.perSecond)} articles/s  (${r.extractOnly.msPerPage.toFixed(2)} ms/page, one process)`);
+  console.log(`  embedded               ${f0(r.embedded.perSecond)} articles/s  ratio ${r.embedded.ratio.toFixed(2)}  (${r.embedded.stored} stored in ${r.embedded.seconds.toFixed(1)} s)`);
+  console.log(`  bullmq + ${r.bullmq.workers} workers     ${f0(r.bullmq.perSecond)} articles/s  ratio ${r.bullmq.ratio.toFixed(2)}  (${r.bullmq.stored} stored in ${r.bullmq.seconds.toFixed(1)} s)`);
+  console.log('  target: ratio ≥ 0.67 (the pipeline costs less than half again what extraction alone costs)');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] === '--serve') {
+    const site = await serve(Number(process.argv[3]), Number(process.argv[4]));
+    process.stdout.write(`PORTS ${site.ports.join(',')}\n`);
+    process.once('SIGTERM', () => void site.close().then(() => process.exit(0)));
+  } else {
+    await runIngestBench();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The RetentionStore part of the PostgreSQL storage (rules: src/store/retention.ts; tables and indexes:
+ * migrations/postgres/0004_retention.sql). Each `pruneExpired` call is one short READ COMMITTED transaction that
+ * removes at most `limit` rows of the first kind with anything left. Rows are taken FOR UPDATE SKIP LOCKED, so
+ * several workers pruning at once take disjoint batches and none waits on rows a writer holds:
+ *  - stories: the expired story_clusters rows are locked first (and re-checked: a story seen again meanwhile is no
+ *    longer expired and is left alone); a sighting being added to one of them takes the same row in its trigger,
+ *    so it waits, or the two deadlock and PostgreSQL aborts one (storeArticle retries a deadlock, and retention's
+ *    next run sees the story as recent);
+ *  - items, deliveries, matches: one DELETE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED).
+ * Article revisions, bands and sightings go by ON DELETE CASCADE; alert documents (whose tsvector is the search
+ * index) are removed here, in the same transaction.
+ */
+import type pg from 'pg';
+import { checkPrune, emptyCounts, type PruneBatch, type PruneRequest, type RetentionPhase } from '../retention.js';
+
+const EXPIRED_CLUSTERS = `SELECT cluster_id FROM story_clusters WHERE last_seen_at < $1
+  ORDER BY last_seen_at, cluster_id LIMIT $2 FOR UPDATE SKIP LOCKED`;
+
+// The oldest story's articles first, so that a story larger than a batch is finished before the next is begun.
+const CLUSTER_ARTICLES = `SELECT a.id FROM unnest($1::int8[]) WITH ORDINALITY AS c (cluster_id, n)
+  JOIN articles a ON a.cluster_id = c.cluster_id ORDER BY c.n, a.id LIMIT $2`;
+
+const DELETE_EMPTY_CLUSTERS = `DELETE FROM story_clusters c
+  WHERE c.cluster_id = ANY ($1::int8[]) AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.cluster_id = c.cluster_id)`;
+
+const DELETE_ITEMS = `DELETE FROM items WHERE id IN (
+    SELECT id FROM items
+    WHERE article_id IS NULL AND first_seen_at < $1 AND (article_state <> 'pending' OR next_article_attempt_at <= $2)
+    ORDER BY first_seen_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+  RETURNING id`;
+
+const DELETE_DELIVERIES = `DELETE FROM alert_deliveries WHERE id IN (
+    SELECT id FROM alert_deliveries WHERE status <> 'pending' AND updated_at < $1
+    ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+// A match's cluster: a number (a story cluster), "item:N" (a feed-only item), or anything else (names nothing).
+// CASE evaluates the casts only for ids of their shape.
+const DELETE_MATCHES = `DELETE FROM alert_matches WHERE (rule, cluster_id) IN (
+    SELECT m.rule, m.cluster_id FROM alert_matches m
+    WHERE m.matched_at < $1
+      AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.rule = m.rule AND d.cluster_id = m.cluster_id)
+      AND CASE
+        WHEN m.cluster_id ~ '^[0-9]{1,18}$'
+          THEN NOT EXISTS (SELECT 1 FROM articles a WHERE a.cluster_id = m.cluster_id::int8)
+        WHEN m.cluster_id ~ '^item:[0-9]{1,18}$'
+          THEN NOT EXISTS (SELECT 1 FROM items i WHERE i.id = substr(m.cluster_id, 6)::int8)
+        ELSE true END
+    ORDER BY m.matched_at LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+export class PostgresRetention {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async pruneExpired(request: PruneRequest): Promise<PruneBatch> {
+    const { before, now, limit } = checkPrune(request);
+    return this.transaction(async (c): Promise<PruneBatch> => {
+      const out = emptyCounts();
+      const done = (phase: RetentionPhase): PruneBatch => ({ ...out, phase });
+
+      const clusters = (await c.query<{ cluster_id: string }>(EXPIRED_CLUSTERS, [before, limit])).rows.map((r) => r.cluster_id);
+      if (clusters.length > 0) {
+        const ids = (await c.query<{ id: string }>(CLUSTER_ARTICLES, [clusters, limit])).rows.map((r) => r.id);
+        if (ids.length > 0) {
+          out.sightings = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM sightings WHERE article_id = ANY ($1::int8[])', [ids])).rows[0]?.n ?? 0);
+          out.alertDocs = (await c.query('DELETE FROM alert_docs WHERE article_id = ANY ($1::int8[])', [ids])).rowCount ?? 0;
+          out.articles = (await c.query('DELETE FROM articles WHERE id = ANY ($1::int8[])', [ids])).rowCount ?? 0;
+        }
+        out.clusters = (await c.query(DELETE_EMPTY_CLUSTERS, [clusters])).rowCount ?? 0;
+        return done('stories');
+      }
+
+      const items = (await c.query<{ id: string }>(DELETE_ITEMS, [before, now, limit])).rows.map((r) => r.id);
+      if (items.length > 0) {
+        out.items = items.length;
+        // A failed page's feed entry stood in under the article id −itemId.
+        out.alertDocs = (await c.query('DELETE FROM alert_docs WHERE article_id = ANY ($1::int8[])', [items.map((id) => `-${id}`)])).rowCount ?? 0;
+        return done('items');
+      }
+
+      out.deliveries = (await c.query(DELETE_DELIVERIES, [before, limit])).rowCount ?? 0;
+      if (out.deliveries > 0) return done('deliveries');
+
+      out.matches = (await c.query(DELETE_MATCHES, [before, limit])).rowCount ?? 0;
+      if (out.matches > 0) return done('matches');
+      return { ...out, phase: null };
+    });
+  }
+
+  /** Run `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The RetentionStore part of the SQLite storage (rules: src/store/retention.ts; tables and indexes:
+ * migrations/sqlite/0004_retention.sql). Each `pruneExpired` call is one IMMEDIATE transaction that removes at most
+ * `limit` rows of the first kind with anything left, found through an index range (never a scan), so the write
+ * lock is held for one small batch. Synchronous (better-sqlite3); SqliteStore wraps it into its async,
+ * error-guarded interface. Article revisions, bands and sightings go by the foreign keys' ON DELETE CASCADE;
+ * alert documents and their FTS5 rows have no foreign key and are removed here, in the same transaction.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { checkPrune, emptyCounts, type PruneBatch, type PruneRequest } from '../retention.js';
+
+const IDS = 'SELECT value FROM json_each(?)';
+
+// A match's cluster: a number (a story cluster), "item:N" (a feed-only item), or anything else (names nothing).
+const MATCH_STORY_GONE = `CASE
+    WHEN m.cluster_id <> '' AND m.cluster_id NOT GLOB '*[^0-9]*'
+      THEN NOT EXISTS (SELECT 1 FROM articles a WHERE a.cluster_id = CAST(m.cluster_id AS INTEGER))
+    WHEN m.cluster_id GLOB 'item:[0-9]*' AND substr(m.cluster_id, 6) NOT GLOB '*[^0-9]*'
+      THEN NOT EXISTS (SELECT 1 FROM items i WHERE i.id = CAST(substr(m.cluster_id, 6) AS INTEGER))
+    ELSE 1 END`;
+
+function prepareAll(db: BetterSqlite3.Database) {
+  return {
+    expiredClusters: db
+      .prepare<[string, number], number>('SELECT cluster_id FROM story_clusters WHERE last_seen_at < ? ORDER BY last_seen_at, cluster_id LIMIT ?')
+      .pluck(),
+    // The oldest story's articles first, so that a story larger than a batch is finished before the next is begun.
+    clusterArticles: db
+      .prepare<[string, number], number>('SELECT a.id FROM json_each(?) c JOIN articles a ON a.cluster_id = c.value ORDER BY c.key, a.id LIMIT ?')
+      .pluck(),
+    countSightings: db.prepare<[string], number>(`SELECT count(*) FROM sightings WHERE article_id IN (${IDS})`).pluck(),
+    // FTS rows first, while alert_docs still says which of the ids have one.
+    deleteFts: db.prepare<[string]>(`DELETE FROM alert_fts WHERE rowid IN (SELECT article_id FROM alert_docs WHERE article_id IN (${IDS}))`),
+    deleteDocs: db.prepare<[string]>(`DELETE FROM alert_docs WHERE article_id IN (${IDS})`),
+    deleteArticles: db.prepare<[string]>(`DELETE FROM articles WHERE id IN (${IDS})`),
+    deleteEmptyClusters: db.prepare<[string]>(`DELETE FROM story_clusters
+      WHERE cluster_id IN (${IDS}) AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.cluster_id = story_clusters.cluster_id)`),
+    oldItems: db
+      .prepare<{ before: string; now: string; limit: number }, number>(`SELECT id FROM items
+        WHERE article_id IS NULL AND first_seen_at < @before AND (article_state <> 'pending' OR next_article_attempt_at <= @now)
+        ORDER BY first_seen_at, id LIMIT @limit`)
+      .pluck(),
+    deleteItems: db.prepare<[string]>(`DELETE FROM items WHERE id IN (${IDS})`),
+    deleteDeliveries: db.prepare<{ before: string; limit: number }>(`DELETE FROM alert_deliveries WHERE id IN (
+        SELECT id FROM alert_deliveries WHERE status <> 'pending' AND updated_at < @before ORDER BY updated_at, id LIMIT @limit)`),
+    deleteMatches: db.prepare<{ before: string; limit: number }>(`DELETE FROM alert_matches WHERE rowid IN (
+        SELECT m.rowid FROM alert_matches m
+        WHERE m.matched_at < @before
+          AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.rule = m.rule AND d.cluster_id = m.cluster_id)
+          AND ${MATCH_STORY_GONE}
+        ORDER BY m.matched_at LIMIT @limit)`),
+  };
+}
+
+type Statements = ReturnType<typeof prepareAll>;
+
+export class SqliteRetention {
+  private stmts: Statements | null = null;
+
+  constructor(private readonly db: BetterSqlite3.Database) {}
+
+  private get s(): Statements {
+    this.stmts ??= prepareAll(this.db);
+    return this.stmts;
+  }
+
+  pruneExpired(request: PruneRequest): PruneBatch {
+    const { before, now, limit } = checkPrune(request);
+    const s = this.s;
+    return this.db
+      .transaction((): PruneBatch => {
+        const out: PruneBatch = { ...emptyCounts(), phase: null };
+
+        const clusters = s.expiredClusters.all(before, limit);
+        if (clusters.length > 0) {
+          const ids = JSON.stringify(s.clusterArticles.all(JSON.stringify(clusters), limit));
+          out.sightings = s.countSightings.get(ids) ?? 0;
+          s.deleteFts.run(ids);
+          out.alertDocs = s.deleteDocs.run(ids).changes;
+          out.articles = s.deleteArticles.run(ids).changes;
+          out.clusters = s.deleteEmptyClusters.run(JSON.stringify(clusters)).changes;
+          return { ...out, phase: 'stories' };
+        }
+
+        const items = s.oldItems.all({ before, now, limit });
+        if (items.length > 0) {
+          // A failed page's feed entry stood in under the article id −itemId.
+          const docs = JSON.stringify(items.map((id) => -id));
+          s.deleteFts.run(docs);
+          out.alertDocs = s.deleteDocs.run(docs).changes;
+          out.items = s.deleteItems.run(JSON.stringify(items)).changes;
+          return { ...out, phase: 'items' };
+        }
+
+        out.deliveries = s.deleteDeliveries.run({ before, limit }).changes;
+        if (out.deliveries > 0) return { ...out, phase: 'deliveries' };
+
+        out.matches = s.deleteMatches.run({ before, limit }).changes;
+        if (out.matches > 0) return { ...out, phase: 'matches' };
+        return out;
+      })
+      .immediate();
+  }
+}
