@@ -1,8 +1,8 @@
 // PM2: runs the built JavaScript (`npm run build` first), not a TypeScript runtime.
 //   npm run build && pm2 start ecosystem.config.js
 // The package is ESM; PM2 require()s this file, which Node 20.19+ allows for ES modules, and reads `apps`.
-// Embedded mode (the default config) is one process. With `queue: { driver: bullmq }` in the config,
-// run one scheduler and N workers instead: FEEDWATCH_WORKERS sets N (default 2).
+// Distributed mode (`queue: { driver: bullmq }` in the config): one scheduler and N workers, N from
+// FEEDWATCH_WORKERS (default 2). Embedded mode (the default config) is one process: FEEDWATCH_WORKERS=0.
 const workers = Number(process.env.FEEDWATCH_WORKERS ?? 2);
 const config = process.env.FEEDWATCH_CONFIG ?? 'config/feedwatch.yaml';
 const common = {
@@ -19,7 +19,7 @@ const common = {
   merge_logs: true,
 };
 
-export const apps = [
+const distributed = [
   { ...common, name: 'feedwatch-scheduler', args: 'run --role scheduler', out_file: 'logs/scheduler.out.log', error_file: 'logs/scheduler.err.log' },
   {
     ...common,
@@ -31,3 +31,7 @@ export const apps = [
     error_file: 'logs/worker.err.log',
   },
 ];
+
+const embedded = [{ ...common, name: 'feedwatch', args: 'run', out_file: 'logs/feedwatch.out.log', error_file: 'logs/feedwatch.err.log' }];
+
+export const apps = workers > 0 ? distributed : embedded;

@@ -14,7 +14,7 @@ export async function onceCommand(configPath: string | undefined, opts: { articl
   const bar = tty ? new SingleBar({ format: 'polling {bar} {value}/{total} feeds | {feed}', hideCursor: true }, Presets.shades_classic) : null;
   try {
     const pipeline = new EmbeddedPipeline(app.deps, app.config.feeds, {
-      pollConcurrency: app.config.http.concurrency,
+      pollConcurrency: app.config.pipeline.pollConcurrency,
       articleConcurrency: app.config.pipeline.articleConcurrency,
     });
     bar?.start(app.config.feeds.filter((f) => f.enabled).length, 0, { feed: '' });

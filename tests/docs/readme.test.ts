@@ -1,0 +1,61 @@
+/** README stays true: the quick start is two commands, and every config key and command is documented. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { configSchema } from '../../src/config/schema.js';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+function section(title: string): string {
+  const start = readme.indexOf(`\n## ${title}`);
+  assert.ok(start >= 0, `README has a "## ${title}" section`);
+  const end = readme.indexOf('\n## ', start + 4);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+/** Every key path of the config schema, e.g. "http.maxFeedSize", "alerts.channels.*.tokenEnv". */
+function configKeys(): string[] {
+  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const keys = new Set<string>();
+  const walk = (s: Record<string, unknown> | undefined, path: string) => {
+    if (!s) return;
+    for (const alt of [...((s.anyOf as []) ?? []), ...((s.oneOf as []) ?? [])]) walk(alt, path);
+    const props = s.properties as Record<string, Record<string, unknown>> | undefined;
+    for (const [k, v] of Object.entries(props ?? {})) {
+      keys.add(path + k);
+      walk(v, `${path + k}.`);
+    }
+    if (s.items && typeof s.items === 'object') walk(s.items as Record<string, unknown>, path);
+    if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties as Record<string, unknown>, `${path}*.`);
+  };
+  walk(schema, '');
+  return [...keys];
+}
+
+test('the README opens with a quick start of exactly two commands', () => {
+  const quick = section('Quick start');
+  const block = /```sh\n([\s\S]*?)```/.exec(quick)?.[1] ?? '';
+  const commands = block.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  assert.equal(commands.length, 2, block);
+  assert.match(commands[0]!, /^npm ci && npm start\b/);
+  assert.match(commands[1]!, /^npm ci && npm test\b/);
+  assert.ok(readme.indexOf('## Quick start') < readme.indexOf('\n## ', readme.indexOf('# feedwatch') + 2) + 2, 'quick start is the first section');
+});
+
+test('every config key is documented in README "Configuration"', () => {
+  const doc = section('Configuration');
+  const missing = configKeys().filter((path) => {
+    const leaf = path.split('.').pop()!;
+    return !new RegExp(`[\`.\\s]${leaf}[\`.\\[,]`).test(doc);
+  });
+  assert.deepEqual(missing, [], `undocumented keys: ${missing.join(', ')}`);
+});
+
+test('every command of the CLI is in README "Commands"', () => {
+  const main = readFileSync(new URL('../../src/cli/main.ts', import.meta.url), 'utf8');
+  const commands = [...main.matchAll(/case '([a-z-]+)':/g)].map((m) => m[1]!);
+  assert.ok(commands.length >= 8, commands.join());
+  const doc = section('Commands');
+  for (const c of commands) assert.ok(doc.includes(`feedwatch ${c}`), `README "Commands" lacks feedwatch ${c}`);
+});
