@@ -216,7 +216,7 @@ export const configSchema = z
     pipeline: pipelineSchema,
     log: logSchema,
     server: serverSchema,
-    /** Removing old stories and deliveries: see README "Retention". Off by default (days: null). */
+    /** Removing old stories and deliveries (src/store/retention.ts has the rules). Off by default (days: null). */
     retention: retentionSchema,
     /** Site rules for extraction: see README "Site rules". */
     sites: z.array(siteRuleSchema).default([]),

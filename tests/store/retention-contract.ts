@@ -48,10 +48,13 @@ function word(k: number): string {
   return SYLLABLES[k % 16]! + SYLLABLES[(k >> 4) % 16]! + SYLLABLES[(k >> 8) % 16]!;
 }
 function storyText(seed: number): string[] {
-  let x = seed * 2654435761 + 1;
+  // mulberry32: a small seeded generator whose every output bit is usable.
+  let t = seed * 0x9e3779b9;
   const next = () => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return x;
+    t = (t + 0x6d2b79f5) | 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return (r ^ (r >>> 14)) >>> 0;
   };
   return Array.from({ length: 4 }, () => `${Array.from({ length: 40 }, () => word(next() % 4096)).join(' ')}.`);
 }

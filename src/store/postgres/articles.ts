@@ -40,7 +40,8 @@ import { cleanText, jsonParam } from './rows.js';
 export const BAND_LOCK_CLASS = 0x46574200;
 
 /** SQLSTATEs after which an attempt is simply tried again. */
-const RETRY_CODES = new Set(['23505', '40P01', '40001']);
+// unique violation, deadlock, serialization failure, and a foreign key whose row retention just removed: decide again.
+const RETRY_CODES = new Set(['23505', '40P01', '40001', '23503']);
 
 interface MatchRow {
   via: 'guid' | 'url' | 'hash' | 'near';

@@ -4,9 +4,8 @@
  * removes at most `limit` rows of the first kind with anything left. Rows are taken FOR UPDATE SKIP LOCKED, so
  * several workers pruning at once take disjoint batches and none waits on rows a writer holds:
  *  - stories: the expired story_clusters rows are locked first (and re-checked: a story seen again meanwhile is no
- *    longer expired and is left alone); a sighting being added to one of them takes the same row in its trigger,
- *    so it waits, or the two deadlock and PostgreSQL aborts one (storeArticle retries a deadlock, and retention's
- *    next run sees the story as recent);
+ *    longer expired and is left alone); a sighting being added to one of them takes the same row in its trigger
+ *    (see the migration's header for what happens when both meet);
  *  - items, deliveries, matches: one DELETE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED).
  * Article revisions, bands and sightings go by ON DELETE CASCADE; alert documents (whose tsvector is the search
  * index) are removed here, in the same transaction.

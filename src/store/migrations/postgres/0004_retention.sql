@@ -3,9 +3,11 @@
 -- (src/store/postgres/retention.ts; the rules are in src/store/retention.ts).
 --  story_clusters  one row per story cluster with the time it was last seen (the latest seen_at of its articles'
 --                  sightings), kept by a trigger on sightings. The row is also the story's lock: retention takes it
---                  FOR UPDATE before removing the story's articles, and a sighting being added takes it in its
---                  trigger, so a story seen again at that moment is either kept whole or removed before the new
---                  sighting goes in (which then finds its article gone and is decided again).
+--                  FOR UPDATE SKIP LOCKED (re-checking its time) before removing the story's articles, and a
+--                  sighting being added takes it in its trigger. A story seen again at that very moment is either
+--                  kept whole (retention skips the row the sighting holds) or removed first, and then the store of
+--                  the new sighting fails (a deadlock, which storeArticle retries, or a foreign-key error, which the
+--                  pipeline retries as a failed page) and is decided again on what is left.
 -- The trigger function resolves table names in the schema it was created in (SET search_path FROM CURRENT).
 -- The runner wraps this file in a transaction under an advisory lock: no BEGIN/COMMIT here.
 
