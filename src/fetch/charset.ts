@@ -1,10 +1,12 @@
 /**
  * Bytes → text: choose the charset of a fetched feed or page and decode it, never throwing.
  *
- * Order of trust (first usable source wins):
- *   1. a byte-order mark (UTF-8, UTF-16LE/BE, UTF-32LE/BE). The issue ranks the HTTP header first, but a BOM is
- *      a fact about the bytes while a header is a server's claim: a header naming windows-1251 over bytes that
- *      start with FF FE can only produce garbage. Browsers do the same (WHATWG Encoding, "decode").
+ * Order of trust: the HTTP header, the BOM, the XML declaration — with every claim checked against the bytes.
+ * A byte-order mark (UTF-8, UTF-16LE/BE, UTF-32LE/BE) is a fact about the bytes, so a header that names another
+ * charset than the BOM is proven wrong (windows-1251 over bytes that start with FF FE can only give garbage), and
+ * a header that agrees with it says nothing more; either way the BOM's encoding decodes, as browsers do (WHATWG
+ * Encoding, "decode"). Hence, in code order (first usable source wins):
+ *   1. a byte-order mark;
  *   2. the charset parameter of the HTTP Content-Type header;
  *   3. the XML declaration's encoding (kind 'xml'), or `<meta charset>` / `<meta http-equiv>` in the first 4 KB
  *      (kind 'html'). A UTF-16/32 signature without BOM (`<\0?\0`...) counts as 'sniffed' before the declaration;
