@@ -31,6 +31,7 @@ import { decideForStore, type DedupKind } from '../src/store/articles.js';
 import { openPostgresStore } from '../src/store/postgres/store.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import type { Store } from '../src/store/store.js';
+import { okPoll, testFeed } from '../tests/helpers/store-fixtures.js';
 
 const PG_URL = process.env.FEEDWATCH_BENCH_PG_URL ?? process.env.FEEDWATCH_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test';
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -105,26 +106,12 @@ function plan(feeds: number, items: number): { feeds: Feed[]; polls: Planned[][]
     }
     polls.push(poll);
   }
-  const feedList = Array.from({ length: feeds }, (_, f) => ({ name: `feed${f}`, url: `https://site${f}.example/rss`, intervalMs: 900_000, enabled: true, headers: {}, tags: [] }));
-  return { feeds: [...feedList, { name: 'bulk', url: 'https://bulk.example/rss', intervalMs: 900_000, enabled: true, headers: {}, tags: [] }], polls };
+  const feedList = Array.from({ length: feeds }, (_, f) => testFeed(`feed${f}`, { url: `https://site${f}.example/rss` }));
+  return { feeds: [...feedList, testFeed('bulk', { url: 'https://bulk.example/rss' })], polls };
 }
 
 function pollOutcome(feedName: string, at: number): PollOutcome {
-  return {
-    feedName,
-    startedAt: new Date(at).toISOString(),
-    status: 200,
-    ok: true,
-    notModified: false,
-    errorKind: null,
-    errorMessage: null,
-    etag: null,
-    lastModified: null,
-    movedTo: null,
-    itemsSeen: 0,
-    elapsedMs: 1,
-    retryAfterSeconds: null,
-  };
+  return okPoll(feedName, new Date(at).toISOString(), { elapsedMs: 1 });
 }
 
 // --- the measurement -------------------------------------------------------------------------------------------

@@ -15,30 +15,12 @@
  * The channel name `log` is always available (a log line at info level) unless the config defines its own.
  */
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.js';
+import { duration, httpUrl } from '../config/zod-types.js';
 import { parseRule, RuleSyntaxError } from './rule-parser.js';
-
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 90s, 15m, 1h or a number of seconds` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable (e.g. TELEGRAM_BOT_TOKEN), never the secret itself');
-
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an absolute http:// or https:// URL');
 
 export const webhookChannelSchema = z
   .object({

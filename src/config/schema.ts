@@ -3,38 +3,9 @@
  * "Configuration" section documents the same keys; keep them in step.
  */
 import { z } from 'zod';
-import { parseDuration, parseSize } from './duration.js';
+import { duration, httpUrl, size } from './zod-types.js';
 import { siteRuleSchema } from '../extract/rule-schema.js';
 import { alertsSchema } from '../alerts/config-schema.js';
-
-const duration = (_what: string) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 90s, 15m, 1h or a number of seconds` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const size = (_what: string) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const bytes = parseSize(v);
-    if (bytes === null) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a size; write e.g. 512KB, 10MB or a number of bytes` });
-      return z.NEVER;
-    }
-    return bytes;
-  });
-
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an absolute http:// or https:// URL');
 
 export const feedSchema = z
   .object({
@@ -42,7 +13,7 @@ export const feedSchema = z
     name: z.string().min(1).max(200),
     url: httpUrl,
     /** Poll interval; defaults to `defaults.interval`. */
-    interval: duration('interval').optional(),
+    interval: duration.optional(),
     enabled: z.boolean().default(true),
     /** Extra request headers for this feed (e.g. a cookie or an API key). */
     headers: z.record(z.string(), z.string()).default({}),
@@ -53,11 +24,11 @@ export const feedSchema = z
 const defaultsSchema = z
   .object({
     /** Poll interval of feeds that do not set their own. */
-    interval: duration('interval').prefault('15m'),
+    interval: duration.prefault('15m'),
     /** Shortest interval a feed may ask for (also the floor when honouring Retry-After / TTL). */
-    minInterval: duration('minInterval').prefault('60s'),
+    minInterval: duration.prefault('60s'),
     /** Longest wait after repeated failures: backoff doubles from the interval up to this cap. */
-    maxBackoff: duration('maxBackoff').prefault('6h'),
+    maxBackoff: duration.prefault('6h'),
     /** Fraction of the interval added or removed at random so feeds do not poll in lockstep. */
     jitter: z.number().min(0).max(0.5).default(0.1),
   })
@@ -67,13 +38,13 @@ const defaultsSchema = z
 const httpSchema = z
   .object({
     /** Whole request, from connect to last byte. */
-    timeout: duration('timeout').prefault('30s'),
+    timeout: duration.prefault('30s'),
     /** Longest silence while waiting for headers or body bytes. */
-    idleTimeout: duration('idleTimeout').prefault('10s'),
+    idleTimeout: duration.prefault('10s'),
     /** Largest feed body accepted (after gzip/brotli decoding). */
-    maxFeedSize: size('maxFeedSize').prefault('10MB'),
+    maxFeedSize: size.prefault('10MB'),
     /** Largest article page accepted (after decoding). */
-    maxPageSize: size('maxPageSize').prefault('5MB'),
+    maxPageSize: size.prefault('5MB'),
     maxRedirects: z.number().int().min(0).max(20).default(5),
     /** Requests in flight to one host at once. */
     perHostConcurrency: z.number().int().min(1).max(64).default(2),
@@ -116,33 +87,33 @@ const queueSchema = z
         /** Prefix of every Redis key feedwatch writes. */
         prefix: z.string().regex(/^\S+$/, 'a non-empty word without spaces').default('feedwatch'),
         /** A worker's claim on a job lasts this long unless renewed (every half); a dead worker's jobs return after it. */
-        lockDuration: duration('lockDuration').prefault('30s'),
+        lockDuration: duration.prefault('30s'),
         /** How often workers look for jobs whose worker died (stalled jobs) and put them back in the queue. */
-        stalledInterval: duration('stalledInterval').prefault('30s'),
+        stalledInterval: duration.prefault('30s'),
         /** Times a job may come back from a dead worker before it is failed. */
         maxStalledCount: z.number().int().min(0).max(100).default(2),
         /** Completed jobs kept for inspection: at most `count`, none older than `age`; the rest are trimmed. */
         keepCompleted: z
-          .object({ count: z.number().int().min(0).default(1000), age: duration('age').prefault('1h') })
+          .object({ count: z.number().int().min(0).default(1000), age: duration.prefault('1h') })
           .strict()
           .prefault({}),
         /** Failed jobs kept with their reason (after their last attempt): at most `count`, none older than `age`. */
         keepFailed: z
-          .object({ count: z.number().int().min(0).default(10000), age: duration('age').prefault('7d') })
+          .object({ count: z.number().int().min(0).default(10000), age: duration.prefault('7d') })
           .strict()
           .prefault({}),
         /**
          * How often the scheduler re-checks the job schedulers (one per feed) and re-enqueues items that storage
          * says are due but no job holds (lost with a Redis restart, or a worker that died between two stages).
          */
-        sweepInterval: duration('sweepInterval').prefault('60s'),
+        sweepInterval: duration.prefault('60s'),
         /**
          * The sweep re-enqueues an item only after seeing it due with no job for this long: longer than a page can
          * take, so that a job still in a worker's hand when Redis restarted empty finishes before it is queued again.
          */
-        sweepAfter: duration('sweepAfter').prefault('2m'),
+        sweepAfter: duration.prefault('2m'),
         /** How often a worker runs an alert delivery pass (a job scheduler; only with alert rules configured). */
-        deliverInterval: duration('deliverInterval').prefault('2s'),
+        deliverInterval: duration.prefault('2s'),
       })
       .strict(),
   ])
@@ -159,11 +130,11 @@ const pipelineSchema = z
     /** Attempts at an article page before keeping the feed's description for good. */
     articleAttempts: z.number().int().min(1).max(20).default(3),
     /** Wait before the second attempt at a page; each later attempt waits 4 times longer (±10 %), up to the cap. */
-    articleRetryDelay: duration('articleRetryDelay').prefault('5m'),
+    articleRetryDelay: duration.prefault('5m'),
     /** Longest wait between two attempts at a page. */
-    articleRetryMaxDelay: duration('articleRetryMaxDelay').prefault('12h'),
+    articleRetryMaxDelay: duration.prefault('12h'),
     /** On SIGTERM/SIGINT: time to finish the work in hand; what is still running then is released (bullmq) or dropped. */
-    shutdownDeadline: duration('shutdownDeadline').prefault('20s'),
+    shutdownDeadline: duration.prefault('20s'),
   })
   .strict()
   .prefault({});
@@ -198,7 +169,7 @@ const retentionSchema = z
     /** Rows removed per transaction: small batches, so that storage is never locked for long. */
     batchSize: z.number().int().min(1).max(10_000).default(500),
     /** How often the daemon runs retention (the first run is at start); a run stops after 10 s and resumes sooner. */
-    every: duration('every')
+    every: duration
       .prefault('1h')
       .refine((ms) => ms >= 1000, 'must be at least 1s'),
   })

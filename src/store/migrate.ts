@@ -1,6 +1,7 @@
 /**
  * A small migration runner. Migrations are numbered SQL files in one folder per driver
- * (`0001_init.sql`, `0002_dedup.sql`, ...). `readMigrations` lists them (any driver can use it);
+ * (`0001_init.sql`, `0002_dedup.sql`, ...). `readMigrations` lists them and `pendingMigrations` checks what a
+ * database records against them (any driver can use both; `migrationFailed` is the error of a file that failed);
  * `migrateSqlite` applies the pending ones to a SQLite database, each file in its own transaction together
  * with its row in `schema_migrations` (version, name, applied_at), so a failing file leaves no trace.
  *
@@ -58,9 +59,42 @@ export function readMigrations(dir: URL): Migration[] {
   return [...byVersion.values()].sort((a, b) => a.version - b.version);
 }
 
-interface AppliedRow {
+/** A row of `schema_migrations`: a migration the database records as applied. */
+export interface AppliedRow {
   version: number;
   name: string;
+}
+
+/**
+ * The migrations of `migrations` that `applied` (the database's rows) does not record, in order. Throws when the
+ * database records a migration this code does not have (a newer feedwatch wrote it, or a file was renamed).
+ */
+export function pendingMigrations(migrations: readonly Migration[], applied: readonly AppliedRow[], dir: URL): Migration[] {
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const m = known.get(row.version);
+    if (!m || m.name !== row.name) {
+      throw new FeedwatchError(
+        'storage',
+        `the database has migration ${row.version} "${row.name}", which this feedwatch does not know` +
+          (m ? ` (its file ${m.file} has another name)` : '; was it written by a newer version?'),
+        { dir: dir.pathname, version: row.version },
+        { retryable: false },
+      );
+    }
+  }
+  const done = new Set(applied.map((r) => r.version));
+  return migrations.filter((m) => !done.has(m.version));
+}
+
+/** The error of migration `m` that failed (`err`) and was rolled back. */
+export function migrationFailed(m: Migration, dir: URL, err: unknown): FeedwatchError {
+  return new FeedwatchError(
+    'storage',
+    `migration ${m.file} failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
+    { dir: dir.pathname, file: m.file },
+    { cause: err, retryable: false },
+  );
 }
 
 /**
@@ -76,25 +110,11 @@ export function migrateSqlite(db: BetterSqlite3.Database, dir: URL, now: () => s
     applied_at TEXT NOT NULL
   ) STRICT`);
   const appliedRows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as AppliedRow[];
-  const known = new Map(migrations.map((m) => [m.version, m]));
-  for (const row of appliedRows) {
-    const m = known.get(row.version);
-    if (!m || m.name !== row.name) {
-      throw new FeedwatchError(
-        'storage',
-        `the database has migration ${row.version} "${row.name}", which this feedwatch does not know` +
-          (m ? ` (its file ${m.file} has another name)` : '; was it written by a newer version?'),
-        { dir: dir.pathname, version: row.version },
-        { retryable: false },
-      );
-    }
-  }
-  const done = new Set(appliedRows.map((r) => r.version));
+  const pending = pendingMigrations(migrations, appliedRows, dir);
   const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const applied: Migration[] = [];
-  for (const m of migrations) {
-    if (done.has(m.version)) continue;
+  for (const m of pending) {
     const apply = db.transaction(() => {
       if (isApplied.get(m.version) !== undefined) return false;
       db.exec(m.sql);
@@ -104,12 +124,7 @@ export function migrateSqlite(db: BetterSqlite3.Database, dir: URL, now: () => s
     try {
       if (apply.immediate()) applied.push(m);
     } catch (err) {
-      throw new FeedwatchError(
-        'storage',
-        `migration ${m.file} failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
-        { dir: dir.pathname, file: m.file },
-        { cause: err, retryable: false },
-      );
+      throw migrationFailed(m, dir, err);
     }
   }
   const version = (db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get() as number) ?? 0;

@@ -11,10 +11,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FeedwatchError } from '../../src/errors.js';
 import type { DedupInput } from '../../src/dedup/types.js';
-import type { Article, FeedItem, PollOutcome } from '../../src/model.js';
+import type { Article } from '../../src/model.js';
 import { dedupInput } from '../../src/pipeline/dedup-stage.js';
 import { decideForStore, NEAR_CANDIDATE_LIMIT, type StoredArticle } from '../../src/store/articles.js';
 import type { Store, StoredItem } from '../../src/store/store.js';
+import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
 
 interface Expected {
   title: string;
@@ -70,45 +71,13 @@ const OTHER = article(WIND, { language: 'de' });
 
 const KG_URL = 'https://ru.sputnik.kg/20220305/lavrov-kyrgyzstan-otnosheniya-1054780123.html';
 
-function feedItem(feedName: string, guid: string): FeedItem {
-  return {
-    feedName,
-    guid,
-    link: `https://example.com/${guid}`,
-    title: guid,
-    description: null,
-    author: null,
-    publishedAt: '2022-03-05T18:20:00+06:00',
-    categories: [],
-    enclosures: [],
-    extra: {},
-  };
-}
-
-function poll(feedName: string, minutes: number): PollOutcome {
-  return {
-    feedName,
-    startedAt: at(minutes),
-    status: 200,
-    ok: true,
-    notModified: false,
-    errorKind: null,
-    errorMessage: null,
-    etag: null,
-    lastModified: null,
-    movedTo: null,
-    itemsSeen: 1,
-    elapsedMs: 3,
-    retryAfterSeconds: null,
-  };
-}
-
-const FEEDS = ['kg', 'by', 'ria', 'de'].map((name) => ({ name, url: `https://example.com/${name}.xml`, intervalMs: 900_000, enabled: true, headers: {}, tags: [] }));
+const FEEDS = ['kg', 'by', 'ria', 'de'].map((name) => testFeed(name));
 
 let guidSeq = 0;
 /** A new item of `feed`, first seen `minutes` after T0. */
 async function newItem(store: Store, feed: string, minutes: number, guid = `g${++guidSeq}`): Promise<StoredItem> {
-  const [item] = await store.recordPoll(poll(feed, minutes), [feedItem(feed, guid)], at(minutes + 15));
+  const poll = okPoll(feed, at(minutes), { itemsSeen: 1, elapsedMs: 3 });
+  const [item] = await store.recordPoll(poll, [testItem(feed, guid, { publishedAt: '2022-03-05T18:20:00+06:00' })], at(minutes + 15));
   assert.ok(item, `item ${guid} is new`);
   return item;
 }

@@ -6,50 +6,27 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FeedwatchError } from '../../src/errors.js';
-import type { Article, ArticleOutcome, Feed, FeedItem, PollOutcome } from '../../src/model.js';
+import type { Article, ArticleOutcome, FeedItem, PollOutcome } from '../../src/model.js';
 import type { Store } from '../../src/store/store.js';
+import { okPoll, testFeed as feed, testItem } from '../helpers/store-fixtures.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 /** ISO time `minutes` after T0. */
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
 
-function feed(name: string, over: Partial<Feed> = {}): Feed {
-  return { name, url: `https://example.com/${name}.xml`, intervalMs: 900_000, enabled: true, headers: {}, tags: [], ...over };
-}
-
+/** An item with a page link, title, description and date of its own. */
 function item(feedName: string, guid: string, over: Partial<FeedItem> = {}): FeedItem {
-  return {
-    feedName,
-    guid,
+  return testItem(feedName, guid, {
     link: `https://example.com/news/${guid}.html`,
     title: `Title ${guid}`,
     description: `Description of ${guid}`,
-    author: null,
     publishedAt: '2026-01-01T03:00:00+03:00',
-    categories: [],
-    enclosures: [],
-    extra: {},
     ...over,
-  };
+  });
 }
 
 function poll(feedName: string, minutes: number, over: Partial<PollOutcome> = {}): PollOutcome {
-  return {
-    feedName,
-    startedAt: at(minutes),
-    status: 200,
-    ok: true,
-    notModified: false,
-    errorKind: null,
-    errorMessage: null,
-    etag: null,
-    lastModified: null,
-    movedTo: null,
-    itemsSeen: 0,
-    elapsedMs: 12,
-    retryAfterSeconds: null,
-    ...over,
-  };
+  return okPoll(feedName, at(minutes), { elapsedMs: 12, ...over });
 }
 
 function failure(feedName: string, minutes: number, status: number | null, kind: string, message: string): PollOutcome {

@@ -13,10 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { ManualClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigError, FeedwatchError } from '../../src/errors.js';
-import type { Feed, FeedItem, PollOutcome } from '../../src/model.js';
 import { openStore } from '../../src/store/open.js';
 import { INSERT_CHUNK_ROWS, openPostgresStore, postgresMigrationsDir, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
 import { pgTestSchemas } from '../helpers/postgres.js';
+import { okPoll, testFeed, testItem as feedItem } from '../helpers/store-fixtures.js';
 import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
@@ -54,35 +54,7 @@ runRetentionStoreContract('postgres', async () => {
   };
 });
 
-const okPoll = (feedName: string, startedAt: string): PollOutcome => ({
-  feedName,
-  startedAt,
-  status: 200,
-  ok: true,
-  notModified: false,
-  errorKind: null,
-  errorMessage: null,
-  etag: null,
-  lastModified: null,
-  movedTo: null,
-  itemsSeen: 0,
-  elapsedMs: 5,
-  retryAfterSeconds: null,
-});
-const feedItem = (feedName: string, guid: string, over: Partial<FeedItem> = {}): FeedItem => ({
-  feedName,
-  guid,
-  link: `https://example.com/${guid}`,
-  title: guid,
-  description: null,
-  author: null,
-  publishedAt: null,
-  categories: [],
-  enclosures: [],
-  extra: {},
-  ...over,
-});
-const feed: Feed = { name: 'a', url: 'https://example.com/a.xml', intervalMs: 60_000, enabled: true, headers: {}, tags: [] };
+const feed = testFeed('a', { intervalMs: 60_000 });
 const guids = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `g${from + i}`);
 const migrationFiles = readdirSync(postgresMigrationsDir).filter((f) => f.endsWith('.sql')).sort();
 

@@ -17,12 +17,13 @@ import { StemOnly } from '../../src/alerts/morphology.js';
 import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import type { Article, FeedItem, PollOutcome } from '../../src/model.js';
+import type { Article } from '../../src/model.js';
 import { dedupInput } from '../../src/pipeline/dedup-stage.js';
 import { applyRetention } from '../../src/pipeline/retention-stage.js';
 import { decideForStore, type StoredArticle } from '../../src/store/articles.js';
 import { addCounts, emptyCounts, type PruneBatch, type PruneCounts, type RetentionPhase } from '../../src/store/retention.js';
 import type { Store, StoredItem } from '../../src/store/store.js';
+import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
 
 export interface OpenedRetentionStore {
   store: Store;
@@ -79,34 +80,13 @@ function article(name: string, seed: number, variant = 0): Article {
   };
 }
 
-const FEEDS = ['kg', 'by', 'ria'].map((name) => ({ name, url: `https://example.com/${name}.xml`, intervalMs: 900_000, enabled: true, headers: {}, tags: [] }));
-
-function poll(feedName: string, at: string): PollOutcome {
-  return {
-    feedName,
-    startedAt: at,
-    status: 200,
-    ok: true,
-    notModified: false,
-    errorKind: null,
-    errorMessage: null,
-    etag: null,
-    lastModified: null,
-    movedTo: null,
-    itemsSeen: 1,
-    elapsedMs: 3,
-    retryAfterSeconds: null,
-  };
-}
-
-function feedItem(feedName: string, guid: string): FeedItem {
-  return { feedName, guid, link: `https://example.com/${guid}`, title: guid, description: `About ${guid}`, author: null, publishedAt: null, categories: [], enclosures: [], extra: {} };
-}
+const FEEDS = ['kg', 'by', 'ria'].map((name) => testFeed(name));
 
 let guidSeq = 0;
 async function newItem(store: Store, feed: string, at: string): Promise<StoredItem> {
   const guid = `g${++guidSeq}`;
-  const [item] = await store.recordPoll(poll(feed, at), [feedItem(feed, guid)], new Date(Date.parse(at) + 900_000).toISOString());
+  const poll = okPoll(feed, at, { itemsSeen: 1, elapsedMs: 3 });
+  const [item] = await store.recordPoll(poll, [testItem(feed, guid, { description: `About ${guid}` })], new Date(Date.parse(at) + 900_000).toISOString());
   assert.ok(item, `item ${guid} is new`);
   return item;
 }

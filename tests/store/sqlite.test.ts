@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
-import type { FeedItem, PollOutcome } from '../../src/model.js';
+import type { FeedItem } from '../../src/model.js';
 import { openSqliteStore, sqliteMigrationsDir } from '../../src/store/sqlite/store.js';
+import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
 import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
@@ -46,35 +47,9 @@ runRetentionStoreContract('sqlite', async () => {
   };
 });
 
-const okPoll = (feedName: string, startedAt: string, over: Partial<PollOutcome> = {}): PollOutcome => ({
-  feedName,
-  startedAt,
-  status: 200,
-  ok: true,
-  notModified: false,
-  errorKind: null,
-  errorMessage: null,
-  etag: null,
-  lastModified: null,
-  movedTo: null,
-  itemsSeen: 0,
-  elapsedMs: 5,
-  retryAfterSeconds: null,
-  ...over,
-});
-const feedItem = (feedName: string, guid: string): FeedItem => ({
-  feedName,
-  guid,
-  link: null,
-  title: guid,
-  description: null,
-  author: null,
-  publishedAt: null,
-  categories: [],
-  enclosures: [],
-  extra: {},
-});
-const feed = { name: 'a', url: 'https://example.com/a.xml', intervalMs: 60_000, enabled: true, headers: {}, tags: [] };
+/** Items without a link. */
+const feedItem = (feedName: string, guid: string): FeedItem => testItem(feedName, guid, { link: null });
+const feed = testFeed('a', { intervalMs: 60_000 });
 const migrationFiles = readdirSync(sqliteMigrationsDir).filter((f) => f.endsWith('.sql')).sort();
 
 describe('SqliteStore (SQLite specifics)', () => {

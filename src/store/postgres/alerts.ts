@@ -29,9 +29,9 @@ import {
   type PendingClaimOptions,
   type SearchPage,
 } from '../alerts.js';
-import { isoUtc } from '../sqlite/rows.js';
-import { pgStorageError } from './errors.js';
+import { isoUtc } from '../rows.js';
 import { jsonParam } from './rows.js';
+import { guarded, inTransaction } from './tx.js';
 
 /** Lexeme prefix of each field. */
 export const FIELD_PREFIX: Readonly<Record<Field, string>> = { title: 't', lead: 'l', body: 'b', feed: 'f', tag: 'g' };
@@ -282,7 +282,7 @@ export class PostgresAlertStore implements AlertStore {
       const dueAt = isoUtc(m.dueAt, 'dueAt');
       const rule = sameLengthText(m.rule);
       const clusterId = sameLengthText(m.clusterId);
-      return this.transaction(async (client) => {
+      return inTransaction(this.pool, async (client) => {
         const inserted = await client.query(INSERT_MATCH, [rule, clusterId, m.articleId, matchedAt]);
         if (inserted.rowCount === 0) return { created: false };
         const channels = [...new Set(m.channels.map(sameLengthText))];
@@ -322,31 +322,7 @@ export class PostgresAlertStore implements AlertStore {
     });
   }
 
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  }
-
   private async guard<T>(op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw pgStorageError(`${op} failed`, { op, ...context }, err, this.url);
-    }
+    return guarded(this.url, op, context, fn);
   }
 }

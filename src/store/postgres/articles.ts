@@ -33,8 +33,9 @@ import {
   type StoryArticle,
   type StorySighting,
 } from '../articles.js';
-import { isoUtc } from '../sqlite/rows.js';
+import { isoUtc } from '../rows.js';
 import { cleanText, jsonParam } from './rows.js';
+import { inTransaction } from './tx.js';
 
 /** First key of the band advisory locks, plus the band number ("FWB" + band); the second key is the band value. */
 export const BAND_LOCK_CLASS = 0x46574200;
@@ -157,7 +158,7 @@ export class PostgresArticles {
     const at = isoUtc(req.at, 'at');
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transaction(async (c) => {
+        return await inTransaction(this.pool, async (c) => {
           const item = (await c.query<ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = $1', [req.itemId])).rows[0];
           if (!item) throw new FeedwatchError('storage', `no item with id ${req.itemId}`, { itemId: req.itemId }, { retryable: false });
           let d = req.decision;
@@ -294,26 +295,5 @@ export class PostgresArticles {
     ]);
     await c.query('UPDATE items SET article_id = $1 WHERE id = $2', [target.id, itemId]);
     return storedArticle(d.kind, Number(target.id), Number(target.cluster_id), target.revision, similarity);
-  }
-
-  /** Run `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
   }
 }

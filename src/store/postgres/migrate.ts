@@ -5,8 +5,7 @@
  * runs in its own transaction together with its row in `schema_migrations`, so a failing file leaves no trace.
  */
 import type pg from 'pg';
-import { FeedwatchError } from '../../errors.js';
-import { readMigrations, type MigrateResult, type Migration } from '../migrate.js';
+import { migrationFailed, pendingMigrations, readMigrations, type AppliedRow, type MigrateResult, type Migration } from '../migrate.js';
 
 /** First key of the advisory lock (the second is a hash of the schema name): "FWMG". */
 export const MIGRATION_LOCK_CLASS = 0x46574d47;
@@ -44,24 +43,9 @@ async function applyPending(client: pg.PoolClient, migrations: Migration[], dir:
     name       text NOT NULL,
     applied_at timestamptz NOT NULL
   )`);
-  const { rows } = await client.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
-  const known = new Map(migrations.map((m) => [m.version, m]));
-  for (const row of rows) {
-    const m = known.get(row.version);
-    if (!m || m.name !== row.name) {
-      throw new FeedwatchError(
-        'storage',
-        `the database has migration ${row.version} "${row.name}", which this feedwatch does not know` +
-          (m ? ` (its file ${m.file} has another name)` : '; was it written by a newer version?'),
-        { dir: dir.pathname, version: row.version },
-        { retryable: false },
-      );
-    }
-  }
-  const done = new Set(rows.map((r) => r.version));
+  const { rows } = await client.query<AppliedRow>('SELECT version, name FROM schema_migrations ORDER BY version');
   const applied: Migration[] = [];
-  for (const m of migrations) {
-    if (done.has(m.version)) continue;
+  for (const m of pendingMigrations(migrations, rows, dir)) {
     try {
       await client.query('BEGIN');
       // No parameters: the simple query protocol, which runs a file of several statements.
@@ -71,12 +55,7 @@ async function applyPending(client: pg.PoolClient, migrations: Migration[], dir:
       applied.push(m);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw new FeedwatchError(
-        'storage',
-        `migration ${m.file} failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
-        { dir: dir.pathname, file: m.file },
-        { cause: err, retryable: false },
-      );
+      throw migrationFailed(m, dir, err);
     }
   }
   const version = await client.query<{ v: number }>('SELECT coalesce(max(version), 0) AS v FROM schema_migrations');

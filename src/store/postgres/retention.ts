@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import { checkPrune, emptyCounts, type PruneBatch, type PruneRequest, type RetentionPhase } from '../retention.js';
+import { inTransaction } from './tx.js';
 
 const EXPIRED_CLUSTERS = `SELECT cluster_id FROM story_clusters WHERE last_seen_at < $1
   ORDER BY last_seen_at, cluster_id LIMIT $2 FOR UPDATE SKIP LOCKED`;
@@ -52,7 +53,7 @@ export class PostgresRetention {
 
   async pruneExpired(request: PruneRequest): Promise<PruneBatch> {
     const { before, now, limit } = checkPrune(request);
-    return this.transaction(async (c): Promise<PruneBatch> => {
+    return inTransaction(this.pool, async (c): Promise<PruneBatch> => {
       const out = emptyCounts();
       const done = (phase: RetentionPhase): PruneBatch => ({ ...out, phase });
 
@@ -83,26 +84,5 @@ export class PostgresRetention {
       if (out.matches > 0) return done('matches');
       return { ...out, phase: null };
     });
-  }
-
-  /** Run `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
   }
 }

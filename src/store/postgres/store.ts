@@ -12,7 +12,7 @@ import { FeedwatchError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../../model.js';
 import type { MigrateResult } from '../migrate.js';
-import { isoUtc, itemParams } from '../sqlite/rows.js';
+import { errorText, isoUtc, itemParams } from '../rows.js';
 import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
 import type { AlertDocRecord, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
 import type { CompiledRule } from '../../alerts/match.js';
@@ -23,8 +23,9 @@ import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
 import { PostgresArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
 import { PostgresRetention } from './retention.js';
-import { pgStorageError, redact, safeTarget } from './errors.js';
+import { redact, safeTarget } from './errors.js';
 import { migratePostgres } from './migrate.js';
+import { guarded, inTransaction } from './tx.js';
 import { ITEM_COLUMNS, cleanJsonText, cleanText, jsonParam, toFeedState, toItemArticle, toStoredItem, type ArticleRow, type FeedRow, type ItemRow } from './rows.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
@@ -184,7 +185,7 @@ export class PostgresStore implements Store {
     const list = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const names = list.map((f) => cleanText(f.name));
     await this.guard('syncFeeds', { feeds: list.length }, () =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         // Two workers syncing different configs at once would otherwise lock rows in crossing orders.
         await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK_KEY]);
         await client.query(UPSERT_FEEDS, [
@@ -217,7 +218,7 @@ export class PostgresStore implements Store {
       const startedAt = isoUtc(outcome.startedAt, 'startedAt');
       const due = isoUtc(nextDueAt, 'nextDueAt');
       const params = items.map((item) => itemParams(feed, item, startedAt));
-      return this.transaction(async (client) => {
+      return inTransaction(this.pool, async (client) => {
         // The feed row is updated first: it locks the row, so polls of one feed queue up behind each other.
         const changed = outcome.ok
           ? await client.query(POLL_OK, [feed, outcome.status, cleanText(outcome.etag), cleanText(outcome.lastModified), cleanText(outcome.movedTo), startedAt, due])
@@ -344,40 +345,9 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  /** Run `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  }
-
   /** Run `fn`, turning driver errors into a redacted storage FeedwatchError that names the operation. */
   private async guard<T>(op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new FeedwatchError('storage', `${op} failed: the store is closed`, { op, ...context }, { retryable: false });
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof FeedwatchError) throw err;
-      const target = op === 'connect' ? safeTarget(this.url) : {};
-      throw pgStorageError(`${op} failed`, { op, ...target, ...context }, err, this.url);
-    }
+    return guarded(this.url, op, op === 'connect' ? { ...safeTarget(this.url), ...context } : context, fn);
   }
-}
-
-function errorText(kind: string | null, message: string | null): string {
-  return `${kind ?? 'error'}: ${message ?? 'unknown error'}`;
 }

@@ -1,11 +1,12 @@
 /**
  * Conversions between SQLite rows and the model: row shapes as better-sqlite3 returns them, the named
- * parameters written for feeds and items, JSON columns, and time normalization (every stored time is
- * ISO 8601 UTC with milliseconds, so that comparing text compares time).
+ * parameters written for feeds, and JSON columns. Time normalization and item parameters are shared with the
+ * other driver (../rows.ts); `isoUtc` is re-exported here for the SQLite modules that import it from this file.
  */
-import { FeedwatchError } from '../../errors.js';
-import type { Article, Enclosure, Feed, FeedItem, FeedState } from '../../model.js';
+import type { Article, Enclosure, Feed, FeedState } from '../../model.js';
 import type { ItemArticle, StoredItem } from '../store.js';
+
+export { isoUtc } from '../rows.js';
 
 export interface FeedRow {
   name: string;
@@ -44,15 +45,6 @@ export interface ItemRow {
   article_url: string | null;
   article_fetched_at: string | null;
   article: string | null;
-}
-
-/** `value` as ISO 8601 UTC with milliseconds; a storage error naming `what` when it is not a time. */
-export function isoUtc(value: string, what: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new FeedwatchError('storage', `${what} "${value}" is not an ISO 8601 time`, { [what]: value }, { retryable: false });
-  }
-  return new Date(ms).toISOString();
 }
 
 export function toFeedState(row: FeedRow): FeedState {
@@ -110,32 +102,5 @@ export function feedParams(feed: Feed) {
     intervalMs: feed.intervalMs,
     enabled: feed.enabled ? 1 : 0,
     tags: JSON.stringify(feed.tags ?? []),
-  };
-}
-
-/**
- * Named parameters of one item insert. Checks what the table would otherwise reject with a less helpful
- * message (a missing guid, an item of another feed); called inside the poll's transaction, so a bad item
- * rolls back the whole poll.
- */
-export function itemParams(feedName: string, item: FeedItem, firstSeenAt: string) {
-  if (typeof item.guid !== 'string' || item.guid === '') {
-    throw new FeedwatchError('storage', `an item of feed "${feedName}" has no guid`, { feed: feedName, link: item.link ?? null }, { retryable: false });
-  }
-  if (item.feedName !== feedName) {
-    throw new FeedwatchError('storage', `item "${item.guid}" belongs to feed "${item.feedName}", not "${feedName}"`, { feed: feedName, guid: item.guid }, { retryable: false });
-  }
-  return {
-    feedName,
-    guid: item.guid,
-    link: item.link ?? null,
-    title: item.title ?? null,
-    description: item.description ?? null,
-    author: item.author ?? null,
-    publishedAt: item.publishedAt ?? null,
-    categories: JSON.stringify(item.categories ?? []),
-    enclosures: JSON.stringify(item.enclosures ?? []),
-    extra: JSON.stringify(item.extra ?? {}),
-    firstSeenAt,
   };
 }

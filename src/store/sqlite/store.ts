@@ -22,7 +22,8 @@ import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
 import { SqliteArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
 import { SqliteRetention } from './retention.js';
-import { feedParams, isoUtc, itemParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
+import { errorText, isoUtc, itemParams } from '../rows.js';
+import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
 export const sqliteMigrationsDir = new URL('../migrations/sqlite/', import.meta.url);
@@ -298,10 +299,6 @@ export class SqliteStore implements Store {
       throw storageError(`${op} failed`, { op, ...context }, err);
     }
   }
-}
-
-function errorText(kind: string | null, message: string | null): string {
-  return `${kind ?? 'error'}: ${message ?? 'unknown error'}`;
 }
 
 function storageError(what: string, context: Record<string, unknown>, err: unknown): FeedwatchError {
