@@ -31,6 +31,8 @@ export interface Lemmatizer {
   tokenKeys(token: string): readonly string[];
   /** Keys a rule word asks for (a subset of `tokenKeys` of the same word). */
   queryKeys(word: string): readonly string[];
+  /** `tokenKeys(token).join(' ')`, as stored in an analysis; optional (a lemmatizer may answer it from a cache). */
+  tokenKeyText?(token: string): string;
 }
 
 /**
@@ -134,7 +136,16 @@ interface TokenKeys {
   keys: readonly string[];
   /** Found in the dictionary: its keys are lemmas only. */
   known: boolean;
+  /** The keys space-joined (what an analysis stores). */
+  text: string;
 }
+
+/**
+ * Tokens as written (not folded) → their key text, for `tokenKeyText`: an article's words cost one map lookup each
+ * once they have been seen. Only tokens shorter than 13 UTF-16 units are kept: V8 copies a match that short out of
+ * the article text, while a longer one is a slice that would keep the whole text alive. Bounded: cleared when full.
+ */
+const RAW_TOKEN_MAX_LENGTH = 12;
 
 export interface MorphologyOptions {
   /** Entries of the per-token cache (default 100,000). */
@@ -173,6 +184,19 @@ export class Morphology implements Lemmatizer {
     return this.lookup(foldWord(token)).keys;
   }
 
+  private readonly rawTokens = new Map<string, string>();
+
+  tokenKeyText(token: string): string {
+    const hit = this.rawTokens.get(token);
+    if (hit !== undefined) return hit;
+    const text = this.lookup(foldWord(token)).text;
+    if (token.length <= RAW_TOKEN_MAX_LENGTH) {
+      if (this.rawTokens.size >= this.cache.max) this.rawTokens.clear();
+      this.rawTokens.set(token, text);
+    }
+    return text;
+  }
+
   queryKeys(word: string): readonly string[] {
     const folded = foldWord(word);
     const { keys, known } = this.lookup(folded);
@@ -183,13 +207,13 @@ export class Morphology implements Lemmatizer {
   private lookup(folded: string): TokenKeys {
     const cached = this.cache.get(folded);
     if (cached) return cached;
-    const entry = this.keysOf(folded);
-    Object.freeze(entry.keys);
+    const { keys, known } = this.keysOf(folded);
+    const entry: TokenKeys = { keys: Object.freeze(keys), known, text: keys.join(' ') };
     this.cache.set(folded, entry);
     return entry;
   }
 
-  private keysOf(folded: string): TokenKeys {
+  private keysOf(folded: string): { keys: string[]; known: boolean } {
     const script = scriptOf(folded);
     if (script === 'cyrillic') {
       const lemmas = lemmasOf(this.morph(folded, AZ_DICTIONARY), false);
@@ -265,12 +289,14 @@ export async function loadMorphology(opts: MorphologyOptions = {}): Promise<Morp
 /** Tokenize and key a text once; the result is plain data to store with the article. */
 export function analyzeText(text: string, lem: Lemmatizer): AnalyzedText {
   const toks = tokenize(text);
-  const out: AnalyzedText = { by: lem.id, starts: new Array<number>(toks.length), ends: new Array<number>(toks.length), keys: new Array<string>(toks.length) };
-  toks.forEach((t, i) => {
+  const n = toks.length;
+  const out: AnalyzedText = { by: lem.id, starts: new Array<number>(n), ends: new Array<number>(n), keys: new Array<string>(n) };
+  for (let i = 0; i < n; i++) {
+    const t = toks[i]!;
     out.starts[i] = t.start;
     out.ends[i] = t.end;
-    out.keys[i] = lem.tokenKeys(t.text).join(' ');
-  });
+    out.keys[i] = lem.tokenKeyText ? lem.tokenKeyText(t.text) : lem.tokenKeys(t.text).join(' ');
+  }
   return out;
 }
 

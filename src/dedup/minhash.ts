@@ -61,10 +61,17 @@ export function minhashSignature(tokens: readonly string[], opts: MinhashOptions
   const set = shingleSet(tokens, opts.shingle);
   if (set.size === 0) return null;
   const sig = new Uint32Array(size).fill(0xffffffff);
+  // fmix32(x·A[i] + B[i]) inlined: the hot loop of fingerprinting (every shingle × every position).
   for (const x of set) {
     for (let i = 0; i < size; i++) {
-      const v = fmix32((Math.imul(x, A[i] ?? 1) + (B[i] ?? 0)) | 0);
-      if (v < (sig[i] ?? 0)) sig[i] = v;
+      let h = (Math.imul(x, A[i]!) + B[i]!) | 0;
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h ^= h >>> 16;
+      h >>>= 0;
+      if (h < sig[i]!) sig[i] = h;
     }
   }
   return sig;
@@ -85,8 +92,10 @@ export function jaccardEstimate(a: MinhashHex, b: MinhashHex): number {
   if (a.length !== b.length || a.length === 0) return 0;
   const n = a.length / 4;
   let equal = 0;
+  // Indexing (a[i]) rather than charCodeAt: a method call on strings gets several times slower in a process where
+  // String.prototype has gone to dictionary mode (ioredis subclasses String), and this runs for every candidate.
   for (let i = 0; i < a.length; i += 4) {
-    if (a.charCodeAt(i) === b.charCodeAt(i) && a.charCodeAt(i + 1) === b.charCodeAt(i + 1) && a.charCodeAt(i + 2) === b.charCodeAt(i + 2) && a.charCodeAt(i + 3) === b.charCodeAt(i + 3)) equal++;
+    if (a[i] === b[i] && a[i + 1] === b[i + 1] && a[i + 2] === b[i + 2] && a[i + 3] === b[i + 3]) equal++;
   }
   const chance = 1 / 65536;
   return Math.max(0, (equal / n - chance) / (1 - chance));

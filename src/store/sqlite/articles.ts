@@ -94,14 +94,31 @@ const MATCH = 'a.id, a.cluster_id, a.canonical_url, a.text_hash, a.minhash';
 /** One primary-key probe of the band index: the newest article ids of one bucket (band number, band value, limit). */
 export const BAND_PROBE = 'SELECT article_id FROM article_band WHERE band_no = ? AND band_value = ? ORDER BY article_id DESC LIMIT ?';
 
+/**
+ * The near candidates of a signature with `bands` bands, in one statement (parameter i is band i's value): one
+ * BAND_PROBE per band, the ids counted by shared bands, the top NEAR_CANDIDATE_LIMIT (most shared bands, then
+ * newest) read from articles in that order. One statement instead of a probe per band plus a read: the counting and
+ * sorting stay in SQLite, and only the candidates cross into JavaScript.
+ */
+export function nearCandidatesSql(bands: number): string {
+  const probes = Array.from(
+    { length: bands },
+    (_, i) => `SELECT * FROM (SELECT article_id FROM article_band WHERE band_no = ${i} AND band_value = ? ORDER BY article_id DESC LIMIT ${BAND_BUCKET_LIMIT})`,
+  );
+  // SQLite allows at most 500 terms in one compound SELECT: probes go in groups of 100 (one group for 32 bands).
+  const groups: string[] = [];
+  for (let i = 0; i < probes.length; i += 100) groups.push(`SELECT * FROM (${probes.slice(i, i + 100).join(' UNION ALL ')})`);
+  return `WITH hits (article_id) AS (${groups.join(' UNION ALL ')}),
+    top (article_id, shared) AS (SELECT article_id, count(*) FROM hits GROUP BY article_id ORDER BY 2 DESC, 1 DESC LIMIT ${NEAR_CANDIDATE_LIMIT})
+    SELECT ${MATCH} FROM top JOIN articles a ON a.id = top.article_id ORDER BY top.shared DESC, top.article_id DESC`;
+}
+
 function prepareAll(db: BetterSqlite3.Database) {
   return {
     byGuid: db.prepare<[string, string], MatchRow>(`SELECT ${MATCH} FROM items i JOIN articles a ON a.id = i.article_id
       WHERE i.feed_name = ? AND i.guid = ?`),
     byUrl: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.canonical_url = ?`),
     byHash: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.text_hash = ?`),
-    bandProbe: db.prepare<[number, number, number], number>(BAND_PROBE).pluck(),
-    byIds: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.id IN (SELECT value FROM json_each(?))`),
     item: db.prepare<[number], ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = ?'),
     article: db.prepare<[number], ArticleRef>('SELECT id, cluster_id, revision FROM articles WHERE id = ?'),
     sightingOf: db.prepare<[number], SightingRef>(`SELECT s.article_id, a.cluster_id, s.revision, s.decision, s.similarity
@@ -155,22 +172,24 @@ export class SqliteArticles {
     return this.stmts;
   }
 
+  /** The near-candidate statement for signatures of `bands` bands (32 by default), prepared once. */
+  private readonly nearStatements = new Map<number, BetterSqlite3.Statement<number[], MatchRow>>();
+  private nearStatement(bands: number): BetterSqlite3.Statement<number[], MatchRow> {
+    let stmt = this.nearStatements.get(bands);
+    if (!stmt) {
+      stmt = this.db.prepare<number[], MatchRow>(nearCandidatesSql(bands));
+      this.nearStatements.set(bands, stmt);
+    }
+    return stmt;
+  }
+
   findDuplicates(input: DedupInput): DedupFound {
     checkInput(input);
     const s = this.s;
     const byGuid = s.byGuid.get(input.feedName, input.guid);
     const byUrl = s.byUrl.get(input.canonicalUrl);
     const byHash = s.byHash.get(input.textHash);
-    const shared = new Map<number, number>();
-    input.bands.forEach((value, bandNo) => {
-      for (const id of s.bandProbe.all(bandNo, value, BAND_BUCKET_LIMIT)) shared.set(id, (shared.get(id) ?? 0) + 1);
-    });
-    const top = [...shared.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]).slice(0, NEAR_CANDIDATE_LIMIT);
-    const rows = top.length > 0 ? new Map(s.byIds.all(JSON.stringify(top.map(([id]) => id))).map((r) => [r.id, r])) : new Map<number, MatchRow>();
-    const near = top.flatMap(([id]) => {
-      const r = rows.get(id);
-      return r ? [toMatch(r)] : [];
-    });
+    const near = input.bands.length > 0 ? this.nearStatement(input.bands.length).all(...input.bands).map(toMatch) : [];
     return { byGuid: byGuid ? toMatch(byGuid) : null, byUrl: byUrl ? toMatch(byUrl) : null, byHash: byHash ? toMatch(byHash) : null, near };
   }
 
