@@ -26,11 +26,8 @@ import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config/load.js';
 import { extractArticle } from '../src/extract/index.js';
 import { decodeBody } from '../src/fetch/charset.js';
-import { createRedisHostGate } from '../src/fetch/redis-limiter.js';
 import { silentLogger } from '../src/log.js';
-import { BullmqPipeline } from '../src/pipeline/bullmq.js';
 import { EmbeddedPipeline } from '../src/pipeline/embedded.js';
-import { connectRedis } from '../src/pipeline/redis.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -219,6 +216,11 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
     await Promise.all(workers.map((w) => w.started));
     const bcfg = parseConfig(btext, bpath);
     if (bcfg.queue.driver !== 'bullmq') throw new Error('unreachable');
+    // Loaded only now, as `feedwatch run` does: ioredis slows every string method of the process that loads it,
+    // so extraction-only and embedded (parts 1 and 2) run in a process that has not loaded it.
+    const { connectRedis } = await import('../src/pipeline/redis.js');
+    const { createRedisHostGate } = await import('../src/fetch/redis-limiter.js');
+    const { BullmqPipeline } = await import('../src/pipeline/bullmq.js');
     const redis = connectRedis(redisUrl, { name: 'bench-scheduler', logger: silentLogger });
     const hostGate = createRedisHostGate(redis.client, prefix, { perHost: 8, perSecond: 0, leaseMs: 10_000 });
     const bapp = await createApp(bcfg, { logger: silentLogger, hostGate, random: () => 0 });

@@ -31,8 +31,8 @@ import type { BullmqQueueConfig, WatchedRedis } from './redis.js';
 import { initialPollDelay } from './schedule.js';
 import { articleRetryDelay, type StageDeps } from './stages.js';
 
-export const ROLES = ['all', 'scheduler', 'worker'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from './roles.js';
+export { ROLES, type Role } from './roles.js';
 
 export interface BullmqPipelineOptions {
   /** The connection the queues share (workers open one more each, for blocking reads). The caller closes it. */
