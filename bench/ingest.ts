@@ -216,8 +216,8 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
     await Promise.all(workers.map((w) => w.started));
     const bcfg = parseConfig(btext, bpath);
     if (bcfg.queue.driver !== 'bullmq') throw new Error('unreachable');
-    // Loaded only now, as `feedwatch run` does: ioredis slows every string method of the process that loads it,
-    // so extraction-only and embedded (parts 1 and 2) run in a process that has not loaded it.
+    // Loaded only now, as `feedwatch run` loads them only for the bullmq driver: parts 1 and 2 run in a process
+    // that, like an embedded daemon, has no Redis client.
     const { connectRedis } = await import('../src/pipeline/redis.js');
     const { createRedisHostGate } = await import('../src/fetch/redis-limiter.js');
     const { BullmqPipeline } = await import('../src/pipeline/bullmq.js');
