@@ -62,7 +62,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     random: overrides.random ?? Math.random,
     logger,
     metrics,
-    fetch: (url, opts) => limiter.run(url, () => (gate ? gate.run(url, () => fetchUrl(url, opts, { dispatcher: agent, clock })) : fetchUrl(url, opts, { dispatcher: agent, clock }))),
+    fetch: (url, opts) => {
+      const get = () => fetchUrl(url, opts, { dispatcher: agent, clock });
+      return limiter.run(url, () => (gate ? gate.run(url, get) : get()));
+    },
     extract: (html, url) => extractArticle(html, url, { rules: config.sites }),
     alerts,
   };
