@@ -74,10 +74,13 @@ export class EmbeddedPipeline {
       return summary;
     });
     const articles: ArticleSummary[] = [];
+    const tried = new Set<number>();
     while (this.deps.config.pipeline.fetchArticles) {
       const now = new Date(this.deps.clock.now()).toISOString();
-      const due = (await this.deps.store.pendingArticles(500, now)).filter((i) => !articles.some((a) => a.itemId === i.id));
+      // Each page at most once per run: one whose retry is already due again waits for the next run.
+      const due = (await this.deps.store.pendingArticles(500, now)).filter((i) => !tried.has(i.id));
       if (due.length === 0) break;
+      for (const item of due) tried.add(item.id);
       articles.push(...(await mapLimit(due, this.opts.articleConcurrency, (item) => processArticle(item, this.deps))));
     }
     const deliveries = await deliverAlerts(this.deps);
