@@ -9,7 +9,8 @@
  *
  * Translation: a word → its query keys OR-ed in its fields' columns; a phrase → all its words (adjacency is
  * checked by matchRule); AND/OR as is; NOT and /regex/ cannot narrow, so they drop out of an AND and make an OR
- * (or the whole rule) unnarrowable. null means "no narrowing: scan every article".
+ * (or the whole rule) unnarrowable. null means "no narrowing: scan every article". The walk (`narrowingQuery`) is
+ * shared with PostgreSQL's tsquery (store/postgres/alerts.ts), which writes words and operators its own way.
  */
 import { DEFAULT_FIELDS, type CompiledRule } from './match.js';
 import type { Field } from './rule-parser.js';
@@ -18,18 +19,30 @@ export const DEFAULT_FTS_COLUMNS: Readonly<Record<Field, string>> = { title: 'ti
 
 type Node = CompiledRule['root'];
 
-const quote = (k: string): string => `"${k.replace(/"/g, '""')}"`;
+/** How one query language writes a rule's narrowing (SQLite FTS5 here, PostgreSQL tsquery in store/postgres/alerts.ts). */
+export interface NarrowingSyntax {
+  /** Any of `keys` in any of `fields`; null when it cannot be written (no key, or a key the index cannot hold). */
+  words(keys: readonly string[], fields: readonly Field[]): string | null;
+  /** Joins parenthesized operands: " AND ", " & ". */
+  and: string;
+  /** " OR ", " | ". */
+  or: string;
+}
 
-export function ftsQuery(rule: CompiledRule, columns: Readonly<Record<Field, string>> = DEFAULT_FTS_COLUMNS): string | null {
-  const words = (keys: readonly string[], fields: readonly Field[]): string =>
-    `{${fields.map((f) => columns[f]).join(' ')}} : (${keys.map(quote).join(' OR ')})`;
+/** The translation above in `syntax`: a query every document the rule matches satisfies, or null (no narrowing). */
+export function narrowingQuery(rule: CompiledRule, syntax: NarrowingSyntax): string | null {
   const walk = (n: Node, fields: readonly Field[]): string | null => {
     switch (n.type) {
       case 'word':
-        return n.keys.length ? words(n.keys, fields) : null;
+        return syntax.words(n.keys, fields);
       case 'phrase': {
-        const parts = n.keys.filter((k) => k.length > 0).map((k) => words(k, fields));
-        return parts.length ? parts.map((p) => `(${p})`).join(' AND ') : null;
+        const parts: string[] = [];
+        for (const k of n.keys) {
+          if (k.length === 0) continue;
+          const p = syntax.words(k, fields);
+          if (p !== null) parts.push(p);
+        }
+        return parts.length ? parts.map((p) => `(${p})`).join(syntax.and) : null;
       }
       case 'regex':
       case 'not':
@@ -38,14 +51,24 @@ export function ftsQuery(rule: CompiledRule, columns: Readonly<Record<Field, str
         return walk(n.child, [n.field]);
       case 'and': {
         const parts = n.children.map((c) => walk(c, fields)).filter((p): p is string => p !== null);
-        return parts.length ? parts.map((p) => `(${p})`).join(' AND ') : null;
+        return parts.length ? parts.map((p) => `(${p})`).join(syntax.and) : null;
       }
       case 'or': {
         const parts = n.children.map((c) => walk(c, fields));
         if (parts.some((p) => p === null)) return null;
-        return parts.map((p) => `(${p})`).join(' OR ');
+        return parts.map((p) => `(${p})`).join(syntax.or);
       }
     }
   };
   return walk(rule.root, DEFAULT_FIELDS);
+}
+
+const quote = (k: string): string => `"${k.replace(/"/g, '""')}"`;
+
+export function ftsQuery(rule: CompiledRule, columns: Readonly<Record<Field, string>> = DEFAULT_FTS_COLUMNS): string | null {
+  return narrowingQuery(rule, {
+    words: (keys, fields) => (keys.length ? `{${fields.map((f) => columns[f]).join(' ')}} : (${keys.map(quote).join(' OR ')})` : null),
+    and: ' AND ',
+    or: ' OR ',
+  });
 }

@@ -23,6 +23,7 @@
  *     PRIMARY KEY (band_no, band_value, article_id)
  *   ) WITHOUT ROWID;
  */
+import { fmix32, foldHash } from './hash.js';
 
 export interface BandOptions {
   bands: number;
@@ -33,15 +34,6 @@ export interface BandOptions {
 /** 32 bands of 4 rows over the default 128-position signature. */
 export const DEFAULT_BANDS: BandOptions = { bands: 32, rows: 4 };
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /** The band values of a full 32-bit MinHash signature: element i is band i's 32-bit hash. */
 export function bandValues(sig: Uint32Array, opts: BandOptions = DEFAULT_BANDS): number[] {
   if (opts.bands * opts.rows > sig.length) {
@@ -50,7 +42,7 @@ export function bandValues(sig: Uint32Array, opts: BandOptions = DEFAULT_BANDS):
   const out: number[] = [];
   for (let b = 0; b < opts.bands; b++) {
     let h = fmix32(b + 1);
-    for (let j = b * opts.rows; j < (b + 1) * opts.rows; j++) h = fmix32(Math.imul(h ^ (sig[j] ?? 0), 0xcc9e2d51));
+    for (let j = b * opts.rows; j < (b + 1) * opts.rows; j++) h = foldHash(h, sig[j] ?? 0);
     out.push(h);
   }
   return out;

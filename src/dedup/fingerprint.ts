@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Article } from '../model.js';
 import { bandValues, DEFAULT_BANDS, type BandOptions } from './bands.js';
+import { fmix32, wordHash } from './hash.js';
 import { DEFAULT_MINHASH, minhashSignature, signatureHex, type MinhashOptions } from './minhash.js';
 import { normalizeText, tokenize } from './normalize.js';
 import type { MinhashHex, SimhashHex } from './types.js';
@@ -35,25 +36,6 @@ export interface SimhashOptions {
  * 12 bits for 0.95 recall, and the closest different-story pair is 20 bits apart.
  */
 export const DEFAULT_SIMHASH: SimhashOptions = { shingle: 2, weight: 'binary' };
-
-/** murmur3's 32-bit finalizer: spreads every input bit over the output. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** 32-bit FNV-1a of a word's UTF-16 code units, finalized. */
-function wordHash(word: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < word.length; i++) {
-    h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
-  }
-  return fmix32(h);
-}
 
 /** Combine the word hashes of one shingle into 32 bits, under a seed (two seeds give 64 bits). */
 function shingleHash(hashes: Uint32Array, start: number, len: number, seed: number): number {

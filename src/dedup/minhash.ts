@@ -5,6 +5,7 @@
  * their shingle sets. The signature travels as hex, 16 bits per position (4 hex digits): truncating a minimum to
  * 16 bits adds a chance agreement of 1/65536, negligible at the thresholds used.
  */
+import { fmix32, foldHash, wordHash } from './hash.js';
 import type { MinhashHex } from './types.js';
 
 export interface MinhashOptions {
@@ -16,21 +17,6 @@ export interface MinhashOptions {
 
 /** Measured on the labelled set (bench/dedup.ts): word bigrams, 128 positions. */
 export const DEFAULT_MINHASH: MinhashOptions = { shingle: 2, size: 128 };
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function wordHash(word: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
-  return fmix32(h);
-}
 
 // Hash function i is x ↦ fmix32(x·A[i] + B[i]) with odd A[i]: fixed constants, so signatures are stable across
 // processes and versions. Changing them invalidates every stored signature.
@@ -49,7 +35,7 @@ export function shingleSet(tokens: readonly string[], shingle: number): Set<numb
   const out = new Set<number>();
   for (let i = 0; i + k <= hashes.length; i++) {
     let h = 0x3c6ef372;
-    for (let j = i; j < i + k; j++) h = fmix32(Math.imul(h ^ (hashes[j] ?? 0), 0xcc9e2d51));
+    for (let j = i; j < i + k; j++) h = foldHash(h, hashes[j] ?? 0);
     out.add(h);
   }
   return out;
@@ -61,7 +47,8 @@ export function minhashSignature(tokens: readonly string[], opts: MinhashOptions
   const set = shingleSet(tokens, opts.shingle);
   if (set.size === 0) return null;
   const sig = new Uint32Array(size).fill(0xffffffff);
-  // fmix32(x·A[i] + B[i]) inlined: the hot loop of fingerprinting (every shingle × every position).
+  // fmix32(x·A[i] + B[i]) inlined (keep it equal to hash.ts): the hot loop of fingerprinting (every shingle ×
+  // every position).
   for (const x of set) {
     for (let i = 0; i < size; i++) {
       let h = (Math.imul(x, A[i]!) + B[i]!) | 0;

@@ -109,6 +109,82 @@ export interface Story {
   sightings: StorySighting[];
 }
 
+/** A story's article row as a driver reads it; `Id` and `Time` are the driver's integer and timestamp types. */
+export interface StoryArticleRow<Id, Time> {
+  id: Id;
+  canonical_url: string;
+  title: string | null;
+  revision: number;
+  text_hash: string;
+  first_seen_at: Time;
+  updated_at: Time;
+}
+
+export interface StoryRevisionRow<Id, Time> {
+  article_id: Id;
+  revision: number;
+  text_hash: string;
+  url: string;
+  created_at: Time;
+}
+
+export interface StorySightingRow<Id, Time> {
+  item_id: Id;
+  article_id: Id;
+  feed_name: string;
+  url: string;
+  canonical_url: string;
+  revision: number;
+  decision: DedupKind;
+  similarity: number | null;
+  seen_at: Time;
+  published_at: string | null;
+}
+
+/** How a driver's ids and times become the model's numbers and ISO 8601 UTC strings. */
+export interface StoryRowTypes<Id, Time> {
+  id(v: Id): number;
+  time(v: Time): string;
+}
+
+/**
+ * A story from its rows: the cluster's articles (oldest first), each with its revisions, and its sightings
+ * (earliest first), as the driver's cluster queries return them; `firstSeenAt` is the earliest sighting or
+ * article time.
+ */
+export function storyFromRows<Id, Time>(
+  clusterId: number,
+  rows: { articles: readonly StoryArticleRow<Id, Time>[]; revisions: readonly StoryRevisionRow<Id, Time>[]; sightings: readonly StorySightingRow<Id, Time>[] },
+  types: StoryRowTypes<Id, Time>,
+): Story {
+  const articles: StoryArticle[] = rows.articles.map((a) => ({
+    articleId: types.id(a.id),
+    canonicalUrl: a.canonical_url,
+    title: a.title,
+    revision: a.revision,
+    textHash: a.text_hash,
+    firstSeenAt: types.time(a.first_seen_at),
+    updatedAt: types.time(a.updated_at),
+    revisions: rows.revisions
+      .filter((r) => r.article_id === a.id)
+      .map((r) => ({ revision: r.revision, textHash: r.text_hash, url: r.url, createdAt: types.time(r.created_at) })),
+  }));
+  const sightings: StorySighting[] = rows.sightings.map((r) => ({
+    itemId: types.id(r.item_id),
+    articleId: types.id(r.article_id),
+    feedName: r.feed_name,
+    url: r.url,
+    canonicalUrl: r.canonical_url,
+    revision: r.revision,
+    kind: r.decision,
+    similarity: r.similarity,
+    seenAt: types.time(r.seen_at),
+    publishedAt: r.published_at,
+  }));
+  const times = [...sightings.map((x) => x.seenAt), ...articles.map((a) => a.firstSeenAt)].sort();
+  return { clusterId, firstSeenAt: times[0] ?? '', articles, sightings };
+}
+
 export interface ArticleStore {
   /**
    * What is stored that `input` may duplicate: the article its (feed, guid) item already points at, the article

@@ -1,10 +1,15 @@
 /**
  * Row helpers every storage driver uses alike: times normalized to ISO 8601 UTC with milliseconds (so that
  * comparing text compares time), the checked parameters of one item insert (JSON columns as JSON text), and the
- * text stored as a failure's error. Each driver's rows.ts converts its own row shapes.
+ * text stored as a failure's error, the checked arguments of `pendingArticles`. Each driver's rows.ts converts its
+ * own row shapes.
  */
 import { FeedwatchError } from '../errors.js';
 import type { FeedItem } from '../model.js';
+import type { PendingOptions } from './store.js';
+
+/** Most items `pendingArticles` returns at once. */
+export const MAX_PENDING_LIMIT = 1000;
 
 /** `value` as ISO 8601 UTC with milliseconds; a storage error naming `what` when it is not a time. */
 export function isoUtc(value: string, what: string): string {
@@ -45,4 +50,19 @@ export function itemParams(feedName: string, item: FeedItem, firstSeenAt: string
 /** The error text stored for a failed poll or page: "kind: message". */
 export function errorText(kind: string | null, message: string | null): string {
   return `${kind ?? 'error'}: ${message ?? 'unknown error'}`;
+}
+
+/**
+ * The lease of a `pendingArticles` call in milliseconds (0: no claim), after checking that `limit` is an integer
+ * from 1 to MAX_PENDING_LIMIT and the lease a whole number of milliseconds; a storage error otherwise.
+ */
+export function pendingLeaseMs(limit: number, opts: PendingOptions): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PENDING_LIMIT) {
+    throw new FeedwatchError('storage', `pendingArticles limit must be an integer from 1 to ${MAX_PENDING_LIMIT}, not ${limit}`, { limit }, { retryable: false });
+  }
+  const leaseMs = opts.leaseMs ?? 0;
+  if (!Number.isInteger(leaseMs) || leaseMs < 0) {
+    throw new FeedwatchError('storage', `pendingArticles leaseMs must be a whole number of milliseconds, not ${leaseMs}`, { leaseMs }, { retryable: false });
+  }
+  return leaseMs;
 }

@@ -8,64 +8,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { articleJobId } from '../../src/pipeline/job-ids.js';
+import { spawnFeedwatch, type FeedwatchProcess } from '../helpers/feedwatch-process.js';
 import { redisTestPrefix, startRedisServer, type OwnRedis, type RedisTestPrefix } from '../helpers/redis.js';
 import { bullmqYaml, doneCount, itemRows, nodeStarter, startFeedSite, waitFor, type FeedSite, type NodeStarter } from './bullmq-fixture.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-
-interface Child {
-  process: ChildProcess;
-  /** JSON log lines printed so far. */
-  logs: Array<Record<string, unknown>>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnWorker(configPath: string, redisUrl: string): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', '--role', 'worker', '--config', configPath], {
-    cwd: ROOT,
-    env: { ...process.env, REDIS_URL: redisUrl, FEEDWATCH_CONFIG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  let buf = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ msg: line });
-      }
-    }
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (code !== 0 && signal === null && stderr) process.stderr.write(`worker stderr: ${stderr}\n`);
-      resolve({ code, signal });
-    }),
-  );
-  return { process: child, logs, exited };
-}
-
-const started = (c: Child) => c.logs.some((l) => l.msg === 'feedwatch started');
+const started = (c: FeedwatchProcess) => c.logged('feedwatch started');
 
 describe('bullmq worker processes', () => {
   let rp: RedisTestPrefix;
   let dir: string;
   let nodes: NodeStarter;
-  const children: Child[] = [];
+  const children: FeedwatchProcess[] = [];
   const sites: FeedSite[] = [];
   let own: OwnRedis | null = null;
   let n = 0;
@@ -77,8 +34,7 @@ describe('bullmq worker processes', () => {
   });
 
   after(async () => {
-    for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await Promise.all(children.map((c) => c.kill()));
     await nodes?.closeAll();
     await Promise.all(sites.map((s) => s.close()));
     await own?.close();
@@ -87,7 +43,7 @@ describe('bullmq worker processes', () => {
   });
 
   const worker = (configPath: string, url: string) => {
-    const c = spawnWorker(configPath, url);
+    const c = spawnFeedwatch(['run', '--role', 'worker', '--config', configPath], { REDIS_URL: url }, 'worker');
     children.push(c);
     return c;
   };

@@ -4,9 +4,9 @@
  *
  * Search: each document's lemma keys go into a tsvector as field-prefixed lexemes ("t:лавров"), built with
  * array_to_tsvector, so the index holds exactly the keys SQLite's FTS5 holds; `tsQuery` translates a compiled
- * rule into a tsquery over them the way fts-query.ts does for FTS5 (words → their keys OR-ed over their fields,
- * phrases → all their words, NOT and /regex/ cannot narrow). Candidates are then confirmed with matchRule by
- * the caller. (Why not the built-in `russian` configuration: see the migration's header.)
+ * rule into a tsquery over them by the same walk as FTS5 queries (`narrowingQuery` of fts-query.ts: words → their
+ * keys OR-ed over their fields, phrases → all their words, NOT and /regex/ cannot narrow). Candidates are then
+ * confirmed with matchRule by the caller. (Why not the built-in `russian` configuration: see the migration's header.)
  *
  * Deliveries: a match and its deliveries are one transaction whose INSERT ... ON CONFLICT DO NOTHING on
  * (rule, cluster) decides; `pending` claims rows with FOR UPDATE SKIP LOCKED, so workers asking at once get
@@ -15,7 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { DeliveryRecord, NewMatch, PendingDelivery } from '../../alerts/deliver.js';
-import { DEFAULT_FIELDS, type CompiledRule } from '../../alerts/match.js';
+import { narrowingQuery } from '../../alerts/fts-query.js';
+import type { CompiledRule } from '../../alerts/match.js';
 import type { AlertItem } from '../../alerts/message.js';
 import type { Field } from '../../alerts/rule-parser.js';
 import {
@@ -65,45 +66,17 @@ export function docLexemes(analyzed: AlertDocRecord['analyzed']): string[] | nul
   return bytes > MAX_TSVECTOR_BYTES ? null : [...out];
 }
 
-type Node = CompiledRule['root'];
-
 /** A tsquery every document the rule matches satisfies (maybe others too), or null: no narrowing possible. */
 export function tsQuery(rule: CompiledRule): string | null {
-  const words = (keys: readonly string[], fields: readonly Field[]): string | null => {
-    const lexemes = fields.flatMap((f) => keys.map((k) => lexeme(f, k)));
-    if (lexemes.length === 0 || !lexemes.every(fits)) return null;
-    return lexemes.map(operand).join(' | ');
-  };
-  const walk = (n: Node, fields: readonly Field[]): string | null => {
-    switch (n.type) {
-      case 'word':
-        return words(n.keys, fields);
-      case 'phrase': {
-        const parts: string[] = [];
-        for (const k of n.keys) {
-          if (k.length === 0) continue;
-          const p = words(k, fields);
-          if (p !== null) parts.push(p);
-        }
-        return parts.length ? parts.map((p) => `(${p})`).join(' & ') : null;
-      }
-      case 'regex':
-      case 'not':
-        return null;
-      case 'field':
-        return walk(n.child, [n.field]);
-      case 'and': {
-        const parts = n.children.map((c) => walk(c, fields)).filter((p): p is string => p !== null);
-        return parts.length ? parts.map((p) => `(${p})`).join(' & ') : null;
-      }
-      case 'or': {
-        const parts = n.children.map((c) => walk(c, fields));
-        if (parts.some((p) => p === null)) return null;
-        return parts.map((p) => `(${p})`).join(' | ');
-      }
-    }
-  };
-  return walk(rule.root, DEFAULT_FIELDS);
+  return narrowingQuery(rule, {
+    words: (keys, fields) => {
+      const lexemes = fields.flatMap((f) => keys.map((k) => lexeme(f, k)));
+      if (lexemes.length === 0 || !lexemes.every(fits)) return null;
+      return lexemes.map(operand).join(' | ');
+    },
+    and: ' & ',
+    or: ' | ',
+  });
 }
 
 /**

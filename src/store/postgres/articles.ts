@@ -29,9 +29,12 @@ import {
   type DedupKind,
   type StoreArticleRequest,
   type StoredArticle,
+  storyFromRows,
   type Story,
-  type StoryArticle,
-  type StorySighting,
+  type StoryArticleRow,
+  type StoryRevisionRow,
+  type StoryRowTypes,
+  type StorySightingRow,
 } from '../articles.js';
 import { isoUtc } from '../rows.js';
 import { cleanText, jsonParam } from './rows.js';
@@ -39,6 +42,9 @@ import { inTransaction } from './tx.js';
 
 /** First key of the band advisory locks, plus the band number ("FWB" + band); the second key is the band value. */
 export const BAND_LOCK_CLASS = 0x46574200;
+
+/** Story rows: pg returns bigint ids as strings and timestamptz as Date. */
+const POSTGRES_TYPES: StoryRowTypes<string, Date> = { id: Number, time: (d) => d.toISOString() };
 
 /** SQLSTATEs after which an attempt is simply tried again. */
 // unique violation, deadlock, serialization failure, and a foreign key whose row retention just removed: decide again.
@@ -181,64 +187,23 @@ export class PostgresArticles {
   }
 
   async story(clusterId: number): Promise<Story | null> {
-    const articles = await this.pool.query<{
-      id: string;
-      canonical_url: string;
-      title: string | null;
-      revision: number;
-      text_hash: string;
-      first_seen_at: Date;
-      updated_at: Date;
-    }>('SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at FROM articles WHERE cluster_id = $1 ORDER BY id', [clusterId]);
+    const articles = await this.pool.query<StoryArticleRow<string, Date>>(
+      'SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at FROM articles WHERE cluster_id = $1 ORDER BY id',
+      [clusterId],
+    );
     if (articles.rows.length === 0) return null;
-    const revisions = await this.pool.query<{ article_id: string; revision: number; text_hash: string; url: string; created_at: Date }>(
+    const revisions = await this.pool.query<StoryRevisionRow<string, Date>>(
       `SELECT r.article_id, r.revision, r.text_hash, r.url, r.created_at
        FROM articles a JOIN article_revisions r ON r.article_id = a.id WHERE a.cluster_id = $1 ORDER BY r.article_id, r.revision`,
       [clusterId],
     );
-    const sightings = await this.pool.query<{
-      item_id: string;
-      article_id: string;
-      feed_name: string;
-      url: string;
-      canonical_url: string;
-      revision: number;
-      decision: DedupKind;
-      similarity: number | null;
-      seen_at: Date;
-      published_at: string | null;
-    }>(
+    const sightings = await this.pool.query<StorySightingRow<string, Date>>(
       `SELECT s.item_id, s.article_id, s.feed_name, s.url, s.canonical_url, s.revision, s.decision, s.similarity, s.seen_at, i.published_at
        FROM articles a JOIN sightings s ON s.article_id = a.id JOIN items i ON i.id = s.item_id
        WHERE a.cluster_id = $1 ORDER BY s.seen_at, s.id`,
       [clusterId],
     );
-    const storyArticles: StoryArticle[] = articles.rows.map((a) => ({
-      articleId: Number(a.id),
-      canonicalUrl: a.canonical_url,
-      title: a.title,
-      revision: a.revision,
-      textHash: a.text_hash,
-      firstSeenAt: a.first_seen_at.toISOString(),
-      updatedAt: a.updated_at.toISOString(),
-      revisions: revisions.rows
-        .filter((r) => r.article_id === a.id)
-        .map((r) => ({ revision: r.revision, textHash: r.text_hash, url: r.url, createdAt: r.created_at.toISOString() })),
-    }));
-    const storySightings: StorySighting[] = sightings.rows.map((r) => ({
-      itemId: Number(r.item_id),
-      articleId: Number(r.article_id),
-      feedName: r.feed_name,
-      url: r.url,
-      canonicalUrl: r.canonical_url,
-      revision: r.revision,
-      kind: r.decision,
-      similarity: r.similarity,
-      seenAt: r.seen_at.toISOString(),
-      publishedAt: r.published_at,
-    }));
-    const times = [...storySightings.map((x) => x.seenAt), ...storyArticles.map((a) => a.firstSeenAt)].sort();
-    return { clusterId, firstSeenAt: times[0] ?? '', articles: storyArticles, sightings: storySightings };
+    return storyFromRows(clusterId, { articles: articles.rows, revisions: revisions.rows, sightings: sightings.rows }, POSTGRES_TYPES);
   }
 
   private async lockBands(c: pg.PoolClient, bands: readonly number[]): Promise<void> {

@@ -12,7 +12,7 @@ import { FeedwatchError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../../model.js';
 import type { MigrateResult } from '../migrate.js';
-import { errorText, isoUtc, itemParams } from '../rows.js';
+import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
 import type { AlertDocRecord, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
 import type { CompiledRule } from '../../alerts/match.js';
@@ -31,8 +31,8 @@ import { ITEM_COLUMNS, cleanJsonText, cleanText, jsonParam, toFeedState, toItemA
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
 export const postgresMigrationsDir = new URL('../migrations/postgres/', import.meta.url);
 
-/** Most items `pendingArticles` returns at once. */
-export const MAX_PENDING_LIMIT = 1000;
+/** Most items `pendingArticles` returns at once (the same for every driver). */
+export { MAX_PENDING_LIMIT } from '../rows.js';
 
 /** Rows per multi-row INSERT of a poll's items. */
 export const INSERT_CHUNK_ROWS = 500;
@@ -260,13 +260,7 @@ export class PostgresStore implements Store {
 
   async pendingArticles(limit: number, now: string, opts: PendingOptions = {}): Promise<StoredItem[]> {
     return this.guard('pendingArticles', { limit }, async () => {
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PENDING_LIMIT) {
-        throw new FeedwatchError('storage', `pendingArticles limit must be an integer from 1 to ${MAX_PENDING_LIMIT}, not ${limit}`, { limit }, { retryable: false });
-      }
-      const leaseMs = opts.leaseMs ?? 0;
-      if (!Number.isInteger(leaseMs) || leaseMs < 0) {
-        throw new FeedwatchError('storage', `pendingArticles leaseMs must be a whole number of milliseconds, not ${leaseMs}`, { leaseMs }, { retryable: false });
-      }
+      const leaseMs = pendingLeaseMs(limit, opts);
       const at = isoUtc(now, 'now');
       if (leaseMs === 0) return (await this.pool.query<ItemRow>(PENDING, [at, limit])).rows.map(toStoredItem);
       const { rows } = await this.pool.query<ItemRow & { due_at: Date }>(CLAIM, [at, limit, leaseMs]);

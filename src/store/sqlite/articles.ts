@@ -25,8 +25,12 @@ import {
   type DedupKind,
   type StoreArticleRequest,
   type StoredArticle,
+  storyFromRows,
   type Story,
-  type StoryArticle,
+  type StoryArticleRow,
+  type StoryRevisionRow,
+  type StoryRowTypes,
+  type StorySightingRow,
 } from '../articles.js';
 import { isoUtc } from './rows.js';
 
@@ -58,36 +62,8 @@ interface SightingRef {
   similarity: number | null;
 }
 
-interface StoryArticleRow {
-  id: number;
-  canonical_url: string;
-  title: string | null;
-  revision: number;
-  text_hash: string;
-  first_seen_at: string;
-  updated_at: string;
-}
-
-interface StoryRevisionRow {
-  article_id: number;
-  revision: number;
-  text_hash: string;
-  url: string;
-  created_at: string;
-}
-
-interface StorySightingRow {
-  item_id: number;
-  article_id: number;
-  feed_name: string;
-  url: string;
-  canonical_url: string;
-  revision: number;
-  decision: DedupKind;
-  similarity: number | null;
-  seen_at: string;
-  published_at: string | null;
-}
+/** Story rows: SQLite ids are numbers already, and times ISO 8601 UTC text. */
+const SQLITE_TYPES: StoryRowTypes<number, string> = { id: (v) => v, time: (v) => v };
 
 const MATCH = 'a.id, a.cluster_id, a.canonical_url, a.text_hash, a.minhash';
 
@@ -147,11 +123,11 @@ function prepareAll(db: BetterSqlite3.Database) {
       VALUES (@itemId, @articleId, @feedName, @url, @canonicalUrl, @revision, @decision, @similarity, @seenAt, @at)
       ON CONFLICT (item_id) DO NOTHING`),
     pointItem: db.prepare<[number, number]>('UPDATE items SET article_id = ? WHERE id = ?'),
-    clusterArticles: db.prepare<[number], StoryArticleRow>(`SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at
+    clusterArticles: db.prepare<[number], StoryArticleRow<number, string>>(`SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at
       FROM articles WHERE cluster_id = ? ORDER BY id`),
-    clusterRevisions: db.prepare<[number], StoryRevisionRow>(`SELECT r.article_id, r.revision, r.text_hash, r.url, r.created_at
+    clusterRevisions: db.prepare<[number], StoryRevisionRow<number, string>>(`SELECT r.article_id, r.revision, r.text_hash, r.url, r.created_at
       FROM articles a JOIN article_revisions r ON r.article_id = a.id WHERE a.cluster_id = ? ORDER BY r.article_id, r.revision`),
-    clusterSightings: db.prepare<[number], StorySightingRow>(`SELECT s.item_id, s.article_id, s.feed_name, s.url, s.canonical_url,
+    clusterSightings: db.prepare<[number], StorySightingRow<number, string>>(`SELECT s.item_id, s.article_id, s.feed_name, s.url, s.canonical_url,
         s.revision, s.decision, s.similarity, s.seen_at, i.published_at
       FROM articles a JOIN sightings s ON s.article_id = a.id JOIN items i ON i.id = s.item_id
       WHERE a.cluster_id = ? ORDER BY s.seen_at, s.id`),
@@ -221,32 +197,8 @@ export class SqliteArticles {
     const articles = this.s.clusterArticles.all(clusterId);
     if (articles.length === 0) return null;
     const revisions = this.s.clusterRevisions.all(clusterId);
-    const sightings = this.s.clusterSightings.all(clusterId).map((r) => ({
-      itemId: r.item_id,
-      articleId: r.article_id,
-      feedName: r.feed_name,
-      url: r.url,
-      canonicalUrl: r.canonical_url,
-      revision: r.revision,
-      kind: r.decision,
-      similarity: r.similarity,
-      seenAt: r.seen_at,
-      publishedAt: r.published_at,
-    }));
-    const storyArticles: StoryArticle[] = articles.map((a) => ({
-      articleId: a.id,
-      canonicalUrl: a.canonical_url,
-      title: a.title,
-      revision: a.revision,
-      textHash: a.text_hash,
-      firstSeenAt: a.first_seen_at,
-      updatedAt: a.updated_at,
-      revisions: revisions
-        .filter((r) => r.article_id === a.id)
-        .map((r) => ({ revision: r.revision, textHash: r.text_hash, url: r.url, createdAt: r.created_at })),
-    }));
-    const times = [...sightings.map((x) => x.seenAt), ...storyArticles.map((a) => a.firstSeenAt)].sort();
-    return { clusterId, firstSeenAt: times[0] ?? '', articles: storyArticles, sightings };
+    const sightings = this.s.clusterSightings.all(clusterId);
+    return storyFromRows(clusterId, { articles, revisions, sightings }, SQLITE_TYPES);
   }
 
   private decide(req: StoreArticleRequest): DedupDecision {

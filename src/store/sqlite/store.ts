@@ -22,14 +22,14 @@ import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
 import { SqliteArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
 import { SqliteRetention } from './retention.js';
-import { errorText, isoUtc, itemParams } from '../rows.js';
+import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
 export const sqliteMigrationsDir = new URL('../migrations/sqlite/', import.meta.url);
 
-/** Most items `pendingArticles` returns at once. */
-export const MAX_PENDING_LIMIT = 1000;
+/** Most items `pendingArticles` returns at once (the same for every driver). */
+export { MAX_PENDING_LIMIT } from '../rows.js';
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another connection's write lock before failing. Default 5000 ms. */
@@ -202,13 +202,7 @@ export class SqliteStore implements Store {
 
   async pendingArticles(limit: number, now: string, opts: PendingOptions = {}): Promise<StoredItem[]> {
     return this.guard('pendingArticles', { limit }, () => {
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PENDING_LIMIT) {
-        throw new FeedwatchError('storage', `pendingArticles limit must be an integer from 1 to ${MAX_PENDING_LIMIT}, not ${limit}`, { limit }, { retryable: false });
-      }
-      const leaseMs = opts.leaseMs ?? 0;
-      if (!Number.isInteger(leaseMs) || leaseMs < 0) {
-        throw new FeedwatchError('storage', `pendingArticles leaseMs must be a whole number of milliseconds, not ${leaseMs}`, { leaseMs }, { retryable: false });
-      }
+      const leaseMs = pendingLeaseMs(limit, opts);
       const at = isoUtc(now, 'now');
       if (leaseMs === 0) return this.s.pending.all(at, limit).map(toStoredItem);
       // Claim: select and move the due time forward in one write transaction, so no other connection sees them due.
