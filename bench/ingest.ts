@@ -6,6 +6,7 @@
  *  - extraction only: the same pages as the site serves them (UTF-8 bytes), decoded and extracted in this process
  *    (decodeBody + extractArticle, as the pipeline's article stage does; the time of the calls alone);
  *  - embedded: EmbeddedPipeline.runOnce in this process (poll, fetch, decode, extract, store in SQLite);
+ *  - embedded, storage thread: the same with `storage.thread: true` (the SQLite queries on a second thread);
  *  - bullmq + 2 workers: two `feedwatch run --role worker` processes and a scheduler in this process, on the
  *    local Redis (REDIS_URL, default redis://127.0.0.1:6379) and one SQLite file; from the first poll
  *    scheduled to the last article stored;
@@ -111,15 +112,16 @@ export interface IngestBench {
   /** Decode + extract; `decodeMsPerPage` is the decoding share of `msPerPage`. */
   extractOnly: { perSecond: number; msPerPage: number; decodeMsPerPage: number };
   embedded: { perSecond: number; seconds: number; stored: number; ratio: number };
+  embeddedThread: { perSecond: number; seconds: number; stored: number; ratio: number };
   bullmq: { perSecond: number; seconds: number; stored: number; ratio: number; workers: number };
 }
 
-function yaml(o: { db: string; feeds: number; hosts: number; ports: number[]; queue?: string }): string {
+function yaml(o: { db: string; feeds: number; hosts: number; ports: number[]; queue?: string; thread?: boolean }): string {
   const feeds = Array.from({ length: o.feeds }, (_, n) => `  - name: f${n}\n    url: http://127.0.0.1:${o.ports[n % o.hosts]}/feeds/f${n}.xml\n`).join('');
   return [
     'log:\n  level: info\n  format: json',
     'server:\n  port: 0',
-    `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.db)}`,
+    `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.db)}${o.thread ? '\n  thread: true' : ''}`,
     'defaults:\n  interval: 1h',
     'http:\n  allowPrivateNetworks: true\n  perHostConcurrency: 8\n  concurrency: 64',
     'pipeline:\n  pollConcurrency: 8\n  articleConcurrency: 8',
@@ -195,15 +197,20 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
     }
     const extractOnly = { perSecond: articles / (extractMs / 1000), msPerPage: extractMs / articles, decodeMsPerPage: decodeMs / articles };
 
-    // 2. Embedded: one process.
-    const embeddedDb = join(dir, 'embedded.db');
-    const ecfg = parseConfig(yaml({ db: embeddedDb, feeds, hosts, ports: site.ports }), join(dir, 'embedded.yaml'));
-    const eapp = await createApp(ecfg, { logger: silentLogger });
-    const t0 = performance.now();
-    await new EmbeddedPipeline(eapp.deps, ecfg.feeds, { pollConcurrency: ecfg.pipeline.pollConcurrency, articleConcurrency: ecfg.pipeline.articleConcurrency }).runOnce();
-    const eSeconds = (performance.now() - t0) / 1000;
-    await eapp.close();
-    const eStored = doneIn(embeddedDb);
+    // 2. Embedded: one process; then the same with the SQLite queries on a second thread.
+    const embedded = async (name: string, thread: boolean): Promise<IngestBench['embedded']> => {
+      const db = join(dir, `${name}.db`);
+      const cfg = parseConfig(yaml({ db, feeds, hosts, ports: site.ports, thread }), join(dir, `${name}.yaml`));
+      const app = await createApp(cfg, { logger: silentLogger });
+      const t0 = performance.now();
+      await new EmbeddedPipeline(app.deps, cfg.feeds, { pollConcurrency: cfg.pipeline.pollConcurrency, articleConcurrency: cfg.pipeline.articleConcurrency }).runOnce();
+      const seconds = (performance.now() - t0) / 1000;
+      await app.close();
+      const stored = doneIn(db);
+      return { perSecond: stored / seconds, seconds, stored, ratio: stored / seconds / extractOnly.perSecond };
+    };
+    const embeddedMain = await embedded('embedded', false);
+    const embeddedThread = await embedded('embedded-thread', true);
 
     // 3. BullMQ: two worker processes, the scheduler here.
     const prefix = `fwbench-${Date.now().toString(36)}`;
@@ -248,7 +255,8 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
       articles,
       hosts,
       extractOnly,
-      embedded: { perSecond: eStored / eSeconds, seconds: eSeconds, stored: eStored, ratio: eStored / eSeconds / extractOnly.perSecond },
+      embedded: embeddedMain,
+      embeddedThread,
       bullmq: { perSecond: bStored / bSeconds, seconds: bSeconds, stored: bStored, ratio: bStored / bSeconds / extractOnly.perSecond, workers: 2 },
     };
     if (opts.print !== false) printIngestBench(result);
@@ -262,9 +270,10 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
 export function printIngestBench(r: IngestBench): void {
   const f0 = (x: number) => x.toFixed(0).padStart(6);
   console.log(`ingest: ${r.feeds} feeds × ${r.items} items = ${r.articles} articles with pages, loopback, ${r.hosts} hosts`);
-  console.log(`  extraction only        ${f0(r.extractOnly.perSecond)} articles/s  (${r.extractOnly.msPerPage.toFixed(2)} ms/page: ${r.extractOnly.decodeMsPerPage.toFixed(2)} decode + ${(r.extractOnly.msPerPage - r.extractOnly.decodeMsPerPage).toFixed(2)} extract, one process)`);
-  console.log(`  embedded               ${f0(r.embedded.perSecond)} articles/s  ratio ${r.embedded.ratio.toFixed(2)}  (${r.embedded.stored} stored in ${r.embedded.seconds.toFixed(1)} s)`);
-  console.log(`  bullmq + ${r.bullmq.workers} workers     ${f0(r.bullmq.perSecond)} articles/s  ratio ${r.bullmq.ratio.toFixed(2)}  (${r.bullmq.stored} stored in ${r.bullmq.seconds.toFixed(1)} s)`);
+  console.log(`  extraction only          ${f0(r.extractOnly.perSecond)} articles/s  (${r.extractOnly.msPerPage.toFixed(2)} ms/page: ${r.extractOnly.decodeMsPerPage.toFixed(2)} decode + ${(r.extractOnly.msPerPage - r.extractOnly.decodeMsPerPage).toFixed(2)} extract, one process)`);
+  console.log(`  embedded                 ${f0(r.embedded.perSecond)} articles/s  ratio ${r.embedded.ratio.toFixed(2)}  (${r.embedded.stored} stored in ${r.embedded.seconds.toFixed(1)} s)`);
+  console.log(`  embedded, storage thread ${f0(r.embeddedThread.perSecond)} articles/s  ratio ${r.embeddedThread.ratio.toFixed(2)}  (${r.embeddedThread.stored} stored in ${r.embeddedThread.seconds.toFixed(1)} s)`);
+  console.log(`  bullmq + ${r.bullmq.workers} workers       ${f0(r.bullmq.perSecond)} articles/s  ratio ${r.bullmq.ratio.toFixed(2)}  (${r.bullmq.stored} stored in ${r.bullmq.seconds.toFixed(1)} s)`);
   console.log('  target: ratio ≥ 0.67 (the pipeline costs less than half again what extraction alone costs)');
 }
 

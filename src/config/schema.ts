@@ -63,7 +63,17 @@ const httpSchema = z
 
 const storageSchema = z
   .discriminatedUnion('driver', [
-    z.object({ driver: z.literal('sqlite'), path: z.string().min(1).default('data/feedwatch.db') }).strict(),
+    z
+      .object({
+        driver: z.literal('sqlite'),
+        path: z.string().min(1).default('data/feedwatch.db'),
+        /**
+         * Run the SQLite queries on a second thread (its own connection), so that they no longer stall fetching
+         * and extraction in this process (see src/store/sqlite/threaded.ts). Off by default for now.
+         */
+        thread: z.boolean().default(false),
+      })
+      .strict(),
     z
       .object({
         driver: z.literal('postgres'),

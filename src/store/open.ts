@@ -1,5 +1,5 @@
 /**
- * Opens the storage the config names: a SQLite file, or PostgreSQL at the URL held by the environment
+ * Opens the storage the config names: a SQLite file (its queries on a second thread with `storage.thread`), or PostgreSQL at the URL held by the environment
  * variable `storage.urlEnv` (default DATABASE_URL). The URL is a secret: it is never logged nor put in an error.
  */
 import { resolve } from 'node:path';
@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { Store } from './store.js';
 import { openPostgresStore } from './postgres/store.js';
 import { openSqliteStore } from './sqlite/store.js';
+import { openThreadedSqliteStore } from './sqlite/threaded.js';
 
 export interface OpenStoreDeps {
   /** Where the PostgreSQL URL is read from. Default: process.env. */
@@ -20,7 +21,7 @@ export async function openStore(config: Config, deps: OpenStoreDeps = {}): Promi
   const storage = config.storage;
   if (storage.driver === 'sqlite') {
     // A relative path is relative to the working directory, like every path on the command line.
-    return openSqliteStore(resolve(storage.path));
+    return storage.thread ? openThreadedSqliteStore(resolve(storage.path)) : openSqliteStore(resolve(storage.path));
   }
   const url = (deps.env ?? process.env)[storage.urlEnv];
   if (url === undefined || url.trim() === '') {

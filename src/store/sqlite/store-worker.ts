@@ -1,0 +1,98 @@
+/**
+ * The storage thread's body (see ./threaded.ts): opens a real SqliteStore on its own connection, then answers
+ * each {id, method, args} message with {id, value} or {id, error} (a FeedwatchError flattened to plain data,
+ * rebuilt on the main thread). Messages are handled one at a time, in the order they arrive.
+ *
+ * Loaded as the worker's entry from dist/ (store-worker.js); from the sources through store-worker-tsx.mjs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { FeedwatchError } from '../../errors.js';
+import { openSqliteStore, type SqliteStore } from './store.js';
+import { STORE_METHODS, type SerializedError, type StoreReply, type StoreRequest, type StoreWorkerData, type StoreWorkerHello } from './threaded.js';
+
+const port = parentPort;
+if (port === null) throw new Error('store-worker: run me as a worker thread (see src/store/sqlite/threaded.ts)');
+const data = workerData as StoreWorkerData;
+const allowed = new Set<string>([...STORE_METHODS, 'close']);
+
+const store = await open();
+if (store !== null) {
+  port.postMessage({ type: 'ready', lastMigration: store.lastMigration } satisfies StoreWorkerHello);
+  port.on('message', (msg: StoreRequest) => void answer(store, msg));
+}
+
+/** The store, or null after telling the main thread why it could not be opened (it then ends this thread). */
+async function open(): Promise<SqliteStore | null> {
+  try {
+    return await openSqliteStore(data.path, {
+      ...(data.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: data.busyTimeoutMs }),
+      ...(data.migrate === undefined ? {} : { migrate: data.migrate }),
+      ...(data.migrationsDir === undefined ? {} : { migrationsDir: new URL(data.migrationsDir) }),
+    });
+  } catch (err) {
+    port!.postMessage({ type: 'open-failed', error: serializeError(err) } satisfies StoreWorkerHello);
+    return null;
+  }
+}
+
+async function answer(store: SqliteStore, { id, method, args }: StoreRequest): Promise<void> {
+  let reply: StoreReply;
+  try {
+    if (!allowed.has(method)) throw new FeedwatchError('storage', `the storage thread has no method "${method}"`, { op: method }, { retryable: false });
+    const fn = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
+    reply = { id, value: await fn.apply(store, args) };
+  } catch (err) {
+    reply = { id, error: serializeError(err) };
+  }
+  try {
+    port!.postMessage(reply);
+  } catch (err) {
+    // A value that cannot cross threads (none of the Store's results should): say so rather than leave the call hanging.
+    const e = new FeedwatchError('storage', `${method}: its result cannot be sent back from the storage thread`, { op: method }, { retryable: false, cause: err });
+    port!.postMessage({ id, error: serializeError(e) } satisfies StoreReply);
+  }
+}
+
+/** An error as plain data that structured clone carries whole. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof FeedwatchError) {
+    return {
+      feedwatch: true,
+      name: err.name,
+      message: err.message,
+      stack: err.stack,
+      kind: err.kind,
+      context: cloneableContext(err.context),
+      retryable: err.retryable,
+      cause: causeOf(err.cause),
+    };
+  }
+  if (err instanceof Error) return { feedwatch: false, name: err.name, message: err.message, stack: err.stack };
+  return { feedwatch: false, name: 'Error', message: String(err) };
+}
+
+function causeOf(cause: unknown): SerializedError['cause'] {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return { name: cause.name, message: cause.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: String(cause) };
+}
+
+/** The context as is when it clones; otherwise each value that does not clone as its text. */
+function cloneableContext(context: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return structuredClone(context);
+  } catch {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(context)) {
+      try {
+        out[k] = structuredClone(v);
+      } catch {
+        out[k] = String(v);
+      }
+    }
+    return out;
+  }
+}

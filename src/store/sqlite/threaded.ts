@@ -1,0 +1,257 @@
+/**
+ * The SQLite store on a second thread (`storage.thread: true`): a `Store` whose every method posts
+ * {id, method, args} to a worker_threads Worker that owns a real SqliteStore (./store-worker.ts, its own
+ * connection to the file) and resolves with its reply. better-sqlite3 is synchronous, so on the main thread every
+ * query stalls fetching and extraction; here they run beside them.
+ *
+ * Arguments and results cross by structured clone: every Store method takes and returns plain data (a compiled
+ * rule's RegExp clones too). An argument that does not clone (a function, say) rejects that call with a storage
+ * error. A FeedwatchError thrown in the thread is rebuilt here with its kind, message, context, retryable flag and
+ * (as a plain Error with its `code`) its cause, so `instanceof FeedwatchError` and `kind` checks work as in-process.
+ * The thread does not keep the process alive while no call is in flight. `close()` closes the thread's store and
+ * ends the thread; later calls reject with a storage error, as a closed SqliteStore's do.
+ *
+ * The migrations' `applied_at` comes from the system clock (a Clock does not cross threads).
+ */
+import { Worker } from 'node:worker_threads';
+import type { NewMatch } from '../../alerts/deliver.js';
+import type { CompiledRule } from '../../alerts/match.js';
+import type { DedupFound, DedupInput } from '../../dedup/types.js';
+import { ConfigError, FeedwatchError, type ErrorKind } from '../../errors.js';
+import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../../model.js';
+import type { AlertDocRecord, AlertStore, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
+import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
+import type { MigrateResult } from '../migrate.js';
+import type { PruneBatch, PruneRequest } from '../retention.js';
+import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
+
+/** Every Store method the thread answers (close is handled apart). */
+export const STORE_METHODS = [
+  'migrate',
+  'syncFeeds',
+  'feedStates',
+  'feedState',
+  'recordPoll',
+  'pendingArticles',
+  'saveArticle',
+  'getItem',
+  'getArticle',
+  'saveAlertDoc',
+  'getAlertDoc',
+  'searchCandidates',
+  'recordMatch',
+  'pending',
+  'markDelivered',
+  'markFailed',
+  'deliveries',
+  'findDuplicates',
+  'storeArticle',
+  'story',
+  'pruneExpired',
+] as const satisfies readonly Exclude<keyof Store, 'close'>[];
+
+// Fails to compile when the Store interface gains a method that STORE_METHODS does not list.
+type Unlisted = Exclude<keyof Store, (typeof STORE_METHODS)[number] | 'close'>;
+const _allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void _allListed;
+
+export interface ThreadedSqliteStoreOptions {
+  /** How long a statement waits for another connection's write lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+  /** Folder of numbered .sql files. Default: the migrations shipped with the SQLite store. */
+  migrationsDir?: URL;
+}
+
+/** What the thread is started with (structured-clone data only). */
+export interface StoreWorkerData {
+  path: string;
+  busyTimeoutMs?: number;
+  migrate?: boolean;
+  /** A file: URL's href. */
+  migrationsDir?: string;
+}
+
+/** The thread's first message. */
+export type StoreWorkerHello = { type: 'ready'; lastMigration: MigrateResult | null } | { type: 'open-failed'; error: SerializedError };
+
+export interface StoreRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+export type StoreReply = { id: number; value: unknown; error?: undefined } | { id: number; error: SerializedError };
+
+/** An error as plain data (see store-worker.ts `serializeError`). */
+export interface SerializedError {
+  feedwatch: boolean;
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  kind?: ErrorKind;
+  context?: Record<string, unknown>;
+  retryable?: boolean;
+  cause?: { name: string; message: string; code?: string } | undefined;
+}
+
+/** The error the thread threw, rebuilt: a FeedwatchError (ConfigError) with its kind, context and cause, or an Error. */
+export function rebuildError(s: SerializedError): Error {
+  const cause = s.cause === undefined ? undefined : Object.assign(new Error(s.cause.message), { name: s.cause.name }, s.cause.code === undefined ? {} : { code: s.cause.code });
+  let err: Error;
+  if (s.feedwatch && s.name === 'ConfigError') {
+    err = new ConfigError(s.message, (s.context ?? {}) as ConstructorParameters<typeof ConfigError>[1]);
+  } else if (s.feedwatch) {
+    err = new FeedwatchError(s.kind ?? 'storage', s.message, s.context ?? {}, { retryable: s.retryable ?? true, ...(cause === undefined ? {} : { cause }) });
+    err.name = s.name;
+  } else {
+    err = new Error(s.message);
+    err.name = s.name;
+  }
+  if (s.stack !== undefined) err.stack = `${s.stack}\n    (thrown in the storage thread)`;
+  return err;
+}
+
+/** The worker's entry: the built body next to this file, or, running from the sources, the tsx shim. */
+function workerEntry(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./store-worker-tsx.mjs', import.meta.url) : new URL('./store-worker.js', import.meta.url);
+}
+
+/** Start the storage thread, open (creating and migrating) the SQLite file in it, and return the Store. */
+export async function openThreadedSqliteStore(path: string, opts: ThreadedSqliteStoreOptions = {}): Promise<ThreadedSqliteStore> {
+  const data: StoreWorkerData = {
+    path,
+    ...(opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }),
+    ...(opts.migrate === undefined ? {} : { migrate: opts.migrate }),
+    ...(opts.migrationsDir === undefined ? {} : { migrationsDir: opts.migrationsDir.href }),
+  };
+  const worker = new Worker(workerEntry(), { workerData: data });
+  const hello = await new Promise<StoreWorkerHello>((resolve, reject) => {
+    const onError = (err: Error) => {
+      cleanup();
+      reject(new FeedwatchError('storage', `cannot start the storage thread for ${path}: ${err.message}`, { path }, { cause: err, retryable: false }));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new FeedwatchError('storage', `the storage thread for ${path} stopped while opening (exit code ${code})`, { path }, { retryable: false }));
+    };
+    const onMessage = (m: StoreWorkerHello) => {
+      cleanup();
+      resolve(m);
+    };
+    const cleanup = () => {
+      worker.off('error', onError).off('exit', onExit).off('message', onMessage);
+    };
+    worker.on('error', onError).on('exit', onExit).once('message', onMessage);
+  });
+  if (hello.type === 'open-failed') {
+    await worker.terminate();
+    throw rebuildError(hello.error);
+  }
+  return new ThreadedSqliteStore(worker, path, hello.lastMigration);
+}
+
+interface Waiting {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+export class ThreadedSqliteStore implements Store {
+  private readonly waiting = new Map<number, Waiting>();
+  private seq = 0;
+  /** Why calls are refused: set by close() or when the thread stops on its own. */
+  private stopped: FeedwatchError | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly path: string,
+    /** What the migration on open did (as SqliteStore's `lastMigration`). */
+    readonly lastMigration: MigrateResult | null,
+  ) {
+    worker.on('message', (m: StoreReply) => this.settle(m));
+    worker.on('error', (err: Error) => this.fail(`the storage thread failed: ${err.message}`, err));
+    worker.on('exit', (code: number) => this.fail(`the storage thread stopped (exit code ${code})`));
+    worker.unref();
+  }
+
+  migrate = (): Promise<void> => this.call('migrate', []);
+  syncFeeds = (feeds: Feed[]): Promise<void> => this.call('syncFeeds', [feeds]);
+  feedStates = (): Promise<FeedState[]> => this.call('feedStates', []);
+  feedState = (name: string): Promise<FeedState | null> => this.call('feedState', [name]);
+  recordPoll = (outcome: PollOutcome, items: FeedItem[], nextDueAt: string): Promise<StoredItem[]> => this.call('recordPoll', [outcome, items, nextDueAt]);
+  pendingArticles = (limit: number, now: string, opts?: PendingOptions): Promise<StoredItem[]> => this.call('pendingArticles', [limit, now, opts]);
+  saveArticle = (itemId: number, outcome: ArticleOutcome, at: string, retryAt: string | null): Promise<void> =>
+    this.call('saveArticle', [itemId, outcome, at, retryAt]);
+  getItem = (id: number): Promise<StoredItem | null> => this.call('getItem', [id]);
+  getArticle = (itemId: number): Promise<ItemArticle | null> => this.call('getArticle', [itemId]);
+  saveAlertDoc = (doc: AlertDocRecord): Promise<void> => this.call('saveAlertDoc', [doc]);
+  getAlertDoc = (articleId: number): Promise<AlertDocRecord | null> => this.call('getAlertDoc', [articleId]);
+  searchCandidates = (rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> => this.call('searchCandidates', [rule, page]);
+  recordMatch = (m: NewMatch): Promise<{ created: boolean }> => this.call('recordMatch', [m]);
+  pending = (now: string, limit: number, opts?: PendingClaimOptions): ReturnType<AlertStore['pending']> => this.call('pending', [now, limit, opts]);
+  markDelivered: AlertStore['markDelivered'] = (id, f) => this.call('markDelivered', [id, f]);
+  markFailed: AlertStore['markFailed'] = (id, f) => this.call('markFailed', [id, f]);
+  deliveries = (filter?: DeliveryFilter): ReturnType<AlertStore['deliveries']> => this.call('deliveries', [filter]);
+  findDuplicates = (input: DedupInput): Promise<DedupFound> => this.call('findDuplicates', [input]);
+  storeArticle = (req: StoreArticleRequest): Promise<StoredArticle> => this.call('storeArticle', [req]);
+  story = (clusterId: number): Promise<Story | null> => this.call('story', [clusterId]);
+  pruneExpired = (req: PruneRequest): Promise<PruneBatch> => this.call('pruneExpired', [req]);
+
+  /** Close the thread's store, then end the thread. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        if (this.stopped === null) await this.call('close', []);
+      } finally {
+        this.stopped ??= this.closedError();
+        await this.worker.terminate();
+      }
+    })();
+    return this.closing;
+  }
+
+  private closedError(): FeedwatchError {
+    return new FeedwatchError('storage', `the SQLite store ${this.path} is closed`, { path: this.path }, { retryable: false });
+  }
+
+  private call<T>(method: string, args: unknown[]): Promise<T> {
+    if (this.stopped !== null) {
+      const why = this.stopped;
+      return Promise.reject(new FeedwatchError('storage', `${method} failed: ${why.message}`, { op: method, ...why.context }, { retryable: false, cause: why }));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const id = ++this.seq;
+      try {
+        this.worker.postMessage({ id, method, args } satisfies StoreRequest);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        reject(new FeedwatchError('storage', `${method}: its arguments cannot be sent to the storage thread: ${msg}`, { op: method }, { cause: err, retryable: false }));
+        return;
+      }
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      // Keep the process alive only while a call is in flight, as a SqliteStore holds nothing open.
+      if (this.waiting.size === 1) this.worker.ref();
+    });
+  }
+
+  private settle(m: StoreReply): void {
+    const w = this.waiting.get(m.id);
+    if (w === undefined) return;
+    this.waiting.delete(m.id);
+    if (this.waiting.size === 0) this.worker.unref();
+    if (m.error !== undefined) w.reject(rebuildError(m.error));
+    else w.resolve(m.value);
+  }
+
+  /** The thread is gone: refuse further calls and reject those in flight. */
+  private fail(message: string, cause?: Error): void {
+    if (this.stopped === null) {
+      this.stopped = new FeedwatchError('storage', `${message} (${this.path})`, { path: this.path }, { retryable: false, ...(cause === undefined ? {} : { cause }) });
+    }
+    const why = this.stopped;
+    for (const w of this.waiting.values()) w.reject(why);
+    this.waiting.clear();
+  }
+}
