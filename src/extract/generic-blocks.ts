@@ -6,7 +6,7 @@
  */
 import type { AnyNode, Document, Element } from 'domhandler';
 import { INLINE_TAGS, classWeight, isElement } from './generic-dom.js';
-import { linkDensity, type Box, type Measured } from './generic-score.js';
+import { linkDensity, measureText, type Box, type Measured } from './generic-score.js';
 
 /** One paragraph of extracted text with the numbers the final filters need. */
 export interface Block {
@@ -36,24 +36,6 @@ function looksLikeChrome(b: Box): boolean {
   }
   if (weight >= 25 && ld > 0.5) return true;
   return false;
-}
-
-function measureLen(s: string): number {
-  let len = 0;
-  let inSpace = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 160) {
-      if (!inSpace) {
-        len++;
-        inSpace = true;
-      }
-    } else {
-      len++;
-      inSpace = false;
-    }
-  }
-  return len;
 }
 
 const INVISIBLE = /[\u200b\u2060\ufeff\u00ad]/g;
@@ -86,7 +68,7 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
 
   const visit = (node: AnyNode, inLink: boolean, isContainer: boolean): void => {
     if (node.type === 'text') {
-      const n = measureLen(node.data);
+      const n = measureText(node.data).len;
       if (n === 0 && parts.length === 0) return;
       parts.push(node.data.replace(/[\r\n\t\f]+/g, ' '));
       len += n;

@@ -42,7 +42,7 @@ export interface Measured {
 }
 
 /** Length of a text with whitespace runs counted as one character; also counts commas. */
-function measureText(s: string): { len: number; commas: number } {
+export function measureText(s: string): { len: number; commas: number } {
   let len = 0;
   let commas = 0;
   let inSpace = true;
