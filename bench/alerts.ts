@@ -10,6 +10,7 @@ import { buildAlertDoc, compileRule, matchRule } from '../src/alerts/match.js';
 import { evaluateWordForms, type WordFormsEntry, type WordFormsReport } from '../src/alerts/morph-eval.js';
 import { analyzeText, loadMorphology, StemOnly } from '../src/alerts/morphology.js';
 import { tokenize } from '../src/alerts/tokenize.js';
+import { mulberry32, uniform } from '../tests/helpers/prng.js';
 
 const FIXTURES = fileURLToPath(new URL('../tests/fixtures/alerts/', import.meta.url));
 
@@ -43,21 +44,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 1,000 rules of mixed shapes over words of the article and of the word-form list. */
 export function benchRules(n: number, words: string[]): string[] {
-  const rnd = prng(12);
+  const rnd = uniform(mulberry32(12));
   const w = (): string => words[Math.floor(rnd() * words.length)]!;
   const out: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -15,18 +15,10 @@ import { fingerprintBody, hamming, normalizeText, simhashTokens, tokenize, type 
 import { DEFAULT_MINHASH, shingleSet } from '../src/dedup/minhash.js';
 import { sideText } from '../tests/fixtures/dedup/edits.js';
 import { fingerprintSides, loadLabelledSet, scoreSet } from '../tests/dedup/labelled-set.js';
+import { xorshift32 } from '../tests/helpers/prng.js';
 
 const f3 = (x: number): string => x.toFixed(3);
 
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 function quality(): void {
   const set = loadLabelledSet();
@@ -111,7 +103,7 @@ function costPerArticle(): void {
 }
 
 function indexCost(n: number): void {
-  const next = xorshift(20260405);
+  const next = xorshift32(20260405);
   const sig = (): Uint32Array => {
     const s = new Uint32Array(DEFAULT_MINHASH.size);
     for (let i = 0; i < s.length; i++) s[i] = next();

@@ -32,6 +32,7 @@ import { openPostgresStore } from '../src/store/postgres/store.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import type { Store } from '../src/store/store.js';
 import { okPoll, testFeed } from '../tests/helpers/store-fixtures.js';
+import { mulberry32 } from '../tests/helpers/prng.js';
 
 const PG_URL = process.env.FEEDWATCH_BENCH_PG_URL ?? process.env.FEEDWATCH_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test';
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -43,20 +44,10 @@ const POLL_ROUNDS = 3;
 const SYLLABLES = ['ka', 'lo', 'mi', 'nu', 'pe', 'ra', 'si', 'to', 'vu', 'ze', 'bo', 'da', 'fi', 'gu', 'he', 'jo'];
 const word = (k: number): string => SYLLABLES[k & 15]! + SYLLABLES[(k >> 4) & 15]! + SYLLABLES[(k >> 8) & 15]!;
 
-/** A seeded generator whose every output bit is usable (mulberry32). */
-function rng(seed: number): () => number {
-  let t = seed * 0x9e3779b9;
-  return () => {
-    t = (t + 0x6d2b79f5) | 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return (r ^ (r >>> 14)) >>> 0;
-  };
-}
 
 /** Story `seed`: 6 paragraphs of 60 made-up words (about the size of a news article). */
 function storyParagraphs(seed: number): string[] {
-  const next = rng(seed);
+  const next = mulberry32(seed * 0x9e3779b9);
   return Array.from({ length: 6 }, () => `${Array.from({ length: 60 }, () => word(next() % 4096)).join(' ')}.`);
 }
 
@@ -76,7 +67,7 @@ interface Planned {
 /** `feeds` feeds of `items` items each; every item's page carries an article (new, a near-duplicate or a copy). */
 function plan(feeds: number, items: number): { feeds: Feed[]; polls: Planned[][] } {
   const lem = new StemOnly();
-  const pick = rng(7);
+  const pick = mulberry32(7 * 0x9e3779b9);
   const stories: { title: string; paragraphs: string[] }[] = [];
   const polls: Planned[][] = [];
   for (let f = 0; f < feeds; f++) {

@@ -2,17 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryBandIndex } from '../../src/dedup/band-index.js';
 import { bandKeys, bandValues, candidateProbability, DEFAULT_BANDS } from '../../src/dedup/bands.js';
+import { xorshift32 } from '../helpers/prng.js';
 
-/** xorshift32: a seeded source of synthetic signatures. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 function randomSignature(next: () => number): Uint32Array {
   const s = new Uint32Array(128);
@@ -29,14 +20,14 @@ function perturb(sig: Uint32Array, keep: number, next: () => number): Uint32Arra
 
 describe('bandValues', () => {
   test('32 bands of 4 positions: deterministic 32-bit values', () => {
-    const sig = randomSignature(rng(1));
+    const sig = randomSignature(xorshift32(1));
     const v = bandValues(sig);
     assert.equal(v.length, 32);
     assert.deepEqual(bandValues(Uint32Array.from(sig)), v);
     assert.ok(v.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32));
   });
   test('changing one position changes exactly its band', () => {
-    const sig = randomSignature(rng(2));
+    const sig = randomSignature(xorshift32(2));
     const other = Uint32Array.from(sig);
     other[13] = (other[13] ?? 0) ^ 1;
     const a = bandValues(sig);
@@ -62,7 +53,7 @@ describe('bandValues', () => {
 
 describe('MemoryBandIndex with 100,000 stored signatures', () => {
   test('finds every planted near duplicate and few others', () => {
-    const next = rng(42);
+    const next = xorshift32(42);
     const index = new MemoryBandIndex();
     const stored: Uint32Array[] = [];
     for (let id = 0; id < 100_000; id++) {
@@ -90,7 +81,7 @@ describe('MemoryBandIndex with 100,000 stored signatures', () => {
   });
   test('one id per bucket entry; re-adding does not duplicate', () => {
     const index = new MemoryBandIndex();
-    const v = bandValues(randomSignature(rng(7)));
+    const v = bandValues(randomSignature(xorshift32(7)));
     index.add(1, v);
     index.add(1, v);
     index.add(2, v);

@@ -9,6 +9,7 @@
  *  - `cut`: one text block left out (a near duplicate: a new article in the story's cluster).
  */
 import { readFileSync } from 'node:fs';
+import { mulberry32, uniform } from './prng.js';
 
 const TEMPLATE = readFileSync(new URL('../fixtures/sputnik/sputnik-kg-20220305-lavrov.html', import.meta.url), 'utf8');
 const EXPECTED = JSON.parse(readFileSync(new URL('../fixtures/sputnik/sputnik-kg-20220305-lavrov.expected.json', import.meta.url), 'utf8')) as {
@@ -23,17 +24,6 @@ export const STORY_BLOCKS = TEMPLATE.split(TEXT_OPEN).length - 1;
 /** The fixture's distinct lower-case Cyrillic words of three letters or more. */
 const WORDS = [...new Set(EXPECTED.paragraphs.join(' ').toLowerCase().match(/[а-яё]{3,}/g) ?? [])].sort();
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = (seed * 2654435761) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sentence(rand: () => number): string {
   const n = 8 + Math.floor(rand() * 7);
@@ -51,7 +41,7 @@ export interface Story {
 
 /** The story of `seed`: a title, a one-sentence lead and STORY_BLOCKS paragraphs of two sentences. */
 export function story(seed: number): Story {
-  const rand = prng(seed + 1);
+  const rand = uniform(mulberry32((seed + 1) * 2654435761));
   return {
     title: sentence(rand).slice(0, -1),
     lead: sentence(rand),

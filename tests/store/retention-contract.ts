@@ -24,6 +24,7 @@ import { decideForStore, type StoredArticle } from '../../src/store/articles.js'
 import { addCounts, emptyCounts, type PruneBatch, type PruneCounts, type RetentionPhase } from '../../src/store/retention.js';
 import type { Store, StoredItem } from '../../src/store/store.js';
 import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 export interface OpenedRetentionStore {
   store: Store;
@@ -49,14 +50,7 @@ function word(k: number): string {
   return SYLLABLES[k % 16]! + SYLLABLES[(k >> 4) % 16]! + SYLLABLES[(k >> 8) % 16]!;
 }
 function storyText(seed: number): string[] {
-  // mulberry32: a small seeded generator whose every output bit is usable.
-  let t = seed * 0x9e3779b9;
-  const next = () => {
-    t = (t + 0x6d2b79f5) | 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return (r ^ (r >>> 14)) >>> 0;
-  };
+  const next = mulberry32(seed * 0x9e3779b9);
   return Array.from({ length: 4 }, () => `${Array.from({ length: 40 }, () => word(next() % 4096)).join(' ')}.`);
 }
 
