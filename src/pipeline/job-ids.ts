@@ -4,7 +4,7 @@
  *
  *   feed poll scheduler   poll-<feed name, URI-encoded>           (its jobs: repeat:<scheduler id>:<slot time>)
  *   article page          article-<hash of feed name + guid>      the item's identity in storage: UNIQUE(feed, guid)
- *   by canonical URL      <stage>-<hash of the canonical URL>     for the stages after extraction (dedup, alerts)
+ * Deduplication and alert matching run inside the article job (stored idempotently), so they need no id of their own.
  */
 import { createHash } from 'node:crypto';
 
@@ -37,7 +37,3 @@ export function articleJobId(feedName: string, guid: string): string {
   return `article-${contentHash(feedName, guid)}`;
 }
 
-/** For a stage keyed by an article's canonical URL (e.g. "dedup-store"). */
-export function canonicalUrlJobId(stage: string, canonicalUrl: string): string {
-  return `${stage}-${contentHash(canonicalUrl)}`;
-}
