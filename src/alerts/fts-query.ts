@@ -10,7 +10,8 @@
  * Translation: a word → its query keys OR-ed in its fields' columns; a phrase → all its words (adjacency is
  * checked by matchRule); AND/OR as is; NOT and /regex/ cannot narrow, so they drop out of an AND and make an OR
  * (or the whole rule) unnarrowable. null means "no narrowing: scan every article". The walk (`narrowingQuery`) is
- * shared with PostgreSQL's tsquery (store/postgres/alerts.ts), which writes words and operators its own way.
+ * shared with PostgreSQL's tsquery (store/postgres/alerts.ts), which writes words its own way: by their forms,
+ * stemmed with the built-in text search configurations.
  */
 import { DEFAULT_FIELDS, type CompiledRule } from './match.js';
 import type { Field } from './rule-parser.js';
@@ -21,8 +22,12 @@ type Node = CompiledRule['root'];
 
 /** How one query language writes a rule's narrowing (SQLite FTS5 here, PostgreSQL tsquery in store/postgres/alerts.ts). */
 export interface NarrowingSyntax {
-  /** Any of `keys` in any of `fields`; null when it cannot be written (no key, or a key the index cannot hold). */
-  words(keys: readonly string[], fields: readonly Field[]): string | null;
+  /**
+   * One rule word in any of `fields`: any of its `keys` (what FTS5 indexes), or any of its `forms` (folded words
+   * that have those keys, for an index of stems); null when it cannot be written (no key, or one the index cannot
+   * hold).
+   */
+  words(word: { keys: readonly string[]; forms: readonly string[] }, fields: readonly Field[]): string | null;
   /** Joins parenthesized operands: " AND ", " & ". */
   and: string;
   /** " OR ", " | ". */
@@ -34,12 +39,12 @@ export function narrowingQuery(rule: CompiledRule, syntax: NarrowingSyntax): str
   const walk = (n: Node, fields: readonly Field[]): string | null => {
     switch (n.type) {
       case 'word':
-        return syntax.words(n.keys, fields);
+        return syntax.words(n, fields);
       case 'phrase': {
         const parts: string[] = [];
-        for (const k of n.keys) {
-          if (k.length === 0) continue;
-          const p = syntax.words(k, fields);
+        for (const [i, keys] of n.keys.entries()) {
+          if (keys.length === 0) continue;
+          const p = syntax.words({ keys, forms: n.forms[i] ?? [] }, fields);
           if (p !== null) parts.push(p);
         }
         return parts.length ? parts.map((p) => `(${p})`).join(syntax.and) : null;
@@ -67,7 +72,7 @@ const quote = (k: string): string => `"${k.replace(/"/g, '""')}"`;
 
 export function ftsQuery(rule: CompiledRule, columns: Readonly<Record<Field, string>> = DEFAULT_FTS_COLUMNS): string | null {
   return narrowingQuery(rule, {
-    words: (keys, fields) => (keys.length ? `{${fields.map((f) => columns[f]).join(' ')}} : (${keys.map(quote).join(' OR ')})` : null),
+    words: ({ keys }, fields) => (keys.length ? `{${fields.map((f) => columns[f]).join(' ')}} : (${keys.map(quote).join(' OR ')})` : null),
     and: ' AND ',
     or: ' OR ',
   });

@@ -9,7 +9,7 @@
  */
 import { analyzeText, type AnalyzedText, type Lemmatizer } from './morphology.js';
 import { compileRegex, parseRule, type Field, type RuleNode } from './rule-parser.js';
-import { foldKeepingOffsets } from './tokenize.js';
+import { foldKeepingOffsets, foldWord } from './tokenize.js';
 
 export const DEFAULT_FIELDS: readonly Field[] = ['title', 'lead', 'body'];
 
@@ -48,8 +48,8 @@ export function buildAlertDoc(input: AlertDocInput, lem: Lemmatizer): AlertDoc {
 }
 
 type CompiledNode =
-  | { type: 'word'; term: string; keys: readonly string[] }
-  | { type: 'phrase'; term: string; keys: (readonly string[])[] }
+  | { type: 'word'; term: string; keys: readonly string[]; forms: readonly string[] }
+  | { type: 'phrase'; term: string; keys: (readonly string[])[]; forms: (readonly string[])[] }
   | { type: 'regex'; term: string; re: RegExp }
   | { type: 'and' | 'or'; children: CompiledNode[] }
   | { type: 'not'; child: CompiledNode }
@@ -61,15 +61,25 @@ export interface CompiledRule {
   root: CompiledNode;
 }
 
+/**
+ * `node` with a `forms` property computed on first read: only PostgreSQL search reads forms, and listing a
+ * paradigm costs more than keying the word, so rules that are only matched never pay for it.
+ */
+function lazyForms<N extends object, F>(node: N, compute: () => F): N & { readonly forms: F } {
+  let forms: F | undefined;
+  return Object.defineProperty(node, 'forms', { enumerable: true, get: () => (forms ??= compute()) }) as N & { readonly forms: F };
+}
+
 /** Key a rule's words with a lemmatizer. Accepts rule text (parsed here; may throw RuleSyntaxError) or an AST. */
 export function compileRule(rule: string | RuleNode, lem: Lemmatizer, source?: string): CompiledRule {
   const ast = typeof rule === 'string' ? parseRule(rule) : rule;
+  const formsOf = (w: string): readonly string[] => (lem.queryForms ? lem.queryForms(w) : [foldWord(w)]);
   const compile = (n: RuleNode): CompiledNode => {
     switch (n.type) {
       case 'word':
-        return { type: 'word', term: n.text, keys: lem.queryKeys(n.text) };
+        return lazyForms({ type: 'word', term: n.text, keys: lem.queryKeys(n.text) }, () => formsOf(n.text));
       case 'phrase':
-        return { type: 'phrase', term: n.text, keys: n.words.map((w) => lem.queryKeys(w)) };
+        return lazyForms({ type: 'phrase', term: n.text, keys: n.words.map((w) => lem.queryKeys(w)) }, () => n.words.map(formsOf));
       case 'regex':
         return { type: 'regex', term: `/${n.source}/${n.flags}`, re: compileRegex(n.source, n.flags) };
       case 'and':

@@ -31,6 +31,12 @@ export interface Lemmatizer {
   tokenKeys(token: string): readonly string[];
   /** Keys a rule word asks for (a subset of `tokenKeys` of the same word). */
   queryKeys(word: string): readonly string[];
+  /**
+   * Folded words whose keys include the ones `word` asks for, as far as a dictionary can list them: the word and
+   * every form of each lemma it asks for (its paradigm). PostgreSQL search stems these with its built-in
+   * configurations (store/postgres/alerts.ts). Optional: without it, the folded word alone.
+   */
+  queryForms?(word: string): readonly string[];
   /** `tokenKeys(token).join(' ')`, as stored in an analysis; optional (a lemmatizer may answer it from a cache). */
   tokenKeyText?(token: string): string;
 }
@@ -86,6 +92,9 @@ function sanitizeKey(k: string): string {
 interface AzParse {
   tag: { POS?: string };
   normalize(): { word: string };
+  /** Dictionary parses: the number of forms in the word's paradigm, and the form at an index of it. */
+  formCnt?: number;
+  inflect(formIdx: number): { word: string } | false;
 }
 type AzMorphFn = ((word: string, config?: Record<string, unknown>) => AzParse[]) & {
   init(path: string, cb: (err: unknown) => void): void;
@@ -94,6 +103,8 @@ type AzMorphFn = ((word: string, config?: Record<string, unknown>) => AzParse[])
 const AZ_DICTIONARY = { ignoreCase: true, parsers: ['Dictionary'], stutter: 0, typos: 0 };
 /** Guessing by known prefixes and by endings of known words; not 'PrefixUnknown', which cuts off any prefix. */
 const AZ_PREDICT = { ignoreCase: true, parsers: ['PrefixKnown?', 'SuffixKnown'], stutter: 0, typos: 0 };
+
+const ONE_TOKEN_RE = /^[\p{L}\p{N}]+$/u;
 
 function lemmasOf(parses: AzParse[], nounsOnly: boolean): string[] {
   const out = new Set<string>();
@@ -202,6 +213,35 @@ export class Morphology implements Lemmatizer {
     const { keys, known } = this.lookup(folded);
     if (this.queryMode === 'own-lemma' && known && keys.length > 1 && keys.includes(folded)) return [folded];
     return keys;
+  }
+
+  queryForms(word: string): readonly string[] {
+    const out = new Set<string>([foldWord(word)]);
+    for (const key of this.queryKeys(word)) {
+      // A Snowball key ("_зеленск") stands for every word with that stem: the word itself carries it.
+      if (key.startsWith('_')) continue;
+      out.add(key);
+      for (const form of this.paradigmForms(key)) out.add(form);
+    }
+    return [...out];
+  }
+
+  /**
+   * Every form of every dictionary paradigm whose normal form keys to `lemma`: the tokens that get `lemma` as a
+   * key from the dictionary. Forms that are not one token (hyphenated) are left out: no token equals them.
+   */
+  private paradigmForms(lemma: string): string[] {
+    const out = new Set<string>();
+    for (const p of this.morph(lemma, AZ_DICTIONARY)) {
+      if (p.formCnt === undefined || sanitizeKey(foldWord(p.normalize().word)) !== lemma) continue;
+      for (let i = 0; i < p.formCnt; i++) {
+        const form = p.inflect(i);
+        if (!form) continue;
+        const folded = foldWord(form.word);
+        if (ONE_TOKEN_RE.test(folded)) out.add(folded);
+      }
+    }
+    return [...out];
   }
 
   private lookup(folded: string): TokenKeys {

@@ -50,7 +50,7 @@ runRetentionStoreContract('postgres', async () => {
     store: await fresh({ schema }),
     reopen: () => fresh({ schema }),
     count: (table) => count(`SELECT count(*) AS n FROM ${schema}.${table}`),
-    ftsRows: () => count(`SELECT count(*) AS n FROM ${schema}.alert_docs WHERE lexemes IS NOT NULL`),
+    ftsRows: () => count(`SELECT count(*) AS n FROM ${schema}.alert_docs WHERE search IS NOT NULL`),
   };
 });
 

@@ -1,12 +1,14 @@
 /**
- * AlertStore on PostgreSQL (tables of migrations/postgres/0003_alerts.sql). PostgresStore delegates its alert
+ * AlertStore on PostgreSQL (tables of migrations/postgres/0003_alerts.sql and 0005_builtin_search.sql). PostgresStore delegates its alert
  * methods here.
  *
- * Search: each document's lemma keys go into a tsvector as field-prefixed lexemes ("t:лавров"), built with
- * array_to_tsvector, so the index holds exactly the keys SQLite's FTS5 holds; `tsQuery` translates a compiled
- * rule into a tsquery over them by the same walk as FTS5 queries (`narrowingQuery` of fts-query.ts: words → their
- * keys OR-ed over their fields, phrases → all their words, NOT and /regex/ cannot narrow). Candidates are then
- * confirmed with matchRule by the caller. (Why not the built-in `russian` configuration: see the migration's header.)
+ * Search: each document is indexed in `alert_docs.search` with PostgreSQL's built-in `russian` or `english`
+ * configuration over its tokens (the ones alerts see, folded), fields told apart by weight; a rule becomes a
+ * tsquery by the same walk as the FTS5 queries (`narrowingQuery` of fts-query.ts), each word by the stems of every
+ * form of its dictionary paradigm under both configurations (asked of the server, which also says which forms are
+ * stop words), so that the index never hides what matchRule, which confirms each candidate, would match. Words az
+ * does not know but guessed a lemma for carry that lemma as an extra lexeme ("t:казакбаев"). Measured in
+ * tests/store/postgres-search.test.ts.
  *
  * Deliveries: a match and its deliveries are one transaction whose INSERT ... ON CONFLICT DO NOTHING on
  * (rule, cluster) decides; `pending` claims rows with FOR UPDATE SKIP LOCKED, so workers asking at once get
@@ -31,52 +33,148 @@ import {
   type SearchPage,
 } from '../alerts.js';
 import { isoUtc } from '../rows.js';
+import { foldWord } from '../../alerts/tokenize.js';
+import type { AnalyzedText } from '../../alerts/morphology.js';
 import { jsonParam } from './rows.js';
 import { guarded, inTransaction } from './tx.js';
 
-/** Lexeme prefix of each field. */
+/**
+ * The search index of a document, `alert_docs.search`: the built-in `russian` or `english` configuration (the
+ * document's main script picks it) over each field, the field told by the weight (title A, lead B, body C, feed and
+ * tags D); plus, for words outside az's dictionary, the lemmas az guessed for them, as field-prefixed lexemes
+ * ("t:казакбаев"), which no stemmer could find.
+ */
+const FIELD_WEIGHT: Readonly<Record<Field, string>> = { title: 'A', lead: 'B', body: 'C', feed: 'D', tag: 'D' };
+/** Prefix of a guessed-lemma lexeme, per field (the parser never makes a lexeme with ":"). */
 export const FIELD_PREFIX: Readonly<Record<Field, string>> = { title: 't', lead: 'l', body: 'b', feed: 'f', tag: 'g' };
+export type SearchConfig = 'russian' | 'english';
 
 /** PostgreSQL refuses lexemes of 2 KB or more; a document with a longer key is left unindexed (always a candidate). */
 const MAX_LEXEME_BYTES = 2000;
-/** A tsvector must stay under 1 MB; a document whose keys would not fit is left unindexed as well. */
-const MAX_TSVECTOR_BYTES = 900_000;
+/**
+ * A tsvector's lexemes must stay under 1 MB: a document whose words add up to more is left unindexed as well
+ * (a document's lexemes are at most its distinct words, so the bytes of its text bound them).
+ */
+const MAX_SEARCH_TEXT_BYTES = 900_000;
 
-const lexeme = (field: Field, key: string): string => `${FIELD_PREFIX[field]}:${key}`;
 const fits = (lex: string): boolean => Buffer.byteLength(lex) <= MAX_LEXEME_BYTES;
-/** A lexeme as a tsquery operand: quoted, with quotes and backslashes escaped. */
+/** A lexeme (or a word for to_tsquery) as a tsquery operand: quoted, with quotes and backslashes escaped. */
 const operand = (lex: string): string => `'${lex.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
-/** The lexemes of a document (distinct), or null when they cannot all be indexed. */
-export function docLexemes(analyzed: AlertDocRecord['analyzed']): string[] | null {
-  const out = new Set<string>();
-  let bytes = 0;
+/** What saveAlertDoc indexes: the configuration, one text per weight, and the guessed-lemma lexemes. */
+export interface SearchDoc {
+  config: SearchConfig;
+  /** Tokens of title, lead, body, feed + tags, folded, one space apart. */
+  texts: [string, string, string, string];
+  guessed: string[];
+}
+
+/**
+ * The text of a field as the built-in parser should read it: the tokens alerts see (from the stored analysis),
+ * folded, one space apart. Given the raw text the parser would read "ria.ru" as one host name and "Лавров-старший"
+ * as a compound, and a search for "ria" or "Лавров" would miss what the alert matched.
+ */
+export function searchText(raw: string, a: AnalyzedText): string {
+  const out = new Array<string>(a.starts.length);
+  for (let i = 0; i < a.starts.length; i++) out[i] = foldWord(raw.slice(a.starts[i], a.ends[i]));
+  return out.join(' ');
+}
+
+/**
+ * The search index input of a document, or null when it cannot be indexed (too long): such a row is always a
+ * candidate. `russian` unless most words are in Latin script (`russian` stems ASCII words with english_stem too;
+ * `english` differs for other Latin letters and in its stop words).
+ */
+export function searchDoc(doc: Pick<AlertDocRecord, 'title' | 'lead' | 'body' | 'feed' | 'tags' | 'analyzed'>): SearchDoc | null {
+  const a = doc.analyzed;
+  const texts: SearchDoc['texts'] = [
+    searchText(doc.title, a.title),
+    searchText(doc.lead, a.lead),
+    searchText(doc.body, a.body),
+    `${searchText(doc.feed, a.feed)} ${searchText(doc.tags.join('\n'), a.tag)}`,
+  ];
+  if (texts.reduce((n, t) => n + Buffer.byteLength(t), 0) > MAX_SEARCH_TEXT_BYTES) return null;
+  let latin = 0;
+  let cyrillic = 0;
+  for (const t of texts) {
+    latin += t.match(/\p{Script=Latin}+/gu)?.length ?? 0;
+    cyrillic += t.match(/\p{Script=Cyrillic}+/gu)?.length ?? 0;
+  }
+  // Guessed lemmas: the keys of a word outside the dictionary (it has a Snowball key, "_…") other than that key.
+  const guessed = new Set<string>();
   for (const field of Object.keys(FIELD_PREFIX) as Field[]) {
-    for (const keys of analyzed[field].keys) {
-      if (keys === '') continue;
+    for (const keys of a[field].keys) {
+      if (!(keys.startsWith('_') || keys.includes(' _')) || !keys.includes(' ')) continue;
       for (const key of keys.split(' ')) {
-        const lex = lexeme(field, key);
-        if (out.has(lex)) continue;
+        if (key.startsWith('_')) continue;
+        const lex = `${FIELD_PREFIX[field]}:${key}`;
         if (!fits(lex)) return null;
-        out.add(lex);
-        bytes += Buffer.byteLength(lex) + 8;
+        guessed.add(lex);
       }
     }
   }
-  return bytes > MAX_TSVECTOR_BYTES ? null : [...out];
+  return { config: latin > cyrillic ? 'english' : 'russian', texts, guessed: [...guessed] };
 }
 
-/** A tsquery every document the rule matches satisfies (maybe others too), or null: no narrowing possible. */
-export function tsQuery(rule: CompiledRule): string | null {
+/** Every form of every rule word the narrowing can use (not those under NOT, which cannot narrow). */
+export function ruleForms(rule: CompiledRule): string[] {
+  const forms = new Set<string>();
+  narrowingQuery(rule, {
+    words: (w) => {
+      for (const f of w.forms) forms.add(f);
+      return '';
+    },
+    and: '',
+    or: '',
+  });
+  return [...forms];
+}
+
+/**
+ * A form's lexeme under each built-in configuration (to_tsquery's answer): a string; '' when the form is a stop
+ * word there (a document holding it has no lexeme for it); null when it is not one lexeme.
+ */
+export type FormLexemes = ReadonlyMap<string, { russian: string | null; english: string | null }>;
+
+/**
+ * A tsquery every document the rule matches satisfies (maybe others too), or null: no narrowing possible. A word
+ * becomes any lexeme of any of its forms under either configuration, weighted to its fields, or any of its
+ * dictionary keys as a guessed lemma in those fields; a word with a form that is a stop word cannot narrow.
+ * Phrases, AND, OR, NOT and /regex/ as in `narrowingQuery` (fts-query.ts).
+ */
+export function tsQuery(rule: CompiledRule, lexemesOf: FormLexemes): string | null {
   return narrowingQuery(rule, {
-    words: (keys, fields) => {
-      const lexemes = fields.flatMap((f) => keys.map((k) => lexeme(f, k)));
-      if (lexemes.length === 0 || !lexemes.every(fits)) return null;
-      return lexemes.map(operand).join(' | ');
+    words: ({ keys, forms }, fields) => {
+      const weights = [...new Set(fields.map((f) => FIELD_WEIGHT[f]))].sort().join('');
+      const out = new Set<string>();
+      for (const form of forms) {
+        const lex = lexemesOf.get(form);
+        if (!lex) return null;
+        for (const l of [lex.russian, lex.english]) {
+          if (l === null || l === '') return null;
+          out.add(`${operand(l)}:${weights}`);
+        }
+      }
+      for (const key of keys) {
+        if (key.startsWith('_')) continue;
+        for (const f of fields) {
+          const lex = `${FIELD_PREFIX[f]}:${key}`;
+          if (!fits(lex)) return null;
+          out.add(operand(lex));
+        }
+      }
+      return out.size ? [...out].join(' | ') : null;
     },
     and: ' & ',
     or: ' | ',
   });
+}
+
+/** to_tsquery's answer for one word, as `FormLexemes` holds it. */
+function oneLexeme(q: string): string | null {
+  if (q === '') return '';
+  const m = /^'((?:[^']|'')*)'$/.exec(q);
+  return m ? m[1]!.replace(/''/g, "'").replace(/\\\\/g, '\\') : null;
 }
 
 /**
@@ -121,15 +219,22 @@ interface DeliveryRow {
 const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analysis, stored_at';
 const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at';
 
-const UPSERT_DOC = `INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by, lexemes)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13::text[] IS NULL THEN NULL ELSE array_to_tsvector($13::text[]) END)
+const UPSERT_DOC = `INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by, search)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13::regconfig IS NULL THEN NULL ELSE
+    setweight(to_tsvector($13::regconfig, $14::text), 'A') || setweight(to_tsvector($13::regconfig, $15::text), 'B') ||
+    setweight(to_tsvector($13::regconfig, $16::text), 'C') || setweight(to_tsvector($13::regconfig, $17::text), 'D') ||
+    array_to_tsvector($18::text[]) END)
   ON CONFLICT (article_id) DO UPDATE SET cluster_id = excluded.cluster_id, feed = excluded.feed, url = excluded.url,
     title = excluded.title, lead = excluded.lead, body = excluded.body, tags = excluded.tags, published_at = excluded.published_at,
-    analysis = excluded.analysis, stored_at = excluded.stored_at, analyzed_by = excluded.analyzed_by, lexemes = excluded.lexemes`;
+    analysis = excluded.analysis, stored_at = excluded.stored_at, analyzed_by = excluded.analyzed_by, search = excluded.search`;
+
+/** Each form under each built-in configuration (a stop word gives an empty tsquery, and a NOTICE). */
+const FORM_LEXEMES = `SELECT f, to_tsquery('russian', q)::text AS russian, to_tsquery('english', q)::text AS english
+  FROM unnest($1::text[], $2::text[]) AS x(f, q)`;
 
 const CANDIDATES_ALL = `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < $1 ORDER BY article_id DESC LIMIT $2`;
 const CANDIDATES = `SELECT ${DOC_COLUMNS} FROM alert_docs
-  WHERE article_id < $1 AND (lexemes IS NULL OR analyzed_by <> $3 OR lexemes @@ $4::tsquery)
+  WHERE article_id < $1 AND (search IS NULL OR analyzed_by <> $3 OR search @@ $4::tsquery)
   ORDER BY article_id DESC LIMIT $2`;
 
 const INSERT_MATCH = `INSERT INTO alert_matches (rule, cluster_id, article_id, matched_at) VALUES ($1, $2, $3, $4)
@@ -211,6 +316,7 @@ export class PostgresAlertStore implements AlertStore {
   async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
     await this.guard('saveAlertDoc', { articleId: doc.articleId }, async () => {
       const ids = new Set(Object.values(doc.analyzed).map((a) => a.by));
+      const search = searchDoc(doc);
       await this.pool.query(UPSERT_DOC, [
         doc.articleId,
         sameLengthText(doc.clusterId),
@@ -224,7 +330,9 @@ export class PostgresAlertStore implements AlertStore {
         jsonParam(doc.analyzed),
         isoUtc(doc.storedAt, 'storedAt'),
         ids.size === 1 ? [...ids][0]! : 'mixed',
-        docLexemes(doc.analyzed),
+        search?.config ?? null,
+        ...(search?.texts.map(sameLengthText) ?? [null, null, null, null]),
+        search?.guessed.map(sameLengthText) ?? null,
       ]);
     });
   }
@@ -240,13 +348,23 @@ export class PostgresAlertStore implements AlertStore {
     return this.guard('searchCandidates', { rule: rule.source }, async () => {
       checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
       const before = page.beforeArticleId ?? Number.MAX_SAFE_INTEGER;
-      const q = tsQuery(rule);
+      const q = tsQuery(rule, await this.formLexemes(ruleForms(rule)));
       const { rows } =
         q === null
           ? await this.pool.query<DocRow>(CANDIDATES_ALL, [before, page.limit])
           : await this.pool.query<DocRow>(CANDIDATES, [before, page.limit, page.lemmatizer, q]);
       return rows.map(toDoc);
     });
+  }
+
+  /** Asks the server for each form's lexeme under `russian` and `english` (one round trip). */
+  private async formLexemes(forms: string[]): Promise<FormLexemes> {
+    if (forms.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ f: string; russian: string; english: string }>(FORM_LEXEMES, [
+      forms,
+      forms.map((f) => operand(sameLengthText(f))),
+    ]);
+    return new Map(rows.map((r) => [r.f, { russian: oneLexeme(r.russian), english: oneLexeme(r.english) }]));
   }
 
   async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
