@@ -8,35 +8,36 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAlertDoc } from '../../src/alerts/match.js';
 import { loadMorphology } from '../../src/alerts/morphology.js';
+import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
+import { pgTestSchemas } from '../helpers/postgres.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const lavrovJson = join(root, 'tests/fixtures/alerts/lavrov-article.json');
 
-function feedwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function feedwatch(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+    const opts = { cwd: root, timeout: 60_000, env: { ...process.env, ...env } };
+    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], opts, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
 }
 
-let dir: string;
-let configFile: string;
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fw-cli-alerts-'));
-  configFile = join(dir, 'feedwatch.yaml');
-  const dbPath = join(dir, 'feedwatch.db');
-  writeFileSync(configFile, `storage:\n  driver: sqlite\n  path: ${JSON.stringify(dbPath)}\n`);
-  // Three stored articles, as the pipeline would have stored them.
+const pg = pgTestSchemas();
+after(() => pg.dropAll());
+
+/** Three stored articles, as the pipeline would have stored them. */
+const DOCS = [
+  { title: 'Визит Лаврова в Бишкек', lead: 'Министр прилетел утром.', body: 'Переговоры продлятся два дня.', feed: 'kg', tags: ['Политика'] },
+  { title: 'Погода в Бишкеке', lead: 'Синоптики обещают снег.', body: 'Ночью похолодает.', feed: 'kg', tags: [] },
+  { title: 'Лавров и Казакбаев', lead: 'Встреча министров.', body: 'Сергей Лавров провел переговоры.', feed: 'ria', tags: [] },
+];
+
+async function saveDocs(store: Pick<Store, 'saveAlertDoc'>): Promise<void> {
   const lem = await loadMorphology();
-  const store = await openSqliteStore(dbPath);
-  const docs = [
-    { title: 'Визит Лаврова в Бишкек', lead: 'Министр прилетел утром.', body: 'Переговоры продлятся два дня.', feed: 'kg', tags: ['Политика'] },
-    { title: 'Погода в Бишкеке', lead: 'Синоптики обещают снег.', body: 'Ночью похолодает.', feed: 'kg', tags: [] },
-    { title: 'Лавров и Казакбаев', lead: 'Встреча министров.', body: 'Сергей Лавров провел переговоры.', feed: 'ria', tags: [] },
-  ];
-  for (const [i, d] of docs.entries()) {
+  for (const [i, d] of DOCS.entries()) {
     await store.saveAlertDoc({
       articleId: i + 1,
       clusterId: String(i + 1),
@@ -47,6 +48,17 @@ before(async () => {
       analyzed: buildAlertDoc(d, lem).analyzed,
     });
   }
+}
+
+let dir: string;
+let configFile: string;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fw-cli-alerts-'));
+  configFile = join(dir, 'feedwatch.yaml');
+  const dbPath = join(dir, 'feedwatch.db');
+  writeFileSync(configFile, `storage:\n  driver: sqlite\n  path: ${JSON.stringify(dbPath)}\n`);
+  const store = await openSqliteStore(dbPath);
+  await saveDocs(store);
   await store.close();
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,4 +118,24 @@ test('search runs the rule language over stored articles, newest first', async (
   assert.match(none.stdout, /no stored article matches/);
   const badLimit = await feedwatch(['search', 'x', '--limit', 'ten', '--config', configFile]);
   assert.equal(badLimit.code, 2);
+});
+
+test('search on PostgreSQL (storage.driver postgres, DATABASE_URL): the same rule language, the same answers', async () => {
+  const schema = await pg.create();
+  const store = await openPostgresStore(pg.url, { schema });
+  await saveDocs(store);
+  await store.close();
+  const pgConfig = join(dir, 'postgres.yaml');
+  writeFileSync(pgConfig, 'storage:\n  driver: postgres\n');
+  const env = { DATABASE_URL: pg.urlFor(schema) };
+  const r = await feedwatch(['search', 'Лавров', '--json', '--config', pgConfig], env);
+  assert.equal(r.code, 0, r.stderr);
+  const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { articleId: number; spans: { text: string }[] });
+  assert.deepEqual(hits.map((h) => h.articleId), [3, 1]);
+  assert.deepEqual(hits[1]!.spans.map((s) => s.text), ['Лаврова']);
+  const table = await feedwatch(['search', 'Бишкек -Лавров', '--config', pgConfig], env);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^2 +2026-03-02 10:00 +kg +Погода в Бишкеке +бишкеке$/m);
+  const none = await feedwatch(['search', 'Шойгу', '--config', pgConfig], env);
+  assert.equal(none.code, 1);
 });
