@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import type { Article } from '../model.js';
 import { bandValues, DEFAULT_BANDS, type BandOptions } from './bands.js';
 import { fmix32, wordHash } from './hash.js';
-import { DEFAULT_MINHASH, minhashSignature, signatureHex, type MinhashOptions } from './minhash.js';
-import { normalizeText, tokenize } from './normalize.js';
+import { DEFAULT_MINHASH, minhashOfWordHashes, signatureHex, type MinhashOptions } from './minhash.js';
+import { normalizeText, tokenHashes, tokenize } from './normalize.js';
 import type { MinhashHex, SimhashHex } from './types.js';
 
 export { normalizeText, stripDateline, tokenize } from './normalize.js';
@@ -129,14 +129,15 @@ export interface BodyFingerprint {
 /** Fingerprint a body text: exact hash, MinHash signature and its LSH bands. */
 export function fingerprintBody(text: string, opts: { minhash?: MinhashOptions; bands?: BandOptions } = {}): BodyFingerprint {
   const normalized = normalizeText(text);
-  const tokens = tokenize(normalized);
+  // The words' hashes straight from the text (tokenHashes = tokenize, then wordHash of each word).
+  const words = tokenHashes(normalized);
   const textHash = createHash('sha256').update(normalized, 'utf8').digest('hex');
-  const sig = tokens.length >= MIN_TOKENS ? minhashSignature(tokens, opts.minhash ?? DEFAULT_MINHASH) : null;
+  const sig = words.length >= MIN_TOKENS ? minhashOfWordHashes(words, opts.minhash ?? DEFAULT_MINHASH) : null;
   return {
     textHash,
     minhash: sig ? signatureHex(sig) : null,
     bands: sig ? bandValues(sig, opts.bands ?? DEFAULT_BANDS) : [],
-    tokenCount: tokens.length,
+    tokenCount: words.length,
   };
 }
 
