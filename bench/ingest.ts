@@ -6,7 +6,8 @@
  *  - extraction only: the same pages as the site serves them (UTF-8 bytes), decoded and extracted in this process
  *    (decodeBody + extractArticle, as the pipeline's article stage does; the time of the calls alone);
  *  - embedded: EmbeddedPipeline.runOnce in this process (poll, fetch, decode, extract, store in SQLite);
- *  - embedded, storage thread: the same with `storage.thread: true` (the SQLite queries on a second thread);
+ *  - embedded, storage thread: the same with `storage.thread: true` (the SQLite queries on a second thread; what
+ *    `feedwatch run` does in embedded mode unless the config sets `storage.thread: false`);
  *  - bullmq + 2 workers: two `feedwatch run --role worker` processes and a scheduler in this process, on the
  *    local Redis (REDIS_URL, default redis://127.0.0.1:6379) and one SQLite file; from the first poll
  *    scheduled to the last article stored;
@@ -29,6 +30,7 @@ import { extractArticle } from '../src/extract/index.js';
 import { decodeBody } from '../src/fetch/charset.js';
 import { silentLogger } from '../src/log.js';
 import { EmbeddedPipeline } from '../src/pipeline/embedded.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -121,7 +123,7 @@ function yaml(o: { db: string; feeds: number; hosts: number; ports: number[]; qu
   return [
     'log:\n  level: info\n  format: json',
     'server:\n  port: 0',
-    `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.db)}${o.thread ? '\n  thread: true' : ''}`,
+    `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.db)}${o.thread === undefined ? '' : `\n  thread: ${o.thread}`}`,
     'defaults:\n  interval: 1h',
     'http:\n  allowPrivateNetworks: true\n  perHostConcurrency: 8\n  concurrency: 64',
     'pipeline:\n  pollConcurrency: 8\n  articleConcurrency: 8',
@@ -218,6 +220,9 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
     const btext = yaml({ db: bullDb, feeds, hosts, ports: site.ports, queue: `queue:\n  driver: bullmq\n  prefix: ${prefix}` });
     const bpath = join(dir, 'bullmq.yaml');
     writeFileSync(bpath, btext);
+    // Create and migrate the file first: two workers setting up one new SQLite file at once can fail with
+    // "database is locked" (seen about once in ten runs), and the bench would wait for a worker that never starts.
+    await (await openSqliteStore(bullDb)).close();
     const workers = [startWorker(bpath, redisUrl), startWorker(bpath, redisUrl)];
     children.push(...workers.map((w) => w.child));
     await Promise.all(workers.map((w) => w.started));
@@ -271,7 +276,7 @@ export function printIngestBench(r: IngestBench): void {
   const f0 = (x: number) => x.toFixed(0).padStart(6);
   console.log(`ingest: ${r.feeds} feeds × ${r.items} items = ${r.articles} articles with pages, loopback, ${r.hosts} hosts`);
   console.log(`  extraction only          ${f0(r.extractOnly.perSecond)} articles/s  (${r.extractOnly.msPerPage.toFixed(2)} ms/page: ${r.extractOnly.decodeMsPerPage.toFixed(2)} decode + ${(r.extractOnly.msPerPage - r.extractOnly.decodeMsPerPage).toFixed(2)} extract, one process)`);
-  console.log(`  embedded                 ${f0(r.embedded.perSecond)} articles/s  ratio ${r.embedded.ratio.toFixed(2)}  (${r.embedded.stored} stored in ${r.embedded.seconds.toFixed(1)} s)`);
+  console.log(`  embedded, main thread    ${f0(r.embedded.perSecond)} articles/s  ratio ${r.embedded.ratio.toFixed(2)}  (${r.embedded.stored} stored in ${r.embedded.seconds.toFixed(1)} s)`);
   console.log(`  embedded, storage thread ${f0(r.embeddedThread.perSecond)} articles/s  ratio ${r.embeddedThread.ratio.toFixed(2)}  (${r.embeddedThread.stored} stored in ${r.embeddedThread.seconds.toFixed(1)} s)`);
   console.log(`  bullmq + ${r.bullmq.workers} workers       ${f0(r.bullmq.perSecond)} articles/s  ratio ${r.bullmq.ratio.toFixed(2)}  (${r.bullmq.stored} stored in ${r.bullmq.seconds.toFixed(1)} s)`);
   console.log('  target: ratio ≥ 0.67 (the pipeline costs less than half again what extraction alone costs)');

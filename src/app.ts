@@ -29,6 +29,8 @@ export interface AppOverrides {
   random?: Random;
   logger?: Logger;
   store?: Store;
+  /** SQLite with `storage.thread` unset: put the queries on a second thread (what `feedwatch run` asks in embedded mode). */
+  storageThreadByDefault?: boolean;
   /** Environment the alert channels read their secrets from. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   /**
@@ -40,7 +42,7 @@ export interface AppOverrides {
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger({ level: config.log.level, format: config.log.format });
-  const store = overrides.store ?? (await openStore(config));
+  const store = overrides.store ?? (await openStore(config, { threadByDefault: overrides.storageThreadByDefault ?? false }));
   await store.migrate();
   await store.syncFeeds(config.feeds);
   const metrics = createMetrics();

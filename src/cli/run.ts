@@ -63,7 +63,9 @@ export async function runCommand(configPath: string | undefined, opts: RunOption
       leaseMs: HOST_SLOT_LEASE_MS,
     });
   }
-  const app = await createApp(config, { logger, ...(hostGate ? { hostGate } : {}) });
+  // The embedded daemon keeps SQLite on its own thread unless the config says otherwise (README: storage.thread).
+  const storageThreadByDefault = config.queue.driver === 'embedded';
+  const app = await createApp(config, { logger, storageThreadByDefault, ...(hostGate ? { hostGate } : {}) });
   const pipeline =
     redis && config.queue.driver === 'bullmq'
       ? new (await import('../pipeline/bullmq.js')).BullmqPipeline(app.deps, config.feeds, { redis, role, queue: config.queue })

@@ -69,9 +69,11 @@ const storageSchema = z
         path: z.string().min(1).default('data/feedwatch.db'),
         /**
          * Run the SQLite queries on a second thread (its own connection), so that they no longer stall fetching
-         * and extraction in this process (see src/store/sqlite/threaded.ts). Off by default for now.
+         * and extraction in this process (see src/store/sqlite/threaded.ts). Unset: on for the embedded daemon
+         * (`feedwatch run` with queue.driver embedded), off for bullmq workers (measured slower there) and for
+         * one-shot commands (starting the thread costs more than it saves).
          */
-        thread: z.boolean().default(false),
+        thread: z.boolean().optional(),
       })
       .strict(),
     z

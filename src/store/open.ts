@@ -15,13 +15,15 @@ export interface OpenStoreDeps {
   /** Where the PostgreSQL URL is read from. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** SQLite: whether the queries go to a second thread when `storage.thread` is unset. Default false. */
+  threadByDefault?: boolean;
 }
 
 export async function openStore(config: Config, deps: OpenStoreDeps = {}): Promise<Store> {
   const storage = config.storage;
   if (storage.driver === 'sqlite') {
     // A relative path is relative to the working directory, like every path on the command line.
-    return storage.thread ? openThreadedSqliteStore(resolve(storage.path)) : openSqliteStore(resolve(storage.path));
+    return (storage.thread ?? deps.threadByDefault ?? false) ? openThreadedSqliteStore(resolve(storage.path)) : openSqliteStore(resolve(storage.path));
   }
   const url = (deps.env ?? process.env)[storage.urlEnv];
   if (url === undefined || url.trim() === '') {
