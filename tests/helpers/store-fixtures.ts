@@ -1,8 +1,8 @@
 /**
- * Builders of the plain values the store tests and the storage bench hand to a Store: a feed, a feed item and a
+ * Builders of the plain values the store tests and the storage bench hand to a Store: a feed, a feed item, an article and a
  * successful poll outcome. Each has fixed, boring defaults; a caller overrides what its test is about.
  */
-import type { Feed, FeedItem, PollOutcome } from '../../src/model.js';
+import type { Article, Feed, FeedItem, PollOutcome } from '../../src/model.js';
 
 /** Feed `name` at https://example.com/<name>.xml, enabled, polled every 15 minutes, no headers or tags. */
 export function testFeed(name: string, over: Partial<Feed> = {}): Feed {
@@ -42,6 +42,25 @@ export function okPoll(feedName: string, startedAt: string, over: Partial<PollOu
     itemsSeen: 0,
     elapsedMs: 5,
     retryAfterSeconds: null,
+    ...over,
+  };
+}
+
+/** An extracted article with every optional part empty: a title and its paragraphs. */
+export function testArticle(title: string, paragraphs: string[], over: Partial<Article> = {}): Article {
+  return {
+    title,
+    lead: null,
+    paragraphs,
+    dateline: null,
+    place: null,
+    author: null,
+    publishedAt: null,
+    tags: [],
+    language: 'ru',
+    canonicalUrl: null,
+    images: [],
+    extractor: 'generic',
     ...over,
   };
 }

@@ -13,26 +13,14 @@ import { StemOnly } from '../../src/alerts/morphology.js';
 import { ManualClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/log.js';
 import type { Article, FeedItem } from '../../src/model.js';
+import { testArticle } from '../helpers/store-fixtures.js';
 import { createAlertEngine, matchAlerts } from '../../src/pipeline/alert-stage.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-alert-fresh-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const article: Article = {
-  title: 'Визит Лаврова',
-  lead: null,
-  paragraphs: ['Министр прилетел утром.'],
-  dateline: null,
-  place: null,
-  author: null,
-  publishedAt: null,
-  tags: [],
-  language: 'ru',
-  canonicalUrl: null,
-  images: [],
-  extractor: 'generic',
-};
+const article: Article = testArticle('Визит Лаврова', ['Министр прилетел утром.']);
 const item: FeedItem = {
   feedName: 'kg', guid: 'g1', link: 'https://example.org/1', title: 'Визит', description: null, author: null,
   publishedAt: null, categories: [], enclosures: [], extra: {},

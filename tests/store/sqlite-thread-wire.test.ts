@@ -17,7 +17,7 @@ import type { AlertDocRecord } from '../../src/store/alerts.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { alertDocArgs, alertDocFromArgs, openThreadedSqliteStore, packAnalyses, unpackAnalyses } from '../../src/store/sqlite/threaded.js';
 import type { Store, StoredItem } from '../../src/store/store.js';
-import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
+import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-thread-wire-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,20 +91,7 @@ describe('alert document analyses on the way to the thread', () => {
   });
 });
 
-const article = (paragraphs: string[]): Article => ({
-  title: 'Заголовок',
-  lead: null,
-  paragraphs,
-  dateline: null,
-  place: null,
-  author: null,
-  publishedAt: null,
-  tags: [],
-  language: 'ru',
-  canonicalUrl: null,
-  images: [],
-  extractor: 'generic',
-});
+const article = (paragraphs: string[]): Article => testArticle('Заголовок', paragraphs);
 
 describe("the dedup stage's lookup and store in one round trip", () => {
   test('findAndStoreArticle decides and stores as findDuplicates and storeArticle do', async () => {
