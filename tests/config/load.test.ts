@@ -23,7 +23,7 @@ test('a minimal config gets every default', () => {
   assert.equal(c.feeds[0]?.intervalMs, 15 * 60_000);
   assert.equal(c.http.maxRedirects, 5);
   assert.equal(c.http.maxFeedSize, 10 * 1024 * 1024);
-  assert.deepEqual(c.storage, { driver: 'sqlite', path: 'data/feedwatch.db', thread: false });
+  assert.deepEqual(c.storage, { driver: 'sqlite', path: 'data/feedwatch.db' }, 'storage.thread unset: the caller decides (on for the embedded daemon)');
   assert.equal(c.queue.driver, 'embedded');
 });
 

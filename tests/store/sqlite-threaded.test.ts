@@ -183,7 +183,7 @@ describe('ThreadedSqliteStore (the thread)', () => {
       await threaded.close();
     }
     const config = parseConfig(`storage:\n  driver: sqlite\n  path: ${JSON.stringify(path)}\nfeeds: []\n`, join(dir, 'b.yaml'));
-    assert.equal(config.storage.driver === 'sqlite' && config.storage.thread, false);
+    assert.equal(config.storage.driver === 'sqlite' && config.storage.thread, undefined, 'unset unless the config says');
     const plain = await openStore(config);
     try {
       assert.ok(!(plain instanceof ThreadedSqliteStore));
