@@ -23,7 +23,7 @@ import { applyRetention } from '../../src/pipeline/retention-stage.js';
 import { decideForStore, type StoredArticle } from '../../src/store/articles.js';
 import { addCounts, emptyCounts, type PruneBatch, type PruneCounts, type RetentionPhase } from '../../src/store/retention.js';
 import type { Store, StoredItem } from '../../src/store/store.js';
-import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
+import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 export interface OpenedRetentionStore {
@@ -58,20 +58,7 @@ function storyText(seed: number): string[] {
 function article(name: string, seed: number, variant = 0): Article {
   const [p0 = '', p1 = '', p2 = '', p3 = ''] = storyText(seed);
   const paragraphs = variant === 0 ? [`${name} ${p0}`, p1, p2, p3] : [`DATELINE ${variant} — ${name} ${p0}`, p1, p2];
-  return {
-    title: `Story ${name}${variant ? ` (${variant})` : ''}`,
-    lead: null,
-    paragraphs,
-    dateline: null,
-    place: null,
-    author: null,
-    publishedAt: null,
-    tags: [],
-    language: 'en',
-    canonicalUrl: null,
-    images: [],
-    extractor: 'generic',
-  };
+  return testArticle(`Story ${name}${variant ? ` (${variant})` : ''}`, paragraphs, { language: 'en' });
 }
 
 const FEEDS = ['kg', 'by', 'ria'].map((name) => testFeed(name));
