@@ -139,12 +139,6 @@ function analyzedBy(doc: AlertDocRecord): string {
   return ids.size === 1 ? [...ids][0]! : 'mixed';
 }
 
-/** How SqliteStore runs a call: a read now (after any waiting write), a write in its batch. */
-export interface SqliteRunner {
-  read<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T>;
-  write<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T>;
-}
-
 export class SqliteAlertStore implements AlertStore {
   private stmts: Statements | null = null;
   /** Names this instance's claims on deliveries. */
@@ -152,11 +146,8 @@ export class SqliteAlertStore implements AlertStore {
 
   constructor(
     private readonly db: BetterSqlite3.Database,
-    /**
-     * Runs `fn` as SqliteStore runs its own reads and writes (writes in its batch), turning driver errors into storage
-     * FeedwatchErrors naming the operation.
-     */
-    private readonly run: SqliteRunner,
+    /** Runs `fn`, turning driver errors into storage FeedwatchErrors naming the operation (SqliteStore's guard). */
+    private readonly guard: <T>(op: string, context: Record<string, unknown>, fn: () => T) => T,
   ) {}
 
   private get s(): Statements {
@@ -165,7 +156,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
-    return this.run.write('saveAlertDoc', { articleId: doc.articleId }, () => {
+    this.guard('saveAlertDoc', { articleId: doc.articleId }, () => {
       const storedAt = isoUtc(doc.storedAt, 'storedAt');
       this.db
         .transaction(() => {
@@ -199,14 +190,14 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async getAlertDoc(articleId: number): Promise<AlertDocRecord | null> {
-    return this.run.read('getAlertDoc', { articleId }, () => {
+    return this.guard('getAlertDoc', { articleId }, () => {
       const row = this.s.doc.get(articleId);
       return row ? toDoc(row) : null;
     });
   }
 
   async searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> {
-    return this.run.read('searchCandidates', { rule: rule.source }, () => {
+    return this.guard('searchCandidates', { rule: rule.source }, () => {
       checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
       const before = page.beforeArticleId ?? Number.MAX_SAFE_INTEGER;
       const q = ftsQuery(rule);
@@ -217,7 +208,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
-    return this.run.write('recordMatch', { rule: m.rule, clusterId: m.clusterId }, () => {
+    return this.guard('recordMatch', { rule: m.rule, clusterId: m.clusterId }, () => {
       const matchedAt = isoUtc(m.matchedAt, 'matchedAt');
       const dueAt = isoUtc(m.dueAt, 'dueAt');
       const item = JSON.stringify(m.item);
@@ -233,7 +224,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async pending(now: string, limit: number, opts: PendingClaimOptions = {}): Promise<PendingDelivery[]> {
-    return this.run.write('pendingDeliveries', { limit }, () => {
+    return this.guard('pendingDeliveries', { limit }, () => {
       checkLimit(limit, MAX_SEARCH_PAGE, 'pending');
       const leaseMs = opts.leaseMs ?? DELIVERY_LEASE_MS;
       checkLease(leaseMs);
@@ -250,19 +241,19 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async markDelivered(id: number, f: { attempts: number; at: string }): Promise<void> {
-    return this.run.write('markDelivered', { deliveryId: id }, () => {
+    this.guard('markDelivered', { deliveryId: id }, () => {
       this.s.delivered.run({ id, attempts: f.attempts, at: isoUtc(f.at, 'at') });
     });
   }
 
   async markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Promise<void> {
-    return this.run.write('markFailed', { deliveryId: id }, () => {
+    this.guard('markFailed', { deliveryId: id }, () => {
       this.s.failed.run({ id, attempts: f.attempts, error: f.error, at: isoUtc(f.at, 'at'), retryAt: f.retryAt === null ? null : isoUtc(f.retryAt, 'retryAt') });
     });
   }
 
   async deliveries(filter: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
-    return this.run.read('deliveries', {}, () => {
+    return this.guard('deliveries', {}, () => {
       const limit = filter.limit ?? 1000;
       checkLimit(limit, 100_000, 'deliveries');
       return this.s.deliveries.all({ status: filter.status ?? null, rule: filter.rule ?? null, limit }).map(toRecord);
