@@ -64,6 +64,11 @@ export interface StoredForAlerts {
   url?: string | null;
   /** The feed's tags from the config. */
   feedTags?: readonly string[];
+  /**
+   * The store call that handed this article on created its row (a new article, not a retried job's repeat): no
+   * alert document can exist yet under its new id, so none is looked up.
+   */
+  fresh?: boolean;
 }
 
 export interface AlertsSummary {
@@ -141,7 +146,7 @@ export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps)
   const { store, clock, alerts } = deps;
   const lem = alerts.lemmatizer;
   const texts = alertDocTexts(stored);
-  const previous = await store.getAlertDoc(stored.articleId);
+  const previous = stored.fresh === true ? null : await store.getAlertDoc(stored.articleId);
 
   // Reuse the stored analysis of every field whose text is unchanged; analyse the rest (and only those).
   const reused: Partial<Record<Field, AnalyzedText>> = {};

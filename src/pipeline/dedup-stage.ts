@@ -3,22 +3,35 @@
  * store holds that it may duplicate → the decision (pure, dedup/decide.ts) → stored as a sighting, a revision, or
  * a new article in an existing or a new story cluster.
  *
- *   dedupInput:   item + Article + final URL → DedupInput            (pure)
+ *   dedupInput:   item + Article + final URL → DedupInput            (pure, dedup/input.ts)
  *   dedupArticle: DedupInput → DedupFound → DedupDecision → StoredArticle   (one lookup, one write transaction)
  *
  * The decision the store applies can differ from the one made here when another worker stored the same story in
  * between: `StoredArticle.kind` is what was stored.
  */
-import { canonicalUrl } from '../dedup/canonical-url.js';
 import { DEFAULT_DEDUP } from '../dedup/decide.js';
-import { bodyText, fingerprintBody } from '../dedup/fingerprint.js';
+import { dedupInput } from '../dedup/input.js';
 import type { DedupDecision, DedupInput, DedupOptions } from '../dedup/types.js';
 import type { Article } from '../model.js';
-import { decideForStore, type ArticleStore, type StoredArticle } from '../store/articles.js';
+import { decideForStore, type ArticleStore, type StoreArticleRequest, type StoredArticle } from '../store/articles.js';
 import type { StoredItem } from '../store/store.js';
 
+/** What `FindAndStore.findAndStoreArticle` is asked: storeArticle's request, with the makings of its input. */
+export interface FindAndStoreRequest extends Omit<StoreArticleRequest, 'decision' | 'input'> {
+  item: Pick<StoredItem, 'feedName' | 'guid'>;
+  finalUrl: string;
+}
+
+/**
+ * A store that can fingerprint, look up, decide and store in one call (the SQLite store on its thread, where each
+ * call is a round trip between threads and the main thread is the busy one): dedupArticle's steps, in its order.
+ */
+export interface FindAndStore {
+  findAndStoreArticle(req: FindAndStoreRequest): Promise<DedupOutcome>;
+}
+
 export interface DedupStageDeps {
-  store: Pick<ArticleStore, 'findDuplicates' | 'storeArticle'>;
+  store: Pick<ArticleStore, 'findDuplicates' | 'storeArticle'> & Partial<FindAndStore>;
   /** Same-story threshold. Default DEFAULT_DEDUP. */
   dedup?: DedupOptions;
 }
@@ -31,27 +44,14 @@ export interface DedupOutcome {
   stored: StoredArticle;
 }
 
-/**
- * What an article brings to deduplication. The canonical URL comes from the page's final URL (after redirects) and
- * the page's own rel=canonical (used only when it is on the same site); the fingerprints from lead and body.
- */
-export function dedupInput(item: Pick<StoredItem, 'feedName' | 'guid'>, article: Article, finalUrl: string): DedupInput {
-  const fp = fingerprintBody(bodyText(article));
-  return {
-    feedName: item.feedName,
-    guid: item.guid,
-    url: finalUrl,
-    canonicalUrl: canonicalUrl(finalUrl, { pageCanonical: article.canonicalUrl }),
-    textHash: fp.textHash,
-    minhash: fp.minhash,
-    bands: fp.bands,
-    tokenCount: fp.tokenCount,
-  };
-}
+export { dedupInput };
 
 /** Deduplicate an item's article against the store and store it. `at` is the ISO 8601 time of storing. */
 export async function dedupArticle(item: StoredItem, article: Article, finalUrl: string, at: string, deps: DedupStageDeps): Promise<DedupOutcome> {
   const options = deps.dedup ?? DEFAULT_DEDUP;
+  if (typeof deps.store.findAndStoreArticle === 'function') {
+    return deps.store.findAndStoreArticle({ itemId: item.id, item: { feedName: item.feedName, guid: item.guid }, article, finalUrl, at, options });
+  }
   const input = dedupInput(item, article, finalUrl);
   const found = await deps.store.findDuplicates(input);
   const decision = decideForStore(input, found, options);

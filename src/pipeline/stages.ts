@@ -175,13 +175,18 @@ export async function processArticle(item: StoredItem, deps: StageDeps): Promise
     }
     // Dedup first, then mark the item done: a crash in between retries the item, and the retry stores nothing twice.
     const { stored } = await dedupArticle(item, article, res.finalUrl, at, deps);
-    await alertStoredArticle({ articleId: stored.articleId, clusterId: stored.clusterId, article, item, url: res.finalUrl, feedTags: feedTagsOf(config, item.feedName) }, deps);
+    await alertStoredArticle(
+      { articleId: stored.articleId, clusterId: stored.clusterId, article, item, url: res.finalUrl, feedTags: feedTagsOf(config, item.feedName), fresh: stored.isNewArticle && !stored.repeated },
+      deps,
+    );
     await store.saveArticle(item.id, { ok: true, article, finalUrl: res.finalUrl }, at, null);
     deps.metrics?.articles.inc({ outcome: 'ok' });
-    deps.logger.debug(
-      { feed: item.feedName, item_id: item.id, url: res.finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length, decision: stored.kind, article_id: stored.articleId, cluster_id: stored.clusterId, revision: stored.revision },
-      'article stored',
-    );
+    if (deps.logger.isLevelEnabled('debug')) {
+      deps.logger.debug(
+        { feed: item.feedName, item_id: item.id, url: res.finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length, decision: stored.kind, article_id: stored.articleId, cluster_id: stored.clusterId, revision: stored.revision },
+        'article stored',
+      );
+    }
     return { itemId: item.id, ok: true, error: null, willRetry: false, stored };
   } catch (err) {
     const { kind, message } = describeError(err);

@@ -139,6 +139,12 @@ function analyzedBy(doc: AlertDocRecord): string {
   return ids.size === 1 ? [...ids][0]! : 'mixed';
 }
 
+/** How SqliteStore runs a call: a read now (after any waiting write), a write in its batch. */
+export interface SqliteRunner {
+  read<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T>;
+  write<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T>;
+}
+
 export class SqliteAlertStore implements AlertStore {
   private stmts: Statements | null = null;
   /** Names this instance's claims on deliveries. */
@@ -146,8 +152,11 @@ export class SqliteAlertStore implements AlertStore {
 
   constructor(
     private readonly db: BetterSqlite3.Database,
-    /** Runs `fn`, turning driver errors into storage FeedwatchErrors naming the operation (SqliteStore's guard). */
-    private readonly guard: <T>(op: string, context: Record<string, unknown>, fn: () => T) => T,
+    /**
+     * Runs `fn` as SqliteStore runs its own reads and writes (writes in its batch), turning driver errors into storage
+     * FeedwatchErrors naming the operation.
+     */
+    private readonly run: SqliteRunner,
   ) {}
 
   private get s(): Statements {
@@ -156,7 +165,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
-    this.guard('saveAlertDoc', { articleId: doc.articleId }, () => {
+    return this.run.write('saveAlertDoc', { articleId: doc.articleId }, () => {
       const storedAt = isoUtc(doc.storedAt, 'storedAt');
       this.db
         .transaction(() => {
@@ -190,14 +199,14 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async getAlertDoc(articleId: number): Promise<AlertDocRecord | null> {
-    return this.guard('getAlertDoc', { articleId }, () => {
+    return this.run.read('getAlertDoc', { articleId }, () => {
       const row = this.s.doc.get(articleId);
       return row ? toDoc(row) : null;
     });
   }
 
   async searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> {
-    return this.guard('searchCandidates', { rule: rule.source }, () => {
+    return this.run.read('searchCandidates', { rule: rule.source }, () => {
       checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
       const before = page.beforeArticleId ?? Number.MAX_SAFE_INTEGER;
       const q = ftsQuery(rule);
@@ -208,7 +217,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
-    return this.guard('recordMatch', { rule: m.rule, clusterId: m.clusterId }, () => {
+    return this.run.write('recordMatch', { rule: m.rule, clusterId: m.clusterId }, () => {
       const matchedAt = isoUtc(m.matchedAt, 'matchedAt');
       const dueAt = isoUtc(m.dueAt, 'dueAt');
       const item = JSON.stringify(m.item);
@@ -224,7 +233,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async pending(now: string, limit: number, opts: PendingClaimOptions = {}): Promise<PendingDelivery[]> {
-    return this.guard('pendingDeliveries', { limit }, () => {
+    return this.run.write('pendingDeliveries', { limit }, () => {
       checkLimit(limit, MAX_SEARCH_PAGE, 'pending');
       const leaseMs = opts.leaseMs ?? DELIVERY_LEASE_MS;
       checkLease(leaseMs);
@@ -241,19 +250,19 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async markDelivered(id: number, f: { attempts: number; at: string }): Promise<void> {
-    this.guard('markDelivered', { deliveryId: id }, () => {
+    return this.run.write('markDelivered', { deliveryId: id }, () => {
       this.s.delivered.run({ id, attempts: f.attempts, at: isoUtc(f.at, 'at') });
     });
   }
 
   async markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Promise<void> {
-    this.guard('markFailed', { deliveryId: id }, () => {
+    return this.run.write('markFailed', { deliveryId: id }, () => {
       this.s.failed.run({ id, attempts: f.attempts, error: f.error, at: isoUtc(f.at, 'at'), retryAt: f.retryAt === null ? null : isoUtc(f.retryAt, 'retryAt') });
     });
   }
 
   async deliveries(filter: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
-    return this.guard('deliveries', {}, () => {
+    return this.run.read('deliveries', {}, () => {
       const limit = filter.limit ?? 1000;
       checkLimit(limit, 100_000, 'deliveries');
       return this.s.deliveries.all({ status: filter.status ?? null, rule: filter.rule ?? null, limit }).map(toRecord);

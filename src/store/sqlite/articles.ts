@@ -114,9 +114,9 @@ function prepareAll(db: BetterSqlite3.Database) {
         article, created_at)
       VALUES (@articleId, @revision, @textHash, @minhash, @tokenCount, @itemId, @url, @article, @at)`),
     deleteBands: db.prepare<[number]>('DELETE FROM article_band WHERE article_id = ?'),
-    // Element i of the JSON array is band i's value. (WHERE true: SQLite's upsert needs it after a SELECT.)
-    insertBands: db.prepare<[{ articleId: number; bands: string }]>(`INSERT INTO article_band (band_no, band_value, article_id)
-      SELECT CAST(key AS INTEGER), value, @articleId FROM json_each(@bands) WHERE true
+    // One run per band: measured 2.5 times cheaper than one INSERT of all 32 bands (SELECT from json_each of a JSON
+    // array, or a VALUES list of 32 rows).
+    insertBand: db.prepare<[number, number, number]>(`INSERT INTO article_band (band_no, band_value, article_id) VALUES (?, ?, ?)
       ON CONFLICT DO NOTHING`),
     insertSighting: db.prepare(`INSERT INTO sightings (item_id, article_id, feed_name, url, canonical_url, revision, decision,
         similarity, seen_at, stored_at)
@@ -250,7 +250,7 @@ export class SqliteArticles {
         article: JSON.stringify(req.article),
         at,
       });
-      if (input.bands.length > 0) s.insertBands.run({ articleId: target.id, bands: JSON.stringify(input.bands) });
+      for (let band = 0; band < input.bands.length; band++) s.insertBand.run(band, input.bands[band]!, target.id);
     }
     const similarity = decisionSimilarity(d);
     s.insertSighting.run({

@@ -1,19 +1,21 @@
 /**
  * The storage thread's body (see ./threaded.ts): opens a real SqliteStore on its own connection, then answers
  * each {id, method, args} message with {id, value} or {id, error} (a FeedwatchError flattened to plain data,
- * rebuilt on the main thread). Messages are handled one at a time, in the order they arrive.
+ * rebuilt on the main thread). Calls take effect in the order they arrive: SqliteStore queues the writes, and the
+ * reads made behind them, and commits the writes of one turn of this thread's event loop together. (findAndStoreArticle
+ * makes its lookup and its store as two such calls, as the main thread would.)
  *
  * Loaded as the worker's entry from dist/ (store-worker.js); from the sources through store-worker-tsx.mjs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FeedwatchError } from '../../errors.js';
 import { openSqliteStore, type SqliteStore } from './store.js';
-import { STORE_METHODS, type SerializedError, type StoreReply, type StoreRequest, type StoreWorkerData, type StoreWorkerHello } from './threaded.js';
+import { alertDocFromArgs, findAndStoreArticle, STORE_METHODS, type FindAndStoreRequest, type SerializedError, type StoreReply, type StoreRequest, type StoreWorkerData, type StoreWorkerHello } from './threaded.js';
 
 const port = parentPort;
 if (port === null) throw new Error('store-worker: run me as a worker thread (see src/store/sqlite/threaded.ts)');
 const data = workerData as StoreWorkerData;
-const allowed = new Set<string>([...STORE_METHODS, 'close']);
+const allowed = new Set<string>([...STORE_METHODS, 'close', 'findAndStoreArticle']);
 
 const store = await open();
 if (store !== null) {
@@ -39,8 +41,12 @@ async function answer(store: SqliteStore, { id, method, args }: StoreRequest): P
   let reply: StoreReply;
   try {
     if (!allowed.has(method)) throw new FeedwatchError('storage', `the storage thread has no method "${method}"`, { op: method }, { retryable: false });
-    const fn = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
-    reply = { id, value: await fn.apply(store, args) };
+    if (method === 'findAndStoreArticle') {
+      reply = { id, value: await findAndStoreArticle(store, args[0] as FindAndStoreRequest) };
+    } else {
+      const fn = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
+      reply = { id, value: await fn.apply(store, method === 'saveAlertDoc' ? [alertDocFromArgs(args)] : args) };
+    }
   } catch (err) {
     reply = { id, error: serializeError(err) };
   }

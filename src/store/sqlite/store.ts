@@ -3,6 +3,14 @@
  * migrations from src/store/migrations/sqlite applied on open, statements prepared once, and one IMMEDIATE
  * transaction per feed poll. better-sqlite3 is synchronous; the methods are async only to share the `Store`
  * interface with network databases. Every failure surfaces as a FeedwatchError of kind 'storage'.
+ *
+ * Group commit: a write does not run when it is called but at the end of the current turn of the event loop
+ * (setImmediate), with the other calls made in that turn, in one IMMEDIATE transaction committed once; each call in a
+ * savepoint of its own, so one that fails leaves the others. A commit costs far more than most writes (every page a
+ * write touched goes to the WAL), and concurrent article jobs write in the same turns. Calls still take effect in
+ * the order they are made: a read runs at once only when no write is waiting, otherwise after those. A call's
+ * promise settles once its transaction is committed. While another connection (another worker process) holds the
+ * write lock, the batch waits without stalling this process (see `flush`).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -123,6 +131,48 @@ function prepareAll(db: BetterSqlite3.Database) {
 
 type Statements = ReturnType<typeof prepareAll>;
 
+/** Most calls one batch runs (a longer queue takes several turns), so that no batch holds the write lock long. */
+const MAX_BATCH = 64;
+
+interface QueuedCall {
+  op: string;
+  context: Record<string, unknown>;
+  fn: () => unknown;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+function prepareBatch(db: BetterSqlite3.Database) {
+  const busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true }));
+  return {
+    busyTimeoutMs,
+    noWait: db.prepare('PRAGMA busy_timeout = 0'),
+    restoreWait: db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`),
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT feedwatch_call'),
+    release: db.prepare('RELEASE feedwatch_call'),
+    rollbackTo: db.prepare('ROLLBACK TO feedwatch_call'),
+  };
+}
+type BatchStatements = ReturnType<typeof prepareBatch>;
+
+/** BEGIN IMMEDIATE if the write lock is free now; false when another connection holds it. */
+function beginWithoutWaiting(t: BatchStatements): boolean {
+  t.noWait.get();
+  try {
+    t.begin.run();
+    return true;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return false;
+    throw err;
+  } finally {
+    t.restoreWait.get();
+  }
+}
+
 export class SqliteStore implements Store {
   private stmts: Statements | null = null;
 
@@ -142,6 +192,122 @@ export class SqliteStore implements Store {
   /** What the last `migrate()` did (which files it applied, the schema version): for a log line at start. */
   lastMigration: MigrateResult | null = null;
 
+  /** Calls waiting for the next batch, in the order they were made (see the top of this file). */
+  private queued: QueuedCall[] = [];
+  /** The next flush is scheduled (setImmediate, or a retry timer while another connection holds the write lock). */
+  private flushScheduled = false;
+  /** Since when (performance.now()) the queued batch has waited for the write lock, or null. */
+  private lockWaitSince: number | null = null;
+  private batchStmts: BatchStatements | null = null;
+
+  /** A read: runs now when no write waits, otherwise after the writes made before it. */
+  private read<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T> {
+    if (this.queued.length === 0) {
+      try {
+        return Promise.resolve(this.guard(op, context, fn));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.enqueue(op, context, fn);
+  }
+
+  /** A write: runs in this turn's batch, and settles once the batch is committed. */
+  private write<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T> {
+    return this.enqueue(op, context, fn);
+  }
+
+  private enqueue<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ op, context, fn, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(delayMs = 0): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const run = () => {
+      this.flushScheduled = false;
+      this.flush(false);
+    };
+    if (delayMs > 0) setTimeout(run, delayMs);
+    else setImmediate(run);
+  }
+
+  /**
+   * Run the queued calls (at most MAX_BATCH; the rest in the next turn) in one IMMEDIATE transaction, each in a
+   * savepoint of its own, in call order, and commit once. The write lock is asked for without waiting: while another
+   * connection holds it, the batch is tried again a millisecond later and the event loop goes on meanwhile (SQLite's
+   * own wait would stall the whole process), until the connection's busy timeout has passed; then it waits as a lone
+   * statement would (`wait`: at once, for close()).
+   */
+  private flush(wait: boolean): void {
+    if (this.queued.length === 0) return;
+    if (!this.db.open || this.db.inTransaction) {
+      // Nothing to batch in: each call runs, and fails, as on its own.
+      for (const c of this.takeBatch()) {
+        try {
+          c.resolve(this.guard(c.op, c.context, c.fn));
+        } catch (err) {
+          c.reject(err);
+        }
+      }
+      return;
+    }
+    const t = (this.batchStmts ??= prepareBatch(this.db));
+    const since = (this.lockWaitSince ??= performance.now());
+    let locked: boolean;
+    try {
+      locked = wait || performance.now() - since >= t.busyTimeoutMs ? (t.begin.run(), true) : beginWithoutWaiting(t);
+    } catch (err) {
+      this.lockWaitSince = null;
+      for (const c of this.takeBatch()) c.reject(storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
+      return;
+    }
+    if (!locked) {
+      this.scheduleFlush(1);
+      return;
+    }
+    this.lockWaitSince = null;
+    const calls = this.takeBatch();
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      for (const c of calls) {
+        // SQLite ends a transaction itself on some errors (a full disk, an I/O error): nothing of the batch holds.
+        if (!this.db.inTransaction) throw new Error('the transaction was rolled back');
+        t.savepoint.run();
+        try {
+          outcomes.push({ ok: true, value: this.guard(c.op, c.context, c.fn) });
+          t.release.run();
+        } catch (error) {
+          if (this.db.inTransaction) {
+            t.rollbackTo.run();
+            t.release.run();
+          }
+          outcomes.push({ ok: false, error });
+        }
+      }
+      t.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) t.rollback.run();
+      for (const c of calls) c.reject(storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
+      return;
+    }
+    calls.forEach((c, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) c.resolve(o.value);
+      else c.reject(o.error);
+    });
+  }
+
+  /** The next batch out of the queue; what remains gets a flush of its own. */
+  private takeBatch(): QueuedCall[] {
+    const calls = this.queued.splice(0, MAX_BATCH);
+    if (this.queued.length > 0) this.scheduleFlush();
+    return calls;
+  }
+
   async migrate(): Promise<void> {
     this.lastMigration = this.guard('migrate', {}, () =>
       migrateSqlite(this.db, this.migrationsDir, () => new Date(this.clock.now()).toISOString()),
@@ -149,7 +315,7 @@ export class SqliteStore implements Store {
   }
 
   async syncFeeds(feeds: Feed[]): Promise<void> {
-    this.guard('syncFeeds', { feeds: feeds.length }, () =>
+    return this.write('syncFeeds', { feeds: feeds.length }, () =>
       this.db
         .transaction(() => {
           for (const feed of feeds) this.s.upsertFeed.run(feedParams(feed));
@@ -160,11 +326,11 @@ export class SqliteStore implements Store {
   }
 
   async feedStates(): Promise<FeedState[]> {
-    return this.guard('feedStates', {}, () => this.s.allFeeds.all().map(toFeedState));
+    return this.read('feedStates', {}, () => this.s.allFeeds.all().map(toFeedState));
   }
 
   async feedState(name: string): Promise<FeedState | null> {
-    return this.guard('feedState', { feed: name }, () => {
+    return this.read('feedState', { feed: name }, () => {
       const row = this.s.oneFeed.get(name);
       return row ? toFeedState(row) : null;
     });
@@ -172,7 +338,7 @@ export class SqliteStore implements Store {
 
   async recordPoll(outcome: PollOutcome, items: FeedItem[], nextDueAt: string): Promise<StoredItem[]> {
     const feed = outcome.feedName;
-    return this.guard('recordPoll', { feed }, () => {
+    return this.write('recordPoll', { feed }, () => {
       const startedAt = isoUtc(outcome.startedAt, 'startedAt');
       const state = {
         feedName: feed,
@@ -201,10 +367,10 @@ export class SqliteStore implements Store {
   }
 
   async pendingArticles(limit: number, now: string, opts: PendingOptions = {}): Promise<StoredItem[]> {
-    return this.guard('pendingArticles', { limit }, () => {
-      const leaseMs = pendingLeaseMs(limit, opts);
+    const leaseMs = this.guard('pendingArticles', { limit }, () => pendingLeaseMs(limit, opts));
+    if (leaseMs === 0) return this.read('pendingArticles', { limit }, () => this.s.pending.all(isoUtc(now, 'now'), limit).map(toStoredItem));
+    return this.write('pendingArticles', { limit }, () => {
       const at = isoUtc(now, 'now');
-      if (leaseMs === 0) return this.s.pending.all(at, limit).map(toStoredItem);
       // Claim: select and move the due time forward in one write transaction, so no other connection sees them due.
       const until = new Date(Date.parse(at) + leaseMs).toISOString();
       return this.db
@@ -218,7 +384,7 @@ export class SqliteStore implements Store {
   }
 
   async saveArticle(itemId: number, outcome: ArticleOutcome, at: string, retryAt: string | null): Promise<void> {
-    this.guard('saveArticle', { itemId }, () => {
+    return this.write('saveArticle', { itemId }, () => {
       const fetchedAt = isoUtc(at, 'at');
       const changed = outcome.ok
         ? this.s.saveOk.run({ id: itemId, at: fetchedAt, finalUrl: outcome.finalUrl, article: JSON.stringify(outcome.article) })
@@ -230,14 +396,14 @@ export class SqliteStore implements Store {
   }
 
   async getItem(id: number): Promise<StoredItem | null> {
-    return this.guard('getItem', { itemId: id }, () => {
+    return this.read('getItem', { itemId: id }, () => {
       const row = this.s.item.get(id);
       return row ? toStoredItem(row) : null;
     });
   }
 
   async getArticle(itemId: number): Promise<ItemArticle | null> {
-    return this.guard('getArticle', { itemId }, () => {
+    return this.read('getArticle', { itemId }, () => {
       const row = this.s.article.get(itemId);
       return row ? toItemArticle(row) : null;
     });
@@ -246,7 +412,7 @@ export class SqliteStore implements Store {
   // --- AlertStore: implemented in ./alerts.ts ---
   private alertsPart: SqliteAlertStore | null = null;
   private get alerts(): SqliteAlertStore {
-    this.alertsPart ??= new SqliteAlertStore(this.db, (op, context, fn) => this.guard(op, context, fn));
+    this.alertsPart ??= new SqliteAlertStore(this.db, { read: (op, context, fn) => this.read(op, context, fn), write: (op, context, fn) => this.write(op, context, fn) });
     return this.alertsPart;
   }
   saveAlertDoc = (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
@@ -265,22 +431,24 @@ export class SqliteStore implements Store {
     return this.articlesPart;
   }
   async findDuplicates(input: DedupInput): Promise<DedupFound> {
-    return this.guard('findDuplicates', { feed: input.feedName, url: input.url }, () => this.articles.findDuplicates(input));
+    return this.read('findDuplicates', { feed: input.feedName, url: input.url }, () => this.articles.findDuplicates(input));
   }
   async storeArticle(req: StoreArticleRequest): Promise<StoredArticle> {
-    return this.guard('storeArticle', { itemId: req.itemId }, () => this.articles.storeArticle(req));
+    return this.write('storeArticle', { itemId: req.itemId }, () => this.articles.storeArticle(req));
   }
   async story(clusterId: number): Promise<Story | null> {
-    return this.guard('story', { clusterId }, () => this.articles.story(clusterId));
+    return this.read('story', { clusterId }, () => this.articles.story(clusterId));
   }
 
   // --- RetentionStore: implemented in ./retention.ts ---
   private retentionPart: SqliteRetention | null = null;
   async pruneExpired(req: PruneRequest): Promise<PruneBatch> {
-    return this.guard('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new SqliteRetention(this.db)).pruneExpired(req));
+    return this.write('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new SqliteRetention(this.db)).pruneExpired(req));
   }
 
   async close(): Promise<void> {
+    // What was called before close is done first.
+    while (this.queued.length > 0) this.flush(true);
     if (this.db.open) this.db.close();
   }
 

@@ -12,15 +12,22 @@
  * ends the thread; later calls reject with a storage error, as a closed SqliteStore's do.
  *
  * The migrations' `applied_at` comes from the system clock (a Clock does not cross threads).
+ *
+ * Two calls travel in forms of their own, because each message costs the main thread its cloning and the wait for
+ * a reply: saveAlertDoc packs the document's analyses (`packAnalyses`: arrays of numbers clone one element at a
+ * time), and `findAndStoreArticle` makes the dedup stage's lookup, decision and store one round trip.
  */
 import { Worker } from 'node:worker_threads';
 import type { NewMatch } from '../../alerts/deliver.js';
 import type { CompiledRule } from '../../alerts/match.js';
+import type { AnalyzedText } from '../../alerts/morphology.js';
+import { dedupInput } from '../../dedup/input.js';
 import type { DedupFound, DedupInput } from '../../dedup/types.js';
+import type { DedupOutcome, FindAndStoreRequest } from '../../pipeline/dedup-stage.js';
 import { ConfigError, FeedwatchError, type ErrorKind } from '../../errors.js';
 import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../../model.js';
 import type { AlertDocRecord, AlertStore, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
-import type { StoreArticleRequest, StoredArticle, Story } from '../articles.js';
+import { decideForStore, type StoreArticleRequest, type StoredArticle, type Story } from '../articles.js';
 import type { MigrateResult } from '../migrate.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
 import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
@@ -113,6 +120,107 @@ export function rebuildError(s: SerializedError): Error {
   return err;
 }
 
+/**
+ * The five analyses of an alert document packed for the thread: structured clone copies an array of numbers one
+ * element at a time (some 60 µs for an article's analyses on this thread), but a typed array or a string in one
+ * piece. `offsets` holds each field's starts, then its ends; `keys` every token's keys, one token per line.
+ */
+export interface PackedAnalyses {
+  fields: string[];
+  by: string[];
+  counts: number[];
+  offsets: Int32Array;
+  keys: string;
+}
+
+const ANALYSIS_KEYS = 'by,starts,ends,keys';
+
+/** `analyzed` packed, or null when it is not exactly what the pack restores (then it crosses as it is). */
+export function packAnalyses(analyzed: Record<string, AnalyzedText>): PackedAnalyses | null {
+  const fields = Object.keys(analyzed);
+  const by: string[] = [];
+  const counts: number[] = [];
+  let total = 0;
+  for (const f of fields) {
+    const a = analyzed[f]!;
+    if (Object.keys(a).join(',') !== ANALYSIS_KEYS || typeof a.by !== 'string') return null;
+    const n = Array.isArray(a.keys) ? a.keys.length : -1;
+    if (!Array.isArray(a.starts) || !Array.isArray(a.ends) || a.starts.length !== n || a.ends.length !== n) return null;
+    by.push(a.by);
+    counts.push(n);
+    total += n;
+  }
+  const offsets = new Int32Array(2 * total);
+  const keys: string[] = [];
+  let at = 0;
+  for (const f of fields) {
+    const a = analyzed[f]!;
+    // Each offset an int32 (anything else would not come back as it was), each key a string of one line.
+    for (let i = 0; i < a.starts.length; i++) {
+      const v = a.starts[i]!;
+      if ((v | 0) !== v) return null;
+      offsets[at++] = v;
+    }
+    for (let i = 0; i < a.ends.length; i++) {
+      const v = a.ends[i]!;
+      if ((v | 0) !== v) return null;
+      offsets[at++] = v;
+    }
+    for (let i = 0; i < a.keys.length; i++) {
+      const k = a.keys[i]!;
+      if (typeof k !== 'string' || k.includes('\n')) return null;
+      keys.push(k);
+    }
+  }
+  return { fields, by, counts, offsets, keys: keys.join('\n') };
+}
+
+/** The analyses `packAnalyses` packed, as they were (same fields and properties, in the same order). */
+export function unpackAnalyses(p: PackedAnalyses): Record<string, AnalyzedText> {
+  const total = p.counts.reduce((a, b) => a + b, 0);
+  const keys = total === 0 ? [] : p.keys.split('\n');
+  const out: Record<string, AnalyzedText> = {};
+  let at = 0;
+  let k = 0;
+  p.fields.forEach((f, i) => {
+    const n = p.counts[i]!;
+    const starts = Array.from(p.offsets.subarray(at, at + n));
+    const ends = Array.from(p.offsets.subarray(at + n, at + 2 * n));
+    at += 2 * n;
+    out[f] = { by: p.by[i]!, starts, ends, keys: keys.slice(k, k + n) };
+    k += n;
+  });
+  return out;
+}
+
+/** saveAlertDoc's arguments for the thread: the document, its analyses packed when they pack. */
+export function alertDocArgs(doc: AlertDocRecord): unknown[] {
+  const packed = packAnalyses(doc.analyzed);
+  return packed === null ? [doc] : [{ ...doc, analyzed: null }, packed];
+}
+
+/** The document `alertDocArgs` sent, whole again (in the thread). */
+export function alertDocFromArgs(args: unknown[]): AlertDocRecord {
+  const doc = args[0] as AlertDocRecord;
+  return args.length === 2 ? { ...doc, analyzed: unpackAnalyses(args[1] as PackedAnalyses) as AlertDocRecord['analyzed'] } : doc;
+}
+
+export type { FindAndStoreRequest };
+
+/**
+ * The dedup stage's steps in one call (src/pipeline/dedup-stage.ts `dedupArticle`): the article's fingerprints
+ * (dedupInput, pure), findDuplicates, the decision (decideForStore, pure), then storeArticle with it. Run in the
+ * thread: one round trip instead of two, the near candidates stay in the thread, and the fingerprinting leaves the
+ * main thread.
+ */
+export async function findAndStoreArticle(store: Pick<Store, 'findDuplicates' | 'storeArticle'>, req: FindAndStoreRequest): Promise<DedupOutcome> {
+  const input = dedupInput(req.item, req.article, req.finalUrl);
+  const found = await store.findDuplicates(input);
+  const decision = decideForStore(input, found, req.options);
+  const stored = await store.storeArticle({ itemId: req.itemId, input, article: req.article, decision, at: req.at, ...(req.options === undefined ? {} : { options: req.options }) });
+  return { input, decision, stored };
+}
+
 /** The worker's entry: the built body next to this file, or, running from the sources, the tsx shim. */
 function workerEntry(): URL {
   return import.meta.url.endsWith('.ts') ? new URL('./store-worker-tsx.mjs', import.meta.url) : new URL('./store-worker.js', import.meta.url);
@@ -186,7 +294,7 @@ export class ThreadedSqliteStore implements Store {
     this.call('saveArticle', [itemId, outcome, at, retryAt]);
   getItem = (id: number): Promise<StoredItem | null> => this.call('getItem', [id]);
   getArticle = (itemId: number): Promise<ItemArticle | null> => this.call('getArticle', [itemId]);
-  saveAlertDoc = (doc: AlertDocRecord): Promise<void> => this.call('saveAlertDoc', [doc]);
+  saveAlertDoc = (doc: AlertDocRecord): Promise<void> => this.call('saveAlertDoc', alertDocArgs(doc));
   getAlertDoc = (articleId: number): Promise<AlertDocRecord | null> => this.call('getAlertDoc', [articleId]);
   searchCandidates = (rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> => this.call('searchCandidates', [rule, page]);
   recordMatch = (m: NewMatch): Promise<{ created: boolean }> => this.call('recordMatch', [m]);
@@ -196,6 +304,8 @@ export class ThreadedSqliteStore implements Store {
   deliveries = (filter?: DeliveryFilter): ReturnType<AlertStore['deliveries']> => this.call('deliveries', [filter]);
   findDuplicates = (input: DedupInput): Promise<DedupFound> => this.call('findDuplicates', [input]);
   storeArticle = (req: StoreArticleRequest): Promise<StoredArticle> => this.call('storeArticle', [req]);
+  /** `findAndStoreArticle` in the thread: the dedup stage uses it when the store offers it. */
+  findAndStoreArticle = (req: FindAndStoreRequest): Promise<DedupOutcome> => this.call('findAndStoreArticle', [req]);
   story = (clusterId: number): Promise<Story | null> => this.call('story', [clusterId]);
   pruneExpired = (req: PruneRequest): Promise<PruneBatch> => this.call('pruneExpired', [req]);
 
