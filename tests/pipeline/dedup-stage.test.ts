@@ -14,25 +14,13 @@ import { pollFeed, processArticle } from '../../src/pipeline/stages.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startServer, send, type TestServer } from '../helpers/http-server.js';
+import { testArticle } from '../helpers/store-fixtures.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/sputnik/${name}`, import.meta.url), 'utf8');
 const expected = JSON.parse(fixture('sputnik-kg-20220305-lavrov.expected.json')) as { title: string; lead: string; paragraphs: string[] };
 
-const article = (over: Partial<Article> = {}): Article => ({
-  title: expected.title,
-  lead: expected.lead,
-  paragraphs: expected.paragraphs,
-  dateline: 'БИШКЕК, 5 мар — Sputnik.',
-  place: 'БИШКЕК',
-  author: null,
-  publishedAt: null,
-  tags: [],
-  language: 'ru',
-  canonicalUrl: null,
-  images: [],
-  extractor: 'sputnik',
-  ...over,
-});
+const article = (over: Partial<Article> = {}): Article =>
+  testArticle(expected.title, expected.paragraphs, { lead: expected.lead, dateline: 'БИШКЕК, 5 мар — Sputnik.', place: 'БИШКЕК', extractor: 'sputnik', ...over });
 
 const item = { feedName: 'kg', guid: 'g-1' };
 const KG = 'https://ru.sputnik.kg/20220305/lavrov-kyrgyzstan-otnosheniya-1054780123.html';
