@@ -185,23 +185,6 @@ export async function deliverAlerts(deps: { store: AlertStore; clock: Clock; log
   return report;
 }
 
-/**
- * The pipeline's hook after the store step: `matchAlerts` when the process has an alert engine, with any error
- * logged and swallowed, so that alerts never fail (nor retry) the ingestion of an article.
- */
-export async function alertStoredArticle(
-  stored: StoredForAlerts,
-  deps: { store: AlertStore; clock: Clock; logger: Logger; alerts?: AlertEngine | undefined },
-): Promise<AlertsSummary | null> {
-  if (!deps.alerts) return null;
-  try {
-    return await matchAlerts(stored, { store: deps.store, clock: deps.clock, logger: deps.logger, alerts: deps.alerts });
-  } catch (err) {
-    deps.logger.error({ article_id: stored.articleId, feed: stored.item.feedName, err }, 'alert matching failed');
-    return null;
-  }
-}
-
 /** The configured tags of a feed (what `tag:` also looks in). */
 export function feedTagsOf(config: { feeds: readonly { name: string; tags: readonly string[] }[] }, feedName: string): string[] {
   return [...(config.feeds.find((f) => f.name === feedName)?.tags ?? [])];

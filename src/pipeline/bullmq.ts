@@ -29,7 +29,7 @@ import { redisFeedLock, type FeedLock } from './feed-lock.js';
 import { STAGES, RetryLater, stageByQueue, type ArticleRef, type Stage, type StageContext } from './queues.js';
 import type { BullmqQueueConfig, WatchedRedis } from './redis.js';
 import { initialPollDelay } from './schedule.js';
-import { articleRetryDelay, type StageDeps } from './stages.js';
+import { articleRetryDelay, storageRetryDelay, type StageDeps } from './stages.js';
 
 import type { Role } from './roles.js';
 export { ROLES, type Role } from './roles.js';
@@ -259,8 +259,9 @@ export class BullmqPipeline {
       settings: {
         // Storage's attempt count drives the delay; the lower end of the jitter, so that the retry never comes
         // after the item's recorded retry time (the sweep would otherwise see it due with its job delayed).
+        // A storage-phase error (anything but RetryLater) is tried again soon, as the embedded driver does.
         backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
-          type === 'article' ? articleRetryDelay(err instanceof RetryLater ? err.attempts : attemptsMade, () => 0, config.pipeline) : -1,
+          type !== 'article' ? -1 : err instanceof RetryLater ? articleRetryDelay(err.attempts, () => 0, config.pipeline) : storageRetryDelay(attemptsMade),
       },
     });
     worker.on('error', (err) => this.logError(`worker ${stage.queue}`, err));

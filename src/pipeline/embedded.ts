@@ -6,8 +6,10 @@
  *  - `start()`    the daemon: every tick, polls the feeds that are due and feeds new items to the article
  *                 workers; `stop()` stops taking work and waits (up to a deadline) for the work in hand.
  */
+import { describeError } from '../errors.js';
 import type { Feed } from '../model.js';
-import { pollFeed, processArticle, type ArticleSummary, type PollSummary, type StageDeps } from './stages.js';
+import type { StoredItem } from '../store/store.js';
+import { pollFeed, processArticle, storageRetryDelay, type ArticleSummary, type PollSummary, type StageDeps } from './stages.js';
 import { initialPollDelay } from './schedule.js';
 import { deliverAlerts } from './alert-stage.js';
 import type { DeliverReport } from '../alerts/deliver.js';
@@ -48,6 +50,11 @@ export class EmbeddedPipeline {
   private readonly nextDue = new Map<string, number>();
   private readonly pollsInFlight = new Map<string, Promise<unknown>>();
   private readonly articlesInFlight = new Map<number, Promise<unknown>>();
+  /**
+   * Items whose storage phase failed (stages.ts `processArticle`): how often in a row, and not before when they are
+   * tried again. In memory: after a restart they are simply due again.
+   */
+  private readonly storageRetry = new Map<number, { failures: number; notBefore: number }>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private ticking = false;
@@ -81,7 +88,7 @@ export class EmbeddedPipeline {
       const due = (await this.deps.store.pendingArticles(500, now)).filter((i) => !tried.has(i.id));
       if (due.length === 0) break;
       for (const item of due) tried.add(item.id);
-      articles.push(...(await mapLimit(due, this.opts.articleConcurrency, (item) => processArticle(item, this.deps))));
+      articles.push(...(await mapLimit(due, this.opts.articleConcurrency, (item) => this.processArticle(item))));
     }
     const deliveries = await deliverAlerts(this.deps);
     return { polls, articles, deliveries };
@@ -115,6 +122,11 @@ export class EmbeddedPipeline {
     return { unfinished: this.pollsInFlight.size + this.articlesInFlight.size };
   }
 
+  /** Resolves once the polls, pages and delivery pass in flight now have finished (for tests and status). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pollsInFlight.values(), ...this.articlesInFlight.values(), ...(this.delivering ? [this.delivering] : [])]);
+  }
+
   /** One pass: start due polls and due article pages within the concurrency limits. */
   async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
@@ -139,10 +151,8 @@ export class EmbeddedPipeline {
         const due = await this.deps.store.pendingArticles(free + this.articlesInFlight.size, new Date(now).toISOString());
         for (const item of due) {
           if (this.articlesInFlight.size >= this.opts.articleConcurrency) break;
-          if (this.articlesInFlight.has(item.id)) continue;
-          const run = processArticle(item, this.deps)
-            .catch((err: unknown) => this.deps.logger.error({ item_id: item.id, err }, 'article could not be recorded'))
-            .finally(() => this.articlesInFlight.delete(item.id));
+          if (this.articlesInFlight.has(item.id) || (this.storageRetry.get(item.id)?.notBefore ?? 0) > now) continue;
+          const run = this.processArticle(item).finally(() => this.articlesInFlight.delete(item.id));
           this.articlesInFlight.set(item.id, run);
         }
       }
@@ -154,6 +164,25 @@ export class EmbeddedPipeline {
       this.deps.logger.error({ err }, 'scheduler tick failed');
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /**
+   * processArticle, with an error of its storage phase logged and the item left pending (its page attempts
+   * unchanged) to be tried again after `storageRetryDelay`.
+   */
+  private async processArticle(item: StoredItem): Promise<ArticleSummary> {
+    try {
+      const summary = await processArticle(item, this.deps);
+      this.storageRetry.delete(item.id);
+      return summary;
+    } catch (err) {
+      const failures = (this.storageRetry.get(item.id)?.failures ?? 0) + 1;
+      const delay = storageRetryDelay(failures);
+      this.storageRetry.set(item.id, { failures, notBefore: this.deps.clock.now() + delay });
+      const { kind, message } = describeError(err);
+      this.deps.logger.error({ feed: item.feedName, item_id: item.id, err, failures, retry_in_ms: delay }, 'article could not be stored or matched; will retry');
+      return { itemId: item.id, ok: false, error: `${kind}: ${message}`, willRetry: true };
     }
   }
 

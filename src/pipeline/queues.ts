@@ -72,6 +72,9 @@ export class RetryLater extends Error {
   }
 }
 
+/** Job attempts of an article job beyond its page attempts, for errors of the storage phase. */
+export const STORAGE_RETRIES = 10;
+
 export const pollStage: Stage<Feed, ArticleRef> = {
   queue: 'poll',
   next: 'article',
@@ -101,7 +104,10 @@ export const articleStage: Stage<ArticleRef, never> = {
   next: null,
   jobId: (ref) => articleJobId(ref.feedName, ref.guid),
   concurrency: (config) => config.pipeline.articleConcurrency,
-  jobOptions: (config) => ({ attempts: config.pipeline.articleAttempts, backoff: { type: 'article' } }),
+  // Page attempts are counted by storage (RetryLater, UnrecoverableError after the last); a job attempt that fails
+  // in the storage phase is not a page attempt, so the job gets STORAGE_RETRIES more (the sweep re-enqueues the item
+  // should even those run out).
+  jobOptions: (config) => ({ attempts: config.pipeline.articleAttempts + STORAGE_RETRIES, backoff: { type: 'article' } }),
   async run(ref, { deps }) {
     const item = await deps.store.getItem(ref.id);
     if (!item || item.feedName !== ref.feedName || item.guid !== ref.guid) {

@@ -19,7 +19,7 @@ import { decodeBody } from '../fetch/charset.js';
 import { parseFeed } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import { dedupArticle } from './dedup-stage.js';
-import { alertStoredArticle, feedOnlyKey, feedTagsOf, type AlertEngine } from './alert-stage.js';
+import { feedOnlyKey, feedTagsOf, matchAlerts, type AlertEngine } from './alert-stage.js';
 import type { StoredArticle } from '../store/articles.js';
 
 export interface StageDeps {
@@ -154,53 +154,98 @@ const NEVER_RETRY_PAGE = new Set(['bad-url', 'private-network', 'http-status']);
 
 const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
 
+/** An extracted page: what the page phase of `processArticle` hands to the storage phase. */
+interface FetchedArticle {
+  article: Article;
+  finalUrl: string;
+}
+
 /**
- * Fetch an item's page and extract the article. A failure keeps the item (its feed description stands in),
- * records the reason, and schedules a retry with backoff unless the error cannot get better (404, not HTML).
+ * The page phase: fetch an item's page, decode it and extract the article. Its errors are about the page (network,
+ * status, type, size, no text) and count as page attempts.
+ */
+async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedArticle> {
+  if (!item.link) throw new FeedwatchError('bad-url', 'the item has no link', { item: item.id }, { retryable: false });
+  const res = await deps.fetch(item.link, fetchOptions(deps.config, 'page', { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' }));
+  const type = res.headers['content-type'] ?? '';
+  if (type && !HTML_TYPES.test(type)) {
+    throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
+  }
+  const html = decodeBody(res.body, type || null, 'html').text;
+  const article = deps.extract(html, res.finalUrl);
+  if (article.paragraphs.length === 0) {
+    throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });
+  }
+  return { article, finalUrl: res.finalUrl };
+}
+
+/**
+ * Fetch an item's page and extract the article (the page phase), then store it, index it for search and match it
+ * against the alert rules (the storage phase), and only then mark the item done.
+ *
+ * A page failure keeps the item (its feed description stands in), records the reason as one more page attempt,
+ * and schedules a retry with backoff unless the error cannot get better (404, not HTML); after the last attempt the
+ * feed entry is matched instead. An error of the storage phase (storage, search index, alert matching, or a bug)
+ * is not the page's fault: it propagates with the item left pending and its attempt count unchanged, and the
+ * driver tries the item again after `storageRetryDelay` (the store, the search index and the alert queue are
+ * idempotent per item, story and rule, so the retry stores and alerts nothing twice).
  */
 export async function processArticle(item: StoredItem, deps: StageDeps): Promise<ArticleSummary> {
   const { clock, store, config } = deps;
   const at = new Date(clock.now()).toISOString();
+  let page: FetchedArticle;
   try {
-    if (!item.link) throw new FeedwatchError('bad-url', 'the item has no link', { item: item.id }, { retryable: false });
-    const res = await deps.fetch(item.link, fetchOptions(config, 'page', { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' }));
-    const type = res.headers['content-type'] ?? '';
-    if (type && !HTML_TYPES.test(type)) {
-      throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
-    }
-    const html = decodeBody(res.body, type || null, 'html').text;
-    const article = deps.extract(html, res.finalUrl);
-    if (article.paragraphs.length === 0) {
-      throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });
-    }
-    // Dedup first, then mark the item done: a crash in between retries the item, and the retry stores nothing twice.
-    const { stored } = await dedupArticle(item, article, res.finalUrl, at, deps);
-    await alertStoredArticle(
-      { articleId: stored.articleId, clusterId: stored.clusterId, article, item, url: res.finalUrl, feedTags: feedTagsOf(config, item.feedName), fresh: stored.isNewArticle && !stored.repeated },
-      deps,
-    );
-    await store.saveArticle(item.id, { ok: true, article, finalUrl: res.finalUrl }, at, null);
-    deps.metrics?.articles.inc({ outcome: 'ok' });
-    if (deps.logger.isLevelEnabled('debug')) {
-      deps.logger.debug(
-        { feed: item.feedName, item_id: item.id, url: res.finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length, decision: stored.kind, article_id: stored.articleId, cluster_id: stored.clusterId, revision: stored.revision },
-        'article stored',
-      );
-    }
-    return { itemId: item.id, ok: true, error: null, willRetry: false, stored };
+    page = await fetchArticle(item, deps);
   } catch (err) {
-    const { kind, message } = describeError(err);
-    const retryable = !(err instanceof FeedwatchError) || !NEVER_RETRY_PAGE.has(err.kind) || (err.kind === 'http-status' && err.context.status !== 410);
-    const attempts = item.articleAttempts + 1;
-    const canRetry = retryable && attempts < config.pipeline.articleAttempts;
-    const retryAt = canRetry ? new Date(clock.now() + articleRetryDelay(attempts, deps.random, config.pipeline)).toISOString() : null;
-    await store.saveArticle(item.id, { ok: false, kind, reason: message }, at, retryAt);
-    // Given up: the feed's title and description stand in, so alerts do not miss the story (alert-stage.ts).
-    if (retryAt === null) await alertStoredArticle({ ...feedOnlyKey(item.id), article: null, item, feedTags: feedTagsOf(config, item.feedName) }, deps);
-    deps.metrics?.articles.inc({ outcome: kind });
-    deps.logger.warn({ feed: item.feedName, item_id: item.id, url: item.link, error_kind: kind, error: message, attempts, retry_at: retryAt }, 'article failed');
-    return { itemId: item.id, ok: false, error: `${kind}: ${message}`, willRetry: canRetry };
+    return pageFailed(item, err, at, deps);
   }
+  const { article, finalUrl } = page;
+  // Store, index and match first, then mark the item done: a failure or a crash in between retries the item.
+  const { stored } = await dedupArticle(item, article, finalUrl, at, deps);
+  await matchStoredArticle(
+    { articleId: stored.articleId, clusterId: stored.clusterId, article, item, url: finalUrl, feedTags: feedTagsOf(config, item.feedName), fresh: stored.isNewArticle && !stored.repeated },
+    deps,
+  );
+  await store.saveArticle(item.id, { ok: true, article, finalUrl }, at, null);
+  deps.metrics?.articles.inc({ outcome: 'ok' });
+  if (deps.logger.isLevelEnabled('debug')) {
+    deps.logger.debug(
+      { feed: item.feedName, item_id: item.id, url: finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length, decision: stored.kind, article_id: stored.articleId, cluster_id: stored.clusterId, revision: stored.revision },
+      'article stored',
+    );
+  }
+  return { itemId: item.id, ok: true, error: null, willRetry: false, stored };
+}
+
+/** A failed page attempt: recorded against the item with its retry time, or, after the last one, the feed entry matched. */
+async function pageFailed(item: StoredItem, err: unknown, at: string, deps: StageDeps): Promise<ArticleSummary> {
+  const { clock, store, config } = deps;
+  const { kind, message } = describeError(err);
+  const retryable = !(err instanceof FeedwatchError) || !NEVER_RETRY_PAGE.has(err.kind) || (err.kind === 'http-status' && err.context.status !== 410);
+  const attempts = item.articleAttempts + 1;
+  const canRetry = retryable && attempts < config.pipeline.articleAttempts;
+  const retryAt = canRetry ? new Date(clock.now() + articleRetryDelay(attempts, deps.random, config.pipeline)).toISOString() : null;
+  // Given up: the feed's title and description stand in, so alerts do not miss the story (alert-stage.ts). Matched
+  // before the item is marked failed, so that a storage error there retries the item.
+  if (retryAt === null) await matchStoredArticle({ ...feedOnlyKey(item.id), article: null, item, feedTags: feedTagsOf(config, item.feedName) }, deps);
+  await store.saveArticle(item.id, { ok: false, kind, reason: message }, at, retryAt);
+  deps.metrics?.articles.inc({ outcome: kind });
+  deps.logger.warn({ feed: item.feedName, item_id: item.id, url: item.link, error_kind: kind, error: message, attempts, retry_at: retryAt }, 'article failed');
+  return { itemId: item.id, ok: false, error: `${kind}: ${message}`, willRetry: canRetry };
+}
+
+/** Index a stored article for search and match it, when the process has an alert engine; errors propagate. */
+async function matchStoredArticle(stored: Parameters<typeof matchAlerts>[0], deps: StageDeps): Promise<void> {
+  if (!deps.alerts) return;
+  await matchAlerts(stored, { store: deps.store, clock: deps.clock, logger: deps.logger, alerts: deps.alerts });
+}
+
+/**
+ * Wait before trying an item again after an error of the storage phase (not a page attempt): 1 s after the first,
+ * doubling, at most 1 min. Both drivers use it.
+ */
+export function storageRetryDelay(failures: number): number {
+  return Math.min(1000 * 2 ** Math.max(failures - 1, 0), 60_000);
 }
 
 /**

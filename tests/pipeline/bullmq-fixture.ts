@@ -14,6 +14,8 @@ import { createRedisHostGate } from '../../src/fetch/redis-limiter.js';
 import { silentLogger } from '../../src/log.js';
 import { BullmqPipeline, type Role } from '../../src/pipeline/bullmq.js';
 import { connectRedis, type WatchedRedis } from '../../src/pipeline/redis.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 
 const TEMPLATE = readFileSync(new URL('../fixtures/sputnik/sputnik-kg-20220305-lavrov.html', import.meta.url), 'utf8');
@@ -191,7 +193,7 @@ export interface Node {
 
 export interface NodeStarter {
   /** A bullmq pipeline in this process with its own app (storage, local limiter) and Redis connection. */
-  start(yaml: string, role: Role, name?: string): Promise<Node>;
+  start(yaml: string, role: Role, name?: string, wrapStore?: (store: Store) => Store): Promise<Node>;
   closeAll(): Promise<void>;
 }
 
@@ -199,7 +201,7 @@ export interface NodeStarter {
 export function nodeStarter(dir: string, url: string): NodeStarter {
   const open = new Set<Node>();
   return {
-    async start(yaml, role, name = role) {
+    async start(yaml, role, name = role, wrapStore) {
       const config = parseConfig(yaml, join(dir, 'feedwatch.yaml'));
       assert.equal(config.queue.driver, 'bullmq');
       if (config.queue.driver !== 'bullmq') throw new Error('unreachable');
@@ -209,7 +211,8 @@ export function nodeStarter(dir: string, url: string): NodeStarter {
         perSecond: config.http.perHostRate,
         leaseMs: 5000,
       });
-      const app = await createApp(config, { logger: silentLogger, hostGate, random: () => 0 });
+      const store = wrapStore ? wrapStore(await openStore(config)) : undefined;
+      const app = await createApp(config, { logger: silentLogger, hostGate, random: () => 0, ...(store ? { store } : {}) });
       const pipeline = new BullmqPipeline(app.deps, config.feeds, { redis, role, queue: config.queue, workerName: name });
       await pipeline.start();
       const node: Node = {
