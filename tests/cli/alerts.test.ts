@@ -18,7 +18,7 @@ const lavrovJson = join(root, 'tests/fixtures/alerts/lavrov-article.json');
 
 function feedwatch(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const opts = { cwd: root, timeout: 60_000, env: { ...process.env, ...env } };
+    const opts = { cwd: root, timeout: 300_000, env: { ...process.env, ...env } };
     execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], opts, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });

@@ -140,13 +140,33 @@ export function bullmqYaml(o: YamlOptions): string {
     `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.dbPath)}`,
     `defaults:\n  interval: ${o.interval ?? '1h'}\n  minInterval: 1s`,
     `http:\n  timeout: 10s\n  idleTimeout: 5s\n  allowPrivateNetworks: true\n${o.http ?? ''}`,
-    `queue:\n  driver: bullmq\n  prefix: ${o.prefix}\n  lockDuration: 3s\n  stalledInterval: 1s\n  sweepInterval: 500ms\n  sweepAfter: 1500ms\n${o.queue ?? ''}`,
+    `queue:\n  driver: bullmq\n  prefix: ${o.prefix}\n  lockDuration: 10s\n  stalledInterval: 1s\n  sweepInterval: 500ms\n  sweepAfter: 1500ms\n${o.queue ?? ''}`,
     o.extra ?? '',
     `feeds:\n${o.feedUrls.map((u, i) => `  - name: feed-${i}\n    url: ${u}\n`).join('')}`,
   ].join('\n');
 }
 
-/** Wait until `cond` holds, checking every 50 ms; fail with `what` after `ms`. */
+/**
+ * Wait until `count()` reaches `target`, checking every 50 ms. Work is counted, not timed: it fails only when the
+ * count has not grown for `stallMs` (a hang or a lost item), however slow a loaded machine makes the run.
+ */
+export async function waitForCount(count: () => number | Promise<number>, target: number, what: string, stallMs = 120_000): Promise<number> {
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const n = await count();
+    if (n >= target) return n;
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    } else if (Date.now() - since > stallMs) {
+      throw new Error(`no progress for ${stallMs} ms waiting for: ${what} (${n} of ${target})`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Wait until `cond` holds, checking every 50 ms; fail with `what` after `ms` (a deadline for hangs, never for speed: keep it generous). */
 export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {

@@ -11,12 +11,28 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { articleJobId } from '../../src/pipeline/job-ids.js';
 import { spawnFeedwatch, type FeedwatchProcess } from '../helpers/feedwatch-process.js';
 import { redisTestPrefix, startRedisServer, type OwnRedis, type RedisTestPrefix } from '../helpers/redis.js';
-import { bullmqYaml, doneCount, itemRows, nodeStarter, startFeedSite, waitFor, type FeedSite, type NodeStarter } from './bullmq-fixture.js';
+import { bullmqYaml, doneCount, itemRows, nodeStarter, startFeedSite, waitFor, waitForCount, type FeedSite, type NodeStarter } from './bullmq-fixture.js';
 
 const started = (c: FeedwatchProcess) => c.logged('feedwatch started');
+
+/** Per item: its sightings and the article revisions its page founded (1 and at most 1 when it was stored once). */
+function storedPerItem(dbPath: string): Array<{ guid: string; sightings: number; revisions: number }> {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare<[], { guid: string; sightings: number; revisions: number }>(
+        `SELECT i.guid, (SELECT count(*) FROM sightings s WHERE s.item_id = i.id) AS sightings,
+           (SELECT count(*) FROM article_revisions r WHERE r.item_id = i.id) AS revisions FROM items i`,
+      )
+      .all();
+  } finally {
+    db.close();
+  }
+}
 
 describe('bullmq worker processes', () => {
   let rp: RedisTestPrefix;
@@ -66,16 +82,19 @@ describe('bullmq worker processes', () => {
     assert.equal(rows.length, total, 'one row per item');
     const notDone = rows.filter((r) => r.article_state !== 'done' || r.has_article !== 1);
     assert.deepEqual(notDone, [], 'every article stored');
-    const twice = rows.filter((r) => r.article_attempts !== 1);
-    assert.deepEqual(twice, [], 'no article stored twice');
+    // Counted in what was stored, not in attempts: a job re-run (its worker died, or its lock ran out on a loaded
+    // machine) may process an item again, and must add nothing.
+    const stored = storedPerItem(dbPath);
+    assert.deepEqual(stored.filter((r) => r.sightings !== 1 || r.revisions > 1).map((r) => r.guid), [], 'each item stored exactly once');
+    assert.deepEqual(rows.filter((r) => r.article_attempts < 1).map((r) => r.guid), [], 'every item marked done by an attempt');
   };
 
   test('a worker killed with SIGKILL mid-batch, then another started: nothing lost, nothing stored twice', async () => {
     const { s, yaml, dbPath, configPath } = await setup({ feeds: 4, items: 25, pageDelayMs: 100 }, 'pipeline:\n  articleConcurrency: 4\n');
     const a = worker(configPath, rp.url);
-    await waitFor(() => started(a), 30_000, 'worker A started');
+    await waitFor(() => started(a), 120_000, 'worker A started');
     const scheduler = await nodes.start(yaml, 'scheduler');
-    await waitFor(() => doneCount(dbPath) >= 15, 30_000, 'worker A stored some articles');
+    await waitForCount(() => doneCount(dbPath), 15, 'worker A stored some articles');
     a.process.kill('SIGKILL');
     assert.equal((await a.exited).signal, 'SIGKILL');
     const atKill = doneCount(dbPath);
@@ -84,7 +103,7 @@ describe('bullmq worker processes', () => {
     assert.ok(inHand > 0, 'the killed worker held jobs');
 
     const b = worker(configPath, rp.url);
-    await waitFor(() => doneCount(dbPath) === s.totalItems, 45_000, `every article stored after the restart (${doneCount(dbPath)})`);
+    await waitForCount(() => doneCount(dbPath), s.totalItems, 'every article stored after the restart');
     assertEveryArticleOnce(dbPath, s.totalItems);
     const counts = await scheduler.pipeline.queue('article').getJobCounts('failed', 'active', 'wait');
     assert.deepEqual(counts, { failed: 0, active: 0, wait: 0 });
@@ -98,14 +117,14 @@ describe('bullmq worker processes', () => {
     const { s, yaml, dbPath, configPath } = await setup({ feeds: 4, items: 25, pageDelayMs: 100 }, 'pipeline:\n  articleConcurrency: 4\n');
     const ownNodes = nodeStarter(dir, own.url);
     const w = worker(configPath, own.url);
-    await waitFor(() => started(w), 30_000, 'worker started');
+    await waitFor(() => started(w), 120_000, 'worker started');
     const scheduler = await ownNodes.start(yaml, 'scheduler');
-    await waitFor(() => doneCount(dbPath) >= 15, 30_000, 'some articles stored');
+    await waitForCount(() => doneCount(dbPath), 15, 'some articles stored');
     await own.kill();
-    await waitFor(() => !scheduler.redis.up(), 5000, 'the scheduler saw Redis go');
+    await waitFor(() => !scheduler.redis.up(), 60_000, 'the scheduler saw Redis go');
     const atKill = doneCount(dbPath);
     await own.start();
-    await waitFor(() => doneCount(dbPath) === s.totalItems, 45_000, `every article stored after Redis came back (${doneCount(dbPath)})`);
+    await waitForCount(() => doneCount(dbPath), s.totalItems, 'every article stored after Redis came back');
     assert.ok(atKill < s.totalItems, `Redis went mid-run (${atKill} of ${s.totalItems} stored)`);
     assertEveryArticleOnce(dbPath, s.totalItems);
     assert.ok(scheduler.pipeline.stats.requeued > 0, 'the jobs Redis lost were put back from storage by the sweep');
@@ -130,26 +149,24 @@ describe('bullmq worker processes', () => {
       'pipeline:\n  shutdownDeadline: 1s\n',
     );
     const a = worker(configPath, rp.url);
-    await waitFor(() => started(a), 30_000, 'worker started');
+    await waitFor(() => started(a), 120_000, 'worker started');
     const scheduler = await nodes.start(yaml, 'scheduler');
-    await waitFor(() => doneCount(dbPath) === 2, 20_000, 'the two answered pages stored');
+    await waitForCount(() => doneCount(dbPath), 2, 'the two answered pages stored');
     const q = scheduler.pipeline.queue('article');
     const stuck = articleJobId('feed-0', 'f0-item-1');
     assert.equal(await q.getJobState(stuck), 'active', 'the stalled page is in hand');
 
-    const t0 = Date.now();
     a.process.kill('SIGTERM');
     const exit = await a.exited;
-    const took = Date.now() - t0;
     assert.equal(exit.code, 0);
-    assert.ok(took < 8000, `exited ${took} ms after SIGTERM`);
+    // It exited although the page never answered: the deadline released the job (counted below, not timed).
     const stopped = a.logs.find((l) => l.msg === 'stopped');
     assert.deepEqual([stopped?.unfinished, stopped?.released], [1, 1], 'one job was in hand and was released');
     // Back in the queue at once (not after the lock expires), untried: the next worker does it.
     assert.equal(await q.getJobState(stuck), 'waiting');
     stall = false;
     const b = worker(configPath, rp.url);
-    await waitFor(() => doneCount(dbPath) === 3, 30_000, 'the released page stored by the next worker');
+    await waitForCount(() => doneCount(dbPath), 3, 'the released page stored by the next worker');
     assertEveryArticleOnce(dbPath, 3);
     b.process.kill('SIGTERM');
     assert.equal((await b.exited).code, 0);

@@ -210,11 +210,11 @@ describe('durable alert matching, bullmq driver', () => {
         return w.store;
       });
       try {
-        await waitFor(() => itemRows(dbPath).length === 3 && itemRows(dbPath).every((r) => r.article_state !== 'pending'), 60_000, 'every item done or failed');
-        await waitFor(() => hook.requests.length - hooksBefore >= 2, 30_000, 'two alerts delivered');
+        await waitFor(() => itemRows(dbPath).length === 3 && itemRows(dbPath).every((r) => r.article_state !== 'pending'), 120_000, 'every item done or failed');
+        await waitFor(() => hook.requests.length - hooksBefore >= 2, 120_000, 'two alerts delivered');
         // One more delivery pass after both were sent: nothing left to send twice.
         await node.pipeline.queue('deliver').add('deliver', {}, { jobId: `deliver-extra-${method}` });
-        await waitFor(async () => (await node.pipeline.queue('deliver').getJobState(`deliver-extra-${method}`)) === 'completed', 30_000, 'an extra delivery pass');
+        await waitFor(async () => (await node.pipeline.queue('deliver').getJobState(`deliver-extra-${method}`)) === 'completed', 120_000, 'an extra delivery pass');
         await assertOnceEach(node.app.store, dbPath, hooksBefore, faults);
         const failed = await node.pipeline.queue('article').getJobCounts('failed');
         assert.equal(failed.failed, 1, 'only the 410 page failed for good');

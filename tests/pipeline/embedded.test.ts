@@ -58,7 +58,7 @@ describe('embedded pipeline over a loopback feed server', () => {
       ['loop', '/loop-a.xml'],
     ];
     app = await startTestApp(
-      `http:\n  timeout: 2s\n  idleTimeout: 500ms\n  maxFeedSize: 1MB\nfeeds:\n${feeds.map(([n, p]) => `  - name: ${n}\n    url: ${srv.url}${p}\n`).join('')}`,
+      `http:\n  timeout: 10s\n  idleTimeout: 3s\n  maxFeedSize: 1MB\nfeeds:\n${feeds.map(([n, p]) => `  - name: ${n}\n    url: ${srv.url}${p}\n`).join('')}`,
     );
   });
 
