@@ -1,9 +1,12 @@
 /**
- * Extraction figures on the dev corpus (tests/fixtures/extract-dev, 108 pages of the article-extraction
- * benchmark), side by side in one run: feedwatch's extractArticle (cheerio/htmlparser2 load, metadata,
- * extractor choice, extraction), Readability.js on linkedom and Readability.js on jsdom. Per extractor:
- * median and mean ms per page (parsing included) and F1/precision/recall with the benchmark's metric
- * (bench/score.ts); then feedwatch's median time as a fraction of Readability-on-linkedom's.
+ * Extraction figures on two corpora, side by side in one run: the dev corpus (tests/fixtures/extract-dev, 108
+ * pages of the article-extraction benchmark) and the dragnet corpus (1,338 pages, read from ../shared at bench
+ * time and skipped, with a printed line, when absent). Contenders: feedwatch's extractArticle (cheerio/
+ * htmlparser2 load, metadata, extractor choice, extraction), Readability.js on linkedom and, on the dev corpus
+ * only (it takes about 90 ms a page), Readability.js on jsdom. Per corpus and extractor: median and mean ms per
+ * page (parsing included) and F1/precision/recall with the benchmark's metric (bench/score.ts); feedwatch's
+ * median time as a fraction of Readability-on-linkedom's; and the pages where Readability-on-linkedom finds an
+ * article (500+ characters) and feedwatch returns nothing or almost nothing, counted and listed.
  * `npx tsx bench/extract.ts` prints them; bench/run.ts calls runExtractBench and formatExtractBench.
  */
 import { pathToFileURL } from 'node:url';
@@ -12,7 +15,7 @@ import { JSDOM, VirtualConsole } from 'jsdom';
 import { Readability } from '@mozilla/readability';
 import { extractArticle, loadHtml } from '../src/extract/index.js';
 import type { Article } from '../src/model.js';
-import { loadCorpus, type CorpusPage } from './corpus.js';
+import { DEFAULT_CORPUS_DIR, DRAGNET_CORPUS_DIR, corpusExists, loadCorpus, type CorpusPage } from './corpus.js';
 import { aggregate, pageCounts, type PageCounts } from './score.js';
 
 export interface ExtractBenchRow {
@@ -24,7 +27,16 @@ export interface ExtractBenchRow {
   recall: number;
 }
 
-export interface ExtractBenchResult {
+/** A page where Readability-on-linkedom finds an article and feedwatch (almost) nothing. */
+export interface MissedPage {
+  key: string;
+  url: string;
+  readabilityChars: number;
+  feedwatchChars: number;
+}
+
+export interface CorpusBenchResult {
+  corpus: string;
   pages: number;
   rows: ExtractBenchRow[];
   /** Median ms of cheerio's htmlparser2 load alone (the floor under feedwatch's time). */
@@ -34,7 +46,22 @@ export interface ExtractBenchResult {
   /** Pages jsdom could only parse without their CSS, and pages it could not parse at all (see readabilityJsdom). */
   jsdomCssRetries: number;
   jsdomFailures: number;
+  /** Pages on which Readability-on-linkedom threw (counted as extracting nothing). */
+  linkedomFailures: number;
+  /** Pages where Readability-on-linkedom returns READABILITY_ARTICLE_CHARS+ and feedwatch under TINY_CHARS. */
+  missed: MissedPage[];
 }
+
+export interface ExtractBenchResult {
+  corpora: CorpusBenchResult[];
+  /** Lines saying which corpus was skipped and why. */
+  skipped: string[];
+}
+
+/** Readability's text counts as an article from this many characters. */
+export const READABILITY_ARTICLE_CHARS = 500;
+/** feedwatch's text counts as (almost) nothing below this many characters. */
+export const TINY_CHARS = 100;
 
 /** The text the benchmark scores for a feedwatch article: lead and paragraphs, blank-line separated. */
 export function articleText(a: Article): string {
@@ -55,7 +82,14 @@ const CONTENDERS: Contender[] = [
     name: 'readability-linkedom',
     run: (p) => {
       const { document } = parseHTML(p.html);
-      return new Readability(document as unknown as ReadabilityDocument).parse()?.textContent ?? '';
+      try {
+        return new Readability(document as unknown as ReadabilityDocument).parse()?.textContent ?? '';
+      } catch {
+        // Readability throws on a few pages whose top candidate has no <body> above it (linkedom keeps some
+        // fragments outside it): that page counts as extracting nothing.
+        linkedomFailures++;
+        return '';
+      }
     },
   },
   { name: 'readability-jsdom', run: (p) => readabilityJsdom(p) },
@@ -69,6 +103,7 @@ const CONTENDERS: Contender[] = [
  */
 let jsdomCssRetries = 0;
 let jsdomFailures = 0;
+let linkedomFailures = 0;
 
 const STYLE_ELEMENTS = /<style\b[^>]*>[\s\S]*?<\/style\s*>/gi;
 const STYLE_ATTRIBUTES = /\sstyle\s*=\s*(?:"[^"]*"|'[^']*')/gi;
@@ -105,7 +140,12 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-function measureAll(pages: readonly CorpusPage[], contenders: readonly Contender[], times: number[][], counts: PageCounts[][], parseTimes: number[] | null): void {
+/** Characters of a text with whitespace runs counted as one. */
+function chars(text: string): number {
+  return text.replace(/\s+/g, ' ').trim().length;
+}
+
+function measureAll(pages: readonly CorpusPage[], contenders: readonly Contender[], times: number[][], texts: string[][], parseTimes: number[] | null): void {
   for (const page of pages) {
     if (parseTimes) {
       const t = performance.now();
@@ -116,72 +156,109 @@ function measureAll(pages: readonly CorpusPage[], contenders: readonly Contender
       const t = performance.now();
       const text = c.run(page);
       times[i]!.push(performance.now() - t);
-      counts[i]!.push(pageCounts(page.truth, text));
+      texts[i]!.push(text);
     });
   }
 }
 
 /**
- * Runs the three extractors over the corpus (after a short warm-up) and returns one row each. feedwatch and
+ * Runs the extractors over one corpus (after a short warm-up) and returns one row each. feedwatch and
  * Readability-on-linkedom take each page in turn, so that machine load hits both alike; jsdom runs in a pass of
  * its own afterwards, so that the garbage its windows leave behind is not collected on the others' time.
  */
-export async function runExtractBench(opts: { corpusDir?: string; warmupPages?: number } = {}): Promise<ExtractBenchResult> {
-  const pages = loadCorpus(opts.corpusDir);
-  const warmup = pages.slice(0, opts.warmupPages ?? 10);
-  for (const c of CONTENDERS) for (const p of warmup) c.run(p);
+async function benchCorpus(corpus: string, pages: readonly CorpusPage[], withJsdom: boolean, warmupPages: number): Promise<CorpusBenchResult> {
+  const contenders = CONTENDERS.filter((c) => withJsdom || c.name !== 'readability-jsdom');
+  const warmup = pages.slice(0, warmupPages);
+  for (const c of contenders) for (const p of warmup) c.run(p);
   for (const p of warmup) loadHtml(p.html);
   jsdomCssRetries = 0;
   jsdomFailures = 0;
+  linkedomFailures = 0;
 
-  const times = CONTENDERS.map(() => [] as number[]);
-  const counts = CONTENDERS.map(() => [] as PageCounts[]);
+  const times = contenders.map(() => [] as number[]);
+  const texts = contenders.map(() => [] as string[]);
   const parseTimes: number[] = [];
-  const light = CONTENDERS.filter((c) => c.name !== 'readability-jsdom');
-  measureAll(pages, light, times, counts, parseTimes);
-  const j = CONTENDERS.findIndex((c) => c.name === 'readability-jsdom');
-  const jsdomTimes: number[] = [];
-  const jsdomCounts: PageCounts[] = [];
-  for (const page of pages) {
-    measureAll([page], [CONTENDERS[j]!], [jsdomTimes], [jsdomCounts], null);
-    // Let jsdom's closed windows be released between pages.
-    await new Promise((resolve) => setImmediate(resolve));
+  const light = contenders.filter((c) => c.name !== 'readability-jsdom');
+  measureAll(pages, light, times, texts, parseTimes);
+  const j = contenders.findIndex((c) => c.name === 'readability-jsdom');
+  if (j >= 0) {
+    for (const page of pages) {
+      measureAll([page], [contenders[j]!], [times[j]!], [texts[j]!], null);
+      // Let jsdom's closed windows be released between pages.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
-  times[j] = jsdomTimes;
-  counts[j] = jsdomCounts;
 
-  const rows = CONTENDERS.map((c, i) => ({
+  const rows = contenders.map((c, i) => ({
     name: c.name,
     medianMs: median(times[i]!),
     meanMs: mean(times[i]!),
-    ...aggregate(counts[i]!),
+    ...aggregate(pages.map((p, k) => pageCounts(p.truth, texts[i]![k]!))),
   }));
-  const linkedom = rows.find((r) => r.name === 'readability-linkedom')!;
+  const fw = contenders.findIndex((c) => c.name === 'feedwatch');
+  const rl = contenders.findIndex((c) => c.name === 'readability-linkedom');
+  const missed: MissedPage[] = [];
+  pages.forEach((p, k) => {
+    const readabilityChars = chars(texts[rl]![k]!);
+    const feedwatchChars = chars(texts[fw]![k]!);
+    if (readabilityChars >= READABILITY_ARTICLE_CHARS && feedwatchChars < TINY_CHARS) missed.push({ key: p.key, url: p.url, readabilityChars, feedwatchChars });
+  });
   return {
+    corpus,
     pages: pages.length,
     rows,
     parseMedianMs: median(parseTimes),
-    ratio: rows[0]!.medianMs / linkedom.medianMs,
+    ratio: rows[fw]!.medianMs / rows[rl]!.medianMs,
     jsdomCssRetries,
     jsdomFailures,
+    linkedomFailures,
+    missed,
   };
 }
 
-/** The figures as a small table. */
+/** Both corpora: dev (with jsdom) and dragnet (without it), the latter skipped when its folder is missing. */
+export async function runExtractBench(opts: { devDir?: string; dragnetDir?: string; warmupPages?: number } = {}): Promise<ExtractBenchResult> {
+  const warmup = opts.warmupPages ?? 10;
+  const corpora: CorpusBenchResult[] = [];
+  const skipped: string[] = [];
+  corpora.push(await benchCorpus('dev', loadCorpus(opts.devDir ?? DEFAULT_CORPUS_DIR), true, warmup));
+  const dragnetDir = opts.dragnetDir ?? DRAGNET_CORPUS_DIR;
+  if (corpusExists(dragnetDir)) corpora.push(await benchCorpus('dragnet', loadCorpus(dragnetDir, 'sniff'), false, warmup));
+  else skipped.push(`extraction: dragnet corpus skipped: no ground-truth.json in ${dragnetDir} (set FEEDWATCH_DRAGNET_DIR)`);
+  return { corpora, skipped };
+}
+
+const NAMES: Record<string, string> = {
+  dev: 'article-extraction dev corpus (tests/fixtures/extract-dev)',
+  dragnet: 'dragnet corpus (../shared, AGPL, read in place)',
+};
+
+/** The figures as small tables, one per corpus. */
 export function formatExtractBench(r: ExtractBenchResult): string {
-  const lines = [`extraction: ${r.pages} pages of the article-extraction dev corpus`];
-  lines.push(`  ${'extractor'.padEnd(22)} ${'median ms'.padStart(10)} ${'mean ms'.padStart(9)} ${'F1'.padStart(7)} ${'P'.padStart(7)} ${'R'.padStart(7)}`);
-  for (const row of r.rows) {
+  const lines: string[] = [];
+  for (const c of r.corpora) {
+    lines.push(`extraction: ${c.pages} pages of the ${NAMES[c.corpus] ?? c.corpus}`);
+    lines.push(`  ${'extractor'.padEnd(22)} ${'median ms'.padStart(10)} ${'mean ms'.padStart(9)} ${'F1'.padStart(7)} ${'P'.padStart(7)} ${'R'.padStart(7)}`);
+    for (const row of c.rows) {
+      lines.push(
+        `  ${row.name.padEnd(22)} ${row.medianMs.toFixed(2).padStart(10)} ${row.meanMs.toFixed(2).padStart(9)} ` +
+          `${row.f1.toFixed(4).padStart(7)} ${row.precision.toFixed(4).padStart(7)} ${row.recall.toFixed(4).padStart(7)}`,
+      );
+    }
+    lines.push(`  cheerio htmlparser2 load alone: median ${c.parseMedianMs.toFixed(2)} ms`);
+    if (c.jsdomCssRetries > 0) {
+      lines.push(`  jsdom: ${c.jsdomCssRetries} page(s) re-parsed without CSS after a CSS parser crash, ${c.jsdomFailures} failed`);
+    }
+    if (c.linkedomFailures > 0) lines.push(`  readability-linkedom threw on ${c.linkedomFailures} page(s) (scored as no text)`);
+    lines.push(`  feedwatch / readability-linkedom median time: ${c.ratio.toFixed(3)} (target ≤ 0.25)`);
+    const empty = c.missed.filter((m) => m.feedwatchChars === 0).length;
     lines.push(
-      `  ${row.name.padEnd(22)} ${row.medianMs.toFixed(2).padStart(10)} ${row.meanMs.toFixed(2).padStart(9)} ` +
-        `${row.f1.toFixed(4).padStart(7)} ${row.precision.toFixed(4).padStart(7)} ${row.recall.toFixed(4).padStart(7)}`,
+      `  pages where readability-linkedom has ${READABILITY_ARTICLE_CHARS}+ chars and feedwatch under ${TINY_CHARS}: ` +
+        `${c.missed.length} (${empty} with no text at all; target 0)`,
     );
+    for (const m of c.missed) lines.push(`    ${m.key}  feedwatch ${m.feedwatchChars} chars, readability ${m.readabilityChars}  ${m.url}`);
   }
-  lines.push(`  cheerio htmlparser2 load alone: median ${r.parseMedianMs.toFixed(2)} ms`);
-  if (r.jsdomCssRetries > 0) {
-    lines.push(`  jsdom: ${r.jsdomCssRetries} page(s) re-parsed without CSS after a CSS parser crash, ${r.jsdomFailures} failed`);
-  }
-  lines.push(`  feedwatch / readability-linkedom median time: ${r.ratio.toFixed(3)} (target ≤ 0.25)`);
+  lines.push(...r.skipped);
   return lines.join('\n');
 }
 
