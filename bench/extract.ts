@@ -16,7 +16,7 @@ import { Readability } from '@mozilla/readability';
 import { extractArticle, loadHtml } from '../src/extract/index.js';
 import type { Article } from '../src/model.js';
 import { DEFAULT_CORPUS_DIR, DRAGNET_CORPUS_DIR, corpusExists, loadCorpus, type CorpusPage } from './corpus.js';
-import { aggregate, pageCounts, type PageCounts } from './score.js';
+import { aggregate, pageCounts } from './score.js';
 
 export interface ExtractBenchRow {
   name: string;
