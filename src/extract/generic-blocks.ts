@@ -16,6 +16,9 @@ export interface Block {
   linkLen: number;
 }
 
+/** A block holding more than this share of its container's text is never dropped by conditional cleaning. */
+const MOST = 0.5;
+
 /** Tags judged by conditional cleaning. */
 const CLEANED = new Set(['div', 'section', 'ul', 'ol', 'dl', 'table', 'header', 'figure', 'center']);
 
@@ -44,8 +47,15 @@ function cleanLine(line: string): string {
   return line.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * How blocks inside the containers are cleaned: `all` drops every block that looks like chrome; `keep-most`
+ * spares a block holding most of its container's text; `none` drops nothing (page chrome found by the
+ * measuring pass is skipped still).
+ */
+export type Cleaning = 'all' | 'keep-most' | 'none';
+
 /** Paragraphs of the given containers, in document order. */
-export function collectBlocks(containers: readonly (Element | Document)[], m: Measured): Block[] {
+export function collectBlocks(containers: readonly (Element | Document)[], m: Measured, cleaning: Cleaning = 'all'): Block[] {
   const out: Block[] = [];
   let parts: string[] = [];
   let len = 0;
@@ -66,6 +76,9 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
     linkLen = 0;
   };
 
+  // The text of the container being read: a block holding most of it is the article's own wrapper, whatever
+  // its numbers say (text and photos in one block, a story told in list items), so cleaning never drops it.
+  let containerLen = 0;
   const visit = (node: AnyNode, inLink: boolean, isContainer: boolean): void => {
     if (node.type === 'text') {
       const n = measureText(node.data).len;
@@ -89,7 +102,7 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
     }
     if (name === 'h1') return;
     const box = m.boxes.get(node);
-    if (!isContainer && box && CLEANED.has(name) && looksLikeChrome(box)) return;
+    if (!isContainer && box && CLEANED.has(name) && cleaning !== 'none' && !(cleaning === 'keep-most' && box.len > containerLen * MOST) && looksLikeChrome(box)) return;
     if (name === 'td' || name === 'th') {
       parts.push(' ');
       for (const c of node.children) visit(c, inLink, false);
@@ -102,6 +115,7 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
   };
 
   for (const el of containers) {
+    containerLen = (isElement(el) ? m.boxes.get(el)?.len : m.root.len) ?? 0;
     if (isElement(el)) visit(el, false, true);
     else for (const c of el.children) visit(c, false, false);
   }

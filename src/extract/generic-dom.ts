@@ -12,12 +12,18 @@ export const INLINE_TAGS = new Set([
   'tt', 'u', 'var', 'wbr', 'br', 'picture', 'source',
 ]);
 
-/** Tags never holding article text (their whole subtree is ignored). */
+/** Tags never holding article text (their whole subtree is ignored, whatever the page). */
 export const DROP_TAGS = new Set([
   'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'video', 'audio',
-  'select', 'option', 'textarea', 'input', 'button', 'head', 'title', 'meta', 'link', 'nav', 'aside', 'footer',
-  'form', 'dialog', 'menu', 'figcaption', 'map', 'area', 'frameset', 'frame',
+  'select', 'option', 'textarea', 'input', 'button', 'head', 'title', 'meta', 'link', 'dialog', 'map', 'area',
+  'frameset', 'frame',
 ]);
+
+/**
+ * Tags of page chrome that real pages also use around the article: a blog post in an <aside>, a whole
+ * ASP.NET page inside one <form>. Skipped unless the extractor falls back to `hard-only` (see ChromeMode).
+ */
+export const CHROME_TAGS = new Set(['nav', 'aside', 'footer', 'form', 'menu', 'figcaption']);
 
 /** Headings: part of the body when inside it, but never the reason a container wins. */
 export const HEADING_TAGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
@@ -69,19 +75,27 @@ export function isHidden(el: Element): boolean {
 }
 
 /**
- * Whether an element is page chrome by its tag, role, visibility or (when `byHints`) class/id words.
- * Class/id words sometimes sit on a wrapper of the whole page ("page-ad-margins"), so the extractor retries
- * without them when the first attempt finds too little.
+ * How much the measuring pass may skip as chrome: `hints` everything below; `tags` all but class/id words
+ * (they sometimes sit on a wrapper of the whole page, "page-ad-margins"); `hard-only` only what never holds
+ * text (DROP_TAGS, hidden elements), for pages whose article sits in an element that looks like chrome.
  */
-export function isChrome(el: Element, tag: string, byHints: boolean): boolean {
-  if (DROP_TAGS.has(tag)) return true;
-  if (isHidden(el)) return true;
+export type ChromeMode = 'hints' | 'tags' | 'hard-only';
+
+/**
+ * Why an element is page chrome, or null when it is not: `hard` by a DROP_TAGS tag or hidden (never text);
+ * `tag` by a CHROME_TAGS tag or an ARIA role; `hint` by its class/id words. A wrapper-sized `tag` or `hint`
+ * element may still hold the article: the measuring pass decides (generic-score.ts).
+ */
+export function chromeReason(el: Element, tag: string, mode: ChromeMode): 'hard' | 'tag' | 'hint' | null {
+  if (DROP_TAGS.has(tag) || isHidden(el)) return 'hard';
+  if (mode === 'hard-only') return null;
+  if (CHROME_TAGS.has(tag)) return 'tag';
   const role = el.attribs.role;
-  if (role !== undefined && CHROME_ROLES.has(role.toLowerCase())) return true;
-  if (!byHints || tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main' || tag === 'a' || tag === 'p') return false;
+  if (role !== undefined && CHROME_ROLES.has(role.toLowerCase())) return 'tag';
+  if (mode !== 'hints' || tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main' || tag === 'a' || tag === 'p') return null;
   const hint = hintText(el);
-  if (hint === '') return false;
-  return CHROME_HINT.test(hint) && !CONTENT_HINT.test(hint);
+  if (hint === '') return null;
+  return CHROME_HINT.test(hint) && !CONTENT_HINT.test(hint) ? 'hint' : null;
 }
 
 /** Weight of the element's class/id words for candidate scoring: +25 for content words, −25 for chrome words. */

@@ -6,7 +6,7 @@
  * more of the same article join it.
  */
 import type { AnyNode, Document, Element } from 'domhandler';
-import { INLINE_TAGS, HEADING_TAGS, classWeight, isChrome, isElement } from './generic-dom.js';
+import { INLINE_TAGS, HEADING_TAGS, DROP_TAGS, chromeReason, classWeight, isElement, isHidden, type ChromeMode } from './generic-dom.js';
 
 /** What the measuring pass knows about one block element. */
 export interface Box {
@@ -70,15 +70,38 @@ function newBox(el: Element | Document, tag: string, parent: Box | null): Box {
   };
 }
 
+/** Characters of text under a node that could be read (whitespace runs as one; never-text tags and hidden elements left out). */
+export function visibleTextLength(node: AnyNode | Document): number {
+  if (node.type === 'text') return measureText(node.data).len;
+  if (node.type !== 'tag' && node.type !== 'root') return 0;
+  if (isElement(node) && (DROP_TAGS.has(node.name.toLowerCase()) || isHidden(node))) return 0;
+  let n = 0;
+  for (const c of node.children) n += visibleTextLength(c);
+  return n;
+}
+
 /**
- * Measures the subtree under `start`. `extraSkip` holds elements a site rule removes; `byHints` says whether
- * class/id words may mark chrome.
+ * A <form> holding more than this share of the page's text is the page's wrapper (ASP.NET pages put everything
+ * inside one), not a search box or a comment form: it is measured. (Class/id words are not given this benefit:
+ * a comment thread often holds more text than the article; the `tags` retry handles a chrome-like wrapper.)
  */
-export function measure(start: Element | Document, extraSkip: ReadonlySet<Element>, byHints = true): Measured {
+const WRAPPER_SHARE = 0.5;
+
+/**
+ * Measures the subtree under `start`. `extraSkip` holds elements a site rule removes; `mode` says what may be
+ * skipped as chrome (generic-dom.ts). A <form> is skipped only while it holds at most half of the text under
+ * `start`, so that one wrapper cannot take the whole article.
+ */
+export function measure(start: Element | Document, extraSkip: ReadonlySet<Element>, mode: ChromeMode = 'hints'): Measured {
   const boxes = new Map<Element, Box>();
   const skipped = new Set<Element>();
   const root = newBox(start, isElement(start) ? start.name.toLowerCase() : '#document', null);
   if (isElement(start)) boxes.set(start, root);
+  let pageText = -1;
+  const isWrapper = (el: Element): boolean => {
+    if (pageText < 0) pageText = visibleTextLength(start);
+    return pageText > 0 && visibleTextLength(el) > pageText * WRAPPER_SHARE;
+  };
 
   const visit = (node: AnyNode, box: Box, inLink: boolean): void => {
     if (node.type === 'text') {
@@ -90,7 +113,12 @@ export function measure(start: Element | Document, extraSkip: ReadonlySet<Elemen
     }
     if (!isElement(node)) return;
     const tag = node.name.toLowerCase();
-    if (extraSkip.has(node) || isChrome(node, tag, byHints)) {
+    if (extraSkip.has(node)) {
+      skipped.add(node);
+      return;
+    }
+    const reason = chromeReason(node, tag, mode);
+    if (reason === 'hard' || (reason !== null && !(tag === 'form' && isWrapper(node)))) {
       skipped.add(node);
       return;
     }

@@ -19,9 +19,9 @@ import type { PageMeta } from './meta.js';
 import { dropBoilerplate } from './text.js';
 import { figureImages } from './images.js';
 import { extractWithRule, patternsOf, readRuleFields, ruleRoot, splitDateline, withoutLead } from './rules.js';
-import { isElement } from './generic-dom.js';
+import { isElement, type ChromeMode } from './generic-dom.js';
 import { measure, chooseContainers } from './generic-score.js';
-import { collectBlocks, type Block } from './generic-blocks.js';
+import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
 import { GENERIC_BOILERPLATE } from './generic-boilerplate.js';
 import { jsonLdParagraphs } from './generic-jsonld.js';
 
@@ -64,27 +64,92 @@ function keepBlock(b: Block, title: string | null): boolean {
   return true;
 }
 
+/** Below this many characters, and without one whole sentence, an attempt has found next to nothing. */
+const TINY_ARTICLE_CHARS = 200;
+
+/** A line of prose: ten words or more, ending like a sentence. */
+const SENTENCE_END = /[.!?…]["'”’»)]?$/;
+function isSentence(text: string): boolean {
+  return SENTENCE_END.test(text) && text.split(/\s+/).length >= 10;
+}
+
 /**
- * Paragraphs of the article under `start`: scored with class/id hints first; when that finds less than a
- * short article (a page-wide wrapper may carry a chrome-like class), again without them, keeping the longer.
+ * Whether these paragraphs are next to nothing: under TINY_ARTICLE_CHARS and not one sentence of prose (a
+ * date line, a headline, a "subscribe" link). A short post of one real sentence is something.
  */
-function genericParagraphs(start: Element | Document, title: string | null, patterns: readonly RegExp[]): { paragraphs: string[]; containers: (Element | Document)[] } {
-  const attempt = (byHints: boolean) => {
-    const measured = measure(start, new Set(), byHints);
-    const containers = chooseContainers(measured).map((b) => b.el);
-    const blocks = collectBlocks(containers, measured).filter((b) => keepBlock(b, title));
-    return {
-      paragraphs: dropBoilerplate(
-        blocks.map((b) => b.text),
-        patterns,
-      ),
-      containers,
-    };
-  };
-  const first = attempt(true);
-  if (textLength(first.paragraphs) >= MIN_ARTICLE_CHARS) return first;
-  const second = attempt(false);
-  return textLength(second.paragraphs) > textLength(first.paragraphs) ? second : first;
+function foundNothing(paragraphs: readonly string[]): boolean {
+  return textLength(paragraphs) < TINY_ARTICLE_CHARS && !paragraphs.some(isSentence);
+}
+
+/** How strictly the chosen containers are cleaned, tried in turn while they give next to nothing. */
+const CLEANINGS: readonly Cleaning[] = ['all', 'keep-most', 'none'];
+
+/**
+ * What each attempt may skip as chrome, from the strictest (the usual case) to the most lenient, and when it is
+ * tried: `short` while the attempts before it found less than a short article (class/id words may sit on the
+ * page's wrapper), `nothing` only while they found nothing (measuring <aside>, <footer> and <nav> finds much text
+ * that is not the article, so a short post is not traded for it).
+ */
+const ATTEMPTS: readonly { mode: ChromeMode; when: 'always' | 'short' | 'nothing' }[] = [
+  { mode: 'hints', when: 'always' },
+  { mode: 'tags', when: 'short' },
+  { mode: 'hard-only', when: 'nothing' },
+];
+
+interface Found {
+  paragraphs: string[];
+  containers: (Element | Document)[];
+}
+
+/**
+ * The paragraphs of the best candidate under `start` when only `mode`'s chrome is skipped. While neither they
+ * nor an earlier attempt (`found` characters) reach TINY_ARTICLE_CHARS, cleaning took (nearly) everything: the
+ * containers are read again sparing the blocks that hold most of their text (text and photos in one block, a
+ * story told in list items), then cleaning nothing.
+ */
+function attempt(start: Element | Document, mode: ChromeMode, found: number, title: string | null, patterns: readonly RegExp[]): Found {
+  const measured = measure(start, new Set(), mode);
+  const containers = chooseContainers(measured).map((b) => b.el);
+  let paragraphs: string[] = [];
+  for (const cleaning of CLEANINGS) {
+    const blocks = collectBlocks(containers, measured, cleaning).filter((b) => keepBlock(b, title));
+    const again = dropBoilerplate(
+      blocks.map((b) => b.text),
+      patterns,
+    );
+    if (textLength(again) > textLength(paragraphs)) paragraphs = again;
+    if (Math.max(found, textLength(paragraphs)) >= TINY_ARTICLE_CHARS) break;
+  }
+  return { paragraphs, containers };
+}
+
+/**
+ * The last resort when no candidate gives anything: the sentences of the whole page (anything that is not
+ * script, style or hidden), in document order, leaving out link lines.
+ */
+function pageSentences(start: Element | Document, title: string | null, patterns: readonly RegExp[]): Found {
+  const measured = measure(start, new Set(), 'hard-only');
+  const blocks = collectBlocks([start], measured, 'none').filter((b) => keepBlock(b, title) && b.linkLen / b.len <= 0.5 && isSentence(b.text));
+  return { paragraphs: dropBoilerplate(blocks.map((b) => b.text), patterns), containers: [] };
+}
+
+/**
+ * Paragraphs of the article under `start`: scored with every chrome signal first; when that finds less than a
+ * short article or nothing, again with fewer of them (ATTEMPTS), keeping the longest result; when nothing is
+ * found still, the page's sentences. Never empty while the page holds a sentence of prose.
+ */
+function genericParagraphs(start: Element | Document, title: string | null, patterns: readonly RegExp[]): Found {
+  let best: Found | null = null;
+  for (const { mode, when } of ATTEMPTS) {
+    if (best && (when === 'short' ? textLength(best.paragraphs) >= MIN_ARTICLE_CHARS : !foundNothing(best.paragraphs))) continue;
+    const next = attempt(start, mode, best ? textLength(best.paragraphs) : 0, title, patterns);
+    if (!best || textLength(next.paragraphs) > textLength(best.paragraphs)) best = next;
+  }
+  if (foundNothing(best!.paragraphs)) {
+    const sentences = pageSentences(start, title, patterns);
+    if (textLength(sentences.paragraphs) > textLength(best!.paragraphs)) best = sentences;
+  }
+  return best!;
 }
 
 export function extractGeneric($: CheerioAPI, url: string, meta: PageMeta, rule?: SiteRule): Article {
