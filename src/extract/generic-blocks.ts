@@ -32,7 +32,8 @@ function looksLikeChrome(b: Box): boolean {
   const ld = linkDensity(b);
   const isList = b.tag === 'ul' || b.tag === 'ol' || b.tag === 'dl';
   if (b.images > 1 && b.paragraphs / b.images < 0.5) return true;
-  if (!isList && b.listItems > b.paragraphs + 1 && b.tag !== 'table') return true;
+  // No "more list items than paragraphs" rule: a block holding a plain list (a story's points, a list of titles)
+  // is article; navigation is caught by its links below (Readability.js dropped that rule the same way).
   if (weight < 25 && ld > 0.2 && b.len > 0) {
     // A list or paragraph group made mostly of links (related stories, tag lists, share bars).
     return !(isList && ld < 0.5 && b.paragraphs === 0 && b.len / Math.max(1, b.listItems) > 60);

@@ -36,7 +36,15 @@ const CHROME_ROLES = new Set(['navigation', 'menu', 'menubar', 'complementary', 
  * Matched on whole words of the class/id, split at non-letters, so "ad" does not hit "head" or "read".
  */
 const CHROME_HINT =
-  /(?:^|[^a-z])(?:comments?|commentlist|disqus|sidebar|side-?bar|related|recommend(?:ed|ations?)?|share|sharing|sharebar|promo|promos|advert|advertisement|ads?|adslot|ad-?container|sponsor(?:ed)?|newsletter|subscribe|subscription|signup|popup|modal|cookie|consent|gdpr|breadcrumbs?|pagination|pager|menu|navbar|nav|footer|masthead|outbrain|taboola|tags|tag-?list|byline|author-?bio|more-?stories|most-?popular|trending|skip-?link|print-?only|visually-?hidden|sr-only|screen-?reader-?text|hidden)(?:$|[^a-z])/;
+  /(?:^|[^a-z])(?:sidebar|side-?bar|related|recommend(?:ed|ations?)?|share|sharing|sharebar|promo|promos|advert|advertisement|ads?|adslot|ad-?container|sponsor(?:ed)?|newsletter|subscribe|subscription|signup|popup|modal|cookie|consent|gdpr|breadcrumbs?|pagination|pager|menu|navbar|nav|footer|masthead|outbrain|taboola|tags|tag-?list|byline|author-?bio|more-?stories|most-?popular|trending|skip-?link|print-?only|visually-?hidden|sr-only|screen-?reader-?text|hidden)(?:$|[^a-z])/;
+
+/**
+ * Class/id words of a comment thread: any word starting with "comment" ("comments", "commentlist",
+ * "commentbody", "comment-wrap"; not "commentary") or "disqus". Skipped in the `tags` mode too: comments never
+ * wrap a whole page, and a short post above a long thread must not lose to it when the page is measured again
+ * without the other words.
+ */
+const COMMENT_HINT = /(?:^|[^a-z])(?:comment(?!ary)|disqus)/;
 
 /** Class/id words of the article itself. */
 const CONTENT_HINT = /(?:^|[^a-z])(?:article|content|entry|post|story|body|text|main|blog|prose|richtext|hentry|h-entry)/;
@@ -75,9 +83,10 @@ export function isHidden(el: Element): boolean {
 }
 
 /**
- * How much the measuring pass may skip as chrome: `hints` everything below; `tags` all but class/id words
- * (they sometimes sit on a wrapper of the whole page, "page-ad-margins"); `hard-only` only what never holds
- * text (DROP_TAGS, hidden elements), for pages whose article sits in an element that looks like chrome.
+ * How much the measuring pass may skip as chrome: `hints` everything below; `tags` all but class/id words other
+ * than a comment thread's (they sometimes sit on a wrapper of the whole page, "page-ad-margins"); `hard-only`
+ * only what never holds text (DROP_TAGS, hidden elements), for pages whose article sits in an element that
+ * looks like chrome.
  */
 export type ChromeMode = 'hints' | 'tags' | 'hard-only';
 
@@ -92,10 +101,11 @@ export function chromeReason(el: Element, tag: string, mode: ChromeMode): 'hard'
   if (CHROME_TAGS.has(tag)) return 'tag';
   const role = el.attribs.role;
   if (role !== undefined && CHROME_ROLES.has(role.toLowerCase())) return 'tag';
-  if (mode !== 'hints' || tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main' || tag === 'a' || tag === 'p') return null;
+  if (tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main' || tag === 'a' || tag === 'p') return null;
   const hint = hintText(el);
-  if (hint === '') return null;
-  return CHROME_HINT.test(hint) && !CONTENT_HINT.test(hint) ? 'hint' : null;
+  if (hint === '' || CONTENT_HINT.test(hint)) return null;
+  if (COMMENT_HINT.test(hint)) return 'hint';
+  return mode === 'hints' && CHROME_HINT.test(hint) ? 'hint' : null;
 }
 
 /** Weight of the element's class/id words for candidate scoring: +25 for content words, −25 for chrome words. */

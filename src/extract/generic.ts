@@ -25,8 +25,27 @@ import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
 import { GENERIC_BOILERPLATE } from './generic-boilerplate.js';
 import { jsonLdParagraphs } from './generic-jsonld.js';
 
-/** Below this many characters of text, an attempt is taken to have missed the article. */
-const MIN_ARTICLE_CHARS = 500;
+/**
+ * The two lengths the extractor's fallbacks turn on (bench/cv-extract.ts reports their 5-fold cross-validated
+ * F1 on the dev and dragnet corpora):
+ * - `shortArticleChars`: below it, an attempt may have missed the article (a page-wide wrapper with a
+ *   chrome-like class): the page is measured again without class/id words, and the JSON-LD articleBody is read;
+ * - `tinyArticleChars`: below it (and without one whole sentence) an attempt has found next to nothing:
+ *   cleaning is relaxed, then chrome tags are measured, then the page's sentences are taken.
+ */
+export interface GenericTuning {
+  shortArticleChars: number;
+  tinyArticleChars: number;
+}
+
+export const DEFAULT_TUNING: GenericTuning = { shortArticleChars: 500, tinyArticleChars: 200 };
+
+/** What the paragraph-finding functions share for one page. */
+interface Ctx {
+  title: string | null;
+  patterns: readonly RegExp[];
+  tuning: GenericTuning;
+}
 
 /** A line whose link shows its own address or a handle: a citation or credit, not a pointer elsewhere. */
 const CITATION = /(?:https?:\/\/|www\.)\S|(?:^|\s)@\w/;
@@ -64,9 +83,6 @@ function keepBlock(b: Block, title: string | null): boolean {
   return true;
 }
 
-/** Below this many characters, and without one whole sentence, an attempt has found next to nothing. */
-const TINY_ARTICLE_CHARS = 200;
-
 /** A line of prose: ten words or more, ending like a sentence. */
 const SENTENCE_END = /[.!?…]["'”’»)]?$/;
 function isSentence(text: string): boolean {
@@ -74,11 +90,11 @@ function isSentence(text: string): boolean {
 }
 
 /**
- * Whether these paragraphs are next to nothing: under TINY_ARTICLE_CHARS and not one sentence of prose (a
+ * Whether these paragraphs are next to nothing: under `tinyArticleChars` and not one sentence of prose (a
  * date line, a headline, a "subscribe" link). A short post of one real sentence is something.
  */
-function foundNothing(paragraphs: readonly string[]): boolean {
-  return textLength(paragraphs) < TINY_ARTICLE_CHARS && !paragraphs.some(isSentence);
+function foundNothing(paragraphs: readonly string[], tuning: GenericTuning): boolean {
+  return textLength(paragraphs) < tuning.tinyArticleChars && !paragraphs.some(isSentence);
 }
 
 /** How strictly the chosen containers are cleaned, tried in turn while they give next to nothing. */
@@ -103,11 +119,11 @@ interface Found {
 
 /**
  * The paragraphs of the best candidate under `start` when only `mode`'s chrome is skipped. While neither they
- * nor an earlier attempt (`found` characters) reach TINY_ARTICLE_CHARS, cleaning took (nearly) everything: the
+ * nor an earlier attempt (`found` characters) reach `tinyArticleChars`, cleaning took (nearly) everything: the
  * containers are read again sparing the blocks that hold most of their text (text and photos in one block, a
  * story told in list items), then cleaning nothing.
  */
-function attempt(start: Element | Document, mode: ChromeMode, found: number, title: string | null, patterns: readonly RegExp[]): Found {
+function attempt(start: Element | Document, mode: ChromeMode, found: number, { title, patterns, tuning }: Ctx): Found {
   const measured = measure(start, new Set(), mode);
   const containers = chooseContainers(measured).map((b) => b.el);
   let paragraphs: string[] = [];
@@ -118,7 +134,7 @@ function attempt(start: Element | Document, mode: ChromeMode, found: number, tit
       patterns,
     );
     if (textLength(again) > textLength(paragraphs)) paragraphs = again;
-    if (Math.max(found, textLength(paragraphs)) >= TINY_ARTICLE_CHARS) break;
+    if (Math.max(found, textLength(paragraphs)) >= tuning.tinyArticleChars) break;
   }
   return { paragraphs, containers };
 }
@@ -127,7 +143,7 @@ function attempt(start: Element | Document, mode: ChromeMode, found: number, tit
  * The last resort when no candidate gives anything: the sentences of the whole page (anything that is not
  * script, style or hidden), in document order, leaving out link lines.
  */
-function pageSentences(start: Element | Document, title: string | null, patterns: readonly RegExp[]): Found {
+function pageSentences(start: Element | Document, { title, patterns }: Ctx): Found {
   const measured = measure(start, new Set(), 'hard-only');
   const blocks = collectBlocks([start], measured, 'none').filter((b) => keepBlock(b, title) && b.linkLen / b.len <= 0.5 && isSentence(b.text));
   return { paragraphs: dropBoilerplate(blocks.map((b) => b.text), patterns), containers: [] };
@@ -138,21 +154,21 @@ function pageSentences(start: Element | Document, title: string | null, patterns
  * short article or nothing, again with fewer of them (ATTEMPTS), keeping the longest result; when nothing is
  * found still, the page's sentences. Never empty while the page holds a sentence of prose.
  */
-function genericParagraphs(start: Element | Document, title: string | null, patterns: readonly RegExp[]): Found {
+function genericParagraphs(start: Element | Document, ctx: Ctx): Found {
   let best: Found | null = null;
   for (const { mode, when } of ATTEMPTS) {
-    if (best && (when === 'short' ? textLength(best.paragraphs) >= MIN_ARTICLE_CHARS : !foundNothing(best.paragraphs))) continue;
-    const next = attempt(start, mode, best ? textLength(best.paragraphs) : 0, title, patterns);
+    if (best && (when === 'short' ? textLength(best.paragraphs) >= ctx.tuning.shortArticleChars : !foundNothing(best.paragraphs, ctx.tuning))) continue;
+    const next = attempt(start, mode, best ? textLength(best.paragraphs) : 0, ctx);
     if (!best || textLength(next.paragraphs) > textLength(best.paragraphs)) best = next;
   }
-  if (foundNothing(best!.paragraphs)) {
-    const sentences = pageSentences(start, title, patterns);
+  if (foundNothing(best!.paragraphs, ctx.tuning)) {
+    const sentences = pageSentences(start, ctx);
     if (textLength(sentences.paragraphs) > textLength(best!.paragraphs)) best = sentences;
   }
   return best!;
 }
 
-export function extractGeneric($: CheerioAPI, url: string, meta: PageMeta, rule?: SiteRule): Article {
+export function extractGeneric($: CheerioAPI, url: string, meta: PageMeta, rule?: SiteRule, tuning: GenericTuning = DEFAULT_TUNING): Article {
   if (rule?.body) return extractWithRule($, url, meta, rule);
 
   const scope = rule ? ruleRoot($, rule) : $.root();
@@ -163,9 +179,9 @@ export function extractGeneric($: CheerioAPI, url: string, meta: PageMeta, rule?
   const title = fields?.title ?? meta.title;
   const patterns = rule ? [...GENERIC_BOILERPLATE, ...patternsOf(rule).drop] : GENERIC_BOILERPLATE;
 
-  const found = genericParagraphs(start, title, patterns);
+  const found = genericParagraphs(start, { title, patterns, tuning });
   let paragraphs = found.paragraphs;
-  if (textLength(paragraphs) < MIN_ARTICLE_CHARS) {
+  if (textLength(paragraphs) < tuning.shortArticleChars) {
     // Little text in the markup (a script-rendered page?): the article text the page declares, if longer.
     const declared = dropBoilerplate(jsonLdParagraphs($), patterns);
     if (textLength(declared) > textLength(paragraphs)) paragraphs = declared;

@@ -9,13 +9,13 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadHtml } from '../../src/extract/index.js';
 import { extractMeta } from '../../src/extract/meta.js';
-import { extractGeneric } from '../../src/extract/generic.js';
+import { extractGeneric, DEFAULT_TUNING, type GenericTuning } from '../../src/extract/generic.js';
 
 const URL_ = 'https://blog.example.org/2013/03/harbour-ferry.html';
 
-function extractText(html: string): string {
+function extractText(html: string, tuning: GenericTuning = DEFAULT_TUNING): string {
   const $ = loadHtml(html);
-  return extractGeneric($, URL_, extractMeta($, URL_)).paragraphs.join('\n');
+  return extractGeneric($, URL_, extractMeta($, URL_), undefined, tuning).paragraphs.join('\n');
 }
 
 /** Sentences of one small story, each distinct, long enough to read as prose. */
@@ -125,5 +125,40 @@ describe('never empty when the page holds an article', () => {
     const text = extractText(html);
     assert.ok(text.includes(short), text);
     assert.ok(!text.includes(STORY[0]!), 'the sidebar replaced the short post');
+  });
+
+  test('a short post above a long comment thread keeps the post when the page is measured again without class words', () => {
+    const post = [STORY[1], STORY[4]].map((s) => `<p>${s}</p>`).join('');
+    const comments = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+      .map(
+        (i) =>
+          `<div class="c-${i}"><div class="who">Reader ${i}</div><p>I take this boat every morning, and the queue at the pier has been long, slow, wet and cold all winter, so twenty minutes would help. My neighbour, who works nights, says the same, and so does her son, who studies in town.</p></div>`,
+      )
+      .join('');
+    // The page's wrapper carries an "ad" class word, so the page is measured again without class words.
+    const html = `<html><body><div class="page-ad-wrapper"><div><h1>Ferry</h1><div>${post}</div></div><div id="comments"><h3>12 responses</h3>${comments}</div></div></body></html>`;
+    const text = extractText(html);
+    assertStory(text, [STORY[1]!, STORY[4]!]);
+    assert.ok(!text.includes('Reader 3'), 'the comment thread replaced the post');
+  });
+
+  test('comment blocks whose class word only starts with "comment" (and holds a content word) stay out of a table-layout post', () => {
+    const comments = [1, 2, 3, 4, 5, 6]
+      .map(
+        (i) =>
+          `<div class="commenttext by-reader-${i}"><div><p>Reader ${i} thinks the extra boat is welcome, though the timetable, the fares and the parking at the pier all need work too.</p></div><p class="meta">Posted by reader ${i}</p></div>`,
+      )
+      .join('');
+    const html = `<html><body><table><tr><td class="nav">${NAV}</td><td class="main"><h1>Ferry</h1>${STORY.map((s) => `<p>${s}</p>`).join('')}${comments}</td></tr></table></body></html>`;
+    const text = extractText(html);
+    assertStory(text);
+    assert.ok(!text.includes('Reader 2 thinks'), text);
+  });
+
+  test('the fallback lengths are the tuning passed in: with no "tiny" length, an <aside> post is not looked for', () => {
+    const html = `<html><body><nav>${NAV}</nav><aside class="blog-entry">${STORY.map((s) => `<p>${s}</p>`).join('')}</aside></body></html>`;
+    assertStory(extractText(html));
+    const strict = extractText(html, { ...DEFAULT_TUNING, tinyArticleChars: 0 });
+    assert.ok(!strict.includes(STORY[0]!), strict);
   });
 });
