@@ -12,7 +12,9 @@
  *    transactions never wait on each other in a cycle), then looks again: two workers storing two near-duplicate
  *    texts at once share a band, so the second waits, sees the first, and joins its cluster instead of founding
  *    another one;
- *  - a unique violation (23505), deadlock (40P01) or serialization failure (40001) also retries the attempt.
+ *  - a unique violation (23505), deadlock (40P01) or serialization failure (40001) also retries the attempt;
+ *  - every attempt first locks the item's row and looks for the item's own sighting, whatever the decision: two
+ *    workers storing one item take turns, and the second reports the first's sighting as repeated.
  */
 import type pg from 'pg';
 import type { DedupDecision, DedupFound, DedupInput, DedupMatch } from '../../dedup/types.js';
@@ -165,8 +167,13 @@ export class PostgresArticles {
     for (let attempt = 1; ; attempt++) {
       try {
         return await inTransaction(this.pool, async (c) => {
-          const item = (await c.query<ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = $1', [req.itemId])).rows[0];
+          // The item's row lock: two workers storing one item take turns, and the second sees the first's sighting.
+          const item = (await c.query<ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = $1 FOR UPDATE', [req.itemId])).rows[0];
           if (!item) throw new FeedwatchError('storage', `no item with id ${req.itemId}`, { itemId: req.itemId }, { retryable: false });
+          // Whatever was decided: an item stored before (a retried job, or another worker that got there first) is
+          // reported as the first store recorded it, and nothing is written.
+          const seen = (await c.query<ArticleRef & { article_id: string; decision: DedupKind; similarity: number | null }>(SIGHTING_OF, [req.itemId])).rows[0];
+          if (seen) return storedArticle(seen.decision, Number(seen.article_id), Number(seen.cluster_id), seen.revision, seen.similarity, true);
           let d = req.decision;
           if (d.kind === 'new' || attempt > 1) {
             await this.lockBands(c, req.input.bands);
@@ -217,11 +224,6 @@ export class PostgresArticles {
     const itemId = Number(item.id);
     let target: ArticleRef;
     if (d.kind === 'duplicate-guid' || d.kind === 'duplicate-url' || d.kind === 'duplicate-text') {
-      if (d.kind === 'duplicate-guid') {
-        const seen = (await c.query<ArticleRef & { article_id: string; decision: DedupKind; similarity: number | null }>(SIGHTING_OF, [itemId])).rows[0];
-        // A retried job: report what the first store of this item recorded.
-        if (seen) return storedArticle(seen.decision, Number(seen.article_id), Number(seen.cluster_id), seen.revision, seen.similarity, true);
-      }
       const found = (await c.query<ArticleRef>('SELECT id, cluster_id, revision FROM articles WHERE id = $1', [d.articleId])).rows[0];
       if (!found) throw new ArticleConflict(`article ${d.articleId} is gone`);
       target = found;
@@ -246,7 +248,7 @@ export class PostgresArticles {
       if (input.bands.length > 0) await c.query(INSERT_BANDS, [target.id, input.bands.map(int4)]);
     }
     const similarity = decisionSimilarity(d);
-    await c.query(INSERT_SIGHTING, [
+    const sighted = await c.query(INSERT_SIGHTING, [
       itemId,
       target.id,
       item.feed_name,
@@ -258,6 +260,8 @@ export class PostgresArticles {
       item.first_seen_at,
       at,
     ]);
+    // The item has a sighting already: this attempt is undone, and the next one reports that sighting.
+    if (sighted.rowCount === 0) throw new ArticleConflict(`item ${itemId} was stored meanwhile`);
     await c.query('UPDATE items SET article_id = $1 WHERE id = $2', [target.id, itemId]);
     return storedArticle(d.kind, Number(target.id), Number(target.cluster_id), target.revision, similarity);
   }

@@ -8,7 +8,9 @@
  * same text or URL, or revised the article, since the pipeline looked) trips a guard — the insert's ON CONFLICT DO
  * NOTHING returns no row, or the revision's compare-and-set updates nothing — and the attempt is rolled back to
  * its savepoint, the store looks again and decides again. A 'new' decision is always looked at again first: in
- * this serialized transaction that makes "two connections, one story" give one article.
+ * this serialized transaction that makes "two connections, one story" give one article. Every attempt first looks
+ * for the item's own sighting, whatever the decision: an item already stored is reported as repeated.
+ * `findDuplicates` is one statement, so it reads one snapshot.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DedupDecision, DedupFound, DedupInput, DedupMatch } from '../../dedup/types.js';
@@ -40,6 +42,10 @@ interface MatchRow {
   canonical_url: string;
   text_hash: string;
   minhash: string | null;
+}
+
+interface FoundRow extends MatchRow {
+  via: 0 | 1 | 2 | 3;
 }
 
 interface ItemRef {
@@ -77,6 +83,11 @@ export const BAND_PROBE = 'SELECT article_id FROM article_band WHERE band_no = ?
  * sorting stay in SQLite, and only the candidates cross into JavaScript.
  */
 export function nearCandidatesSql(bands: number): string {
+  return `WITH ${nearCte(bands)} SELECT ${MATCH} FROM top JOIN articles a ON a.id = top.article_id ORDER BY top.shared DESC, top.article_id DESC`;
+}
+
+/** The CTEs `hits` and `top` (article_id, shared) of the near candidates of a signature with `bands` bands. */
+function nearCte(bands: number): string {
   const probes = Array.from(
     { length: bands },
     (_, i) => `SELECT * FROM (SELECT article_id FROM article_band WHERE band_no = ${i} AND band_value = ? ORDER BY article_id DESC LIMIT ${BAND_BUCKET_LIMIT})`,
@@ -84,16 +95,29 @@ export function nearCandidatesSql(bands: number): string {
   // SQLite allows at most 500 terms in one compound SELECT: probes go in groups of 100 (one group for 32 bands).
   const groups: string[] = [];
   for (let i = 0; i < probes.length; i += 100) groups.push(`SELECT * FROM (${probes.slice(i, i + 100).join(' UNION ALL ')})`);
-  return `WITH hits (article_id) AS (${groups.join(' UNION ALL ')}),
-    top (article_id, shared) AS (SELECT article_id, count(*) FROM hits GROUP BY article_id ORDER BY 2 DESC, 1 DESC LIMIT ${NEAR_CANDIDATE_LIMIT})
-    SELECT ${MATCH} FROM top JOIN articles a ON a.id = top.article_id ORDER BY top.shared DESC, top.article_id DESC`;
+  return `hits (article_id) AS (${groups.join(' UNION ALL ')}),
+    top (article_id, shared) AS (SELECT article_id, count(*) FROM hits GROUP BY article_id ORDER BY 2 DESC, 1 DESC LIMIT ${NEAR_CANDIDATE_LIMIT})`;
+}
+
+/**
+ * The whole lookup of `findDuplicates` in one statement, so that it reads one snapshot (several statements would
+ * each read their own, and a lookup could see another connection's store of the same item half-way): parameters
+ * are the `bands` band values, then feed, guid, canonical URL and text hash. `via` is 0 for the guid, 1 the URL,
+ * 2 the hash, 3 the near candidates (in their order).
+ */
+export function findSql(bands: number): string {
+  const exact = `SELECT 0 AS via, 0 AS shared, ${MATCH} FROM items i JOIN articles a ON a.id = i.article_id WHERE i.feed_name = ? AND i.guid = ?
+    UNION ALL SELECT 1, 0, ${MATCH} FROM articles a WHERE a.canonical_url = ?
+    UNION ALL SELECT 2, 0, ${MATCH} FROM articles a WHERE a.text_hash = ?`;
+  if (bands === 0) return exact;
+  return `WITH ${nearCte(bands)}
+    ${exact}
+    UNION ALL SELECT 3, top.shared, ${MATCH} FROM top JOIN articles a ON a.id = top.article_id
+    ORDER BY 1, 2 DESC, 3 DESC`;
 }
 
 function prepareAll(db: BetterSqlite3.Database) {
   return {
-    byGuid: db.prepare<[string, string], MatchRow>(`SELECT ${MATCH} FROM items i JOIN articles a ON a.id = i.article_id
-      WHERE i.feed_name = ? AND i.guid = ?`),
-    byUrl: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.canonical_url = ?`),
     byHash: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.text_hash = ?`),
     item: db.prepare<[number], ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = ?'),
     article: db.prepare<[number], ArticleRef>('SELECT id, cluster_id, revision FROM articles WHERE id = ?'),
@@ -148,25 +172,28 @@ export class SqliteArticles {
     return this.stmts;
   }
 
-  /** The near-candidate statement for signatures of `bands` bands (32 by default), prepared once. */
-  private readonly nearStatements = new Map<number, BetterSqlite3.Statement<number[], MatchRow>>();
-  private nearStatement(bands: number): BetterSqlite3.Statement<number[], MatchRow> {
-    let stmt = this.nearStatements.get(bands);
+  /** The lookup statement for signatures of `bands` bands (32 by default), prepared once. */
+  private readonly findStatements = new Map<number, BetterSqlite3.Statement<unknown[], FoundRow>>();
+  private findStatement(bands: number): BetterSqlite3.Statement<unknown[], FoundRow> {
+    let stmt = this.findStatements.get(bands);
     if (!stmt) {
-      stmt = this.db.prepare<number[], MatchRow>(nearCandidatesSql(bands));
-      this.nearStatements.set(bands, stmt);
+      stmt = this.db.prepare<unknown[], FoundRow>(findSql(bands));
+      this.findStatements.set(bands, stmt);
     }
     return stmt;
   }
 
   findDuplicates(input: DedupInput): DedupFound {
     checkInput(input);
-    const s = this.s;
-    const byGuid = s.byGuid.get(input.feedName, input.guid);
-    const byUrl = s.byUrl.get(input.canonicalUrl);
-    const byHash = s.byHash.get(input.textHash);
-    const near = input.bands.length > 0 ? this.nearStatement(input.bands.length).all(...input.bands).map(toMatch) : [];
-    return { byGuid: byGuid ? toMatch(byGuid) : null, byUrl: byUrl ? toMatch(byUrl) : null, byHash: byHash ? toMatch(byHash) : null, near };
+    const rows = this.findStatement(input.bands.length).all(...input.bands, input.feedName, input.guid, input.canonicalUrl, input.textHash);
+    const found: DedupFound = { byGuid: null, byUrl: null, byHash: null, near: [] };
+    for (const r of rows) {
+      if (r.via === 0) found.byGuid = toMatch(r);
+      else if (r.via === 1) found.byUrl = toMatch(r);
+      else if (r.via === 2) found.byHash = toMatch(r);
+      else found.near.push(toMatch(r));
+    }
+    return found;
   }
 
   storeArticle(req: StoreArticleRequest): StoredArticle {
@@ -176,17 +203,22 @@ export class SqliteArticles {
       .transaction(() => {
         const item = this.s.item.get(req.itemId);
         if (!item) throw new FeedwatchError('storage', `no item with id ${req.itemId}`, { itemId: req.itemId }, { retryable: false });
-        let decision = req.decision.kind === 'new' ? this.decide(req) : req.decision;
         for (let attempt = 1; ; attempt++) {
           try {
             // A nested transaction is a savepoint: a tripped guard undoes only this attempt.
-            return this.db.transaction(() => this.apply(req, decision, item, at))();
+            return this.db.transaction(() => {
+              // Whatever was decided: an item stored before (a retried job, or another worker that got there first)
+              // is reported as the first store recorded it, and nothing is written.
+              const seen = this.s.sightingOf.get(item.id);
+              if (seen) return storedArticle(seen.decision, seen.article_id, seen.cluster_id, seen.revision, seen.similarity, true);
+              const decision = attempt === 1 && req.decision.kind !== 'new' ? req.decision : this.decide(req);
+              return this.apply(req, decision, item, at);
+            })();
           } catch (err) {
             if (!(err instanceof ArticleConflict)) throw err;
             if (attempt >= STORE_ATTEMPTS) {
               throw new FeedwatchError('storage', `storeArticle gave up after ${attempt} attempts: ${err.message}`, { itemId: req.itemId }, { cause: err, retryable: true });
             }
-            decision = this.decide(req);
           }
         }
       })
@@ -211,11 +243,6 @@ export class SqliteArticles {
     const { input } = req;
     let target: ArticleRef;
     if (d.kind === 'duplicate-guid' || d.kind === 'duplicate-url' || d.kind === 'duplicate-text') {
-      if (d.kind === 'duplicate-guid') {
-        const seen = s.sightingOf.get(item.id);
-        // A retried job: report what the first store of this item recorded.
-        if (seen) return storedArticle(seen.decision, seen.article_id, seen.cluster_id, seen.revision, seen.similarity, true);
-      }
       const found = s.article.get(d.articleId);
       if (!found) throw new ArticleConflict(`article ${d.articleId} is gone`);
       target = found;
@@ -253,7 +280,7 @@ export class SqliteArticles {
       for (let band = 0; band < input.bands.length; band++) s.insertBand.run(band, input.bands[band]!, target.id);
     }
     const similarity = decisionSimilarity(d);
-    s.insertSighting.run({
+    const sighted = s.insertSighting.run({
       itemId: item.id,
       articleId: target.id,
       feedName: item.feed_name,
@@ -265,6 +292,8 @@ export class SqliteArticles {
       seenAt: item.first_seen_at,
       at,
     });
+    // The item has a sighting already: this attempt is undone, and the next one reports that sighting.
+    if (sighted.changes === 0) throw new ArticleConflict(`item ${item.id} was stored meanwhile`);
     s.pointItem.run(target.id, item.id);
     return storedArticle(d.kind, target.id, target.cluster_id, target.revision, similarity);
   }
