@@ -225,10 +225,10 @@ function insideSkipped(n: AnyNode): boolean {
 }
 
 /**
- * The visible text lines after `from` (its own subtree left out; from the start of it when `inside`), one per
- * run of text in the same block element, until `maxLines` lines or `maxChars` characters.
+ * Groups the text nodes of a walk (forward or backward) into lines: one per run of text nodes in the same block
+ * element, a block element met on the way ending the run.
  */
-export function linesAfter(from: AnyNode, opts: { inside?: boolean; maxLines: number; maxChars: number }): PageLine[] {
+function collectLines(first: AnyNode | null, step: (n: AnyNode) => AnyNode | null, backward: boolean, done: (out: PageLine[], chars: number) => boolean): PageLine[] {
   const out: PageLine[] = [];
   let chars = 0;
   let run: AnyNode[] = [];
@@ -236,7 +236,7 @@ export function linesAfter(from: AnyNode, opts: { inside?: boolean; maxLines: nu
   let runBlock: AnyNode | null = null;
   const flush = () => {
     if (run.length === 0) return;
-    const line = lineOf(run, pieces);
+    const line = lineOf(run, backward ? pieces.reverse() : pieces);
     run = [];
     pieces = [];
     if (line) {
@@ -244,10 +244,10 @@ export function linesAfter(from: AnyNode, opts: { inside?: boolean; maxLines: nu
       chars += line.text.length;
     }
   };
-  for (let n = opts.inside ? nextNode(from, true) : nextNode(from, false); n && out.length < opts.maxLines && chars < opts.maxChars; n = nextNode(n, true)) {
+  for (let n = first; n && !done(out, chars); n = step(n)) {
     if (n.type === 'text') {
       const data = (n as unknown as { data: string }).data;
-      if (data.trim() === '') continue;
+      if (data.trim() === '' || (backward && insideSkipped(n))) continue;
       const block = blockOf(n);
       if (block !== runBlock) flush();
       runBlock = block;
@@ -262,33 +262,16 @@ export function linesAfter(from: AnyNode, opts: { inside?: boolean; maxLines: nu
   return out;
 }
 
+/**
+ * The visible text lines after `from` (its own subtree left out; from the start of it when `inside`), one per
+ * run of text in the same block element, until `maxLines` lines or `maxChars` characters.
+ */
+export function linesAfter(from: AnyNode, opts: { inside?: boolean; maxLines: number; maxChars: number }): PageLine[] {
+  const first = nextNode(from, opts.inside ?? false);
+  return collectLines(first, (n) => nextNode(n, true), false, (out, chars) => out.length >= opts.maxLines || chars >= opts.maxChars);
+}
+
 /** Up to `maxLines` visible text lines before `from`, nearest first. */
 export function linesBefore(from: AnyNode, maxLines: number): PageLine[] {
-  const out: PageLine[] = [];
-  let run: AnyNode[] = [];
-  let pieces: string[] = [];
-  let runBlock: AnyNode | null = null;
-  const flush = () => {
-    if (run.length === 0) return;
-    const line = lineOf(run, pieces.reverse());
-    run = [];
-    pieces = [];
-    if (line) out.push(line);
-  };
-  for (let n = prevNode(from); n && out.length < maxLines; n = prevNode(n)) {
-    if (n.type === 'text') {
-      const data = (n as unknown as { data: string }).data;
-      if (data.trim() === '' || insideSkipped(n)) continue;
-      const block = blockOf(n);
-      if (block !== runBlock) flush();
-      runBlock = block;
-      run.push(n);
-      pieces.push(data);
-    } else if (isElement(n) && BLOCKS.has(n.name)) {
-      flush();
-      runBlock = null;
-    }
-  }
-  flush();
-  return out;
+  return collectLines(prevNode(from), prevNode, true, (out) => out.length >= maxLines);
 }
