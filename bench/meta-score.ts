@@ -19,6 +19,8 @@ export interface MetaLabel {
   author: string | null;
   /** YYYY-MM-DD as the page shows it; null when the page shows no date. */
   date: string | null;
+  /** Labelled after the rules were first written, to see how they do on pages they were not written from. */
+  heldOut?: boolean;
   note?: string;
 }
 

@@ -28,7 +28,7 @@ const TRAILING_WORDS = new Set([
   'president', 'officer', 'engineer', 'specialist', 'coordinator', 'intern', 'host', 'anchor', 'staff',
   'view', 'profile', 'posts', 'follow', 'email', 'e-mail', 'contact', 'twitter', 'facebook', 'google', 'linkedin',
   'instagram', 'more', 'read', 'all', 'articles', 'stories', 'share', 'comments', 'comment', 'subscribe', 'bio',
-  'discuss', 'books', 'photo', 'photos',
+  'discuss', 'books', 'photo', 'photos', 'about',
   'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'today', 'yesterday', 'updated',
   'published', 'posted',
 ]);

@@ -108,7 +108,8 @@ function fullYear(y: string): number {
   return y.length === 2 ? (n < 70 ? 2000 + n : 1900 + n) : n;
 }
 
-function weekdayIn(text: string): number | null {
+/** The weekday a text names (0 = Sunday), or null. */
+export function weekdayIn(text: string): number | null {
   for (const [re, n] of WEEKDAYS) if (re.test(text)) return n;
   return null;
 }

@@ -127,6 +127,12 @@ export function chooseTitle(input: TitleInput): string | null {
   }
   if (best) return best.h.text;
 
+  // A heading that is the whole first segment of a declared title ("About bugs" in "About bugs – Studio Name").
+  for (const h of headings) {
+    const ht = titleTokens(h.text).join(' ');
+    if (ht !== '' && declared.some((d) => titleTokens(splitSegments(d)[0] ?? '').join(' ') === ht && splitSegments(d).length > 1)) return h.text;
+  }
+
   // An <h1> that shares enough words with a declared title: the headline as edited for the page.
   const reference = new Set(strippedTokens.flat());
   let related: { h: PageHeading; shared: number } | null = null;

@@ -9,7 +9,7 @@ import type { Element } from 'domhandler';
 import type { ArticleImage } from '../model.js';
 import { creativeWork, ldPublisherNames, ldTypes, parseJsonLd, type LdObject } from './generic-jsonld.js';
 import { BYLINE_PREFIX, nameKey, personNames } from './meta-author.js';
-import { findVisibleDate, type VisibleDate } from './meta-dates.js';
+import { findVisibleDate, weekdayIn, type VisibleDate } from './meta-dates.js';
 import { linesAfter, linesBefore, scanPage, type PageLine } from './meta-page.js';
 import { chooseTitle, namesSite, siteKeys, stripSiteAffixes } from './meta-title.js';
 import { normalizeSpace } from './text.js';
@@ -151,7 +151,7 @@ function visibleDate(window: readonly PageLine[], monthFirst: boolean, machine: 
     const d = findVisibleDate(l.text, { monthFirst, refYear });
     if (!d) continue;
     const before = l.text.slice(0, d.index);
-    const introduced = /(?:^|\b)(?:posted|published|updated|submitted|date|on|am|le|el|il|em|от|publiziert|veröffentlicht|опубликовано)\s*:?\s*$/iu.test(before) || BYLINE_PREFIX.test(l.text) || /\bby\b/i.test(l.text);
+    const introduced = /(?:^|\b)(?:posted|published|updated|submitted|date|on|am|le|el|il|em|от|publiziert|veröffentlicht|опубликовано)\s*:?\s*$/iu.test(before) || BYLINE_PREFIX.test(l.text) || /\bby\b/i.test(l.text) || (before.length <= 16 && weekdayIn(before) !== null);
     if (!(l.date || l.author || introduced || d.span / l.text.length >= 0.3)) continue;
     if (/updated|modified|обновлено|aktualisiert/i.test(before) && !/posted|published|опубликовано/i.test(before)) {
       updated ??= d;
@@ -200,8 +200,8 @@ function reconcileDates(machine: string | null, seen: VisibleDate | null): strin
 
 /** Lines that credit someone other than the writer, or the site's makers. */
 const NOT_A_BYLINE = /©|copyright|powered by|designed by|theme by|(?:photo(?:graph)?s?|images?|illustrations?|videos?|graphics?|pictures?)\s*(?:by|:)/i;
-/** "by" or "Author:" inside a line, after a few lower-case words at most ("Post written by", "Music post by"). */
-const INNER_BYLINE = /^(?:\p{Lu}?[\p{Ll}\s]{0,24})?\bby\s+(?=\p{Lu})|(?:^|[|·•]\s*|\s)(?:author|autor|автор)\s*:\s*(?=\p{Lu})/iu;
+/** "… by" or "Author:" inside a line, after a few lower-case words ending in a byline verb ("Post written by", "Music post by"). */
+const INNER_BYLINE = /^(?:\p{Lu}?[\p{Ll}\s]{0,16})?\b(?:posted|written|post|filed|reported|story|words|text|entry)\s+by\s+(?=\p{Lu})|(?:^|[|·•]\s*|\s)(?:author|autor|автор)\s*:\s*(?=\p{Lu})/iu;
 
 /**
  * The byline near the headline: the first line, nearest first, that is marked as an author or reads as a byline
@@ -230,7 +230,7 @@ function bylineNames(window: readonly PageLine[], near: number): { names: string
 
 /** "by" after a date ("Monday, November 12, 2012, by Matthew Kang"). */
 function datedBy(text: string): RegExpExecArray | null {
-  const m = /[\s,]by\s+(?=\p{Lu})/u.exec(text);
+  const m = /[\s,·|]by\s+(?=\p{Lu})/iu.exec(text);
   if (!m || m.index > 60) return null;
   const date = findVisibleDate(text.slice(0, m.index));
   return date !== null && date.span * 2 >= m.index ? m : null;

@@ -281,3 +281,19 @@ describe('personNames and findVisibleDate', () => {
     assert.equal(d('Room 12 on floor 3'), null);
   });
 });
+
+describe('more shapes', () => {
+  test('a heading that is the whole first segment of the declared title is the headline', () => {
+    assert.equal(meta('<title>Pricing notes – Acme Studio Games Blog</title><h1>Pricing notes</h1>', 'https://acme-games.example/notes').title, 'Pricing notes');
+  });
+  test('"by Name" inside a sentence is not a byline; "· By Name" after a date is', () => {
+    assert.equal(meta('<h1>Land reform review announced</h1><p>The group, led by Dr Ann Hill, will report next year.</p>').author, null);
+    assert.equal(meta('<h1>Release 4.2 is out</h1><p>November 6th, 2012, 17:36 GMT · By Ivo Marek</p>').author, 'Ivo Marek');
+  });
+  test('a date line led by a weekday counts even with other words after it', () => {
+    assert.equal(meta('<h2>Garden lights for winter</h2><p>Friday, March 8th, 2013 Note: long post ahead, with many photos of the garden</p>').publishedAt?.slice(0, 10), '2013-03-08');
+  });
+  test('"About <name>" boxes and "View all posts" links are not bylines', () => {
+    assert.equal(meta('<h2>Garden lights for winter</h2><div class="author-box">About Nora</div>').author, null);
+  });
+});
