@@ -1,12 +1,16 @@
 /**
  * `npm run bench [-- SECTION...]`: runs the benchmark families side by side in one process and prints their
- * figures and ratios. Sections: extract, dedup, alerts, ingest, storage (default: all). Benchmarks, not tests: the
+ * figures and ratios. Sections: extract, meta, dedup, alerts, ingest, storage (default: all). Benchmarks, not tests: the
  * machine is shared, so targets are judged on ratios measured in the same run.
  */
 const SECTIONS: Record<string, () => Promise<unknown>> = {
   extract: async () => {
     const m = await import('./extract.js');
     m.printExtractBench(await m.runExtractBench());
+  },
+  meta: async () => {
+    const m = await import('./meta.js');
+    m.runMetaBench();
   },
   dedup: async () => {
     const m = await import('./dedup.js');

@@ -5,8 +5,13 @@
  * `20220305T1820+0600`.
  */
 import type { CheerioAPI } from 'cheerio';
-import type { AnyNode, Element } from 'domhandler';
+import type { Element } from 'domhandler';
 import type { ArticleImage } from '../model.js';
+import { creativeWork, ldPublisherNames, ldTypes, parseJsonLd, type LdObject } from './generic-jsonld.js';
+import { BYLINE_PREFIX, nameKey, personNames } from './meta-author.js';
+import { findVisibleDate, weekdayIn, type VisibleDate } from './meta-dates.js';
+import { linesAfter, linesBefore, scanPage, type PageLine } from './meta-page.js';
+import { chooseTitle, namesSite, siteKeys, stripSiteAffixes } from './meta-title.js';
 import { normalizeSpace } from './text.js';
 
 export interface PageMeta {
@@ -31,9 +36,11 @@ export interface PageMeta {
 
 /** Reads everything `PageMeta` holds from a loaded page; `url` is the page's address (for relative links). */
 export function extractMeta($: CheerioAPI, url: string): PageMeta {
-  const page = scanPage($);
+  const host = hostOf(url);
+  const page = scanPage($, host);
   const metas = page.metas;
-  const ld = jsonLdArticle(page.ldJson);
+  const ldValues = page.ldJson.flatMap(parseJsonLd);
+  const ld = creativeWork(ldValues);
   const first = (...keys: string[]): string | null => {
     for (const k of keys) {
       const v = metas.get(k)?.find((s) => s !== '');
@@ -42,29 +49,40 @@ export function extractMeta($: CheerioAPI, url: string): PageMeta {
     return null;
   };
   const siteName = first('og:site_name', 'application-name');
-  const text = (el: Element | null) => (el ? normalizeSpace($(el).text()) || null : null);
+  const keys = siteKeys([siteName, first('apple-mobile-web-app-title'), ...ldPublisherNames(ldValues)], host);
 
-  const docTitle = text(page.title);
-  const title =
-    first('og:title', 'twitter:title') ?? ldString(ld?.headline) ?? text(page.h1) ?? (docTitle ? stripSiteSuffix(docTitle, siteName) : null);
+  const docTitle = page.title ? normalizeSpace($(page.title).text()) || null : null;
+  const declared = [first('og:title', 'twitter:title'), ldString(ld?.headline), docTitle].filter((s): s is string => !!s);
+  const title = chooseTitle({ declared, headings: page.headings, siteKeys: keys });
+  const headline = title === null ? undefined : page.headings.find((h) => h.text === title);
 
   const description = first('og:description', 'description', 'twitter:description') ?? ldString(ld?.description);
 
   const itemprop = (prop: string) => (page.itemprops.get(prop) ?? []).map((el) => normalizeSpace(el.attribs.content ?? el.attribs.datetime ?? $(el).text()));
-  const publishedAt =
-    firstDate(metas.get('article:published_time')) ??
+  const window = nearHeadline(headline?.el ?? page.body);
+  const near = window.near;
+  const monthFirst = /^en\b/i.test(page.htmlLang ?? first('og:locale', 'content-language') ?? 'en');
+  const machine =
     parseDateTime(ldString(ld?.datePublished)) ??
+    firstDate(PUBLISHED_KEYS.flatMap((k) => metas.get(k) ?? [])) ??
     firstDate(itemprop('datePublished')) ??
-    firstDate(['date', 'pubdate', 'publishdate', 'dc.date', 'dc.date.issued'].flatMap((k) => metas.get(k) ?? [])) ??
-    firstDate(page.times);
+    firstDate(page.times.filter((t) => t.pubdate).map((t) => t.datetime)) ??
+    firstDate(near.flatMap((l) => (l.datetime ? [l.datetime] : []))) ??
+    firstDate(page.times.map((t) => t.datetime));
+  const publishedAt = reconcileDates(machine, visibleDate(near, monthFirst, machine, url) ?? visibleDate(window.all(), monthFirst, machine, url));
   const modifiedAt =
     firstDate(metas.get('article:modified_time')) ?? parseDateTime(ldString(ld?.dateModified)) ?? firstDate(itemprop('dateModified'));
 
-  const author =
-    first('author', 'article:author', 'dc.creator') ??
-    ldAuthor(ld?.author) ??
-    microdataAuthor($, page.itemprops.get('author')?.[0]) ??
-    text(page.relAuthor);
+  const author = chooseAuthor({
+    ld: ld ? ldAuthorNames(ld.author) : [],
+    byline: ((b) => (b.names.length > 0 || b.org ? b : bylineNames(window.all(), near.length)))(bylineNames(near, near.length)),
+    meta: [
+      ...AUTHOR_KEYS.flatMap((k) => metas.get(k) ?? []),
+      ...(page.itemprops.get('author') ?? []).slice(0, 1).map((el) => microdataAuthor($, el)),
+      ...(page.relAuthor ? [normalizeSpace($(page.relAuthor).text())] : []),
+    ],
+    siteKeys: keys,
+  });
 
   const tags = dedupe(
     nonEmpty(metas.get('article:tag')) ??
@@ -88,107 +106,179 @@ export function extractMeta($: CheerioAPI, url: string): PageMeta {
   return { title, description, publishedAt, modifiedAt, author, tags, language, canonicalUrl, siteName, images };
 }
 
-/** What the metadata comes from, gathered in one walk over the page (one pass costs less than ten selectors). */
-interface PageScan {
-  /** <meta> values keyed by lower-cased property / name / http-equiv, in page order. */
-  metas: Map<string, string[]>;
-  title: Element | null;
-  h1: Element | null;
-  htmlLang: string | null;
-  canonical: string | null;
-  ldJson: string[];
-  itemprops: Map<string, Element[]>;
-  times: string[];
-  relAuthor: Element | null;
-}
+/** <meta> keys that carry the publication time, in order of trust. */
+const PUBLISHED_KEYS = [
+  'article:published_time', 'og:article:published_time', 'article:published', 'og:published_time', 'published_time',
+  'datepublished', 'publish_date', 'publish-date', 'publishdate', 'pubdate', 'date', 'dc.date', 'dc.date.issued',
+  'dcterms.created', 'dcterms.issued', 'sailthru.date', 'parsely-pub-date', 'article.published', 'cxenseparse:recs:publishtime',
+];
+/** <meta> keys that may name the author (each value checked: URLs, organisations and handles are not authors). */
+const AUTHOR_KEYS = ['article:author', 'og:article:author', 'author', 'dc.creator', 'dcterms.creator', 'byl', 'parsely-author', 'sailthru.author'];
 
-const ITEMPROPS = new Set(['datePublished', 'dateModified', 'author']);
-
-function scanPage($: CheerioAPI): PageScan {
-  const scan: PageScan = { metas: new Map(), title: null, h1: null, htmlLang: null, canonical: null, ldJson: [], itemprops: new Map(), times: [], relAuthor: null };
-  const stack: AnyNode[] = [...$.root()[0]!.children].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') continue;
-    const el = node as Element;
-    const a = el.attribs;
-    switch (el.name) {
-      case 'meta': {
-        const key = (a.property ?? a.name ?? a['http-equiv'] ?? '').trim().toLowerCase();
-        if (key && a.content !== undefined) {
-          const list = scan.metas.get(key) ?? [];
-          list.push(normalizeSpace(a.content));
-          scan.metas.set(key, list);
-        }
-        break;
-      }
-      case 'html':
-        scan.htmlLang ??= a.lang ?? a['xml:lang'] ?? null;
-        break;
-      case 'title':
-        scan.title ??= el;
-        break;
-      case 'h1':
-        scan.h1 ??= el;
-        break;
-      case 'link':
-        if (scan.canonical === null && /(?:^|\s)canonical(?:\s|$)/i.test(a.rel ?? '')) scan.canonical = a.href ?? null;
-        break;
-      case 'script':
-        if ((a.type ?? '').trim().toLowerCase() === 'application/ld+json') scan.ldJson.push(textOf(el));
-        break;
-      case 'time':
-        if (a.datetime) scan.times.push(a.datetime);
-        break;
-      case 'a':
-        if (scan.relAuthor === null && /(?:^|\s)author(?:\s|$)/i.test(a.rel ?? '')) scan.relAuthor = el;
-        break;
-    }
-    if (a.itemprop) {
-      for (const prop of a.itemprop.split(/\s+/)) {
-        if (!ITEMPROPS.has(prop)) continue;
-        const list = scan.itemprops.get(prop) ?? [];
-        list.push(el);
-        scan.itemprops.set(prop, list);
-      }
-    }
-    if (el.name === 'script' || el.name === 'style') continue;
-    for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^www\./, '') || null;
+  } catch {
+    return null;
   }
-  return scan;
 }
 
-function textOf(el: Element): string {
-  return el.children.map((c) => (c.type === 'text' || c.type === 'cdata' ? ('data' in c ? String(c.data) : '') : '')).join('');
+/**
+ * The lines readers see around the headline, nearest first: `near` holds the dozen after it and the few before
+ * it; `all()` adds the rest of a bounded stretch after it (read only when `near` has no byline or date).
+ * Comments are left out. Without a headline, the top of the page.
+ */
+function nearHeadline(headline: Element | null): { near: PageLine[]; all: () => PageLine[] } {
+  const visible = (lines: PageLine[]) => lines.filter((l) => !l.comment);
+  if (headline === null) return { near: [], all: () => [] };
+  if (headline.name === 'body') {
+    const top = visible(linesAfter(headline, { inside: true, maxLines: 60, maxChars: 6000 }));
+    return { near: top, all: () => top };
+  }
+  const near = visible([...linesAfter(headline, { maxLines: 12, maxChars: 3000 }), ...linesBefore(headline, 8)]);
+  let all: PageLine[] | null = null;
+  return { near, all: () => (all ??= [...near, ...visible(linesAfter(headline, { maxLines: 80, maxChars: 6000 }).slice(12))]) };
 }
 
-type LdObject = Record<string, unknown>;
-const ARTICLE_TYPES = /(?:^|\b)(?:NewsArticle|Article|BlogPosting|ReportageNewsArticle|AnalysisNewsArticle|OpinionNewsArticle|Report|WebPage|LiveBlogPosting)$/;
-
-/** The first JSON-LD object whose @type is an article (or, failing that, a web page). */
-function jsonLdArticle(scripts: string[]): LdObject | null {
-  const found: LdObject[] = [];
-  for (const text of scripts) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
+/** A date line: short, and mostly the date or introduced as one ("Posted on", "Published:", a byline, a date class). */
+function visibleDate(window: readonly PageLine[], monthFirst: boolean, machine: string | null, url: string): VisibleDate | null {
+  // A date shown without its year ("Nov 19, 6:51 AM") takes the metadata's year, else the one in the page's address.
+  const urlYear = /\/((?:19|20)\d\d)\/(?:[01]?\d\/)?/.exec(url.replace(/[?#].*$/, ''))?.[1];
+  const refYear = machine ? +machine.slice(0, 4) : urlYear ? +urlYear : undefined;
+  let updated: VisibleDate | null = null;
+  for (const l of window) {
+    if (l.text.length > 200 || !/\d/.test(l.text)) continue;
+    const d = findVisibleDate(l.text, { monthFirst, refYear });
+    if (!d) continue;
+    const before = l.text.slice(0, d.index);
+    const introduced = /(?:^|\b)(?:posted|published|updated|submitted|date|on|am|le|el|il|em|от|publiziert|veröffentlicht|опубликовано)\s*:?\s*$/iu.test(before) || BYLINE_PREFIX.test(l.text) || /\bby\b/i.test(l.text) || (before.length <= 16 && weekdayIn(before) !== null);
+    if (!(l.date || l.author || introduced || d.span / l.text.length >= 0.3)) continue;
+    if (/updated|modified|обновлено|aktualisiert/i.test(before) && !/posted|published|опубликовано/i.test(before)) {
+      updated ??= d;
       continue;
     }
-    const stack: unknown[] = [data];
-    while (stack.length > 0) {
-      const v = stack.pop();
-      if (Array.isArray(v)) stack.push(...[...v].reverse());
-      else if (v && typeof v === 'object') {
-        const o = v as LdObject;
-        if (Array.isArray(o['@graph'])) stack.push(...[...(o['@graph'] as unknown[])].reverse());
-        const types = ([] as unknown[]).concat(o['@type'] ?? []).map(String);
-        if (types.some((t) => ARTICLE_TYPES.test(t))) found.push(o);
-      }
+    return d;
+  }
+  return updated;
+}
+
+/**
+ * The publication time from the metadata, shown in the page's own zone when the visible date says which one;
+ * the visible date alone when the metadata has none or disagrees by a day or more. The zone is the one the page
+ * names next to its time, else the whole number of quarter hours between the metadata's time and the visible
+ * time of day, else (a visible date without a time on another calendar day than the metadata's) the whole-hour
+ * offset nearest UTC that puts the instant on the visible day.
+ */
+function reconcileDates(machine: string | null, seen: VisibleDate | null): string | null {
+  if (!seen) return machine;
+  const shownDay = Date.UTC(seen.y, seen.m - 1, seen.d);
+  const shownLocal = shownDay + (seen.time ? (seen.time.h * 60 + seen.time.mi) * 60_000 : 0);
+  const shown = () => formatWithOffset(shownLocal - (seen.offsetMin ?? 0) * 60_000, seen.offsetMin ?? 0);
+  const instant = machine ? Date.parse(machine) : NaN;
+  if (!machine || Number.isNaN(instant)) return shown();
+  const onShownDay = (off: number) => {
+    const local = instant + off * 60_000;
+    return local >= shownDay && local < shownDay + 86_400_000;
+  };
+  if (seen.time) {
+    if (seen.offsetMin !== null) {
+      // The page names its zone: the metadata's instant in it, or what the page shows when they disagree.
+      return Math.abs(shownLocal - seen.offsetMin * 60_000 - instant) <= 120_000 || onShownDay(seen.offsetMin) ? formatWithOffset(instant, seen.offsetMin) : shown();
+    }
+    const diffMin = (shownLocal - instant) / 60_000;
+    const offset = Math.round(diffMin / 15) * 15;
+    if (Math.abs(diffMin - offset) <= 2 && Math.abs(offset) <= 14 * 60) return formatWithOffset(instant, offset);
+  }
+  if (machine.slice(0, 10) === new Date(shownDay).toISOString().slice(0, 10)) return machine;
+  // The instant lies on the shown day at some offset between UTC-12 and UTC+14: use the one nearest UTC.
+  for (let h = 0; h <= 14; h++) {
+    for (const off of h === 0 ? [0] : [-h * 60, h * 60]) if (off >= -12 * 60 && onShownDay(off)) return formatWithOffset(instant, off);
+  }
+  // A day or more apart: the metadata describes something else (an update, another item); the page shows the date.
+  return shown();
+}
+
+/** Lines that credit someone other than the writer, or the site's makers. */
+const NOT_A_BYLINE = /©|copyright|powered by|designed by|theme by|(?:photo(?:graph)?s?|images?|illustrations?|videos?|graphics?|pictures?)\s*(?:by|:)/i;
+/** "… by" or "Author:" inside a line, after a few lower-case words ending in a byline verb ("Post written by", "Music post by"). */
+const INNER_BYLINE = /^(?:\p{Lu}?[\p{Ll}\s]{0,16})?\b(?:posted|written|post|filed|reported|story|words|text|entry)\s+by\s+(?=\p{Lu})|(?:^|[|·•]\s*|\s)(?:author|autor|автор)\s*:\s*(?=\p{Lu})/iu;
+
+/**
+ * The byline near the headline: the first line, nearest first, that is marked as an author or reads as a byline
+ * ("By …", "Posted by …", "Author: …"). `org` says that line names no person but an outlet or agency ("By
+ * Reuters", "Associated Press November 19, 2019"): the page credits an organisation, whatever its metadata says.
+ */
+function bylineNames(window: readonly PageLine[], near: number): { names: string[]; org: boolean } {
+  for (let i = 0; i < window.length; i++) {
+    const l = window[i]!;
+    let text = l.text;
+    if (text.length > 160 || NOT_A_BYLINE.test(text)) continue;
+    // "By" alone, the name in the next element.
+    if (BYLINE_PREFIX.test(text) && text.replace(BYLINE_PREFIX, '').trim() === '' && window[i + 1]) text = `${text} ${window[i + 1]!.text}`;
+    const prefixed = BYLINE_PREFIX.test(text);
+    // Far from the headline, only a line that starts as a byline or is marked as one.
+    const inner = prefixed || i >= near ? null : (INNER_BYLINE.exec(text) ?? datedBy(text));
+    const byline = prefixed ? text : inner ? text.slice(inner.index + inner[0].length) : l.author ? text : null;
+    if (byline === null) continue;
+    const dated = /\d/.test(text) && findVisibleDate(text) !== null;
+    const names = personNames(byline, { singleOk: dated });
+    if (names.length > 0) return { names, org: false };
+    if ((prefixed || (l.author && (dated || byline === byline.toUpperCase()))) && organisationLike(byline)) return { names: [], org: true };
+  }
+  return { names: [], org: false };
+}
+
+/** "by" after a date ("Monday, November 12, 2012, by Matthew Kang"). */
+function datedBy(text: string): RegExpExecArray | null {
+  const m = /[\s,·|]by\s+(?=\p{Lu})/iu.exec(text);
+  if (!m || m.index > 60) return null;
+  const date = findVisibleDate(text.slice(0, m.index));
+  return date !== null && date.span * 2 >= m.index ? m : null;
+}
+
+/** A byline that names an outlet: a few capitalised words ("Reuters", "Associated Press", "REUTERS, Washington"). */
+function organisationLike(byline: string): boolean {
+  const t = byline
+    .replace(BYLINE_PREFIX, '')
+    .replace(/\d.*$/s, '')
+    .replace(/[\s,.:;|–—-]+$/u, '')
+    .trim();
+  const words = t.split(/[\s,]+/).filter((w) => w !== '');
+  return words.length >= 1 && words.length <= 5 && words.every((w) => /^\p{Lu}/u.test(w) || /^(?:of|the|and|&)$/i.test(w)) && !/\b(?:view|follow|more|share|profile)\b/i.test(t);
+}
+
+function ldAuthorNames(v: unknown): string[] {
+  const names: string[] = [];
+  for (const a of ([] as unknown[]).concat(v ?? [])) {
+    if (typeof a === 'string') names.push(...personNames(a));
+    else if (a && typeof a === 'object') {
+      const o = a as LdObject;
+      if (ldTypes(o).some((t) => /Organization$/.test(t))) continue;
+      const name = ldString(o.name);
+      if (name) names.push(...personNames(name));
     }
   }
-  const isPage = (o: LdObject) => ([] as unknown[]).concat(o['@type'] ?? []).every((t) => String(t) === 'WebPage');
-  return found.find((o) => !isPage(o)) ?? found[0] ?? null;
+  return [...new Set(names)];
+}
+
+/**
+ * None when the visible byline credits an organisation ("By Reuters"), whatever the metadata says. Else the
+ * person names of JSON-LD's author, else of the author meta tags (URLs, organisations and handles are not names),
+ * falling back to the visible byline; the byline instead when it names the same people and more, or spells them
+ * out in full. Names that are the site's own are dropped.
+ */
+function chooseAuthor(src: { ld: string[]; byline: { names: string[]; org: boolean }; meta: string[]; siteKeys: string[] }): string | null {
+  if (src.byline.org) return null;
+  const notSite = (names: string[]) => names.filter((n) => !namesSite(n, src.siteKeys));
+  const ld = notSite(src.ld);
+  const byline = notSite(src.byline.names);
+  const covers = (wide: string[], narrow: string[]) => narrow.every((n) => wide.some((w) => nameKey(w) === nameKey(n)));
+  const meta = notSite([...new Set(src.meta.flatMap((m) => personNames(m)))]);
+  // The first source that names people; the visible byline instead when it names the same people and more, or
+  // spells them out in full ("Troy L. Smith" for "Troy Smith").
+  const declared = ld.length > 0 ? ld : meta;
+  const names = declared.length === 0 ? byline : byline.length >= declared.length && covers(byline, declared) ? byline : declared;
+  return names.length > 0 ? names.join(', ') : null;
 }
 
 function ldString(v: unknown): string | null {
@@ -199,25 +289,16 @@ function ldString(v: unknown): string | null {
   return null;
 }
 
-function ldAuthor(v: unknown): string | null {
-  const names = ([] as unknown[])
-    .concat(v ?? [])
-    .map((a) => (typeof a === 'string' ? normalizeSpace(a) : a && typeof a === 'object' ? ldString((a as LdObject).name) : null))
-    .filter((s): s is string => !!s);
-  return names.length > 0 ? dedupe(names).join(', ') : null;
-}
-
 function ldKeywords(v: unknown): string[] {
   if (typeof v === 'string') return splitList(v);
   if (Array.isArray(v)) return v.flatMap((k) => (typeof k === 'string' ? splitList(k) : []));
   return [];
 }
 
-function microdataAuthor($: CheerioAPI, el: Element | undefined): string | null {
-  if (!el) return null;
+function microdataAuthor($: CheerioAPI, el: Element): string {
   const name = $(el).find('[itemprop="name"]').first();
   const text = name.length > 0 ? (name.attr('content') ?? name.text()) : (el.attribs.content ?? $(el).text());
-  return normalizeSpace(text) || null;
+  return normalizeSpace(text);
 }
 
 function splitList(s: string | null): string[] {
@@ -268,22 +349,12 @@ export function resolveUrl(href: string | undefined | null, base: string): strin
   }
 }
 
-const SUFFIX_SEPARATORS = [' | ', ' - ', ' — ', ' – ', ' :: ', ' · ', ' » '];
-
 /**
- * "Headline - 05.03.2022, Sputnik Кыргызстан" → "Headline". Drops the segment naming the site when the
+ * "Headline - 05.03.2022, Sputnik Кыргызстан" → "Headline". Drops the segments naming the site when the
  * site name is known, else the last segment when what remains still reads as a headline (3+ words).
  */
 export function stripSiteSuffix(title: string, siteName: string | null): string {
-  for (const sep of SUFFIX_SEPARATORS) {
-    const i = title.lastIndexOf(sep);
-    if (i <= 0) continue;
-    const head = title.slice(0, i).trim();
-    const tail = title.slice(i + sep.length).trim();
-    const namesSite = siteName !== null && tail.toLowerCase().includes(siteName.toLowerCase());
-    if (namesSite || (head.split(/\s+/).length >= 3 && tail.length < head.length)) return head;
-  }
-  return title;
+  return stripSiteAffixes(title, siteName ? siteKeys([siteName], null) : []);
 }
 
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
@@ -309,8 +380,9 @@ export function parseDateTime(input: string | null | undefined): string | null {
     const mo = MONTHS[rfc[2]!.toLowerCase()];
     if (mo) return build(+rfc[3]!, mo, +rfc[1]!, +rfc[4]!, +rfc[5]!, +(rfc[6] ?? 0), offsetMinutes(rfc[7]));
   }
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? null : formatWithOffset(t, 0);
+  // Whatever else Date.parse reads, when it names a plausible year ("Aug 09, 2:31 PM" would become 2001).
+  const t = /(?:19|20)\d\d/.test(s) ? Date.parse(s) : NaN;
+  return Number.isNaN(t) || new Date(t).getUTCFullYear() < 1990 ? null : formatWithOffset(t, 0);
 }
 
 function offsetMinutes(off: string | undefined): number {
@@ -321,7 +393,7 @@ function offsetMinutes(off: string | undefined): number {
 }
 
 function build(y: number, mo: number, d: number, h: number, mi: number, s: number, offMin: number): string | null {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60 || Math.abs(offMin) > 18 * 60) return null;
+  if (y < 1990 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60 || Math.abs(offMin) > 18 * 60) return null;
   const utc = Date.UTC(y, mo - 1, d, h, mi, s) - offMin * 60_000;
   const check = new Date(Date.UTC(y, mo - 1, d));
   if (check.getUTCDate() !== d) return null; // 31 February and the like

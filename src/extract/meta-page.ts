@@ -1,0 +1,277 @@
+/**
+ * One walk over a loaded page that gathers what the metadata is read from: <meta> values, <title>, <html lang>,
+ * the canonical link, JSON-LD texts, microdata (itemprop) elements, <time> elements and the page's headings (one
+ * pass costs less than ten selectors). Then, from the headline only, a short walk each way reads the visible text
+ * as lines (one per run of text in a block element), each marked with what the classes, ids, itemprops and rels
+ * of its nearest elements say it is (an author, a date, a comment): bylines and dates are looked for there, where
+ * readers see them.
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import { normalizeSpace } from './text.js';
+
+export interface PageHeading {
+  el: Element;
+  text: string;
+  /** h1 → 1, h2 → 2, h3 → 3; 4 for an element marked as a headline by itemprop or class. */
+  level: number;
+  /** Position in the page (elements counted in document order). */
+  order: number;
+  /** The heading holds a link to the site's home page, or only an image: a logo, not a story's headline. */
+  logo: boolean;
+}
+
+export interface PageScan {
+  /** <meta> values keyed by lower-cased property / name / itemprop / http-equiv, in page order. */
+  metas: Map<string, string[]>;
+  title: Element | null;
+  htmlLang: string | null;
+  canonical: string | null;
+  ldJson: string[];
+  itemprops: Map<string, Element[]>;
+  times: { datetime: string; pubdate: boolean }[];
+  relAuthor: Element | null;
+  headings: PageHeading[];
+  body: Element | null;
+}
+
+const ITEMPROPS = new Set(['datePublished', 'dateModified', 'author', 'headline']);
+const BLOCKS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'br', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure', 'footer',
+  'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'section', 'table', 'td',
+  'th', 'tr', 'ul', 'time', 'center', 'html',
+]);
+const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'iframe', 'select', 'textarea', 'button', 'title', 'head']);
+const MAX_HEADINGS = 300;
+
+const AUTHOR_WORDS = /(?:^|[\s_-])(?:author|authors|byline|bylines|by-line|writer|creator|contributor|reporter|vcard)(?:$|[\s_-])/i;
+const DATE_WORDS = /(?:^|[\s_-])(?:date|dates|time|timestamp|published|publish|pubdate|posted|dateline|datetime|meta|entry-meta|post-meta|byline)(?:$|[\s_-])/i;
+const COMMENT_WORDS = /(?:^|[\s_-])(?:comments?|reply|replies|respond|disqus|trackbacks?|pingbacks?)(?:$|[\s_-])/i;
+const HEADLINE_CLASS = /(?:^|\s)(?:headline|[\w-]*(?:entry|post|article|story|page|news)[_-]{0,2}(?:title|headline|heading))(?:$|\s)/i;
+
+function isHomeLink(href: string | undefined, host: string | null): boolean {
+  if (!href) return false;
+  const h = href.trim();
+  if (h === '/' || h === './' || /^\/?index\.\w+$/i.test(h)) return true;
+  if (!host) return false;
+  const m = /^(?:https?:)?\/\/([^/?#]+)\/?(?:index\.\w+)?$/i.exec(h);
+  return m !== null && m[1]!.toLowerCase().replace(/^www\./, '') === host;
+}
+
+export function scanPage($: CheerioAPI, host: string | null): PageScan {
+  const scan: PageScan = { metas: new Map(), title: null, htmlLang: null, canonical: null, ldJson: [], itemprops: new Map(), times: [], relAuthor: null, headings: [], body: null };
+  const stack: AnyNode[] = [...$.root()[0]!.children].reverse();
+  let order = 0;
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') continue;
+    const el = node as Element;
+    const a = el.attribs;
+    order++;
+    switch (el.name) {
+      case 'meta': {
+        const key = (a.property ?? a.name ?? a.itemprop ?? a['http-equiv'] ?? '').trim().toLowerCase();
+        if (key && a.content !== undefined) {
+          const list = scan.metas.get(key) ?? [];
+          list.push(normalizeSpace(a.content));
+          scan.metas.set(key, list);
+        }
+        break;
+      }
+      case 'html':
+        scan.htmlLang ??= a.lang ?? a['xml:lang'] ?? null;
+        break;
+      case 'body':
+        scan.body ??= el;
+        break;
+      case 'title':
+        scan.title ??= el;
+        break;
+      case 'link':
+        if (scan.canonical === null && /(?:^|\s)canonical(?:\s|$)/i.test(a.rel ?? '')) scan.canonical = a.href ?? null;
+        break;
+      case 'script':
+        if ((a.type ?? '').trim().toLowerCase() === 'application/ld+json') scan.ldJson.push(textOf(el));
+        break;
+      case 'time':
+        if (a.datetime) scan.times.push({ datetime: a.datetime, pubdate: 'pubdate' in a || /publish/i.test(`${a.class ?? ''} ${a.itemprop ?? ''}`) });
+        break;
+      case 'a':
+        if (scan.relAuthor === null && a.rel !== undefined && /(?:^|\s)author(?:\s|$)/i.test(a.rel)) scan.relAuthor = el;
+        break;
+    }
+    if (a.itemprop) {
+      for (const prop of a.itemprop.split(/\s+/)) {
+        if (!ITEMPROPS.has(prop)) continue;
+        const list = scan.itemprops.get(prop) ?? [];
+        list.push(el);
+        scan.itemprops.set(prop, list);
+      }
+    }
+    if (el.name === 'script' || el.name === 'style') continue;
+    const level =
+      el.name.length === 2 && el.name[0] === 'h' && el.name[1]! >= '1' && el.name[1]! <= '3'
+        ? +el.name[1]!
+        : a.itemprop === 'headline' || (a.class !== undefined && el.children.length <= 5 && /title|headline|heading/i.test(a.class) && HEADLINE_CLASS.test(a.class))
+          ? 4
+          : 0;
+    if (level > 0 && scan.headings.length < MAX_HEADINGS) {
+      const links: Element[] = [];
+      const text = normalizeSpace(visibleText(el, links));
+      const logo = text === '' || (level <= 3 && links.length > 0 && links.every((l) => isHomeLink(l.attribs.href, host)));
+      scan.headings.push({ el, text, level, order, logo });
+    }
+    for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+  }
+  return scan;
+}
+
+/** The text of an element (scripts and styles left out), collecting its links on the way. */
+function visibleText(el: Element, links: Element[]): string {
+  let out = '';
+  const stack: AnyNode[] = [el];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text') out += (n as unknown as { data: string }).data;
+    else if (n.type === 'tag') {
+      if ((n as Element).name === 'a') links.push(n as Element);
+      const c = (n as Element).children;
+      for (let i = c.length - 1; i >= 0; i--) stack.push(c[i]!);
+    }
+  }
+  return out;
+}
+
+function textOf(el: Element): string {
+  return el.children.map((c) => (c.type === 'text' || c.type === 'cdata' ? ('data' in c ? String(c.data) : '') : '')).join('');
+}
+
+export interface PageLine {
+  text: string;
+  /** From the classes, ids, itemprops and rels of the text's nearest three elements. */
+  author: boolean;
+  date: boolean;
+  /** Inside a comment section (any ancestor). */
+  comment: boolean;
+  /** The <time datetime> value when the line sits in a <time> element. */
+  datetime: string | null;
+}
+
+type Node = AnyNode & { parent: AnyNode | null; prev: AnyNode | null; next: AnyNode | null };
+
+function isElement(n: AnyNode | null): n is Element {
+  return n !== null && (n.type === 'tag' || n.type === 'script' || n.type === 'style');
+}
+
+function blockOf(n: AnyNode): AnyNode | null {
+  let p = (n as Node).parent;
+  while (p && !(isElement(p) && BLOCKS.has(p.name))) p = (p as Node).parent;
+  return p;
+}
+
+function skipped(el: Element): boolean {
+  return SKIP.has(el.name) || el.type !== 'tag';
+}
+
+/** The next node in document order after `n`, not descending into `n` when `into` is false. */
+function nextNode(n: AnyNode, into: boolean): AnyNode | null {
+  if (into && isElement(n) && !skipped(n) && n.children.length > 0) return n.children[0]!;
+  let cur: AnyNode | null = n;
+  while (cur) {
+    const next = (cur as Node).next;
+    if (next) return next;
+    cur = (cur as Node).parent;
+  }
+  return null;
+}
+
+/** The previous node in reverse document order: the previous sibling's last descendant, else the parent. */
+function prevNode(n: AnyNode): AnyNode | null {
+  let prev = (n as Node).prev;
+  if (!prev) return (n as Node).parent;
+  while (isElement(prev) && !skipped(prev) && prev.children.length > 0) prev = prev.children[prev.children.length - 1]!;
+  return prev;
+}
+
+function lineOf(texts: AnyNode[], pieces: string[]): PageLine | null {
+  const text = normalizeSpace(pieces.join(' '));
+  if (text === '') return null;
+  let author = false;
+  let date = false;
+  let comment = false;
+  let datetime: string | null = null;
+  let depth = 0;
+  for (let p = (texts[0] as Node).parent; p; p = (p as Node).parent, depth++) {
+    if (!isElement(p)) continue;
+    const a = p.attribs;
+    if (p.name === 'time' && datetime === null && depth < 4) datetime = a.datetime ?? null;
+    if (a.class === undefined && a.id === undefined && a.itemprop === undefined && a.rel === undefined) {
+      if (p.name === 'time' && depth < 3) date = true;
+      continue;
+    }
+    const words = `${a.class ?? ''} ${a.id ?? ''} ${a.itemprop ?? ''} ${a.rel ?? ''}`;
+    if (depth < 3) {
+      author ||= AUTHOR_WORDS.test(words);
+      date ||= p.name === 'time' || DATE_WORDS.test(words);
+    }
+    comment ||= COMMENT_WORDS.test(words);
+  }
+  return { text, author, date, comment, datetime };
+}
+
+function insideSkipped(n: AnyNode): boolean {
+  for (let p = (n as Node).parent; p; p = (p as Node).parent) if (isElement(p) && SKIP.has(p.name)) return true;
+  return false;
+}
+
+/**
+ * Groups the text nodes of a walk (forward or backward) into lines: one per run of text nodes in the same block
+ * element, a block element met on the way ending the run.
+ */
+function collectLines(first: AnyNode | null, step: (n: AnyNode) => AnyNode | null, backward: boolean, done: (out: PageLine[], chars: number) => boolean): PageLine[] {
+  const out: PageLine[] = [];
+  let chars = 0;
+  let run: AnyNode[] = [];
+  let pieces: string[] = [];
+  let runBlock: AnyNode | null = null;
+  const flush = () => {
+    if (run.length === 0) return;
+    const line = lineOf(run, backward ? pieces.reverse() : pieces);
+    run = [];
+    pieces = [];
+    if (line) {
+      out.push(line);
+      chars += line.text.length;
+    }
+  };
+  for (let n = first; n && !done(out, chars); n = step(n)) {
+    if (n.type === 'text') {
+      const data = (n as unknown as { data: string }).data;
+      if (data.trim() === '' || (backward && insideSkipped(n))) continue;
+      const block = blockOf(n);
+      if (block !== runBlock) flush();
+      runBlock = block;
+      run.push(n);
+      pieces.push(data);
+    } else if (isElement(n) && BLOCKS.has(n.name)) {
+      flush();
+      runBlock = null;
+    }
+  }
+  flush();
+  return out;
+}
+
+/**
+ * The visible text lines after `from` (its own subtree left out; from the start of it when `inside`), one per
+ * run of text in the same block element, until `maxLines` lines or `maxChars` characters.
+ */
+export function linesAfter(from: AnyNode, opts: { inside?: boolean; maxLines: number; maxChars: number }): PageLine[] {
+  const first = nextNode(from, opts.inside ?? false);
+  return collectLines(first, (n) => nextNode(n, true), false, (out, chars) => out.length >= opts.maxLines || chars >= opts.maxChars);
+}
+
+/** Up to `maxLines` visible text lines before `from`, nearest first. */
+export function linesBefore(from: AnyNode, maxLines: number): PageLine[] {
+  return collectLines(prevNode(from), prevNode, true, (out) => out.length >= maxLines);
+}
