@@ -16,6 +16,8 @@
  * - Repair: a BOM and junk before the first tag are dropped; `<rss>` without `<channel>` gets one (rss-parser
  *   throws a TypeError otherwise); when the strict parse fails, bare `&` and a cut-off final end tag are fixed and
  *   the parse is retried once.
+ * - Control characters and terminal escape sequences are stripped, before parsing and from every field after
+ *   (character references decode to them), see control-chars.ts.
  * - Failure: anything unparseable becomes FeedwatchError 'parse' (a non-Error rejection is wrapped too).
  */
 import { createHash } from 'node:crypto';
@@ -23,6 +25,7 @@ import Parser from 'rss-parser';
 import { FeedwatchError } from '../errors.js';
 import type { Enclosure, FeedItem } from '../model.js';
 import { normalizeDate } from './dates.js';
+import { stripControls, stripControlsDeep } from '../control-chars.js';
 
 export interface ParseOptions {
   /** Items kept, in feed order. Default 1000. */
@@ -61,7 +64,7 @@ export async function parseFeed(xml: string, feedName: string, opts: ParseOption
     field: opts.maxFieldChars ?? PARSE_DEFAULTS.maxFieldChars,
   };
   const extraFields = opts.extraFields ?? RIAN_FIELDS;
-  const text = prepare(xml);
+  const text = prepare(stripControls(xml));
   if (text === '') throw parseError(feedName, 'empty document');
 
   // Long texts wait here while rss-parser runs (see the header comment).
@@ -122,7 +125,8 @@ export async function parseFeed(xml: string, feedName: string, opts: ParseOption
   for (const raw of feed.items) {
     if (items.length >= maxItems) break;
     const item = toFeedItem(raw, feedName, { ...limits, extraFields, base, restore });
-    if (item) items.push(item);
+    // Character references (&#x1b;, &#155;) decode to controls: none reaches storage.
+    if (item) items.push(stripControlsDeep(item));
   }
   return items;
 }
