@@ -198,7 +198,7 @@ function prepare(xml: string): string {
 
 /** `<rss>` with items but no `<channel>`: wrap its content in one, as lenient parsers read it. */
 function ensureChannel(s: string): string {
-  const open = /<rss\b[^>]*>/i.exec(s.slice(0, 4096));
+  const open = /<rss\b[^<>]*>/i.exec(s.slice(0, 4096));
   if (!open || /<channel[\s>/]/i.test(s)) return s;
   const start = open.index + open[0].length;
   const close = s.lastIndexOf('</rss');
@@ -210,10 +210,13 @@ function ensureChannel(s: string): string {
  * Repairs tried after a strict parse fails: a bare `&` (unescaped query strings in links) becomes `&amp;`, and a
  * document cut off inside its last end tag (`</rss`) gets its `>`.
  */
+const ENTITY_START = /^(?:[A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)/;
+
 function repair(s: string): string {
-  return s
-    .replace(/&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)/g, '&amp;')
-    .replace(/<\/([A-Za-z][\w:.-]*)\s*$/, '</$1>');
+  // Each `&` is judged by the few characters after it (no regex lookahead: linear however many `&` there are).
+  const parts = s.split('&');
+  const escaped = parts.map((p, i) => (i === 0 || ENTITY_START.test(p.slice(0, 40)) ? p : `amp;${p}`)).join('&');
+  return escaped.replace(/<\/([A-Za-z][\w:.-]*)\s*$/, '</$1>');
 }
 
 function parseError(feedName: string, message: string, cause?: unknown): FeedwatchError {

@@ -143,9 +143,9 @@ export function charsetFromXmlDeclaration(body: Uint8Array): string | null {
 /** The charset named by `<meta charset>` or `<meta http-equiv="Content-Type" content="...charset=...">`. */
 export function charsetFromHtmlMeta(body: Uint8Array): string | null {
   const head = asciiView(body, HTML_PRESCAN_BYTES);
-  const metaTags = head.match(/<meta\b[^>]*>/gi) ?? [];
+  const metaTags = head.match(/<meta\b[^<>]*>/gi) ?? [];
   for (const tag of metaTags) {
-    const direct = /\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)/i.exec(tag);
+    const direct = /\bcharset\s*=[\s"']*([A-Za-z0-9._:-]+)/i.exec(tag);
     if (direct?.[1]) return direct[1];
   }
   return null;

@@ -55,7 +55,8 @@ for (const [net, prefix] of V6_BLOCKED) blocked6.addSubnet(net, prefix, 'ipv6');
  * 2002::/16) are judged by the IPv4 address they lead to.
  */
 export function isPrivateAddress(address: string): boolean {
-  const bare = address.replace(/%.*$/, ''); // a zone id (fe80::1%eth0) names an interface, not another address
+  const zone = address.indexOf('%'); // a zone id (fe80::1%eth0) names an interface, not another address
+  const bare = zone < 0 ? address : address.slice(0, zone);
   const family = isIP(bare);
   if (family === 4) return blocked4.check(bare, 'ipv4');
   if (family !== 6) return false;
@@ -82,10 +83,11 @@ export function embeddedIPv4(b: Uint8Array): string | null {
 /** The 16 bytes of a valid IPv6 address (checked with isIP first), dotted-quad tail included. */
 export function ipv6Bytes(address: string): Uint8Array {
   let text = address;
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const q = dotted.slice(1).map(Number);
-    text = `${text.slice(0, dotted.index)}${((q[0]! << 8) | q[1]!).toString(16)}:${((q[2]! << 8) | q[3]!).toString(16)}`;
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const q = tail.split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((q[0]! << 8) | q[1]!).toString(16)}:${((q[2]! << 8) | q[3]!).toString(16)}`;
   }
   const [head, rest] = text.split('::') as [string, string | undefined];
   const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
