@@ -17,6 +17,7 @@ export type ErrorKind =
   | 'decode'
   | 'parse'
   | 'not-html'
+  | 'not-text'
   | 'nothing-extracted'
   | 'storage'
   | 'delivery';

@@ -73,6 +73,8 @@ export interface DecodedText {
   text: string;
   charset: string;
   charsetSource: 'header' | 'bom' | 'declaration' | 'meta' | 'sniffed' | 'default';
+  /** Why this charset: the claim believed and the checks it passed, or the claims overruled and why. */
+  charsetReason: string;
 }
 
 export interface Enclosure {

@@ -12,6 +12,7 @@
  * ("Нью-Йорк", "COVID-19") is a phrase of its tokens. Matching is case-insensitive with ё folded to е; regexes
  * are always case-insensitive (flags m, s, u may be added). A rule must have at least one term that is not negated.
  */
+import { LinearRegExp, RegexSyntaxError } from '../regex/linear.js';
 import { FeedwatchError } from '../errors.js';
 import { tokenize } from './tokenize.js';
 
@@ -43,10 +44,11 @@ const ALLOWED_REGEX_FLAGS = new Set(['i', 'm', 's', 'u']);
 
 /**
  * The RegExp a rule's /regex/ runs as: global, always case-insensitive, ё in the pattern folded to е (the text
- * it runs on is folded the same way).
+ * it runs on is folded the same way). It runs on RE2 (src/regex/linear.ts): linear in the text, so a rule like
+ * /(a+)+$/ cannot stall matching; lookaround and backreferences are refused when the rule is parsed.
  */
 export function compileRegex(source: string, flags: string): RegExp {
-  return new RegExp(source.replace(/ё/g, 'е').replace(/Ё/g, 'Е'), [...new Set('gi' + flags)].join(''));
+  return new LinearRegExp(source.replace(/ё/g, 'е').replace(/Ё/g, 'Е'), [...new Set('gi' + flags)].join(''));
 }
 
 type Lexeme =
@@ -114,7 +116,8 @@ function lex(src: string): Lexeme[] {
       try {
         compileRegex(source, flags);
       } catch (err) {
-        fail(`invalid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`, i);
+        const at = err instanceof RegexSyntaxError && err.offset !== null ? i + 1 + err.offset : i;
+        fail(`invalid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`, at);
       }
       out.push({ kind: 'regex', source, flags, pos: i });
       i = k;

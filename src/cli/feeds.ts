@@ -2,6 +2,7 @@
 import { loadCliConfig } from './config.js';
 import { openStore } from '../store/open.js';
 import { formatTable } from './table.js';
+import { printable } from '../control-chars.js';
 
 export async function feedsCommand(configPath: string | undefined, json: boolean): Promise<number> {
   const config = loadCliConfig(configPath);
@@ -11,7 +12,7 @@ export async function feedsCommand(configPath: string | undefined, json: boolean
     await store.syncFeeds(config.feeds);
     const states = await store.feedStates();
     if (json) {
-      for (const s of states) console.log(JSON.stringify(s));
+      for (const s of states) console.log(printable(JSON.stringify(s)));
       return 0;
     }
     console.log(

@@ -8,6 +8,7 @@
  * 1 when nothing was, 2 for a rule that does not parse or bad arguments.
  */
 import { compileRule } from '../alerts/match.js';
+import { printable } from '../control-chars.js';
 import { loadMorphology } from '../alerts/morphology.js';
 import { parseRule, RuleSyntaxError } from '../alerts/rule-parser.js';
 import { searchArticles } from '../store/alerts.js';
@@ -45,7 +46,7 @@ export async function searchCommand(args: string[], opts: { configPath: string |
     if (opts.json) {
       for (const { doc, spans } of hits) {
         const { articleId, clusterId, feed, title, url, publishedAt } = doc;
-        process.stdout.write(JSON.stringify({ articleId, clusterId, feed, title, url, publishedAt, spans }) + '\n');
+        process.stdout.write(printable(JSON.stringify({ articleId, clusterId, feed, title, url, publishedAt, spans })) + '\n');
       }
     } else if (hits.length === 0) {
       process.stdout.write('no stored article matches\n');

@@ -7,6 +7,7 @@ import { loadCliConfig } from './config.js';
 import { openStore } from '../store/open.js';
 import type { Story } from '../store/articles.js';
 import { formatTable } from './table.js';
+import { printable } from '../control-chars.js';
 
 export interface StoryCommandOptions {
   configPath: string | undefined;
@@ -71,7 +72,7 @@ export async function storyCommand(args: string[], opts: StoryCommandOptions): P
       process.stderr.write(`feedwatch: no story with cluster id ${id}\n`);
       return 1;
     }
-    console.log(opts.json ? JSON.stringify(story) : formatStory(story));
+    console.log(printable(opts.json ? JSON.stringify(story) : formatStory(story)));
     return 0;
   } finally {
     await store.close();

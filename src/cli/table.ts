@@ -1,6 +1,11 @@
-/** Plain-text table for terminal summaries: columns padded to their widest cell. */
+import { oneLine } from '../control-chars.js';
+
+/**
+ * Plain-text table for terminal summaries: columns padded to their widest cell. Cells hold untrusted text (titles,
+ * feed errors): each is one line with no control characters or escape sequences (see control-chars.ts).
+ */
 export function formatTable(headers: string[], rows: Array<Array<string | number | null>>): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : oneLine(String(c)))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
   const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');

@@ -3,7 +3,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 export function parseDuration(value: string | number): number | null {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
+  const m = /^(\d+(?:\.\d+)?) *(ms|s|m|h|d)?$/i.exec(value.trim());
   if (!m) return null;
   const unit = (m[2] ?? 's').toLowerCase();
   return Math.round(Number(m[1]) * (UNIT_MS[unit] ?? 1000));
@@ -14,7 +14,7 @@ const UNIT_BYTES: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 
 
 export function parseSize(value: string | number): number | null {
   if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value);
+  const m = /^(\d+(?:\.\d+)?) *(b|kb|mb|gb)?$/i.exec(value.trim());
   if (!m) return null;
   return Math.round(Number(m[1]) * (UNIT_BYTES[(m[2] ?? 'b').toLowerCase()] ?? 1));
 }

@@ -2,13 +2,14 @@
  * Loads the config file: YAML → zod validation → Config. Every error names the file, the key path and
  * (where the YAML shows it) the line and column, and says what to do.
  */
-import { readFileSync, existsSync, copyFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, existsSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isNode, isSeq, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Feed } from '../model.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { configSchema, DEFAULT_MAX_FEEDS, type ParsedConfig } from './schema.js';
+import { parseSize } from './duration.js';
 
 export interface Config extends Omit<ParsedConfig, 'feeds'> {
   /** Absolute path of the file this came from. */
@@ -35,17 +36,47 @@ export function ensureDefaultConfig(path: string, examplePath = resolve(EXAMPLE_
   return true;
 }
 
-export function loadConfigFile(path: string): Config {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass --config PATH or set FEEDWATCH_CONFIG`, { file: path });
+/** Largest config file read, unless FEEDWATCH_CONFIG_MAX_BYTES says otherwise (10,000 feeds take about 2 MB). */
+export const DEFAULT_CONFIG_MAX_BYTES = 8 * 1024 * 1024;
+/** Aliases (`*name`) the YAML may expand: enough for shared blocks, far too few for a "billion laughs". */
+export const MAX_YAML_ALIASES = 1000;
+
+/** The config size limit: FEEDWATCH_CONFIG_MAX_BYTES (bytes or e.g. "32MB"), else DEFAULT_CONFIG_MAX_BYTES. */
+export function configMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.FEEDWATCH_CONFIG_MAX_BYTES;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_CONFIG_MAX_BYTES;
+  const n = parseSize(/^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw);
+  if (n === null) {
+    throw new ConfigError(`FEEDWATCH_CONFIG_MAX_BYTES="${raw}" is not a size; write e.g. 16MB or a number of bytes`, { file: '(environment)' });
   }
-  return parseConfig(text, path);
+  return n;
 }
 
-export function parseConfig(text: string, file: string): Config {
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const maxBytes = configMaxBytes(env);
+  let text: string;
+  try {
+    // Checked before reading, so a huge file fails at once instead of filling the heap.
+    const bytes = statSync(path).size;
+    if (bytes > maxBytes) throw tooBig(path, bytes, maxBytes);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass --config PATH or set FEEDWATCH_CONFIG`, { file: path });
+  }
+  return parseConfig(text, path, maxBytes);
+}
+
+function tooBig(file: string, bytes: number, limit: number): ConfigError {
+  return new ConfigError(
+    `${file}: the config file is ${bytes} bytes, over the limit of ${limit}; split the feed list or raise FEEDWATCH_CONFIG_MAX_BYTES`,
+    { file },
+  );
+}
+
+export function parseConfig(text: string, file: string, maxBytes = configMaxBytes()): Config {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) throw tooBig(file, bytes, maxBytes);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -57,7 +88,19 @@ export function parseConfig(text: string, file: string): Config {
       column: pos.col,
     });
   }
-  const raw: unknown = doc.toJS() ?? {};
+  checkFeedCount(doc, lineCounter, file);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
+  } catch (err) {
+    // yaml throws a plain ReferenceError when aliases expand past maxAliasCount (a "billion laughs" bomb).
+    const alias = firstAlias(doc);
+    const pos = alias ? lineCounter.linePos(alias) : { line: 1, col: 1 };
+    throw new ConfigError(
+      `${file}:${pos.line}:${pos.col}: YAML aliases expand too far (${(err as Error).message}); write the repeated values out instead of nesting aliases`,
+      { file, line: pos.line, column: pos.col },
+    );
+  }
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(formatIssues(result.error.issues, doc, lineCounter, file), { file, path: pathOf(result.error.issues[0]?.path ?? []) });
@@ -75,6 +118,34 @@ export function parseConfig(text: string, file: string): Config {
       tags: f.tags,
     })),
   };
+}
+
+/**
+ * The feed list's length, checked on the YAML tree before it becomes objects and goes through zod, so that a
+ * config with hundreds of thousands of feeds fails in one line instead of minutes of validation.
+ */
+function checkFeedCount(doc: Document, lc: LineCounter, file: string): void {
+  const limitNode = doc.get('maxFeeds', true);
+  const declared = isScalar(limitNode) && typeof limitNode.value === 'number' ? limitNode.value : DEFAULT_MAX_FEEDS;
+  const feeds = doc.get('feeds', true);
+  if (!isSeq(feeds) || feeds.items.length <= declared) return;
+  const pos = lc.linePos(feeds.range?.[0] ?? 0);
+  throw new ConfigError(
+    `${file}:${pos.line}:${pos.col}: feeds: ${feeds.items.length} feeds, over maxFeeds (${declared}); remove feeds or raise the top-level key maxFeeds`,
+    { file, path: 'feeds', line: pos.line, column: pos.col },
+  );
+}
+
+/** Offset of the first alias in the document (where a bomb starts to expand), or null. */
+function firstAlias(doc: Document): number | null {
+  let at: number | null = null;
+  visit(doc, {
+    Alias(_key, node) {
+      at = node.range?.[0] ?? null;
+      return visit.BREAK;
+    },
+  });
+  return at;
 }
 
 function pathOf(path: readonly PropertyKey[]): string {

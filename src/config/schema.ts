@@ -188,8 +188,13 @@ const retentionSchema = z
   .strict()
   .prefault({});
 
+/** Most feeds one config may list (see the top-level key maxFeeds). */
+export const DEFAULT_MAX_FEEDS = 10_000;
+
 export const configSchema = z
   .object({
+    /** Largest feed list accepted; a longer one is a config error (a bound on untrusted input, raise it at will). */
+    maxFeeds: z.number().int().positive().default(DEFAULT_MAX_FEEDS),
     /** User-Agent sent with every request. */
     userAgent: z.string().min(1).default('feedwatch/0.1 (+https://github.com/feedwatch/feedwatch)'),
     defaults: defaultsSchema,
@@ -208,6 +213,9 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.feeds.length > cfg.maxFeeds) {
+      ctx.addIssue({ code: 'custom', path: ['feeds'], message: `${cfg.feeds.length} feeds, over maxFeeds (${cfg.maxFeeds}); remove feeds or raise maxFeeds` });
+    }
     const seen = new Map<string, number>();
     cfg.feeds.forEach((f, i) => {
       const prev = seen.get(f.name);

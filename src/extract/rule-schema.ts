@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { load, type CheerioAPI } from 'cheerio';
+import { LinearRegExp, regexPosition } from '../regex/linear.js';
 
 let probe: CheerioAPI | null = null;
 
@@ -21,13 +22,17 @@ export function selectorError(selector: string): string | null {
   }
 }
 
-/** Null when the pattern compiles with the given flags, else the RegExp error. */
+/**
+ * Null when the pattern compiles with the given flags for the linear-time engine user patterns run on
+ * (src/regex/linear.ts), else the error and where it is: lookaround and backreferences, which need
+ * backtracking, are refused here, so they fail at config load with the rule's name and key.
+ */
 export function regexError(pattern: string, flags: string): string | null {
   try {
-    new RegExp(pattern, flags);
+    new LinearRegExp(pattern, flags);
     return null;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return `${err instanceof Error ? err.message : String(err)}${regexPosition(err)}`;
   }
 }
 

@@ -7,6 +7,7 @@
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { FeedwatchError } from '../errors.js';
+import { compilePattern } from '../regex/linear.js';
 import type { Article } from '../model.js';
 import { figureImages } from './images.js';
 import type { PageMeta } from './meta.js';
@@ -41,8 +42,9 @@ export function patternsOf(rule: SiteRule): CompiledPatterns {
   if (!c) {
     try {
       c = {
-        drop: rule.dropParagraphs.map((p) => new RegExp(p, DROP_FLAGS)),
-        dateline: rule.dateline ? new RegExp(rule.dateline, DATELINE_FLAGS) : null,
+        // User-written patterns run on RE2 (linear time); the built-in ones on RegExp (src/regex/linear.ts).
+        drop: rule.dropParagraphs.map((p) => compilePattern(p, DROP_FLAGS)),
+        dateline: rule.dateline ? compilePattern(rule.dateline, DATELINE_FLAGS) : null,
       };
     } catch (err) {
       throw new FeedwatchError('config', `site rule "${rule.name}": bad regular expression (${(err as Error).message})`, { rule: rule.name }, { retryable: false });

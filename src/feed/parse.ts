@@ -16,6 +16,8 @@
  * - Repair: a BOM and junk before the first tag are dropped; `<rss>` without `<channel>` gets one (rss-parser
  *   throws a TypeError otherwise); when the strict parse fails, bare `&` and a cut-off final end tag are fixed and
  *   the parse is retried once.
+ * - Control characters and terminal escape sequences are stripped, before parsing and from every field after
+ *   (character references decode to them), see control-chars.ts.
  * - Failure: anything unparseable becomes FeedwatchError 'parse' (a non-Error rejection is wrapped too).
  */
 import { createHash } from 'node:crypto';
@@ -23,6 +25,7 @@ import Parser from 'rss-parser';
 import { FeedwatchError } from '../errors.js';
 import type { Enclosure, FeedItem } from '../model.js';
 import { normalizeDate } from './dates.js';
+import { stripControls, stripControlsDeep } from '../control-chars.js';
 
 export interface ParseOptions {
   /** Items kept, in feed order. Default 1000. */
@@ -61,7 +64,7 @@ export async function parseFeed(xml: string, feedName: string, opts: ParseOption
     field: opts.maxFieldChars ?? PARSE_DEFAULTS.maxFieldChars,
   };
   const extraFields = opts.extraFields ?? RIAN_FIELDS;
-  const text = prepare(xml);
+  const text = prepare(stripControls(xml));
   if (text === '') throw parseError(feedName, 'empty document');
 
   // Long texts wait here while rss-parser runs (see the header comment).
@@ -122,7 +125,8 @@ export async function parseFeed(xml: string, feedName: string, opts: ParseOption
   for (const raw of feed.items) {
     if (items.length >= maxItems) break;
     const item = toFeedItem(raw, feedName, { ...limits, extraFields, base, restore });
-    if (item) items.push(item);
+    // Character references (&#x1b;, &#155;) decode to controls: none reaches storage.
+    if (item) items.push(stripControlsDeep(item));
   }
   return items;
 }
@@ -194,7 +198,7 @@ function prepare(xml: string): string {
 
 /** `<rss>` with items but no `<channel>`: wrap its content in one, as lenient parsers read it. */
 function ensureChannel(s: string): string {
-  const open = /<rss\b[^>]*>/i.exec(s.slice(0, 4096));
+  const open = /<rss\b[^<>]*>/i.exec(s.slice(0, 4096));
   if (!open || /<channel[\s>/]/i.test(s)) return s;
   const start = open.index + open[0].length;
   const close = s.lastIndexOf('</rss');
@@ -206,10 +210,13 @@ function ensureChannel(s: string): string {
  * Repairs tried after a strict parse fails: a bare `&` (unescaped query strings in links) becomes `&amp;`, and a
  * document cut off inside its last end tag (`</rss`) gets its `>`.
  */
+const ENTITY_START = /^(?:[A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)/;
+
 function repair(s: string): string {
-  return s
-    .replace(/&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)/g, '&amp;')
-    .replace(/<\/([A-Za-z][\w:.-]*)\s*$/, '</$1>');
+  // Each `&` is judged by the few characters after it (no regex lookahead: linear however many `&` there are).
+  const parts = s.split('&');
+  const escaped = parts.map((p, i) => (i === 0 || ENTITY_START.test(p.slice(0, 40)) ? p : `amp;${p}`)).join('&');
+  return escaped.replace(/<\/([A-Za-z][\w:.-]*)\s*$/, '</$1>');
 }
 
 function parseError(feedName: string, message: string, cause?: unknown): FeedwatchError {

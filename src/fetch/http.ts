@@ -282,15 +282,68 @@ function contentDecoders(contentEncoding: string | null, url: string): Transform
     switch (coding) {
       case 'gzip':
       case 'x-gzip':
-      case 'deflate':
         // Unzip reads both the gzip and the zlib header, so a mislabelled body still decodes.
         return zlib.createUnzip(lenient);
+      case 'deflate':
+        // "deflate" means zlib-wrapped (RFC 9110), but servers also send raw deflate or gzip under that name: the
+        // first two bytes say which.
+        return new AutoInflate(lenient);
       case 'br':
         return zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
       default:
         throw new FeedwatchError('decode', `unsupported content-encoding "${coding}"`, { url, contentEncoding });
     }
   });
+}
+
+/**
+ * Inflate whatever deflate flavour the body is: gzip (1F 8B), zlib (a CMF/FLG pair whose 16-bit value is a
+ * multiple of 31, method 8) or raw deflate (RFC 1951, no header), decided on the first two bytes.
+ */
+export class AutoInflate extends Transform {
+  private inner: Transform | null = null;
+  private head: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly zlibOptions: zlib.ZlibOptions) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (!this.inner) {
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < 2) return cb();
+      chunk = this.head;
+      this.head = Buffer.alloc(0);
+      this.start(chunk);
+    }
+    if (this.inner!.write(chunk)) cb();
+    else this.inner!.once('drain', () => cb());
+  }
+
+  override _flush(cb: (err?: Error | null) => void): void {
+    if (!this.inner) this.start(this.head);
+    this.inner!.once('end', () => cb());
+    this.inner!.end();
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    this.inner?.destroy();
+    cb(err);
+  }
+
+  private start(head: Buffer): void {
+    this.inner = createInflater(head, this.zlibOptions);
+    this.inner.on('data', (d: Buffer) => this.push(d));
+    this.inner.on('error', (e) => this.destroy(e));
+  }
+}
+
+/** The zlib stream for a deflate-family body, by its first bytes. */
+export function createInflater(head: Uint8Array, options: zlib.ZlibOptions): Transform {
+  const [b0 = 0, b1 = 0] = head;
+  if (b0 === 0x1f && b1 === 0x8b) return zlib.createGunzip(options);
+  if ((b0 & 0x0f) === 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 === 0) return zlib.createInflate(options);
+  return zlib.createInflateRaw(options);
 }
 
 const TIMEOUT_CODES: Record<string, string> = {

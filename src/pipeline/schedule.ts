@@ -2,7 +2,9 @@
  * When to poll a feed next: a pure function of the poll's outcome, the feed's interval and the clock.
  * - success (200 or 304): the interval, with ± jitter so feeds spread out;
  * - failure: exponential backoff from the interval (×2 per consecutive error), capped at maxBackoff;
- * - a Retry-After from the server is honoured when it asks for longer, within [minInterval, maxBackoff].
+ * - a Retry-After from the server is honoured when it asks for longer, within [minInterval, maxBackoff]; it is a
+ *   floor applied after the jitter, so a poll is never scheduled before the server said (up to maxBackoff, so a
+ *   hostile Retry-After of years cannot park a feed for ever).
  */
 import type { Random } from '../clock.js';
 
@@ -29,13 +31,16 @@ export function nextPollDelay(intervalMs: number, result: PollResultForSchedule,
     const exponent = Math.min(Math.max(result.errorCount - 1, 0), 30);
     delay = Math.min(base * 2 ** exponent, Math.max(settings.maxBackoffMs, base));
   }
-  if (result.retryAfterSeconds !== null && result.retryAfterSeconds > 0) {
-    const asked = Math.min(Math.max(result.retryAfterSeconds * 1000, settings.minIntervalMs), settings.maxBackoffMs);
+  let floor = settings.minIntervalMs;
+  if (result.retryAfterSeconds !== null && Number.isFinite(result.retryAfterSeconds) && result.retryAfterSeconds > 0) {
+    const asked = Math.min(result.retryAfterSeconds * 1000, Math.max(settings.maxBackoffMs, settings.minIntervalMs));
     delay = Math.max(delay, asked);
+    floor = Math.max(floor, asked);
   }
   const spread = delay * settings.jitter;
   const jittered = delay - spread + 2 * spread * random();
-  return Math.round(Math.max(settings.minIntervalMs, jittered));
+  // Jitter spreads feeds out; it must not move a poll before the server's Retry-After (nor below minInterval).
+  return Math.ceil(Math.max(floor, jittered));
 }
 
 /** Delay before the first poll after start: spread over [0, min(interval, 1 min)) so a restart does not stampede. */

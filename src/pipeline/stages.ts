@@ -15,7 +15,8 @@ import type { Metrics } from '../metrics.js';
 import type { Article, Feed, FeedItem, FetchedResponse, PollOutcome } from '../model.js';
 import type { Store, StoredItem } from '../store/store.js';
 import type { FetchOptions } from '../fetch/http.js';
-import { decodeBody } from '../fetch/charset.js';
+import { decodeText } from '../fetch/text-body.js';
+import { stripControlsDeep } from '../control-chars.js';
 import { parseFeed } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import { dedupArticle } from './dedup-stage.js';
@@ -72,6 +73,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
   let error: { kind: string; message: string } | null = null;
   let retryAfter: number | null = null;
   let errorStatus: number | null = null;
+  let charset: { charset: string; reason: string } | null = null;
   try {
     res = await deps.fetch(
       feed.url,
@@ -82,7 +84,8 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
       }),
     );
     if (!res.notModified) {
-      const decoded = decodeBody(res.body, res.headers['content-type'] ?? null, 'xml');
+      const decoded = decodeText(res.body, res.headers['content-type'] ?? null, 'xml', res.finalUrl);
+      charset = { charset: decoded.charset, reason: decoded.charsetReason };
       items = await parseFeed(decoded.text, feed.name);
     }
   } catch (err) {
@@ -131,7 +134,16 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
   deps.metrics?.polls.inc({ outcome: error ? error.kind : outcome.notModified ? 'not-modified' : 'ok' });
   deps.metrics?.newItems.inc(newItems.length);
   deps.metrics?.pollSeconds.observe(ms / 1000);
-  const line = { feed: feed.name, feed_url: feed.url, status, new_items: newItems.length, items: items.length, ms, next_due_at: nextDueAt };
+  const line = {
+    feed: feed.name,
+    feed_url: feed.url,
+    status,
+    new_items: newItems.length,
+    items: items.length,
+    ms,
+    next_due_at: nextDueAt,
+    ...(charset ? { charset: charset.charset, charset_reason: charset.reason } : {}),
+  };
   if (error) deps.logger.warn({ ...line, error_kind: error.kind, error: error.message, error_count: errorCount }, 'poll failed');
   else deps.logger.info({ ...line, not_modified: outcome.notModified }, 'polled');
   return summary;
@@ -158,6 +170,9 @@ const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
 interface FetchedArticle {
   article: Article;
   finalUrl: string;
+  /** The page's charset and why it was chosen (logged with the stored article). */
+  charset: string;
+  charsetReason: string;
 }
 
 /**
@@ -171,12 +186,13 @@ async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedA
   if (type && !HTML_TYPES.test(type)) {
     throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
   }
-  const html = decodeBody(res.body, type || null, 'html').text;
-  const article = deps.extract(html, res.finalUrl);
+  const page = decodeText(res.body, type || null, 'html', res.finalUrl);
+  // Character references (&#27;) come back as controls after parsing: strip them from what is stored.
+  const article = stripControlsDeep(deps.extract(page.text, res.finalUrl));
   if (article.paragraphs.length === 0) {
     throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });
   }
-  return { article, finalUrl: res.finalUrl };
+  return { article, finalUrl: res.finalUrl, charset: page.charset, charsetReason: page.charsetReason };
 }
 
 /**
@@ -210,7 +226,7 @@ export async function processArticle(item: StoredItem, deps: StageDeps): Promise
   deps.metrics?.articles.inc({ outcome: 'ok' });
   if (deps.logger.isLevelEnabled('debug')) {
     deps.logger.debug(
-      { feed: item.feedName, item_id: item.id, url: finalUrl, extractor: article.extractor, paragraphs: article.paragraphs.length, decision: stored.kind, article_id: stored.articleId, cluster_id: stored.clusterId, revision: stored.revision },
+      { feed: item.feedName, item_id: item.id, url: finalUrl, charset: page.charset, charset_reason: page.charsetReason, extractor: article.extractor, paragraphs: article.paragraphs.length, decision: stored.kind, article_id: stored.articleId, cluster_id: stored.clusterId, revision: stored.revision },
       'article stored',
     );
   }

@@ -119,6 +119,39 @@ describe('fetchUrl', () => {
     }
   });
 
+  test('a deflate body decodes whether it is zlib-wrapped, raw (no header) or gzip, in one chunk or byte by byte', async () => {
+    const text = `${rss.repeat(20)}<!-- Новости: ${'ж'.repeat(3000)} -->`;
+    const flavours: Record<string, Buffer> = {
+      zlib: zlib.deflateSync(text),
+      raw: zlib.deflateRawSync(text),
+      'raw-level1': zlib.deflateRawSync(text, { level: 1 }),
+      gzip: zlib.gzipSync(text),
+    };
+    for (const [name, bytes] of Object.entries(flavours)) {
+      srv.route(`/deflate-${name}`, send(bytes, { headers: { 'content-encoding': 'deflate' } }));
+      const r = await fetchUrl(`${srv.url}/deflate-${name}`, opts);
+      assert.equal(Buffer.from(r.body).toString('utf8'), text, name);
+    }
+    // The flavour is decided on the first two bytes even when they arrive in separate chunks.
+    const raw = zlib.deflateRawSync(text);
+    srv.route('/deflate-trickle', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'deflate' });
+      res.write(raw.subarray(0, 1));
+      setImmediate(() => {
+        res.write(raw.subarray(1, 2));
+        setImmediate(() => res.end(raw.subarray(2)));
+      });
+    });
+    assert.equal(Buffer.from((await fetchUrl(`${srv.url}/deflate-trickle`, opts)).body).toString('utf8'), text);
+  });
+
+  test('a raw-deflate bomb hits the cap on decoded bytes', async () => {
+    const bomb = zlib.deflateRawSync(Buffer.alloc(32 * 1024 * 1024));
+    srv.route('/rawbomb', send(bomb, { headers: { 'content-encoding': 'deflate' } }));
+    const err = await failure(fetchUrl(`${srv.url}/rawbomb`, { ...opts, maxBytes: 1024 * 1024 }));
+    assert.equal(err.kind, 'too-large');
+  });
+
   test('a corrupt gzip body is a decode error', async () => {
     srv.route('/badgzip', send(Buffer.from('this is not gzip at all'), { headers: { 'content-encoding': 'gzip' } }));
     const err = await failure(fetchUrl(`${srv.url}/badgzip`, opts));

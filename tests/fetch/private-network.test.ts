@@ -31,6 +31,62 @@ describe('isPrivateAddress', () => {
     ['::ffff:8.8.8.8', false],
     ['2001:4860:4860::8888', false],
     ['not-an-ip', false],
+    // IPv4 classes: shared, protocol assignments, documentation, benchmarking, relay, metadata of three clouds.
+    ['0.1.2.3', true],
+    ['100.127.255.254', true],
+    ['100.128.0.1', false],
+    ['100.100.100.200', true],
+    ['192.0.0.192', true],
+    ['192.0.2.10', true],
+    ['198.18.0.1', true],
+    ['198.19.255.255', true],
+    ['198.20.0.1', false],
+    ['198.51.100.7', true],
+    ['203.0.113.9', true],
+    ['192.88.99.1', true],
+    ['168.63.129.16', true],
+    ['169.254.170.2', true],
+    ['239.255.255.250', true],
+    // IPv4-mapped ::ffff:0:0/96, in dotted and hex spellings (the URL parser writes the hex one).
+    ['::ffff:7f00:1', true],
+    ['::ffff:a9fe:a9fe', true],
+    ['0:0:0:0:0:ffff:192.168.0.1', true],
+    ['::ffff:808:808', false],
+    // IPv4-translated ::ffff:0:0:0/96 (RFC 2765).
+    ['::ffff:0:127.0.0.1', true],
+    ['::ffff:0:a00:1', true],
+    ['::ffff:0:808:808', false],
+    // IPv4-compatible ::a.b.c.d (deprecated): refused whatever it embeds.
+    ['::127.0.0.1', true],
+    ['::7f00:1', true],
+    ['::169.254.169.254', true],
+    ['::8.8.8.8', true],
+    // NAT64 well-known prefix: judged by the embedded address; local-use NAT64 refused whole.
+    ['64:ff9b::127.0.0.1', true],
+    ['64:ff9b::a9fe:a9fe', true],
+    ['64:ff9b::10.0.0.1', true],
+    ['64:ff9b::8.8.8.8', false],
+    ['64:ff9b:1::8.8.8.8', true],
+    ['64:ff9b:1:abcd::1', true],
+    // 6to4: the IPv4 address is bits 16–48.
+    ['2002:7f00:1::', true],
+    ['2002:a9fe:a9fe::1', true],
+    ['2002:c0a8:101::5', true],
+    ['2002:808:808::1', false],
+    // Teredo, documentation, discard, benchmarking, ORCHID.
+    ['2001::1', true],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', true],
+    ['2001:db8::1', true],
+    ['100::1', true],
+    ['2001:2::1', true],
+    ['2001:10::1', true],
+    // Unique local (AWS IPv6 metadata), site-local, link-local with a zone id, multicast.
+    ['fd00:ec2::254', true],
+    ['fec0::1', true],
+    ['feff::1', true],
+    ['fe80::1%eth0', true],
+    ['ff05::2', true],
+    ['2a00:1450:4010:c0e::64', false],
   ];
   for (const [address, expected] of cases) {
     test(`${address} → ${expected ? 'private' : 'public'}`, () => assert.equal(isPrivateAddress(address), expected));
@@ -47,7 +103,19 @@ describe('private addresses in practice', () => {
   });
 
   test('IPv4 and IPv6 literals are refused before any connection', async () => {
-    for (const url of ['http://[::1]:9/feed', 'http://10.0.0.1:9/feed', 'http://169.254.169.254/latest/meta-data/']) {
+    for (const url of [
+      'http://[::1]:9/feed',
+      'http://10.0.0.1:9/feed',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:127.0.0.1]:9/feed',
+      'http://[64:ff9b::7f00:1]:9/feed',
+      'http://[2002:7f00:1::1]:9/feed',
+      'http://[::127.0.0.1]:9/feed',
+      'http://[fd00:ec2::254]/latest/meta-data/',
+      'http://2130706433:9/feed',
+      'http://0x7f.1:9/feed',
+      'http://0251.0376.0251.0376/latest/meta-data/',
+    ]) {
       const err = await fetchUrl(url, { userAgent: 't', totalTimeoutMs: 2000 }).catch((e: unknown) => e);
       assert.ok(err instanceof FeedwatchError, url);
       assert.equal(err.kind, 'private-network', url);

@@ -6,6 +6,7 @@
 import nodemailer from 'nodemailer';
 import type { EmailChannelConfig } from '../config-schema.js';
 import { plainText, segments, subjectOf, type AlertMessage } from '../message.js';
+import { oneLine, printable } from '../../control-chars.js';
 import { deliveryError, errorCode, requireEnv, type Channel } from './channel.js';
 import { escapeHtml } from './telegram.js';
 
@@ -51,9 +52,10 @@ export function createEmailChannel(name: string, cfg: EmailChannelConfig, deps: 
         await transport.sendMail({
           from: cfg.from,
           to: cfg.to,
-          subject: cfg.subjectPrefix + subjectOf(message),
-          text: plainText(message),
-          html: renderEmailHtml(message),
+          // Titles come from feeds: no control character or line break reaches the header or the text part.
+          subject: oneLine(cfg.subjectPrefix + subjectOf(message)),
+          text: printable(plainText(message)),
+          html: printable(renderEmailHtml(message)),
         });
       } catch (err) {
         const e = err as { responseCode?: number; code?: string; response?: string };
