@@ -69,6 +69,11 @@ describe('generic extractor quality gate', () => {
     assert.ok(scores.f1 >= baseline.f1Floor, `F1 ${scores.f1.toFixed(4)} < floor ${baseline.f1Floor} (P ${scores.precision.toFixed(4)}, R ${scores.recall.toFixed(4)})`);
   });
 
+  test('no page comes out empty or nearly so (every page of the corpus holds an article)', () => {
+    const short = pages.filter((p) => texts.get(p.key)!.replace(/\s+/g, ' ').trim().length < 100).map((p) => p.key.slice(0, 8));
+    assert.deepEqual(short, []);
+  });
+
   // Passages that each exercise one behaviour, on real pages.
   const cases: { key: string; what: string; contains: string[]; excludes: string[] }[] = [
     {
