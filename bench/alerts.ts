@@ -7,9 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildAlertDoc, compileRule, matchRule } from '../src/alerts/match.js';
-import { evaluateWordForms, type WordFormsEntry, type WordFormsReport } from '../src/alerts/morph-eval.js';
 import { analyzeText, loadMorphology, StemOnly } from '../src/alerts/morphology.js';
 import { tokenize } from '../src/alerts/tokenize.js';
+import { evaluateWordForms, type WordFormsEntry, type WordFormsReport } from '../tests/helpers/morph-eval.js';
 import { mulberry32, uniform } from '../tests/helpers/prng.js';
 
 const FIXTURES = fileURLToPath(new URL('../tests/fixtures/alerts/', import.meta.url));

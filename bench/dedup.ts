@@ -8,14 +8,15 @@
  */
 import Database from 'better-sqlite3';
 import { pathToFileURL } from 'node:url';
-import { MemoryBandIndex } from '../src/dedup/band-index.js';
 import { bandValues, candidateProbability, DEFAULT_BANDS } from '../src/dedup/bands.js';
 import { DEFAULT_DEDUP } from '../src/dedup/decide.js';
-import { fingerprintBody, hamming, normalizeText, simhashTokens, tokenize, type SimhashOptions } from '../src/dedup/fingerprint.js';
+import { fingerprintBody, normalizeText, tokenize } from '../src/dedup/fingerprint.js';
 import { DEFAULT_MINHASH, shingleSet } from '../src/dedup/minhash.js';
 import { sideText } from '../tests/fixtures/dedup/edits.js';
 import { fingerprintSides, loadLabelledSet, scoreSet } from '../tests/dedup/labelled-set.js';
+import { MemoryBandIndex } from '../tests/helpers/band-index.js';
 import { xorshift32 } from '../tests/helpers/prng.js';
+import { hamming, simhashTokens, type SimhashOptions } from '../tests/helpers/simhash.js';
 
 const f3 = (x: number): string => x.toFixed(3);
 

@@ -2,8 +2,9 @@
  * The nouns of the pipeline. Every value that crosses a stage (or a queue) is one of these:
  * plain, JSON-serialisable data, no classes, no functions.
  *
- *   Feed ─poll→ FetchedResponse ─decode+parse→ FeedItem[] ─new?→ FeedItem ─fetch page→ ArticlePage
- *        ─extract→ Article ─dedup→ DedupDecision ─store→ StoredArticle ─match→ AlertMatch[] ─deliver→ Delivery
+ *   Feed ─poll→ FetchedResponse ─decode+parse→ FeedItem[] ─new?→ StoredItem ─fetch page→ ArticlePage
+ *        ─extract→ Article ─fingerprint→ DedupInput ─look up→ DedupFound ─dedup→ DedupDecision
+ *        ─store→ StoredArticle ─match→ AlertMatch[] ─deliver→ Delivery
  */
 
 /** A feed as the config describes it (after validation and defaults). */
@@ -154,4 +155,110 @@ export interface PollOutcome {
   itemsSeen: number;
   elapsedMs: number;
   retryAfterSeconds: number | null;
+}
+
+/** An item as stored: the feed's item plus its row id and article state. */
+export interface StoredItem extends FeedItem {
+  id: number;
+  firstSeenAt: string;
+  /** 'pending' (page not fetched yet or to be retried), 'done', 'failed' (gave up; the description stands in). */
+  articleState: 'pending' | 'done' | 'failed';
+  articleAttempts: number;
+  articleError: string | null;
+}
+
+/* --- Deduplication: what an article brings (DedupInput), what the store found (DedupFound), the decision. --- */
+
+/** A MinHash signature: 4 hex digits (the low 16 bits of the minimum) per position; 512 digits for 128 positions. */
+export type MinhashHex = string;
+
+/** What an article brings to deduplication, fingerprints already computed (see fingerprint.ts). */
+export interface DedupInput {
+  feedName: string;
+  /** The feed item's guid (or its fallback identity). */
+  guid: string;
+  /** The URL as the feed or the fetch gave it (kept for the sighting). */
+  url: string;
+  /** canonicalUrl(url, { pageCanonical }) */
+  canonicalUrl: string;
+  /** sha256 hex of the normalized body text (contentHash). */
+  textHash: string;
+  /** MinHash signature of the body's word bigrams; null when the body is too short to fingerprint reliably. */
+  minhash: MinhashHex | null;
+  /** LSH band values of the full MinHash signature (index = band number): the store's near-candidate keys. */
+  bands: number[];
+  /** Word count of the normalized body. */
+  tokenCount: number;
+}
+
+/** A stored article as the store reports it back for a lookup. */
+export interface DedupMatch {
+  articleId: number;
+  clusterId: number;
+  url: string;
+  textHash: string;
+  minhash: MinhashHex | null;
+}
+
+/** What the store found for a candidate: exact hits by key, and near candidates from the band index. */
+export interface DedupFound {
+  /** An article already seen under the same (feed, guid). */
+  byGuid?: DedupMatch | null;
+  /** The latest revision of the article stored under the same canonical URL. */
+  byUrl?: DedupMatch | null;
+  /** An article whose normalized text hashes the same. */
+  byHash?: DedupMatch | null;
+  /** Articles sharing at least one LSH band with the candidate (unverified candidates). */
+  near: DedupMatch[];
+}
+
+export interface DedupOptions {
+  /** Smallest estimated Jaccard similarity of word-bigram sets that still counts as the same story. */
+  minSimilarity: number;
+}
+
+/** Why a candidate is or is not new. Every variant but 'new' names the stored article it matched. */
+export type DedupDecision =
+  /** Same feed and guid, same text: nothing to store but a sighting. */
+  | { kind: 'duplicate-guid'; articleId: number; clusterId: number }
+  /** Same canonical URL, same text (e.g. the link came back with utm parameters). */
+  | { kind: 'duplicate-url'; articleId: number; clusterId: number }
+  /** Same normalized text at another URL (a sister site republished it verbatim, new dateline at most). */
+  | { kind: 'duplicate-text'; articleId: number; clusterId: number }
+  /** Same canonical URL or guid, changed text: store a new revision of that article. */
+  | { kind: 'revision'; articleId: number; clusterId: number; previousTextHash: string }
+  /** A new text whose estimated Jaccard `similarity` to a stored article reaches the threshold: joins its cluster. */
+  | { kind: 'near-duplicate'; articleId: number; clusterId: number; similarity: number }
+  /** A new story. */
+  | { kind: 'new' };
+
+export type DedupKind = DedupDecision['kind'];
+
+/** What `storeArticle` did. Plain data: the value that travels to the alert stage. */
+export interface StoredArticle {
+  articleId: number;
+  clusterId: number;
+  /** The article's revision this item's page carried. */
+  revision: number;
+  /** The decision as applied (it can differ from the one given when another worker got there first). */
+  kind: DedupKind;
+  /** For near duplicates: estimated Jaccard similarity to the matched article; otherwise null. */
+  similarity: number | null;
+  /** A new story cluster was created ('new'). */
+  isNewStory: boolean;
+  /** A new article row was created ('new' or 'near-duplicate'). */
+  isNewArticle: boolean;
+  /**
+   * The item had been stored before (a retried job): nothing was written, and the fields above are what the first
+   * store recorded for it, so a retry reports the same outcome.
+   */
+  repeated: boolean;
+}
+
+export interface DedupOutcome {
+  input: DedupInput;
+  /** The decision made on what the lookup saw. */
+  decision: DedupDecision;
+  /** What was stored. */
+  stored: StoredArticle;
 }

@@ -10,7 +10,7 @@
  *   5. otherwise new
  */
 import { jaccardEstimate } from './minhash.js';
-import type { DedupDecision, DedupFound, DedupInput, DedupOptions } from './types.js';
+import type { DedupDecision, DedupFound, DedupInput, DedupOptions } from '../model.js';
 
 /**
  * The same-story threshold on estimated Jaccard similarity of word-bigram sets. On the labelled set different

@@ -3,10 +3,9 @@
  * canonical form, and the fingerprints of lead and body. Pure; the dedup stage (src/pipeline/dedup-stage.ts) makes
  * it, or the SQLite storage thread does when it looks up and stores in one call (src/store/sqlite/threaded.ts).
  */
-import type { Article } from '../model.js';
+import type { Article, DedupInput } from '../model.js';
 import { canonicalUrl } from './canonical-url.js';
 import { bodyText, fingerprintBody } from './fingerprint.js';
-import type { DedupInput } from './types.js';
 
 /**
  * What an article brings to deduplication. The canonical URL comes from the page's final URL (after redirects) and

@@ -6,7 +6,7 @@
  * 16 bits adds a chance agreement of 1/65536, negligible at the thresholds used.
  */
 import { fmix32, foldHash, wordHash } from './hash.js';
-import type { MinhashHex } from './types.js';
+import type { MinhashHex } from '../model.js';
 
 export interface MinhashOptions {
   /** Words per shingle. */

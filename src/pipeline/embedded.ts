@@ -7,8 +7,7 @@
  *                 workers; `stop()` stops taking work and waits (up to a deadline) for the work in hand.
  */
 import { describeError } from '../errors.js';
-import type { Feed } from '../model.js';
-import type { StoredItem } from '../store/store.js';
+import type { Feed, StoredItem } from '../model.js';
 import { pollFeed, processArticle, storageRetryDelay, type ArticleSummary, type PollSummary, type StageDeps } from './stages.js';
 import { initialPollDelay } from './schedule.js';
 import { deliverAlerts } from './alert-stage.js';

@@ -15,8 +15,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../config/load.js';
-import type { Feed } from '../model.js';
-import type { StoredItem } from '../store/store.js';
+import type { Feed, StoredItem } from '../model.js';
 import type { FeedLock } from './feed-lock.js';
 import { articleJobId, pollJobId } from './job-ids.js';
 import { deliverAlerts } from './alert-stage.js';

@@ -12,8 +12,8 @@ import type { Config } from '../config/load.js';
 import { describeError, FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Article, Feed, FeedItem, FetchedResponse, PollOutcome } from '../model.js';
-import type { Store, StoredItem } from '../store/store.js';
+import type { Article, Feed, FeedItem, FetchedResponse, PollOutcome, StoredArticle, StoredItem } from '../model.js';
+import type { Store } from '../store/store.js';
 import type { FetchOptions } from '../fetch/http.js';
 import { decodeText } from '../fetch/text-body.js';
 import { stripControlsDeep } from '../control-chars.js';
@@ -21,7 +21,6 @@ import { parseFeed } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import { dedupArticle } from './dedup-stage.js';
 import { feedOnlyKey, feedTagsOf, matchAlerts, type AlertEngine } from './alert-stage.js';
-import type { StoredArticle } from '../store/articles.js';
 
 export interface StageDeps {
   config: Config;

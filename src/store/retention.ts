@@ -22,8 +22,11 @@
  *     stored). A match whose story is still there stays, so that story never alerts twice.
  * Feeds are never removed. An item that a feed still lists after its row went is new again at the next poll: keep
  * `days` longer than feeds keep their items.
+ *
+ * `pruneSteps` is that order, driver-neutral, over `RetentionRows` (each driver's SQL, run in one transaction).
  */
 import { FeedwatchError } from '../errors.js';
+import { step, type Row, type Steps } from './steps.js';
 
 export type RetentionPhase = 'stories' | 'items' | 'deliveries' | 'matches';
 
@@ -91,3 +94,62 @@ export function checkPrune(req: PruneRequest): PruneRequest {
   return { before: time(req.before, 'before'), now: time(req.now, 'now'), limit: req.limit };
 }
 
+
+/**
+ * The row operations of one retention batch, inside its transaction: each driver's SQL. Each takes at most `limit`
+ * rows, through an index range, and (on a driver with row locks) only rows no other batch holds.
+ */
+export interface RetentionRows {
+  /** Story clusters last seen before `before`, oldest first (locked for this batch where the driver locks rows). */
+  expiredClusters(before: string, limit: number): Row<number[]>;
+  /** The articles of `clusters`, the first cluster's first, at most `limit`. */
+  clusterArticles(clusters: readonly number[], limit: number): Row<number[]>;
+  /** Sightings of these articles (they go with them). */
+  countSightings(articleIds: readonly number[]): Row<number>;
+  /** Remove the alert documents (and search rows) of these article ids; how many there were. */
+  deleteAlertDocs(articleIds: readonly number[]): Row<number>;
+  /** Remove these articles (their revisions, bands and sightings go with them); how many. */
+  deleteArticles(articleIds: readonly number[]): Row<number>;
+  /** Remove those of `clusters` that have no article left; how many. */
+  deleteEmptyClusters(clusters: readonly number[]): Row<number>;
+  /** Remove items first listed before `before` with no article and no attempt ahead of `now`; their ids. */
+  deleteOldItems(before: string, now: string, limit: number): Row<number[]>;
+  /** Remove delivered and failed deliveries finished before `before`; how many. */
+  deleteDeliveries(before: string, limit: number): Row<number>;
+  /** Remove matches made before `before` with no delivery and no story left; how many. */
+  deleteMatches(before: string, limit: number): Row<number>;
+}
+
+/** One `pruneExpired` batch, driver-neutral: the first kind (see the top of this file) with anything left. */
+export function* pruneSteps(rows: RetentionRows, request: PruneRequest): Steps<PruneBatch> {
+  const { before, now, limit } = checkPrune(request);
+  const out = emptyCounts();
+  const done = (phase: RetentionPhase | null): PruneBatch => ({ ...out, phase });
+
+  const clusters = yield* step(rows.expiredClusters(before, limit));
+  if (clusters.length > 0) {
+    const ids = yield* step(rows.clusterArticles(clusters, limit));
+    if (ids.length > 0) {
+      out.sightings = yield* step(rows.countSightings(ids));
+      out.alertDocs = yield* step(rows.deleteAlertDocs(ids));
+      out.articles = yield* step(rows.deleteArticles(ids));
+    }
+    out.clusters = yield* step(rows.deleteEmptyClusters(clusters));
+    return done('stories');
+  }
+
+  const items = yield* step(rows.deleteOldItems(before, now, limit));
+  if (items.length > 0) {
+    out.items = items.length;
+    // A failed page's feed entry stood in under the article id −itemId.
+    out.alertDocs = yield* step(rows.deleteAlertDocs(items.map((id) => -id)));
+    return done('items');
+  }
+
+  out.deliveries = yield* step(rows.deleteDeliveries(before, limit));
+  if (out.deliveries > 0) return done('deliveries');
+
+  out.matches = yield* step(rows.deleteMatches(before, limit));
+  if (out.matches > 0) return done('matches');
+  return done(null);
+}

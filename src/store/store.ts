@@ -3,20 +3,10 @@
  * by one contract test suite run against each. Methods are named for what the pipeline needs, not for tables.
  * All methods are async so that a network database can implement them.
  */
-import type { Article, ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../model.js';
+import type { Article, ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredItem } from '../model.js';
 import type { AlertStore } from './alerts.js';
 import type { ArticleStore } from './articles.js';
 import type { RetentionStore } from './retention.js';
-
-/** An item as stored: the feed's item plus its row id and article state. */
-export interface StoredItem extends FeedItem {
-  id: number;
-  firstSeenAt: string;
-  /** 'pending' (page not fetched yet or to be retried), 'done', 'failed' (gave up; the description stands in). */
-  articleState: 'pending' | 'done' | 'failed';
-  articleAttempts: number;
-  articleError: string | null;
-}
 
 /** The article extracted from an item's page, as `saveArticle` stored it. */
 export interface ItemArticle {

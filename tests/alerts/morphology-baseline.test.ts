@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { evaluateWordForms, type WordFormsEntry, type WordFormsReport } from '../../src/alerts/morph-eval.js';
+import { evaluateWordForms, type WordFormsEntry, type WordFormsReport } from '../helpers/morph-eval.js';
 import { loadMorphology, StemOnly } from '../../src/alerts/morphology.js';
 
 const read = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/alerts/${name}`, import.meta.url), 'utf8'));

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryBandIndex } from '../../src/dedup/band-index.js';
+import { MemoryBandIndex } from '../helpers/band-index.js';
 import { bandKeys, bandValues, candidateProbability, DEFAULT_BANDS } from '../../src/dedup/bands.js';
 import { xorshift32 } from '../helpers/prng.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decideDuplicate, DEFAULT_DEDUP } from '../../src/dedup/decide.js';
 import { fingerprintBody } from '../../src/dedup/fingerprint.js';
 import { jaccardEstimate } from '../../src/dedup/minhash.js';
-import type { DedupInput, DedupMatch } from '../../src/dedup/types.js';
+import type { DedupInput, DedupMatch } from '../../src/model.js';
 
 const BASE = Array.from({ length: 60 }, (_, i) => `слово${i} word${i % 7}`).join(' ');
 const EDITED = BASE.replace('слово10 ', 'другое ').replace('слово40 ', '');

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  bodyText, contentHash, fingerprintBody, hamming, MIN_TOKENS, normalizeText, simhash64, simhashToBigInt, stripDateline, tokenize,
-} from '../../src/dedup/fingerprint.js';
+import { bodyText, contentHash, fingerprintBody, MIN_TOKENS, normalizeText, stripDateline, tokenize } from '../../src/dedup/fingerprint.js';
+import { hamming, simhash64, simhashToBigInt } from '../helpers/simhash.js';
 import { jaccardEstimate, minhashSignature, shingleSet, signatureHex } from '../../src/dedup/minhash.js';
 
 const SPUTNIK = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'sputnik');

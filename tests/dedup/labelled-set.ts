@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decideDuplicate, DEFAULT_DEDUP } from '../../src/dedup/decide.js';
 import { fingerprintBody, type BodyFingerprint } from '../../src/dedup/fingerprint.js';
-import type { DedupMatch, DedupOptions } from '../../src/dedup/types.js';
 import { sideText, type LabelledPair, type LabelledSet } from '../fixtures/dedup/edits.js';
+import type { DedupMatch, DedupOptions } from '../../src/model.js';
 
 const SET_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'dedup', 'labelled-pairs.json');
 

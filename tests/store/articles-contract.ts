@@ -10,11 +10,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FeedwatchError } from '../../src/errors.js';
-import type { DedupFound, DedupInput } from '../../src/dedup/types.js';
-import type { Article } from '../../src/model.js';
+import type { Article, DedupFound, DedupInput, StoredArticle, StoredItem } from '../../src/model.js';
 import { dedupInput } from '../../src/pipeline/dedup-stage.js';
-import { decideForStore, NEAR_CANDIDATE_LIMIT, type StoredArticle } from '../../src/store/articles.js';
-import type { Store, StoredItem } from '../../src/store/store.js';
+import { decideForStore, NEAR_CANDIDATE_LIMIT } from '../../src/store/articles.js';
+import type { Store } from '../../src/store/store.js';
 import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
 
 interface Expected {

@@ -17,12 +17,12 @@ import { StemOnly } from '../../src/alerts/morphology.js';
 import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import type { Article } from '../../src/model.js';
+import type { Article, StoredArticle, StoredItem } from '../../src/model.js';
 import { dedupInput } from '../../src/pipeline/dedup-stage.js';
 import { applyRetention } from '../../src/pipeline/retention-stage.js';
-import { decideForStore, type StoredArticle } from '../../src/store/articles.js';
+import { decideForStore } from '../../src/store/articles.js';
 import { addCounts, emptyCounts, type PruneBatch, type PruneCounts, type RetentionPhase } from '../../src/store/retention.js';
-import type { Store, StoredItem } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 import { mulberry32 } from '../helpers/prng.js';
 

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAlertDoc } from '../../src/alerts/match.js';
 import { StemOnly, type AnalyzedText } from '../../src/alerts/morphology.js';
-import type { Article } from '../../src/model.js';
+import type { Article, StoredItem } from '../../src/model.js';
 import { dedupArticle } from '../../src/pipeline/dedup-stage.js';
 import type { AlertDocRecord } from '../../src/store/alerts.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { alertDocArgs, alertDocFromArgs, openThreadedSqliteStore, packAnalyses, unpackAnalyses } from '../../src/store/sqlite/threaded.js';
-import type { Store, StoredItem } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-thread-wire-'));

@@ -1,46 +1,46 @@
 /**
  * The ArticleStore part of the PostgreSQL storage (tables of migrations/postgres/0002_dedup.sql), for many workers
- * on many hosts. PostgresStore wraps each method into its error-guarded interface.
+ * on many hosts: the SQL of duplicate lookups, of the row operations that src/store/articles.ts `storeArticleSteps`
+ * stores an article with, and of the story query. PostgresStore wraps each method into its error-guarded interface.
  *
  * `findDuplicates` is one round trip: the guid, URL and hash lookups and the band probes (one LATERAL index probe
- * per band, each bounded) in one statement. `storeArticle` is one READ COMMITTED transaction per attempt, optimistic:
+ * per band, each bounded) in one statement, so one snapshot. Each attempt of `storeArticle` is one READ COMMITTED
+ * transaction:
+ *  - `item` locks the item's row (FOR UPDATE): two workers storing one item take turns, and the second's later
+ *    statements see the first's sighting;
  *  - a new article goes in with INSERT ... ON CONFLICT DO NOTHING (unique text hash, unique canonical URL): when a
- *    concurrent worker inserted the same text or URL first, the insert waits for it, returns no row, and the
- *    attempt is retried after deciding again on what is now committed;
+ *    concurrent worker inserted the same text or URL first, the insert waits for it and returns no row;
  *  - a revision is a compare-and-set (UPDATE ... WHERE text_hash = the text the decision saw);
- *  - a 'new' decision first takes transaction advisory locks on its band values (in band order, so two
- *    transactions never wait on each other in a cycle), then looks again: two workers storing two near-duplicate
- *    texts at once share a band, so the second waits, sees the first, and joins its cluster instead of founding
- *    another one;
- *  - a unique violation (23505), deadlock (40P01) or serialization failure (40001) also retries the attempt;
- *  - every attempt first locks the item's row and looks for the item's own sighting, whatever the decision: two
- *    workers storing one item take turns, and the second reports the first's sighting as repeated.
+ *  - `lockBands` takes transaction advisory locks on the band values (in band order, so two transactions never wait
+ *    on each other in a cycle) before a 'new' decision is made again: two workers storing two near-duplicate texts
+ *    at once share a band, so the second waits, sees the first, and joins its cluster;
+ *  - a unique violation (23505), deadlock (40P01), serialization failure (40001) or a foreign key whose row
+ *    retention just removed (23503) retries the attempt, as a tripped guard does.
  */
 import type pg from 'pg';
-import type { DedupDecision, DedupFound, DedupInput, DedupMatch } from '../../dedup/types.js';
-import { FeedwatchError } from '../../errors.js';
 import {
   ArticleConflict,
   BAND_BUCKET_LIMIT,
   checkInput,
-  decideForStore,
-  decisionSimilarity,
   NEAR_CANDIDATE_LIMIT,
-  STORE_ATTEMPTS,
-  storedArticle,
-  type DedupKind,
+  storeArticleSteps,
+  storySteps,
+  type ArticleAttempts,
+  type ArticleRef,
+  type ArticleRows,
+  type SightingRef,
   type StoreArticleRequest,
-  type StoredArticle,
-  storyFromRows,
   type Story,
   type StoryArticleRow,
   type StoryRevisionRow,
+  type StoryRows,
   type StoryRowTypes,
   type StorySightingRow,
 } from '../articles.js';
-import { isoUtc } from '../rows.js';
+import { runAsync, type Steps } from '../steps.js';
 import { cleanText, jsonParam } from './rows.js';
 import { inTransaction } from './tx.js';
+import type { DedupFound, DedupInput, DedupKind, DedupMatch, StoredArticle } from '../../model.js';
 
 /** First key of the band advisory locks, plus the band number ("FWB" + band); the second key is the band value. */
 export const BAND_LOCK_CLASS = 0x46574200;
@@ -48,8 +48,7 @@ export const BAND_LOCK_CLASS = 0x46574200;
 /** Story rows: pg returns bigint ids as strings and timestamptz as Date. */
 const POSTGRES_TYPES: StoryRowTypes<string, Date> = { id: Number, time: (d) => d.toISOString() };
 
-/** SQLSTATEs after which an attempt is simply tried again. */
-// unique violation, deadlock, serialization failure, and a foreign key whose row retention just removed: decide again.
+/** SQLSTATEs after which an attempt is simply tried again (see the top of this file). */
 const RETRY_CODES = new Set(['23505', '40P01', '40001', '23503']);
 
 interface MatchRow {
@@ -62,17 +61,30 @@ interface MatchRow {
   minhash: string | null;
 }
 
-interface ArticleRef {
-  id: string | number;
-  cluster_id: string | number;
+type Id = string | number;
+
+interface ArticleRefRow {
+  id: Id;
+  cluster_id: Id;
   revision: number;
 }
 
-interface ItemRef {
-  id: string | number;
+interface ItemRefRow {
+  id: Id;
   feed_name: string;
   first_seen_at: Date;
+  article_id: Id | null;
 }
+
+interface SightingRefRow {
+  article_id: Id;
+  cluster_id: Id;
+  revision: number;
+  decision: DedupKind;
+  similarity: number | null;
+}
+
+const articleRef = (r: ArticleRefRow | undefined): ArticleRef | undefined => r && { id: Number(r.id), clusterId: Number(r.cluster_id), revision: r.revision };
 
 const MATCH = 'a.id, a.cluster_id, a.canonical_url, a.text_hash, a.minhash';
 
@@ -138,131 +150,112 @@ const int4 = (v: number): number => v | 0;
 export class PostgresArticles {
   constructor(private readonly pool: pg.Pool) {}
 
-  async findDuplicates(input: DedupInput, client: pg.Pool | pg.PoolClient = this.pool): Promise<DedupFound> {
-    checkInput(input);
-    const { rows } = await client.query<MatchRow>(FIND, [
-      cleanText(input.feedName),
-      cleanText(input.guid),
-      cleanText(input.canonicalUrl),
-      input.textHash,
-      input.bands.map((_, i) => i),
-      input.bands.map(int4),
-      BAND_BUCKET_LIMIT,
-      NEAR_CANDIDATE_LIMIT,
-    ]);
-    const one = (via: MatchRow['via']) => {
-      const r = rows.find((x) => x.via === via);
-      return r ? toMatch(r) : null;
-    };
-    const near = rows
-      .filter((r) => r.via === 'near')
-      .sort((a, b) => Number(b.shared) - Number(a.shared) || Number(b.id) - Number(a.id))
-      .map(toMatch);
-    return { byGuid: one('guid'), byUrl: one('url'), byHash: one('hash'), near };
+  findDuplicates(input: DedupInput): Promise<DedupFound> {
+    return findDuplicatesOn(this.pool, input);
   }
 
-  async storeArticle(req: StoreArticleRequest): Promise<StoredArticle> {
-    checkInput(req.input);
-    const at = isoUtc(req.at, 'at');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await inTransaction(this.pool, async (c) => {
-          // The item's row lock: two workers storing one item take turns, and the second sees the first's sighting.
-          const item = (await c.query<ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = $1 FOR UPDATE', [req.itemId])).rows[0];
-          if (!item) throw new FeedwatchError('storage', `no item with id ${req.itemId}`, { itemId: req.itemId }, { retryable: false });
-          // Whatever was decided: an item stored before (a retried job, or another worker that got there first) is
-          // reported as the first store recorded it, and nothing is written.
-          const seen = (await c.query<ArticleRef & { article_id: string; decision: DedupKind; similarity: number | null }>(SIGHTING_OF, [req.itemId])).rows[0];
-          if (seen) return storedArticle(seen.decision, Number(seen.article_id), Number(seen.cluster_id), seen.revision, seen.similarity, true);
-          let d = req.decision;
-          if (d.kind === 'new' || attempt > 1) {
-            await this.lockBands(c, req.input.bands);
-            d = decideForStore(req.input, await this.findDuplicates(req.input, c), req.options);
-          }
-          return this.apply(c, req, d, item, at);
-        });
-      } catch (err) {
-        const code = (err as { code?: unknown } | null)?.code;
-        const again = err instanceof ArticleConflict || (typeof code === 'string' && RETRY_CODES.has(code));
-        if (!again) throw err;
-        if (attempt >= STORE_ATTEMPTS) {
-          const why = err instanceof Error ? err.message : String(err);
-          throw new FeedwatchError('storage', `storeArticle gave up after ${attempt} attempts: ${why}`, { itemId: req.itemId }, { cause: err, retryable: true });
-        }
-      }
-    }
+  storeArticle(req: StoreArticleRequest): Promise<StoredArticle> {
+    return runAsync(storeArticleSteps(this.attempts, req));
   }
 
-  async story(clusterId: number): Promise<Story | null> {
-    const articles = await this.pool.query<StoryArticleRow<string, Date>>(
-      'SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at FROM articles WHERE cluster_id = $1 ORDER BY id',
-      [clusterId],
-    );
-    if (articles.rows.length === 0) return null;
-    const revisions = await this.pool.query<StoryRevisionRow<string, Date>>(
-      `SELECT r.article_id, r.revision, r.text_hash, r.url, r.created_at
-       FROM articles a JOIN article_revisions r ON r.article_id = a.id WHERE a.cluster_id = $1 ORDER BY r.article_id, r.revision`,
-      [clusterId],
-    );
-    const sightings = await this.pool.query<StorySightingRow<string, Date>>(
-      `SELECT s.item_id, s.article_id, s.feed_name, s.url, s.canonical_url, s.revision, s.decision, s.similarity, s.seen_at, i.published_at
-       FROM articles a JOIN sightings s ON s.article_id = a.id JOIN items i ON i.id = s.item_id
-       WHERE a.cluster_id = $1 ORDER BY s.seen_at, s.id`,
-      [clusterId],
-    );
-    return storyFromRows(clusterId, { articles: articles.rows, revisions: revisions.rows, sightings: sightings.rows }, POSTGRES_TYPES);
+  story(clusterId: number): Promise<Story | null> {
+    return runAsync(storySteps(this.storyRows, clusterId, POSTGRES_TYPES));
   }
 
-  private async lockBands(c: pg.PoolClient, bands: readonly number[]): Promise<void> {
-    if (bands.length === 0) return;
-    await c.query(LOCK_BANDS, [bands.map((_, i) => BAND_LOCK_CLASS + i), bands.map(int4)]);
-  }
+  /** Each attempt a transaction of its own on one pooled connection. */
+  private readonly attempts: ArticleAttempts = {
+    attempt: <T>(steps: (rows: ArticleRows) => Steps<T>): Promise<T> => inTransaction(this.pool, (c) => runAsync(steps(postgresArticleRows(c)))),
+    conflict: (err) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      return err instanceof ArticleConflict || (typeof code === 'string' && RETRY_CODES.has(code));
+    },
+  };
 
-  /** One attempt at writing `d`; throws ArticleConflict when `d` no longer holds. */
-  private async apply(c: pg.PoolClient, req: StoreArticleRequest, d: DedupDecision, item: ItemRef, at: string): Promise<StoredArticle> {
-    const { input } = req;
-    const itemId = Number(item.id);
-    let target: ArticleRef;
-    if (d.kind === 'duplicate-guid' || d.kind === 'duplicate-url' || d.kind === 'duplicate-text') {
-      const found = (await c.query<ArticleRef>('SELECT id, cluster_id, revision FROM articles WHERE id = $1', [d.articleId])).rows[0];
-      if (!found) throw new ArticleConflict(`article ${d.articleId} is gone`);
-      target = found;
-    } else {
-      const title = cleanText(req.article.title);
-      if (d.kind === 'revision') {
-        const clash = (await c.query<{ id: string }>('SELECT id FROM articles WHERE text_hash = $1', [input.textHash])).rows[0];
-        if (clash) throw new ArticleConflict(`the revised text is already article ${clash.id}`);
-        const revised = (await c.query<ArticleRef>(REVISE, [d.articleId, input.textHash, input.minhash, input.tokenCount, title, at, d.previousTextHash])).rows[0];
-        if (!revised) throw new ArticleConflict(`article ${d.articleId} no longer has the text the decision saw`);
-        target = revised;
-        await c.query('DELETE FROM article_band WHERE article_id = $1', [target.id]);
-      } else {
-        const cluster = d.kind === 'near-duplicate' ? d.clusterId : null;
-        const inserted = (
-          await c.query<ArticleRef>(INSERT_ARTICLE, [cluster, cleanText(input.canonicalUrl), input.textHash, input.minhash, input.tokenCount, title, item.first_seen_at, at])
-        ).rows[0];
-        if (!inserted) throw new ArticleConflict('an article with this text or canonical URL was stored meanwhile');
-        target = inserted;
-      }
-      await c.query(INSERT_REVISION, [target.id, target.revision, input.textHash, input.minhash, input.tokenCount, itemId, cleanText(input.url), jsonParam(req.article), at]);
-      if (input.bands.length > 0) await c.query(INSERT_BANDS, [target.id, input.bands.map(int4)]);
-    }
-    const similarity = decisionSimilarity(d);
-    const sighted = await c.query(INSERT_SIGHTING, [
-      itemId,
-      target.id,
-      item.feed_name,
-      cleanText(input.url),
-      cleanText(input.canonicalUrl),
-      target.revision,
-      d.kind,
-      similarity,
-      item.first_seen_at,
-      at,
-    ]);
-    // The item has a sighting already: this attempt is undone, and the next one reports that sighting.
-    if (sighted.rowCount === 0) throw new ArticleConflict(`item ${itemId} was stored meanwhile`);
-    await c.query('UPDATE items SET article_id = $1 WHERE id = $2', [target.id, itemId]);
-    return storedArticle(d.kind, Number(target.id), Number(target.cluster_id), target.revision, similarity);
-  }
+  private readonly storyRows: StoryRows<string, Date> = {
+    clusterArticles: async (clusterId) =>
+      (
+        await this.pool.query<StoryArticleRow<string, Date>>(
+          'SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at FROM articles WHERE cluster_id = $1 ORDER BY id',
+          [clusterId],
+        )
+      ).rows,
+    clusterRevisions: async (clusterId) =>
+      (
+        await this.pool.query<StoryRevisionRow<string, Date>>(
+          `SELECT r.article_id, r.revision, r.text_hash, r.url, r.created_at
+           FROM articles a JOIN article_revisions r ON r.article_id = a.id WHERE a.cluster_id = $1 ORDER BY r.article_id, r.revision`,
+          [clusterId],
+        )
+      ).rows,
+    clusterSightings: async (clusterId) =>
+      (
+        await this.pool.query<StorySightingRow<string, Date>>(
+          `SELECT s.item_id, s.article_id, s.feed_name, s.url, s.canonical_url, s.revision, s.decision, s.similarity, s.seen_at, i.published_at
+           FROM articles a JOIN sightings s ON s.article_id = a.id JOIN items i ON i.id = s.item_id
+           WHERE a.cluster_id = $1 ORDER BY s.seen_at, s.id`,
+          [clusterId],
+        )
+      ).rows,
+  };
+}
+
+/** The lookup of `findDuplicates`, on the pool or on a connection inside a transaction. */
+async function findDuplicatesOn(client: pg.Pool | pg.PoolClient, input: DedupInput): Promise<DedupFound> {
+  checkInput(input);
+  const { rows } = await client.query<MatchRow>(FIND, [
+    cleanText(input.feedName),
+    cleanText(input.guid),
+    cleanText(input.canonicalUrl),
+    input.textHash,
+    input.bands.map((_, i) => i),
+    input.bands.map(int4),
+    BAND_BUCKET_LIMIT,
+    NEAR_CANDIDATE_LIMIT,
+  ]);
+  const one = (via: MatchRow['via']) => {
+    const r = rows.find((x) => x.via === via);
+    return r ? toMatch(r) : null;
+  };
+  const near = rows
+    .filter((r) => r.via === 'near')
+    .sort((a, b) => Number(b.shared) - Number(a.shared) || Number(b.id) - Number(a.id))
+    .map(toMatch);
+  return { byGuid: one('guid'), byUrl: one('url'), byHash: one('hash'), near };
+}
+
+/** The row operations of storing an article, on a connection inside its transaction. */
+export function postgresArticleRows(c: pg.PoolClient): ArticleRows {
+  const one = async <R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R | undefined> => (await c.query<R>(sql, params)).rows[0];
+  return {
+    item: async (itemId) => {
+      const r = await one<ItemRefRow>('SELECT id, feed_name, first_seen_at, article_id FROM items WHERE id = $1 FOR UPDATE', [itemId]);
+      return r && { id: Number(r.id), feedName: r.feed_name, firstSeenAt: r.first_seen_at.toISOString(), articleId: r.article_id === null ? null : Number(r.article_id) };
+    },
+    sightingOf: async (itemId): Promise<SightingRef | undefined> => {
+      const r = await one<SightingRefRow>(SIGHTING_OF, [itemId]);
+      return r && { articleId: Number(r.article_id), clusterId: Number(r.cluster_id), revision: r.revision, kind: r.decision, similarity: r.similarity };
+    },
+    lockBands: async (bands) => {
+      if (bands.length > 0) await c.query(LOCK_BANDS, [bands.map((_, i) => BAND_LOCK_CLASS + i), bands.map(int4)]);
+    },
+    findDuplicates: (input) => findDuplicatesOn(c, input),
+    article: async (id) => articleRef(await one<ArticleRefRow>('SELECT id, cluster_id, revision FROM articles WHERE id = $1', [id])),
+    articleWithText: async (textHash) => {
+      const r = await one<{ id: Id }>('SELECT id FROM articles WHERE text_hash = $1', [textHash]);
+      return r && Number(r.id);
+    },
+    insertArticle: async (a) =>
+      articleRef(await one<ArticleRefRow>(INSERT_ARTICLE, [a.clusterId, cleanText(a.canonicalUrl), a.textHash, a.minhash, a.tokenCount, cleanText(a.title), a.firstSeenAt, a.at])),
+    reviseArticle: async (id, previousTextHash, t) =>
+      articleRef(await one<ArticleRefRow>(REVISE, [id, t.textHash, t.minhash, t.tokenCount, cleanText(t.title), t.at, previousTextHash])),
+    deleteBands: async (articleId) => void (await c.query('DELETE FROM article_band WHERE article_id = $1', [articleId])),
+    insertRevision: async (r) =>
+      void (await c.query(INSERT_REVISION, [r.articleId, r.revision, r.textHash, r.minhash, r.tokenCount, r.itemId, cleanText(r.url), jsonParam(r.article), r.at])),
+    insertBands: async (articleId, bands) => void (await c.query(INSERT_BANDS, [articleId, bands.map(int4)])),
+    insertSighting: async (x) =>
+      ((
+        await c.query(INSERT_SIGHTING, [x.itemId, x.articleId, x.feedName, cleanText(x.url), cleanText(x.canonicalUrl), x.revision, x.kind, x.similarity, x.seenAt, x.at])
+      ).rowCount ?? 0) > 0,
+    pointItem: async (itemId, articleId) => void (await c.query('UPDATE items SET article_id = $1 WHERE id = $2', [articleId, itemId])),
+  };
 }

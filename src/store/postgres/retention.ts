@@ -1,6 +1,6 @@
 /**
- * The RetentionStore part of the PostgreSQL storage (rules: src/store/retention.ts; tables and indexes:
- * migrations/postgres/0004_retention.sql). Each `pruneExpired` call is one short READ COMMITTED transaction that
+ * The RetentionStore part of the PostgreSQL storage (rules and the batch's steps: src/store/retention.ts; tables and
+ * indexes: migrations/postgres/0004_retention.sql): the SQL of `RetentionRows`. Each `pruneExpired` call is one short READ COMMITTED transaction that
  * removes at most `limit` rows of the first kind with anything left. Rows are taken FOR UPDATE SKIP LOCKED, so
  * several workers pruning at once take disjoint batches and none waits on rows a writer holds:
  *  - stories: the expired story_clusters rows are locked first (and re-checked: a story seen again meanwhile is no
@@ -11,7 +11,8 @@
  * index) are removed here, in the same transaction.
  */
 import type pg from 'pg';
-import { checkPrune, emptyCounts, type PruneBatch, type PruneRequest, type RetentionPhase } from '../retention.js';
+import { pruneSteps, type PruneBatch, type PruneRequest, type RetentionRows } from '../retention.js';
+import { runAsync } from '../steps.js';
 import { inTransaction } from './tx.js';
 
 const EXPIRED_CLUSTERS = `SELECT cluster_id FROM story_clusters WHERE last_seen_at < $1
@@ -51,38 +52,25 @@ const DELETE_MATCHES = `DELETE FROM alert_matches WHERE (rule, cluster_id) IN (
 export class PostgresRetention {
   constructor(private readonly pool: pg.Pool) {}
 
-  async pruneExpired(request: PruneRequest): Promise<PruneBatch> {
-    const { before, now, limit } = checkPrune(request);
-    return inTransaction(this.pool, async (c): Promise<PruneBatch> => {
-      const out = emptyCounts();
-      const done = (phase: RetentionPhase): PruneBatch => ({ ...out, phase });
-
-      const clusters = (await c.query<{ cluster_id: string }>(EXPIRED_CLUSTERS, [before, limit])).rows.map((r) => r.cluster_id);
-      if (clusters.length > 0) {
-        const ids = (await c.query<{ id: string }>(CLUSTER_ARTICLES, [clusters, limit])).rows.map((r) => r.id);
-        if (ids.length > 0) {
-          out.sightings = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM sightings WHERE article_id = ANY ($1::int8[])', [ids])).rows[0]?.n ?? 0);
-          out.alertDocs = (await c.query('DELETE FROM alert_docs WHERE article_id = ANY ($1::int8[])', [ids])).rowCount ?? 0;
-          out.articles = (await c.query('DELETE FROM articles WHERE id = ANY ($1::int8[])', [ids])).rowCount ?? 0;
-        }
-        out.clusters = (await c.query(DELETE_EMPTY_CLUSTERS, [clusters])).rowCount ?? 0;
-        return done('stories');
-      }
-
-      const items = (await c.query<{ id: string }>(DELETE_ITEMS, [before, now, limit])).rows.map((r) => r.id);
-      if (items.length > 0) {
-        out.items = items.length;
-        // A failed page's feed entry stood in under the article id −itemId.
-        out.alertDocs = (await c.query('DELETE FROM alert_docs WHERE article_id = ANY ($1::int8[])', [items.map((id) => `-${id}`)])).rowCount ?? 0;
-        return done('items');
-      }
-
-      out.deliveries = (await c.query(DELETE_DELIVERIES, [before, limit])).rowCount ?? 0;
-      if (out.deliveries > 0) return done('deliveries');
-
-      out.matches = (await c.query(DELETE_MATCHES, [before, limit])).rowCount ?? 0;
-      if (out.matches > 0) return done('matches');
-      return { ...out, phase: null };
-    });
+  pruneExpired(request: PruneRequest): Promise<PruneBatch> {
+    return inTransaction(this.pool, (c) => runAsync(pruneSteps(rowsOn(c), request)));
   }
+}
+
+const ids = (rows: Array<{ id: string }>): number[] => rows.map((r) => Number(r.id));
+
+function rowsOn(c: pg.PoolClient): RetentionRows {
+  const count = async (sql: string, params: unknown[]) => (await c.query(sql, params)).rowCount ?? 0;
+  return {
+    expiredClusters: async (before, limit) => (await c.query<{ cluster_id: string }>(EXPIRED_CLUSTERS, [before, limit])).rows.map((r) => Number(r.cluster_id)),
+    clusterArticles: async (clusters, limit) => ids((await c.query<{ id: string }>(CLUSTER_ARTICLES, [clusters, limit])).rows),
+    countSightings: async (articleIds) =>
+      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM sightings WHERE article_id = ANY ($1::int8[])', [articleIds])).rows[0]?.n ?? 0),
+    deleteAlertDocs: (articleIds) => count('DELETE FROM alert_docs WHERE article_id = ANY ($1::int8[])', [articleIds]),
+    deleteArticles: (articleIds) => count('DELETE FROM articles WHERE id = ANY ($1::int8[])', [articleIds]),
+    deleteEmptyClusters: (clusters) => count(DELETE_EMPTY_CLUSTERS, [clusters]),
+    deleteOldItems: async (before, now, limit) => ids((await c.query<{ id: string }>(DELETE_ITEMS, [before, now, limit])).rows),
+    deleteDeliveries: (before, limit) => count(DELETE_DELIVERIES, [before, limit]),
+    deleteMatches: (before, limit) => count(DELETE_MATCHES, [before, limit]),
+  };
 }

@@ -4,8 +4,8 @@
  * values. Going in, every string is cleaned of what PostgreSQL cannot store (NUL characters in text and
  * jsonb, lone UTF-16 surrogates in jsonb), so one odd item cannot block a feed's polls forever.
  */
-import type { Article, Enclosure, FeedState } from '../../model.js';
-import type { ItemArticle, StoredItem } from '../store.js';
+import type { Article, Enclosure, FeedState, StoredItem } from '../../model.js';
+import type { ItemArticle } from '../store.js';
 
 export interface FeedRow {
   name: string;

@@ -1,40 +1,36 @@
 /**
- * The ArticleStore part of the SQLite storage (tables of migrations/sqlite/0002_dedup.sql): duplicate lookups,
- * storing an item's article as decided, and the story query. Synchronous (better-sqlite3); SqliteStore wraps each
- * method into its async, error-guarded interface.
+ * The ArticleStore part of the SQLite storage (tables of migrations/sqlite/0002_dedup.sql): the SQL of duplicate
+ * lookups, of the row operations that src/store/articles.ts `storeArticleSteps` stores an article with, and of the
+ * story query. Synchronous (better-sqlite3); SqliteStore wraps each method into its async, error-guarded interface.
  *
- * `storeArticle` runs in one IMMEDIATE transaction, so writers on other connections wait for it; inside, each
- * attempt is a nested transaction (a savepoint). A decision that no longer holds (another connection stored the
- * same text or URL, or revised the article, since the pipeline looked) trips a guard — the insert's ON CONFLICT DO
- * NOTHING returns no row, or the revision's compare-and-set updates nothing — and the attempt is rolled back to
- * its savepoint, the store looks again and decides again. A 'new' decision is always looked at again first: in
- * this serialized transaction that makes "two connections, one story" give one article. Every attempt first looks
- * for the item's own sighting, whatever the decision: an item already stored is reported as repeated.
- * `findDuplicates` is one statement, so it reads one snapshot.
+ * `storeArticle` runs in one IMMEDIATE transaction, so writers on other connections wait for it (the write lock is
+ * what serializes two stores of one item or one story: `item` and `lockBands` need no lock of their own); each
+ * attempt is a nested transaction (a savepoint), rolled back when a guard trips. `findDuplicates` is one statement,
+ * so it reads one snapshot.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DedupDecision, DedupFound, DedupInput, DedupMatch } from '../../dedup/types.js';
-import { FeedwatchError } from '../../errors.js';
 import {
   ArticleConflict,
   BAND_BUCKET_LIMIT,
   checkInput,
-  decideForStore,
-  decisionSimilarity,
   NEAR_CANDIDATE_LIMIT,
-  STORE_ATTEMPTS,
-  storedArticle,
-  type DedupKind,
+  storeArticleSteps,
+  storySteps,
+  type ArticleAttempts,
+  type ArticleRef,
+  type ArticleRows,
+  type ItemRef,
+  type SightingRef,
   type StoreArticleRequest,
-  type StoredArticle,
-  storyFromRows,
   type Story,
   type StoryArticleRow,
   type StoryRevisionRow,
+  type StoryRows,
   type StoryRowTypes,
   type StorySightingRow,
 } from '../articles.js';
-import { isoUtc } from './rows.js';
+import { runSync, type Steps } from '../steps.js';
+import type { DedupFound, DedupInput, DedupMatch, StoredArticle } from '../../model.js';
 
 interface MatchRow {
   id: number;
@@ -46,26 +42,6 @@ interface MatchRow {
 
 interface FoundRow extends MatchRow {
   via: 0 | 1 | 2 | 3;
-}
-
-interface ItemRef {
-  id: number;
-  feed_name: string;
-  first_seen_at: string;
-}
-
-interface ArticleRef {
-  id: number;
-  cluster_id: number;
-  revision: number;
-}
-
-interface SightingRef {
-  article_id: number;
-  cluster_id: number;
-  revision: number;
-  decision: DedupKind;
-  similarity: number | null;
 }
 
 /** Story rows: SQLite ids are numbers already, and times ISO 8601 UTC text. */
@@ -116,24 +92,26 @@ export function findSql(bands: number): string {
     ORDER BY 1, 2 DESC, 3 DESC`;
 }
 
+const ARTICLE_REF = 'id, cluster_id AS clusterId, revision';
+
 function prepareAll(db: BetterSqlite3.Database) {
   return {
-    byHash: db.prepare<[string], MatchRow>(`SELECT ${MATCH} FROM articles a WHERE a.text_hash = ?`),
-    item: db.prepare<[number], ItemRef>('SELECT id, feed_name, first_seen_at FROM items WHERE id = ?'),
-    article: db.prepare<[number], ArticleRef>('SELECT id, cluster_id, revision FROM articles WHERE id = ?'),
-    sightingOf: db.prepare<[number], SightingRef>(`SELECT s.article_id, a.cluster_id, s.revision, s.decision, s.similarity
+    articleWithText: db.prepare<[string], number>('SELECT id FROM articles WHERE text_hash = ?').pluck(),
+    item: db.prepare<[number], ItemRef>('SELECT id, feed_name AS feedName, first_seen_at AS firstSeenAt, article_id AS articleId FROM items WHERE id = ?'),
+    article: db.prepare<[number], ArticleRef>(`SELECT ${ARTICLE_REF} FROM articles WHERE id = ?`),
+    sightingOf: db.prepare<[number], SightingRef>(`SELECT s.article_id AS articleId, a.cluster_id AS clusterId, s.revision, s.decision AS kind, s.similarity
       FROM sightings s JOIN articles a ON a.id = s.article_id WHERE s.item_id = ?`),
     insertArticle: db.prepare<[Record<string, unknown>], ArticleRef>(`INSERT INTO articles (cluster_id, canonical_url, text_hash, minhash,
         token_count, title, first_seen_at, updated_at)
       VALUES (@clusterId, @canonicalUrl, @textHash, @minhash, @tokenCount, @title, @firstSeenAt, @at)
       ON CONFLICT DO NOTHING
-      RETURNING id, cluster_id, revision`),
-    ownCluster: db.prepare<[number], ArticleRef>('UPDATE articles SET cluster_id = id WHERE id = ? RETURNING id, cluster_id, revision'),
+      RETURNING ${ARTICLE_REF}`),
+    ownCluster: db.prepare<[number], ArticleRef>(`UPDATE articles SET cluster_id = id WHERE id = ? RETURNING ${ARTICLE_REF}`),
     // Compare-and-set: only the text the decision saw is revised.
     revise: db.prepare<[Record<string, unknown>], ArticleRef>(`UPDATE articles SET text_hash = @textHash, minhash = @minhash,
         token_count = @tokenCount, title = @title, revision = revision + 1, updated_at = @at
       WHERE id = @id AND text_hash = @previousTextHash
-      RETURNING id, cluster_id, revision`),
+      RETURNING ${ARTICLE_REF}`),
     insertRevision: db.prepare(`INSERT INTO article_revisions (article_id, revision, text_hash, minhash, token_count, item_id, url,
         article, created_at)
       VALUES (@articleId, @revision, @textHash, @minhash, @tokenCount, @itemId, @url, @article, @at)`),
@@ -144,7 +122,7 @@ function prepareAll(db: BetterSqlite3.Database) {
       ON CONFLICT DO NOTHING`),
     insertSighting: db.prepare(`INSERT INTO sightings (item_id, article_id, feed_name, url, canonical_url, revision, decision,
         similarity, seen_at, stored_at)
-      VALUES (@itemId, @articleId, @feedName, @url, @canonicalUrl, @revision, @decision, @similarity, @seenAt, @at)
+      VALUES (@itemId, @articleId, @feedName, @url, @canonicalUrl, @revision, @kind, @similarity, @seenAt, @at)
       ON CONFLICT (item_id) DO NOTHING`),
     pointItem: db.prepare<[number, number]>('UPDATE items SET article_id = ? WHERE id = ?'),
     clusterArticles: db.prepare<[number], StoryArticleRow<number, string>>(`SELECT id, canonical_url, title, revision, text_hash, first_seen_at, updated_at
@@ -197,104 +175,45 @@ export class SqliteArticles {
   }
 
   storeArticle(req: StoreArticleRequest): StoredArticle {
-    checkInput(req.input);
-    const at = isoUtc(req.at, 'at');
-    return this.db
-      .transaction(() => {
-        const item = this.s.item.get(req.itemId);
-        if (!item) throw new FeedwatchError('storage', `no item with id ${req.itemId}`, { itemId: req.itemId }, { retryable: false });
-        for (let attempt = 1; ; attempt++) {
-          try {
-            // A nested transaction is a savepoint: a tripped guard undoes only this attempt.
-            return this.db.transaction(() => {
-              // Whatever was decided: an item stored before (a retried job, or another worker that got there first)
-              // is reported as the first store recorded it, and nothing is written.
-              const seen = this.s.sightingOf.get(item.id);
-              if (seen) return storedArticle(seen.decision, seen.article_id, seen.cluster_id, seen.revision, seen.similarity, true);
-              const decision = attempt === 1 && req.decision.kind !== 'new' ? req.decision : this.decide(req);
-              return this.apply(req, decision, item, at);
-            })();
-          } catch (err) {
-            if (!(err instanceof ArticleConflict)) throw err;
-            if (attempt >= STORE_ATTEMPTS) {
-              throw new FeedwatchError('storage', `storeArticle gave up after ${attempt} attempts: ${err.message}`, { itemId: req.itemId }, { cause: err, retryable: true });
-            }
-          }
-        }
-      })
-      .immediate();
+    return this.db.transaction(() => runSync(storeArticleSteps(this.attempts, req))).immediate();
   }
 
   story(clusterId: number): Story | null {
-    const articles = this.s.clusterArticles.all(clusterId);
-    if (articles.length === 0) return null;
-    const revisions = this.s.clusterRevisions.all(clusterId);
-    const sightings = this.s.clusterSightings.all(clusterId);
-    return storyFromRows(clusterId, { articles, revisions, sightings }, SQLITE_TYPES);
+    return runSync(storySteps(this.storyRows, clusterId, SQLITE_TYPES));
   }
 
-  private decide(req: StoreArticleRequest): DedupDecision {
-    return decideForStore(req.input, this.findDuplicates(req.input), req.options);
-  }
+  /** Each attempt a savepoint inside storeArticle's transaction. */
+  private readonly attempts: ArticleAttempts = {
+    attempt: <T>(steps: (rows: ArticleRows) => Steps<T>): T => this.db.transaction(() => runSync(steps(this.rows)))(),
+    conflict: (err) => err instanceof ArticleConflict,
+  };
 
-  /** One attempt at writing `d`; throws ArticleConflict when `d` no longer holds. */
-  private apply(req: StoreArticleRequest, d: DedupDecision, item: ItemRef, at: string): StoredArticle {
-    const s = this.s;
-    const { input } = req;
-    let target: ArticleRef;
-    if (d.kind === 'duplicate-guid' || d.kind === 'duplicate-url' || d.kind === 'duplicate-text') {
-      const found = s.article.get(d.articleId);
-      if (!found) throw new ArticleConflict(`article ${d.articleId} is gone`);
-      target = found;
-    } else {
-      const text = {
-        textHash: input.textHash,
-        minhash: input.minhash,
-        tokenCount: input.tokenCount,
-        title: req.article.title,
-        at,
-      };
-      if (d.kind === 'revision') {
-        const clash = s.byHash.get(input.textHash);
-        if (clash) throw new ArticleConflict(`the revised text is already article ${clash.id}`);
-        const revised = s.revise.get({ ...text, id: d.articleId, previousTextHash: d.previousTextHash });
-        if (!revised) throw new ArticleConflict(`article ${d.articleId} no longer has the text the decision saw`);
-        target = revised;
-        s.deleteBands.run(target.id);
-      } else {
-        const inserted = s.insertArticle.get({ ...text, clusterId: d.kind === 'near-duplicate' ? d.clusterId : 0, canonicalUrl: input.canonicalUrl, firstSeenAt: item.first_seen_at });
-        if (!inserted) throw new ArticleConflict('an article with this text or canonical URL was stored meanwhile');
-        target = d.kind === 'new' ? (s.ownCluster.get(inserted.id) ?? inserted) : inserted;
-      }
-      s.insertRevision.run({
-        articleId: target.id,
-        revision: target.revision,
-        textHash: input.textHash,
-        minhash: input.minhash,
-        tokenCount: input.tokenCount,
-        itemId: item.id,
-        url: input.url,
-        article: JSON.stringify(req.article),
-        at,
-      });
-      for (let band = 0; band < input.bands.length; band++) s.insertBand.run(band, input.bands[band]!, target.id);
-    }
-    const similarity = decisionSimilarity(d);
-    const sighted = s.insertSighting.run({
-      itemId: item.id,
-      articleId: target.id,
-      feedName: item.feed_name,
-      url: input.url,
-      canonicalUrl: input.canonicalUrl,
-      revision: target.revision,
-      decision: d.kind,
-      similarity,
-      seenAt: item.first_seen_at,
-      at,
-    });
-    // The item has a sighting already: this attempt is undone, and the next one reports that sighting.
-    if (sighted.changes === 0) throw new ArticleConflict(`item ${item.id} was stored meanwhile`);
-    s.pointItem.run(target.id, item.id);
-    return storedArticle(d.kind, target.id, target.cluster_id, target.revision, similarity);
-  }
+  private readonly rows: ArticleRows = {
+    item: (itemId) => this.s.item.get(itemId),
+    sightingOf: (itemId) => this.s.sightingOf.get(itemId),
+    // The IMMEDIATE transaction holds the database's write lock already.
+    lockBands: () => undefined,
+    findDuplicates: (input) => this.findDuplicates(input),
+    article: (id) => this.s.article.get(id),
+    articleWithText: (textHash) => this.s.articleWithText.get(textHash),
+    insertArticle: (a) => {
+      const inserted = this.s.insertArticle.get({ ...a, clusterId: a.clusterId ?? 0 });
+      // A new story's article is its own cluster.
+      return inserted && a.clusterId === null ? (this.s.ownCluster.get(inserted.id) ?? inserted) : inserted;
+    },
+    reviseArticle: (id, previousTextHash, text) => this.s.revise.get({ ...text, id, previousTextHash }),
+    deleteBands: (articleId) => void this.s.deleteBands.run(articleId),
+    insertRevision: (r) => void this.s.insertRevision.run({ ...r, article: JSON.stringify(r.article) }),
+    insertBands: (articleId, bands) => {
+      for (let band = 0; band < bands.length; band++) this.s.insertBand.run(band, bands[band]!, articleId);
+    },
+    insertSighting: (sighting) => this.s.insertSighting.run(sighting).changes > 0,
+    pointItem: (itemId, articleId) => void this.s.pointItem.run(articleId, itemId),
+  };
+
+  private readonly storyRows: StoryRows<number, string> = {
+    clusterArticles: (clusterId) => this.s.clusterArticles.all(clusterId),
+    clusterRevisions: (clusterId) => this.s.clusterRevisions.all(clusterId),
+    clusterSightings: (clusterId) => this.s.clusterSightings.all(clusterId),
+  };
 }

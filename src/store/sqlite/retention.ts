@@ -1,13 +1,14 @@
 /**
- * The RetentionStore part of the SQLite storage (rules: src/store/retention.ts; tables and indexes:
- * migrations/sqlite/0004_retention.sql). Each `pruneExpired` call is one IMMEDIATE transaction that removes at most
- * `limit` rows of the first kind with anything left, found through an index range (never a scan), so the write
- * lock is held for one small batch. Synchronous (better-sqlite3); SqliteStore wraps it into its async,
+ * The RetentionStore part of the SQLite storage (rules and the batch's steps: src/store/retention.ts; tables and
+ * indexes: migrations/sqlite/0004_retention.sql): the SQL of `RetentionRows`. Each `pruneExpired` call is one
+ * IMMEDIATE transaction that removes at most `limit` rows of the first kind with anything left, found through an
+ * index range (never a scan), so the write lock is held for one small batch. Synchronous (better-sqlite3); SqliteStore wraps it into its async,
  * error-guarded interface. Article revisions, bands and sightings go by the foreign keys' ON DELETE CASCADE;
  * alert documents and their FTS5 rows have no foreign key and are removed here, in the same transaction.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { checkPrune, emptyCounts, type PruneBatch, type PruneRequest } from '../retention.js';
+import { pruneSteps, type PruneBatch, type PruneRequest, type RetentionRows } from '../retention.js';
+import { runSync } from '../steps.js';
 
 const IDS = 'SELECT value FROM json_each(?)';
 
@@ -65,40 +66,26 @@ export class SqliteRetention {
   }
 
   pruneExpired(request: PruneRequest): PruneBatch {
-    const { before, now, limit } = checkPrune(request);
-    const s = this.s;
-    return this.db
-      .transaction((): PruneBatch => {
-        const out: PruneBatch = { ...emptyCounts(), phase: null };
-
-        const clusters = s.expiredClusters.all(before, limit);
-        if (clusters.length > 0) {
-          const ids = JSON.stringify(s.clusterArticles.all(JSON.stringify(clusters), limit));
-          out.sightings = s.countSightings.get(ids) ?? 0;
-          s.deleteFts.run(ids);
-          out.alertDocs = s.deleteDocs.run(ids).changes;
-          out.articles = s.deleteArticles.run(ids).changes;
-          out.clusters = s.deleteEmptyClusters.run(JSON.stringify(clusters)).changes;
-          return { ...out, phase: 'stories' };
-        }
-
-        const items = s.oldItems.all({ before, now, limit });
-        if (items.length > 0) {
-          // A failed page's feed entry stood in under the article id −itemId.
-          const docs = JSON.stringify(items.map((id) => -id));
-          s.deleteFts.run(docs);
-          out.alertDocs = s.deleteDocs.run(docs).changes;
-          out.items = s.deleteItems.run(JSON.stringify(items)).changes;
-          return { ...out, phase: 'items' };
-        }
-
-        out.deliveries = s.deleteDeliveries.run({ before, limit }).changes;
-        if (out.deliveries > 0) return { ...out, phase: 'deliveries' };
-
-        out.matches = s.deleteMatches.run({ before, limit }).changes;
-        if (out.matches > 0) return { ...out, phase: 'matches' };
-        return out;
-      })
-      .immediate();
+    return this.db.transaction(() => runSync(pruneSteps(this.rows, request))).immediate();
   }
+
+  private readonly rows: RetentionRows = {
+    expiredClusters: (before, limit) => this.s.expiredClusters.all(before, limit),
+    clusterArticles: (clusters, limit) => this.s.clusterArticles.all(JSON.stringify(clusters), limit),
+    countSightings: (ids) => this.s.countSightings.get(JSON.stringify(ids)) ?? 0,
+    deleteAlertDocs: (ids) => {
+      const json = JSON.stringify(ids);
+      this.s.deleteFts.run(json);
+      return this.s.deleteDocs.run(json).changes;
+    },
+    deleteArticles: (ids) => this.s.deleteArticles.run(JSON.stringify(ids)).changes,
+    deleteEmptyClusters: (clusters) => this.s.deleteEmptyClusters.run(JSON.stringify(clusters)).changes,
+    deleteOldItems: (before, now, limit) => {
+      const items = this.s.oldItems.all({ before, now, limit });
+      if (items.length > 0) this.s.deleteItems.run(JSON.stringify(items));
+      return items;
+    },
+    deleteDeliveries: (before, limit) => this.s.deleteDeliveries.run({ before, limit }).changes,
+    deleteMatches: (before, limit) => this.s.deleteMatches.run({ before, limit }).changes,
+  };
 }

@@ -3,8 +3,8 @@
  * parameters written for feeds, and JSON columns. Time normalization and item parameters are shared with the
  * other driver (../rows.ts); `isoUtc` is re-exported here for the SQLite modules that import it from this file.
  */
-import type { Article, Enclosure, Feed, FeedState } from '../../model.js';
-import type { ItemArticle, StoredItem } from '../store.js';
+import type { Article, Enclosure, Feed, FeedState, StoredItem } from '../../model.js';
+import type { ItemArticle } from '../store.js';
 
 export { isoUtc } from '../rows.js';
 

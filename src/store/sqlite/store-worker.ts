@@ -10,7 +10,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FeedwatchError } from '../../errors.js';
 import { openSqliteStore, type SqliteStore } from './store.js';
-import { alertDocFromArgs, findAndStoreArticle, STORE_METHODS, type FindAndStoreRequest, type SerializedError, type StoreReply, type StoreRequest, type StoreWorkerData, type StoreWorkerHello } from './threaded.js';
+import { findAndStoreArticle, type FindAndStoreRequest } from '../articles.js';
+import { alertDocFromArgs, STORE_METHODS, type SerializedError, type StoreReply, type StoreRequest, type StoreWorkerData, type StoreWorkerHello } from './threaded.js';
 
 const port = parentPort;
 if (port === null) throw new Error('store-worker: run me as a worker thread (see src/store/sqlite/threaded.ts)');

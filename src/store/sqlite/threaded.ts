@@ -21,16 +21,13 @@ import { Worker } from 'node:worker_threads';
 import type { NewMatch } from '../../alerts/deliver.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { AnalyzedText } from '../../alerts/morphology.js';
-import { dedupInput } from '../../dedup/input.js';
-import type { DedupFound, DedupInput } from '../../dedup/types.js';
-import type { DedupOutcome, FindAndStoreRequest } from '../../pipeline/dedup-stage.js';
 import { ConfigError, FeedwatchError, type ErrorKind } from '../../errors.js';
-import type { ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome } from '../../model.js';
+import type { ArticleOutcome, DedupFound, DedupInput, DedupOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
 import type { AlertDocRecord, AlertStore, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
-import { decideForStore, type StoreArticleRequest, type StoredArticle, type Story } from '../articles.js';
+import type { FindAndStoreRequest, StoreArticleRequest, Story } from '../articles.js';
 import type { MigrateResult } from '../migrate.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
-import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js';
+import type { ItemArticle, PendingOptions, Store } from '../store.js';
 
 /** Every Store method the thread answers (close is handled apart). */
 export const STORE_METHODS = [
@@ -204,22 +201,6 @@ export function alertDocArgs(doc: AlertDocRecord): unknown[] {
 export function alertDocFromArgs(args: unknown[]): AlertDocRecord {
   const doc = args[0] as AlertDocRecord;
   return args.length === 2 ? { ...doc, analyzed: unpackAnalyses(args[1] as PackedAnalyses) as AlertDocRecord['analyzed'] } : doc;
-}
-
-export type { FindAndStoreRequest };
-
-/**
- * The dedup stage's steps in one call (src/pipeline/dedup-stage.ts `dedupArticle`): the article's fingerprints
- * (dedupInput, pure), findDuplicates, the decision (decideForStore, pure), then storeArticle with it. Run in the
- * thread: one round trip instead of two, the near candidates stay in the thread, and the fingerprinting leaves the
- * main thread.
- */
-export async function findAndStoreArticle(store: Pick<Store, 'findDuplicates' | 'storeArticle'>, req: FindAndStoreRequest): Promise<DedupOutcome> {
-  const input = dedupInput(req.item, req.article, req.finalUrl);
-  const found = await store.findDuplicates(input);
-  const decision = decideForStore(input, found, req.options);
-  const stored = await store.storeArticle({ itemId: req.itemId, input, article: req.article, decision, at: req.at, ...(req.options === undefined ? {} : { options: req.options }) });
-  return { input, decision, stored };
 }
 
 /** The worker's entry: the built body next to this file, or, running from the sources, the tsx shim. */

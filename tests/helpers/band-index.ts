@@ -1,7 +1,7 @@
 /**
  * An in-memory LSH band index: for each band number, a map from band value to the article ids that have it.
- * A lookup is one map probe per band, however many articles are stored. Used by tests and the benchmark, and
- * usable by an embedded driver that keeps the index in memory; the SQL shape of the same index is in bands.ts.
+ * A lookup is one map probe per band, however many articles are stored. Used by tests and the benchmark only (the
+ * stores keep the same index in SQL: src/dedup/bands.ts, the drivers' articles.ts).
  */
 
 export class MemoryBandIndex {

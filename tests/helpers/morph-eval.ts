@@ -3,8 +3,8 @@
  * the forms it should match that it does (recall) and the share of look-alikes it matches although it should
  * not (false-match rate). Each check goes the whole way a rule goes: parse, key, analyse, match.
  */
-import { buildAlertDoc, compileRule, matchRule } from './match.js';
-import type { Lemmatizer } from './morphology.js';
+import { buildAlertDoc, compileRule, matchRule } from '../../src/alerts/match.js';
+import type { Lemmatizer } from '../../src/alerts/morphology.js';
 
 export interface WordFormsEntry {
   rule: string;
