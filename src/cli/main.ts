@@ -78,6 +78,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`feedwatch search ... | head`) closes the pipe: that is the end of the output, not an
+// error, so the command ends quietly with success instead of printing a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
