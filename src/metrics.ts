@@ -3,7 +3,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'feedwatch_process_' });
+  // prom-client's default metrics are already named process_* and nodejs_*: the prefix makes them
+  // feedwatch_process_cpu_seconds_total, not feedwatch_process_process_cpu_seconds_total.
+  collectDefaultMetrics({ register: registry, prefix: 'feedwatch_' });
   return {
     registry,
     polls: new Counter({ name: 'feedwatch_polls_total', help: 'Feed polls by outcome', labelNames: ['outcome'] as const, registers: [registry] }),

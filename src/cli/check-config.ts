@@ -1,9 +1,16 @@
-/** `feedwatch check-config`: validate the config file and say what it holds. */
+/**
+ * `feedwatch check-config`: validate the config file and say what it holds. Exit 2 for an invalid file; exit 1
+ * when the file is valid but an environment variable it names (a database URL, a bot token, a webhook secret) is
+ * not set, listing each with the key that names it, so that a deployment fails here and not at the first alert.
+ */
+import { unsetSecrets } from '../config/secrets.js';
 import { loadCliConfig } from './config.js';
 
-export function checkConfigCommand(configPath: string | undefined): number {
+export function checkConfigCommand(configPath: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
   const config = loadCliConfig(configPath);
   const enabled = config.feeds.filter((f) => f.enabled).length;
   console.log(`${config.file}: OK — ${config.feeds.length} feeds (${enabled} enabled), ${config.sites.length} site rules, storage ${config.storage.driver}, queue ${config.queue.driver}`);
-  return 0;
+  const unset = unsetSecrets(config, env);
+  for (const r of unset) process.stderr.write(`${config.file}: ${r.key}: environment variable ${r.variable} is not set; export it before starting feedwatch\n`);
+  return unset.length > 0 ? 1 : 0;
 }

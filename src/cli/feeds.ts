@@ -1,7 +1,7 @@
 /** `feedwatch feeds [--json]`: each feed's state — last fetch, status, items, errors, next poll. */
 import { loadCliConfig } from './config.js';
 import { openStore } from '../store/open.js';
-import { formatTable } from './table.js';
+import { formatTable, utcMinute } from './table.js';
 import { printable } from '../control-chars.js';
 
 export async function feedsCommand(configPath: string | undefined, json: boolean): Promise<number> {
@@ -17,15 +17,15 @@ export async function feedsCommand(configPath: string | undefined, json: boolean
     }
     console.log(
       formatTable(
-        ['feed', 'enabled', 'last fetch', 'status', 'items', 'errors', 'next poll', 'last error'],
+        ['feed', 'enabled', 'last fetch (UTC)', 'status', 'items', 'errors', 'next poll (UTC)', 'last error'],
         states.map((s) => [
           s.name,
           s.enabled ? 'yes' : 'no',
-          s.lastFetchedAt ? s.lastFetchedAt.slice(0, 19).replace('T', ' ') : null,
+          utcMinute(s.lastFetchedAt),
           s.lastStatus,
           s.itemCount,
           s.errorCount,
-          s.nextDueAt ? s.nextDueAt.slice(0, 19).replace('T', ' ') : null,
+          utcMinute(s.nextDueAt),
           s.lastError ? s.lastError.slice(0, 60) + (s.movedTo ? ` (moved to ${s.movedTo})` : '') : s.movedTo ? `moved to ${s.movedTo}` : null,
         ]),
       ),

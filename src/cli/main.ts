@@ -10,6 +10,7 @@ import { extractCommand } from './extract.js';
 import { alertsCommand } from './alerts.js';
 import { searchCommand } from './search.js';
 import { storyCommand } from './story.js';
+import { exportOpmlCommand, importOpmlCommand } from './opml.js';
 
 const USAGE = `Usage: feedwatch <command> [options]
 
@@ -28,6 +29,9 @@ Commands:
                            whether and where an alert rule matches a text (exit 0 match, 1 no match)
   search 'RULE' [--limit N] [--json]
                            stored articles the rule matches, newest first (same rule language as alerts)
+  import-opml FILE [--tag T]... [--dry-run]
+                           append the feeds of an OPML file to the config file (comments kept, known feeds skipped)
+  export-opml              print the config's feeds as OPML 2.0
   help                     this text
 
 Options:
@@ -50,6 +54,8 @@ export async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       role: { type: 'string' },
       port: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -75,10 +81,23 @@ export async function main(argv: string[]): Promise<number> {
       return alertsCommand(args, { title: values.title, text: values.text, file: values.file, json: values.json });
     case 'search':
       return searchCommand(args, { configPath: values.config, limit: values.limit, json: values.json });
+    case 'import-opml':
+      return importOpmlCommand(args, { configPath: values.config, tags: values.tag ?? [], dryRun: values['dry-run'] });
+    case 'export-opml':
+      return exportOpmlCommand(values.config);
     default:
       process.stderr.write(`feedwatch: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+// A reader that stops early (`feedwatch search ... | head`) closes the pipe: that is the end of the output, not an
+// error, so the command ends quietly with success instead of printing a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }
 
 main(process.argv.slice(2)).then(

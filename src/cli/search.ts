@@ -3,7 +3,7 @@
  * language of alerts. The store's index (SQLite FTS5 / PostgreSQL tsvector over the lemma keys) narrows the
  * candidates and matchRule decides, so search finds exactly what alerts would match (src/store/alerts.ts).
  *
- * Output: a table (article id, published, feed, title, matched terms), or with --json one object per line
+ * Output: a table (story id for `feedwatch story`, article id, published in UTC, feed, title, matched terms), or with --json one object per line
  * `{ articleId, clusterId, feed, title, url, publishedAt, spans }`. Exit status 0 when something was found,
  * 1 when nothing was, 2 for a rule that does not parse or bad arguments.
  */
@@ -15,7 +15,7 @@ import { searchArticles } from '../store/alerts.js';
 import { openStore } from '../store/open.js';
 import { describeRuleError } from './alerts.js';
 import { loadCliConfig } from './config.js';
-import { formatTable } from './table.js';
+import { formatTable, utcMinute } from './table.js';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 const MAX_SEARCH_LIMIT = 10_000;
@@ -52,13 +52,14 @@ export async function searchCommand(args: string[], opts: { configPath: string |
       process.stdout.write('no stored article matches\n');
     } else {
       const rows = hits.map(({ doc, spans }) => [
+        doc.clusterId,
         doc.articleId,
-        doc.publishedAt ? doc.publishedAt.slice(0, 16).replace('T', ' ') : null,
+        utcMinute(doc.publishedAt),
         doc.feed,
         clip(doc.title, 70),
         clip([...new Set(spans.map((s) => s.text.toLowerCase()))].join(', '), 40),
       ]);
-      process.stdout.write(formatTable(['article', 'published', 'feed', 'title', 'matched'], rows) + '\n');
+      process.stdout.write(formatTable(['story', 'article', 'published (UTC)', 'feed', 'title', 'matched'], rows) + '\n');
       process.stdout.write(`\n${hits.length} article${hits.length === 1 ? '' : 's'}${hits.length === limit ? ` (the newest ${limit}; --limit N for more)` : ''}\n`);
     }
     return hits.length > 0 ? 0 : 1;

@@ -10,3 +10,10 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
   const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
+
+/** An ISO timestamp (any offset) as `YYYY-MM-DD HH:MM` in UTC, the zone every table names in its header. */
+export function utcMinute(iso: string | null | undefined): string | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+}

@@ -106,8 +106,8 @@ test('search runs the rule language over stored articles, newest first', async (
 
   const table = await feedwatch(['search', 'Бишкек -Лавров', '--config', configFile]);
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /^article +published +feed +title +matched$/m);
-  assert.match(table.stdout, /^2 +2026-03-02 10:00 +kg +Погода в Бишкеке +бишкеке$/m);
+  assert.match(table.stdout, /^story +article +published \(UTC\) +feed +title +matched$/m);
+  assert.match(table.stdout, /^2 +2 +2026-03-02 04:00 +kg +Погода в Бишкеке +бишкеке$/m);
   assert.match(table.stdout, /\n1 article\n$/);
 
   const limited = await feedwatch(['search', 'feed:kg OR feed:ria', '--json', '--limit', '2', '--config', configFile]);
@@ -135,7 +135,7 @@ test('search on PostgreSQL (storage.driver postgres, DATABASE_URL): the same rul
   assert.deepEqual(hits[1]!.spans.map((s) => s.text), ['Лаврова']);
   const table = await feedwatch(['search', 'Бишкек -Лавров', '--config', pgConfig], env);
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /^2 +2026-03-02 10:00 +kg +Погода в Бишкеке +бишкеке$/m);
+  assert.match(table.stdout, /^2 +2 +2026-03-02 04:00 +kg +Погода в Бишкеке +бишкеке$/m);
   const none = await feedwatch(['search', 'Шойгу', '--config', pgConfig], env);
   assert.equal(none.code, 1);
 });

@@ -1,0 +1,95 @@
+/** What a user hits at the terminal: secrets check, a closed pipe, metric names, times with their zone. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMetrics } from '../../src/metrics.js';
+import { utcMinute } from '../../src/cli/table.js';
+import { neededSecrets } from '../../src/config/secrets.js';
+import { parseConfig } from '../../src/config/load.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const main = join(root, 'src/cli/main.ts');
+
+function feedwatch(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const e: NodeJS.ProcessEnv = { ...process.env, ...env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k];
+    execFile(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: e, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'fw-small-'));
+
+const SECRET_CONFIG = `
+storage: { driver: postgres, urlEnv: FW_T_DB_URL }
+alerts:
+  channels:
+    tg: { type: telegram, tokenEnv: FW_T_TG_TOKEN, chatId: "-100" }
+    hook: { type: webhook, url: https://hooks.example.org/x, secretEnv: FW_T_HOOK_SECRET, headersFromEnv: { X-Api-Key: FW_T_HOOK_KEY } }
+  rules:
+    - { name: r, query: 'Бишкек', channels: [tg, hook] }
+feeds: []
+`;
+
+test('check-config names every unset secret variable with its key and exits 1; set, it exits 0', async () => {
+  const file = join(dir, 'secrets.yaml');
+  writeFileSync(file, SECRET_CONFIG);
+  const unset = { FW_T_DB_URL: undefined, FW_T_TG_TOKEN: undefined, FW_T_HOOK_SECRET: undefined, FW_T_HOOK_KEY: undefined };
+  const r = await feedwatch(['check-config', '--config', file], unset);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /OK — 0 feeds/);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 4, r.stderr);
+  assert.match(r.stderr, /storage\.urlEnv: environment variable FW_T_DB_URL is not set/);
+  assert.match(r.stderr, /alerts\.channels\.tg\.tokenEnv: environment variable FW_T_TG_TOKEN is not set/);
+  assert.match(r.stderr, /alerts\.channels\.hook\.secretEnv: environment variable FW_T_HOOK_SECRET is not set/);
+  assert.match(r.stderr, /alerts\.channels\.hook\.headersFromEnv\.X-Api-Key: environment variable FW_T_HOOK_KEY is not set/);
+
+  const set = await feedwatch(['check-config', '--config', file], { FW_T_DB_URL: 'postgres://x', FW_T_TG_TOKEN: 'secret-token-value', FW_T_HOOK_SECRET: 's', FW_T_HOOK_KEY: 'k' });
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stderr, '');
+  assert.doesNotMatch(set.stdout, /secret-token-value/);
+});
+
+test('variables a driver does not use are not asked for', () => {
+  const sqlite = parseConfig('storage: { driver: sqlite }\nqueue: { driver: bullmq, url: "redis://127.0.0.1:6379" }\nfeeds: []\n', 'x.yaml');
+  assert.deepEqual(neededSecrets(sqlite), []);
+  const embedded = parseConfig('feeds: []\n', 'y.yaml');
+  assert.deepEqual(neededSecrets(embedded), []);
+  const bullmq = parseConfig('queue: { driver: bullmq }\nfeeds: []\n', 'z.yaml');
+  assert.deepEqual(neededSecrets(bullmq), [{ key: 'queue.urlEnv', variable: 'REDIS_URL' }]);
+});
+
+test('a reader that closes the pipe early ends the command quietly with status 0', async () => {
+  const file = join(dir, 'many.yaml');
+  const feeds = Array.from({ length: 3000 }, (_, i) => `  - { name: "feed number ${i}", url: "https://site-${i}.example.org/rss.xml" }`).join('\n');
+  writeFileSync(file, `storage: { driver: sqlite, path: "${join(dir, 'many.db')}" }\nfeeds:\n${feeds}\n`);
+  // feeds --json writes about 600 KB: far more than a pipe holds, so a write after `head` exits gets EPIPE.
+  const child = spawn('bash', ['-c', `set -o pipefail; "${process.execPath}" --import tsx "${main}" feeds --json --config "${file}" | head -n 1 >/dev/null; echo "status \${PIPESTATUS[0]}"`], { cwd: root });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise((r) => child.on('close', r));
+  assert.equal(out.trim(), 'status 0');
+  assert.equal(err, '');
+});
+
+test('process metrics carry the feedwatch_ prefix once', async () => {
+  const text = await createMetrics().registry.metrics();
+  assert.match(text, /^feedwatch_process_cpu_seconds_total /m);
+  assert.match(text, /^feedwatch_nodejs_heap_size_total_bytes /m);
+  assert.doesNotMatch(text, /feedwatch_process_process_/);
+});
+
+test('times in tables are shown in UTC whatever offset they were stored with', () => {
+  assert.equal(utcMinute('2022-03-05T18:20:00+06:00'), '2022-03-05 12:20');
+  assert.equal(utcMinute('2026-12-31T23:59:59.900-05:00'), '2027-01-01 04:59');
+  assert.equal(utcMinute(null), null);
+});
