@@ -118,8 +118,17 @@ function httpUrl(s: string): string | null {
 function categoryPaths(attr: string): string[] {
   return attr
     .split(',')
-    .map((p) => p.trim().replace(/^\/+|\/+$/g, ''))
+    .map((p) => trimSlashes(p.trim()))
     .filter((p) => p !== '');
+}
+
+/** Leading and trailing slashes off, in one linear pass (a `/\/+$/` search is quadratic on a run of slashes). */
+function trimSlashes(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s[a] === '/') a++;
+  while (b > a && s[b - 1] === '/') b--;
+  return s.slice(a, b);
 }
 
 function unique(xs: string[]): string[] {

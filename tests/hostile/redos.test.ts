@@ -27,6 +27,19 @@ const TO_FIX: { where: string; starts: string }[] = [
   { where: 'extract/generic-boilerplate.ts', starts: '^By\\s+\\p{Lu}' },
   { where: 'dedup/normalize.ts', starts: '^[\\p{Lu}][\\p{Lu}\\p{M}' },
   { where: 'builtin rule', starts: '^(?<place>\\p{Lu}' },
+  { where: 'cli/run.ts', starts: '\\s*\\n\\s*' },
+  { where: 'extract/meta-author.ts', starts: '\\s+(?:on|in|at' },
+  { where: 'extract/meta-author.ts', starts: '\\s*(?:,|;|&' },
+  { where: 'extract/meta-author.ts', starts: '^[\\s.,:;' },
+  { where: 'extract/meta-author.ts', starts: '\\s+\\.$|' },
+  { where: 'extract/meta-dates.ts', starts: '(?<![\\d.:])' },
+  { where: 'extract/meta-dates.ts', starts: '(?<![\\p{L}\\d])' },
+  { where: 'extract/meta-title.ts', starts: '\\s+(?:\\||-' },
+  { where: 'extract/meta-title.ts', starts: '^[\\s»«' },
+  { where: 'extract/meta.ts', starts: '[?#].*$' },
+  { where: 'extract/meta.ts', starts: '(?:^|\\b)(?:posted' },
+  { where: 'extract/meta.ts', starts: '^(?:\\p{Lu}?' },
+  { where: 'extract/meta.ts', starts: '[\\s,.:;' },
 ];
 
 const listed = (r: FoundRegex, list: { where: string; starts: string }[]) => list.find((e) => r.where.startsWith(e.where) && r.source.startsWith(e.starts));
