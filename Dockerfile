@@ -21,8 +21,9 @@ RUN mkdir -p /app/data && chown -R node:node /app/data /app/config
 USER node
 VOLUME ["/app/data"]
 EXPOSE 9464
-# Health: the daemon answers /healthz on its server port (bind it to 0.0.0.0 in the mounted config).
+# Health: the daemon answers /healthz on its health port: $FEEDWATCH_PORT when set, else 9464 (server.port's
+# default; bind it to 0.0.0.0 in the mounted config).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.FEEDWATCH_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["run"]

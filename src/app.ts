@@ -31,6 +31,8 @@ export interface AppOverrides {
   store?: Store;
   /** SQLite with `storage.thread` unset: put the queries on a second thread (what `feedwatch run` asks in embedded mode). */
   storageThreadByDefault?: boolean;
+  /** The process's metrics (cli/run.ts makes them before the health server starts). Default: new ones. */
+  metrics?: Metrics;
   /** Environment the alert channels read their secrets from. Default: process.env. */
   env?: NodeJS.ProcessEnv;
   /**
@@ -45,7 +47,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const store = overrides.store ?? (await openStore(config, { threadByDefault: overrides.storageThreadByDefault ?? false }));
   await store.migrate();
   await store.syncFeeds(config.feeds);
-  const metrics = createMetrics();
+  const metrics = overrides.metrics ?? createMetrics();
   const limiter = createHostLimiter({ perHost: config.http.perHostConcurrency, total: config.http.concurrency });
   // One connection pool for the process; its DNS lookups refuse private addresses unless the config allows them.
   const agent = createFetchAgent({ allowPrivateNetworks: config.http.allowPrivateNetworks, connectTimeoutMs: config.http.idleTimeout });

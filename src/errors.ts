@@ -44,6 +44,21 @@ export class ConfigError extends FeedwatchError {
   }
 }
 
+/**
+ * A process that cannot start: `message` is the one line the CLI prints (what failed and how to fix it, no stack
+ * trace, no secret) before it exits with `exitCode`.
+ */
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StartupError';
+  }
+}
+
 /** Short "kind: message" form for storing against a feed or item. */
 export function describeError(err: unknown): { kind: string; message: string } {
   if (err instanceof FeedwatchError) return { kind: err.kind, message: err.message };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `feedwatch` command: parses arguments and hands over to one command module. */
 import { parseArgs } from 'node:util';
-import { ConfigError, FeedwatchError } from '../errors.js';
+import { ConfigError, FeedwatchError, StartupError } from '../errors.js';
 import { checkConfigCommand } from './check-config.js';
 import { feedsCommand } from './feeds.js';
 import { onceCommand } from './once.js';
@@ -14,8 +14,10 @@ import { storyCommand } from './story.js';
 const USAGE = `Usage: feedwatch <command> [options]
 
 Commands:
-  run [--role ROLE]        run the daemon until SIGINT/SIGTERM (what \`npm start\` does); ROLE: all (default),
-                           scheduler or worker (the last two need queue.driver: bullmq)
+  run [--role ROLE] [--port N]
+                           run the daemon until SIGINT/SIGTERM (what \`npm start\` does); ROLE: all (default),
+                           scheduler or worker (the last two need queue.driver: bullmq); N: its health port
+                           (default: $FEEDWATCH_PORT, else server.port)
   once [--no-articles]     poll every feed once, fetch new articles, print a summary, exit
   feeds [--json]           each feed's state: last fetch, status, items, errors, next poll
   check-config             validate the config file and exit (status 2 when invalid)
@@ -47,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       file: { type: 'string' },
       limit: { type: 'string' },
       role: { type: 'string' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -57,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'run':
-      return runCommand(values.config, { role: values.role });
+      return runCommand(values.config, { role: values.role, port: values.port });
     case 'once':
       return onceCommand(values.config, { articles: !values['no-articles'] });
     case 'feeds':
@@ -83,7 +86,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (err instanceof StartupError) {
+      // One line, then exit at once: a connection opened before the failure must not keep the process alive.
+      process.stderr.write(`feedwatch: ${err.message}\n`);
+      process.exit(err.exitCode);
+    } else if (err instanceof ConfigError) {
       process.stderr.write(`feedwatch: invalid config\n${err.message}\n`);
       process.exitCode = 2;
     } else if (err instanceof FeedwatchError) {

@@ -1,18 +1,26 @@
 /**
- * `feedwatch run [--role all|scheduler|worker]`: the daemon. With the embedded queue driver (the default) one
- * process polls feeds at their intervals and fetches articles; it takes only `--role all`. With
+ * `feedwatch run [--role all|scheduler|worker] [--port N]`: the daemon. With the embedded queue driver (the default)
+ * one process polls feeds at their intervals and fetches articles; it takes only `--role all`. With
  * `queue.driver: bullmq` the work goes through Redis: `scheduler` keeps one job schedule per feed, `worker`
- * runs the stages, `all` does both. Serves /healthz and /metrics; on SIGINT/SIGTERM stops taking work,
- * finishes what it holds within `pipeline.shutdownDeadline` (releasing the rest to the queue), closes storage
- * and Redis, and exits.
+ * runs the stages, `all` does both. Serves /healthz, /readyz and /metrics (src/health.ts) on `--port`, else
+ * `$FEEDWATCH_PORT`, else `server.port`; on SIGINT/SIGTERM stops taking work, finishes what it holds within
+ * `pipeline.shutdownDeadline` (releasing the rest to the queue), closes storage and Redis, and exits.
+ *
+ * Start-up is all or nothing: any error before the pipeline runs (a missing variable, a database that cannot be
+ * reached or does not exist, a port in use) closes what was opened and ends in a StartupError, which the CLI
+ * prints as one line before exiting non-zero, so that PM2, systemd or Docker restart the process.
  */
 import type { Server } from 'node:http';
-import { createApp } from '../app.js';
+import { createApp, type App } from '../app.js';
+import { systemClock } from '../clock.js';
 import type { Config } from '../config/load.js';
-import { ConfigError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { ConfigError, FeedwatchError, StartupError } from '../errors.js';
+import { checkHealth, checkReady, type Dependency, type HealthOptions, type HealthState } from '../health.js';
+import { createLogger, type Logger } from '../log.js';
+import { createMetrics } from '../metrics.js';
 import { ROLES, type Role } from '../pipeline/roles.js';
 import { EmbeddedPipeline } from '../pipeline/embedded.js';
+import type { BullmqPipeline } from '../pipeline/bullmq.js';
 import type { WatchedRedis } from '../pipeline/redis.js';
 import { startHealthServer } from '../server.js';
 import { loadCliConfig } from './config.js';
@@ -20,9 +28,16 @@ import { loadCliConfig } from './config.js';
 /** A host slot not renewed for this long is free again (a worker killed mid-request gives it back then). */
 export const HOST_SLOT_LEASE_MS = 10_000;
 
+/** The embedded daemon's loop interval, ms. */
+const EMBEDDED_TICK_MS = 1000;
+
 export interface RunOptions {
   /** all (default), scheduler or worker. */
   role?: string;
+  /** `--port`: the health and metrics port of this process (0: none). */
+  port?: string;
+  /** Where FEEDWATCH_PORT is read from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The role named on the command line; an unknown one is a usage error (status 2, like any bad option). */
@@ -44,20 +59,126 @@ export function checkRole(role: Role, config: Config): void {
   }
 }
 
+/**
+ * The health port of this process: `--port`, else the environment variable FEEDWATCH_PORT, else `server.port`
+ * (so that processes sharing one config file each get their own). 0 serves nothing.
+ */
+export function resolvePort(cli: string | undefined, env: NodeJS.ProcessEnv, config: Config): number {
+  const fromEnv = env['FEEDWATCH_PORT']?.trim();
+  const [source, value] = cli !== undefined ? ['--port', cli.trim()] : fromEnv ? ['FEEDWATCH_PORT', fromEnv] : [null, null];
+  if (source === null) return config.server.port;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new ConfigError(`${source} must be a port number from 0 to 65535 (0 serves no health port); got "${value}"`, { file: config.file, path: 'server.port' });
+  }
+  return port;
+}
+
+/** One line for a start-up failure: what failed, never a stack trace (nor a URL: the stores redact theirs). */
+export function startupFailure(err: unknown, where: { role: Role; host?: string; port?: number }): StartupError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  let reason: string;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const what = code === 'EADDRINUSE' ? 'is in use by another process' : code === 'EACCES' ? 'may not be bound by this user' : 'is not an address of this host';
+    reason =
+      `health port ${where.host}:${where.port} ${what}; give each process its own port with --port N or FEEDWATCH_PORT=N ` +
+      `(server.port in the config is the default; 0 serves none)`;
+  } else if (err instanceof ConfigError) reason = `invalid config: ${err.message}`;
+  else if (err instanceof FeedwatchError) reason = `${err.kind}: ${err.message}`;
+  else reason = err instanceof Error ? err.message : String(err);
+  const line = `cannot start (role ${where.role}): ${reason.replace(/\s*\n\s*/g, '; ')}`;
+  return new StartupError(line, err instanceof ConfigError ? 2 : 1, { cause: err });
+}
+
+/** Run the closers (most recent first), each bounded, so that a dead dependency cannot hold the exit. */
+async function closeAll(closers: Array<() => Promise<unknown>>, perCloserMs = 3000): Promise<void> {
+  for (const close of closers.reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, perCloserMs)))]);
+    clearTimeout(timer);
+  }
+}
+
+interface Running {
+  config: Config;
+  logger: Logger;
+  app: App;
+  redis: WatchedRedis | null;
+  pipeline: EmbeddedPipeline | BullmqPipeline;
+  server: Server | null;
+}
+
 export async function runCommand(configPath: string | undefined, opts: RunOptions = {}): Promise<number> {
   const role = parseRole(opts.role);
+  const state: HealthState = { started: false, stopping: false };
+  const closers: Array<() => Promise<unknown>> = [];
+  const where: { role: Role; host?: string; port?: number } = { role };
+  let running: Running;
+  try {
+    running = await start(configPath, opts, role, state, closers, where);
+  } catch (err) {
+    await closeAll(closers);
+    throw startupFailure(err, where);
+  }
+  return serveUntilSignal(running, state);
+}
+
+async function start(
+  configPath: string | undefined,
+  opts: RunOptions,
+  role: Role,
+  state: HealthState,
+  closers: Array<() => Promise<unknown>>,
+  where: { host?: string; port?: number },
+): Promise<Running> {
   const config = loadCliConfig(configPath);
   checkRole(role, config);
+  const port = resolvePort(opts.port, opts.env ?? process.env, config);
+  Object.assign(where, { host: config.server.host, port });
   const logger = createLogger({ level: config.log.level, format: config.log.format });
+  const metrics = createMetrics();
+  let app: App | null = null;
   let redis: WatchedRedis | null = null;
+  let pipeline: EmbeddedPipeline | BullmqPipeline | null = null;
+  const dependencies: Dependency[] = [];
+  const health = (): HealthOptions => ({
+    clock: systemClock,
+    tickIntervalMs: config.queue.driver === 'embedded' ? EMBEDDED_TICK_MS : role === 'worker' ? null : config.queue.sweepInterval,
+    dependencies,
+  });
+  const loop = (): Pick<HealthState, 'lastTickAt' | 'loopStartedAt'> => (pipeline ? { lastTickAt: pipeline.lastTickAt, loopStartedAt: pipeline.startedAt } : {});
+  const detail = { feeds: config.feeds.length, role, queue: config.queue.driver, storage: config.storage.driver };
+  // The port first: one in use fails at once, before any connection is opened.
+  let server: Server | null = null;
+  if (port > 0) {
+    server = await startHealthServer({
+      host: config.server.host,
+      port,
+      metrics,
+      health: async () => {
+        const r = await checkHealth({ ...state, ...loop() }, health());
+        return { ok: r.ok, detail: { reasons: r.reasons, ...r.detail, ...detail } };
+      },
+      ready: async () => {
+        const r = await checkReady(state, health());
+        return { ok: r.ok, detail: { reasons: r.reasons, ...r.detail, ...detail } };
+      },
+    });
+    const s = server;
+    closers.push(() => new Promise<void>((r) => s.close(() => r())));
+    logger.info({ host: config.server.host, port }, 'health and metrics listening');
+  }
   let hostGate;
   if (config.queue.driver === 'bullmq') {
     // Loaded only for the bullmq driver: embedded mode needs no Redis client and never loads one. (ioredis stays on
     // major 5: 6 subclasses String, which leaves every string method of the process slower, extraction by ~30 %.)
     const { connectRedis, redisUrlFrom } = await import('../pipeline/redis.js');
     const { createRedisHostGate } = await import('../fetch/redis-limiter.js');
-    redis = connectRedis(redisUrlFrom(config), { name: `feedwatch-${role}`, logger });
-    hostGate = createRedisHostGate(redis.client, config.queue.prefix, {
+    const r = connectRedis(redisUrlFrom(config), { name: `feedwatch-${role}`, logger });
+    redis = r;
+    closers.push(() => r.close());
+    dependencies.push({ name: 'redis', ping: () => r.client.ping() });
+    hostGate = createRedisHostGate(r.client, config.queue.prefix, {
       perHost: config.http.perHostConcurrency,
       perSecond: config.http.perHostRate,
       leaseMs: HOST_SLOT_LEASE_MS,
@@ -65,42 +186,38 @@ export async function runCommand(configPath: string | undefined, opts: RunOption
   }
   // The embedded daemon keeps SQLite on its own thread unless the config says otherwise (README: storage.thread).
   const storageThreadByDefault = config.queue.driver === 'embedded';
-  const app = await createApp(config, { logger, storageThreadByDefault, ...(hostGate ? { hostGate } : {}) });
-  const pipeline =
+  const a = await createApp(config, { logger, metrics, storageThreadByDefault, ...(hostGate ? { hostGate } : {}) });
+  app = a;
+  closers.push(() => a.close());
+  dependencies.push({ name: 'storage', ping: () => a.store.ping() });
+  pipeline =
     redis && config.queue.driver === 'bullmq'
       ? new (await import('../pipeline/bullmq.js')).BullmqPipeline(app.deps, config.feeds, { redis, role, queue: config.queue })
       : new EmbeddedPipeline(app.deps, config.feeds, {
           pollConcurrency: config.pipeline.pollConcurrency,
           articleConcurrency: config.pipeline.articleConcurrency,
+          tickMs: EMBEDDED_TICK_MS,
         });
-  const deadlineMs = config.pipeline.shutdownDeadline;
-  let stopping = false;
-  let server: Server | null = null;
-  if (config.server.port > 0) {
-    server = await startHealthServer({
-      host: config.server.host,
-      port: config.server.port,
-      metrics: app.metrics,
-      check: async () => ({
-        ok: !stopping,
-        detail: { feeds: config.feeds.length, stopping, role, queue: config.queue.driver, ...(redis ? { redis: redis.up() ? 'up' : 'down' } : {}) },
-      }),
-    });
-    logger.info({ host: config.server.host, port: config.server.port }, 'health and metrics listening');
-  }
-  await pipeline.start();
+  const p = pipeline;
+  await p.start();
+  closers.push(() => p.stop(0));
+  state.started = true;
   logger.info(
-    { config: config.file, feeds: config.feeds.filter((f) => f.enabled).length, storage: config.storage.driver, queue: config.queue.driver, role },
+    { config: config.file, feeds: config.feeds.filter((f) => f.enabled).length, storage: config.storage.driver, queue: config.queue.driver, role, port },
     'feedwatch started',
   );
+  return { config, logger, app, redis, pipeline: p, server };
+}
 
+function serveUntilSignal({ config, logger, app, redis, pipeline, server }: Running, state: HealthState): Promise<number> {
+  const deadlineMs = config.pipeline.shutdownDeadline;
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
-      if (stopping) {
+      if (state.stopping) {
         logger.warn({ signal }, 'second signal: exiting now');
         process.exit(1);
       }
-      stopping = true;
+      state.stopping = true;
       logger.info({ signal, deadline_ms: deadlineMs }, 'shutting down: no new work, finishing work in hand');
       void (async () => {
         const result = await pipeline.stop(deadlineMs);

@@ -78,6 +78,9 @@ export class BullmqPipeline {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<SweepResult> | null = null;
   private stopping = false;
+  /** Scheduler roles: when the sweep loop started, and when a sweep last completed (clock ms): what /healthz looks at. */
+  startedAt: number | null = null;
+  lastTickAt: number | null = null;
   /** Items the sweeps have put back in the article queue since start. */
   readonly stats = { requeued: 0 };
 
@@ -115,6 +118,7 @@ export class BullmqPipeline {
       await Promise.all(this.workers.map((w) => w.waitUntilReady()));
     }
     if (role === 'all' || role === 'scheduler') {
+      this.startedAt = this.deps.clock.now();
       // A failed first sweep (storage busy, say) is retried by the timer; the process starts anyway.
       await this.sweep().catch((err: unknown) => this.logError('sweep', err));
       const every = this.opts.queue.sweepInterval;
@@ -195,7 +199,11 @@ export class BullmqPipeline {
    */
   sweep(): Promise<SweepResult> {
     if (this.sweeping) return this.sweeping;
-    this.sweeping = this.sweepOnce().finally(() => (this.sweeping = null));
+    this.sweeping = this.sweepOnce().finally(() => {
+      this.sweeping = null;
+      this.lastTickAt = this.deps.clock.now();
+      this.deps.metrics?.lastTick.set(this.lastTickAt / 1000);
+    });
     return this.sweeping;
   }
 

@@ -56,6 +56,9 @@ export class EmbeddedPipeline {
    */
   private readonly storageRetry = new Map<number, { failures: number; notBefore: number }>();
   private timer: NodeJS.Timeout | null = null;
+  /** When the loop started, and when a tick last completed (clock ms; null before): what /healthz looks at. */
+  startedAt: number | null = null;
+  lastTickAt: number | null = null;
   private stopped = true;
   private ticking = false;
   /** The alert delivery pass in flight: never two at once, and never awaited by a tick (a slow channel holds up nothing). */
@@ -97,6 +100,7 @@ export class EmbeddedPipeline {
   async start(): Promise<void> {
     this.stopped = false;
     const now = this.deps.clock.now();
+    this.startedAt = now;
     const states = new Map((await this.deps.store.feedStates()).map((s) => [s.name, s]));
     for (const feed of this.feeds) {
       const stored = states.get(feed.name)?.nextDueAt;
@@ -164,6 +168,8 @@ export class EmbeddedPipeline {
       this.deps.logger.error({ err }, 'scheduler tick failed');
     } finally {
       this.ticking = false;
+      this.lastTickAt = this.deps.clock.now();
+      this.deps.metrics?.lastTick.set(this.lastTickAt / 1000);
     }
   }
 

@@ -34,6 +34,8 @@ export interface PendingOptions {
 }
 
 export interface Store extends AlertStore, ArticleStore, RetentionStore {
+  /** One round trip to the database (the health checks' ping); rejects when it cannot answer. */
+  ping(): Promise<void>;
   /** Apply pending migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /**

@@ -82,6 +82,7 @@ test('docker-compose.yml: a scheduler and workers, on Redis and PostgreSQL that 
 
 test("docker-compose.yml: the config file it names is mounted from ./config, validates, and uses the environment's URLs", () => {
   const { services } = compose();
+  const ports = new Map<string, number>();
   for (const name of ['scheduler', 'worker']) {
     const s = services[name]!;
     const env = Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
@@ -100,10 +101,16 @@ test("docker-compose.yml: the config file it names is mounted from ./config, val
     assert.ok(config.feeds.length > 0, 'feeds listed');
     // Reachable from the image's HEALTHCHECK (127.0.0.1 inside the container) and from other containers.
     assert.equal(config.server.host, '0.0.0.0');
+    // The HEALTHCHECK probes $FEEDWATCH_PORT, else server.port's value: the port this service's process serves on.
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    assert.equal(Number(/127\.0\.0\.1:(\d+)\/healthz/.exec(dockerfile)?.[1]), config.server.port, 'the HEALTHCHECK probes the configured port');
+    const probe = /127\.0\.0\.1:'\+\(process\.env\.FEEDWATCH_PORT\|\|(\d+)\)\+'\/healthz/.exec(dockerfile);
+    assert.ok(probe, 'the HEALTHCHECK asks /healthz on $FEEDWATCH_PORT');
+    assert.equal(Number(probe[1]), config.server.port, 'and falls back to the configured port');
+    assert.match(env.FEEDWATCH_PORT ?? '', /^\d+$/, `${name} has its own health port`);
+    ports.set(name, Number(env.FEEDWATCH_PORT));
     // `docker compose stop` waits for the shutdown deadline before it kills.
     const grace = parseDuration(s.stop_grace_period ?? '10s');
     assert.ok(grace !== null && grace > config.pipeline.shutdownDeadline, `${name}: stop_grace_period ${s.stop_grace_period} > shutdownDeadline`);
   }
+  assert.notEqual(ports.get('scheduler'), ports.get('worker'), 'the scheduler and the workers serve on different ports');
 });

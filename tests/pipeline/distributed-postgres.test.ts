@@ -10,12 +10,16 @@
  * is stored once (97 stories: 97 clusters, 98 articles — the cut republication is a second article of its story),
  * that every item has its article, sighting and revision once, that both workers did the work and the scheduler
  * none of it, and that all three processes exit 0 on SIGTERM with nothing in hand (counted: their "stopped" lines).
+ * All three read ONE config file and serve /healthz, /readyz and /metrics on their own ports (server.port, --port,
+ * FEEDWATCH_PORT): each answers 200 and ready, and the scheduler's last-tick gauge is set.
  * Redis or PostgreSQL down: the test fails in `before` with how to start them.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { waitFor, waitForCount } from './bullmq-fixture.js';
@@ -78,10 +82,11 @@ function feedXml(base: string, entries: Entry[], feed: number): string {
   return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Лента ${feed}</title><link>${base}/</link><description>test</description>${items.join('')}</channel></rss>`;
 }
 
-function configYaml(base: string, prefix: string): string {
+function configYaml(base: string, prefix: string, port: number): string {
   return [
     'log:\n  level: info\n  format: json',
-    'server:\n  port: 0',
+    // One config for all three, as the README has it: the scheduler serves on this port, each worker is given its own.
+    `server:\n  port: ${port}`,
     'storage:\n  driver: postgres\n  urlEnv: DATABASE_URL',
     // A short interval: the scheduler's first poll comes within a random part of it.
     'defaults:\n  interval: 3s\n  minInterval: 1s\n  jitter: 0',
@@ -90,6 +95,19 @@ function configYaml(base: string, prefix: string): string {
     `pipeline:\n  articleConcurrency: 4\n  shutdownDeadline: ${SHUTDOWN_DEADLINE_MS / 1000}s`,
     `feeds:\n${Array.from({ length: FEEDS }, (_, f) => `  - name: ${f === WIRE ? 'wire' : `feed-${f}`}\n    url: ${base}/feeds/${f}.xml\n`).join('')}`,
   ].join('\n');
+}
+
+/** `n` distinct ports nothing listens on now (bound, then released). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Server>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 interface ItemRow {
@@ -163,15 +181,17 @@ describe('distributed mode: a scheduler and two workers as processes on Redis an
   test('every item stored, each story once; SIGTERM: all three exit 0 with nothing in hand', { timeout: 900_000 }, async (t) => {
     const t0 = Date.now();
     const configPath = join(dir, 'feedwatch.yaml');
-    writeFileSync(configPath, configYaml(site.url, rp.prefix));
+    const [schedulerPort, worker1Port, worker2Port] = await freePorts(3);
+    writeFileSync(configPath, configYaml(site.url, rp.prefix, schedulerPort!));
     const env = { REDIS_URL: rp.url, DATABASE_URL: pg.urlFor(schema) };
-    const run = (role: string, name: string) => {
-      const p = spawnFeedwatch(['run', '--role', role, '--config', configPath], env, name);
+    const run = (role: string, name: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}) => {
+      const p = spawnFeedwatch(['run', '--role', role, '--config', configPath, ...extraArgs], { ...env, FEEDWATCH_PORT: '', ...extraEnv }, name);
       procs.push(p);
       return p;
     };
-    // Workers first, so that both wait on the queues when the first poll comes.
-    const workers = [run('worker', 'worker-1'), run('worker', 'worker-2')];
+    // Workers first, so that both wait on the queues when the first poll comes. Each its own health port: one
+    // through --port (which wins over FEEDWATCH_PORT), one through FEEDWATCH_PORT; the scheduler takes server.port.
+    const workers = [run('worker', 'worker-1', ['--port', String(worker1Port)], { FEEDWATCH_PORT: String(schedulerPort) }), run('worker', 'worker-2', [], { FEEDWATCH_PORT: String(worker2Port) })];
     await waitFor(() => workers.every((w) => w.logged('feedwatch started') || !w.running()), 120_000, 'both workers started');
     for (const w of workers) assert.ok(w.running(), `${w.name} exited at start: ${w.stderr()}`);
     const scheduler = run('scheduler', 'scheduler');
@@ -253,6 +273,19 @@ describe('distributed mode: a scheduler and two workers as processes on Redis an
       conn.disconnect();
     }
     assert.ok((await rp.keys()).length > 0, 'the run wrote its keys under its own prefix');
+
+    // Health: each process on its own port, live and ready; the scheduler's loop has ticked.
+    for (const [p, port] of [[scheduler, schedulerPort], [workers[0]!, worker1Port], [workers[1]!, worker2Port]] as const) {
+      assert.equal(p.logs.find((l) => l.msg === 'feedwatch started')?.port, port, `${p.name} serves on its own port`);
+      for (const path of ['/healthz', '/readyz']) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        const body = (await res.json()) as { ok: boolean; reasons: string[]; checks: Record<string, string> };
+        assert.deepEqual([res.status, body.ok, body.reasons, body.checks], [200, true, [], { storage: 'up', redis: 'up' }], `${p.name} ${path}: ${JSON.stringify(body)}`);
+      }
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${schedulerPort}/metrics`)).text();
+    const lastTick = Number(/^feedwatch_last_tick_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(lastTick * 1000 > t0, `the scheduler's last tick is set (${lastTick})`);
 
     // SIGTERM: nothing in hand, so each stops without reaching the deadline (nothing unfinished or released), and exits 0.
     const exits = await Promise.all(procs.map((p) => p.stop()));

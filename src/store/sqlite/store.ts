@@ -308,6 +308,11 @@ export class SqliteStore implements Store {
     return calls;
   }
 
+  /** A read like any other (after the writes queued before it), so that a stuck write queue shows. */
+  ping(): Promise<void> {
+    return this.read('ping', {}, () => void this.db.prepare('SELECT 1').get());
+  }
+
   async migrate(): Promise<void> {
     this.lastMigration = this.guard('migrate', {}, () =>
       migrateSqlite(this.db, this.migrationsDir, () => new Date(this.clock.now()).toISOString()),

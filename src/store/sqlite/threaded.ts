@@ -34,6 +34,7 @@ import type { ItemArticle, PendingOptions, Store, StoredItem } from '../store.js
 
 /** Every Store method the thread answers (close is handled apart). */
 export const STORE_METHODS = [
+  'ping',
   'migrate',
   'syncFeeds',
   'feedStates',
@@ -284,6 +285,7 @@ export class ThreadedSqliteStore implements Store {
     worker.unref();
   }
 
+  ping = (): Promise<void> => this.call('ping', []);
   migrate = (): Promise<void> => this.call('migrate', []);
   syncFeeds = (feeds: Feed[]): Promise<void> => this.call('syncFeeds', [feeds]);
   feedStates = (): Promise<FeedState[]> => this.call('feedStates', []);
