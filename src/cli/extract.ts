@@ -7,10 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { parseConfig, resolveConfigPath, loadConfigFile, type Config } from '../config/load.js';
-import { decodeBody } from '../fetch/charset.js';
+import { decodeText } from '../fetch/text-body.js';
 import { fetchUrl } from '../fetch/http.js';
 import { extractArticle } from '../extract/index.js';
 import { describeError } from '../errors.js';
+import { printable, stripControlsDeep } from '../control-chars.js';
 
 export async function extractCommand(inputs: string[], opts: { url: string | undefined; configPath: string | undefined }): Promise<number> {
   if (inputs.length === 0) {
@@ -29,7 +30,7 @@ export async function extractCommand(inputs: string[], opts: { url: string | und
     try {
       const { html, url } = await readInput(input, opts.url, config);
       const article = extractArticle(html, url, { rules: config.sites });
-      process.stdout.write(JSON.stringify({ input, ...article, text: article.paragraphs.join('\n\n') }) + '\n');
+      process.stdout.write(printable(JSON.stringify(stripControlsDeep({ input, ...article, text: article.paragraphs.join('\n\n') }))) + '\n');
     } catch (err) {
       failures++;
       const { kind, message } = describeError(err);
@@ -50,9 +51,11 @@ async function readInput(input: string, url: string | undefined, config: Config)
       maxRedirects: config.http.maxRedirects,
       allowPrivateNetworks: config.http.allowPrivateNetworks,
     });
-    return { html: decodeBody(res.body, res.headers['content-type'] ?? null, 'html').text, url: url ?? res.finalUrl };
+    return { html: decodeText(res.body, res.headers['content-type'] ?? null, 'html', res.finalUrl).text, url: url ?? res.finalUrl };
   }
   let bytes: Uint8Array = readFileSync(input);
   if (input.endsWith('.gz')) bytes = gunzipSync(bytes);
-  return { html: decodeBody(bytes, null, 'html').text, url: url ?? pathToFileURL(input).href };
+  const where = url ?? pathToFileURL(input).href;
+  // A binary file is a 'not-text' error line, like any page; controls are stripped as in the pipeline.
+  return { html: decodeText(bytes, null, 'html', where).text, url: where };
 }

@@ -4,8 +4,8 @@
  */
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { listFiles } from '../helpers/files.js';
 import zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { decodeText, binarySignature } from '../../src/fetch/text-body.js';
@@ -17,6 +17,11 @@ import { createEmailChannel } from '../../src/alerts/channels/email.js';
 import { emailChannelSchema } from '../../src/alerts/config-schema.js';
 import { formatAlert } from '../../src/alerts/message.js';
 import { startSmtpServer } from '../alerts/servers.js';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const ESC = '\x1b';
 /** Any control character a terminal acts on: C0 but tab/newline, DEL, C1. */
@@ -86,12 +91,7 @@ describe('binary bodies are not-text', () => {
 
   test('no fixture feed or page is taken for binary', () => {
     const root = new URL('../fixtures/', import.meta.url).pathname;
-    const walk = (dir: string): string[] =>
-      readdirSync(dir).flatMap((f) => {
-        const p = join(dir, f);
-        return statSync(p).isDirectory() ? walk(p) : [p];
-      });
-    const docs = walk(root).filter((p) => /\.(xml|rss|atom|rdf|html)$/.test(p));
+    const docs = listFiles(root, /\.(xml|rss|atom|rdf|html)$/);
     assert.ok(docs.length > 300, String(docs.length));
     for (const p of docs) {
       const kind = p.endsWith('.html') ? 'html' : 'xml';
@@ -162,4 +162,23 @@ describe('control characters never reach stored text, the terminal or a mail hea
     assert.doesNotMatch(raw.slice(0, raw.search(/\r?\n\r?\n/)), /^Bcc:/m, 'no header injected');
     assert.doesNotMatch(raw, /=1B|\x1b/i);
   });
+});
+
+test('feedwatch extract: a binary file is a not-text line; escape sequences do not reach the terminal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-hostile-cli-'));
+  const png = join(dir, 'photo.html');
+  writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(500, 7)]));
+  const page = join(dir, 'page.html');
+  const para = 'Мэрия сообщила о завершении ремонта моста через реку к концу месяца, движение откроют в пятницу.';
+  writeFileSync(page, `<html><head><title>Мост${ESC}]0;owned${'\x07'}</title></head><body><article><h1>Мост${ESC}[2J</h1><p>${para}&#x1b;[31m</p><p>${para}\u009b5m</p></article></body></html>`);
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'extract', png, page, '--config', join(dir, 'none.yaml')], { cwd: root, timeout: 170_000 }, (err, out) =>
+      err && !out ? reject(err) : resolve(out),
+    ),
+  );
+  assert.doesNotMatch(stdout, CONTROL);
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { error?: { kind: string }; paragraphs?: string[] });
+  assert.equal(lines[0]?.error?.kind, 'not-text');
+  assert.ok(lines[1]?.paragraphs?.every((p) => !CONTROL.test(p) && p.startsWith('Мэрия')), JSON.stringify(lines[1]));
 });

@@ -8,8 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { listFiles } from '../helpers/files.js';
 import fc from 'fast-check';
 import { decodeText } from '../../src/fetch/text-body.js';
 import { parseFeed, PARSE_DEFAULTS } from '../../src/feed/parse.js';
@@ -29,14 +29,9 @@ const MAX_CASE = 1536 * 1024;
 const NEST_MAX = 300;
 
 const root = new URL('../fixtures/', import.meta.url).pathname;
-const walk = (dir: string): string[] =>
-  readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-const all = walk(root).filter((p) => statSync(p).size <= MAX_FIXTURE);
+const all = listFiles(root, /./).filter((p) => statSync(p).size <= MAX_FIXTURE);
 const feeds = all.filter((p) => /\.(xml|rss|atom|rdf)$/.test(p)).map((p) => readFileSync(p));
-const pages = walk(root).filter((p) => statSync(p).size <= 1024 * 1024).filter((p) => p.endsWith('.html')).map((p) => readFileSync(p));
+const pages = listFiles(root, /./).filter((p) => statSync(p).size <= 1024 * 1024).filter((p) => p.endsWith('.html')).map((p) => readFileSync(p));
 
 const SNIPPETS = ['<', '>', '</item>', '<item>', '<![CDATA[', ']]>', '&', '&amp;', '&#x1b;', '&#0;', '&nbsp;', '<!--', '-->', '<?xml version="1.0" encoding="koi8-r"?>', '<meta charset="windows-1251">', '\x1b[2J', '\u009b', '\0', '\uFEFF', 'Ё', '😀', '<div>', '</div>', '<p>', '<script>', '</article>', '"', "'", '=', '\r\n'];
 
