@@ -52,8 +52,48 @@ export interface PostgresStoreOptions {
   clock?: Clock;
   /** Folder of numbered .sql files. Default: `postgresMigrationsDir`. */
   migrationsDir?: URL;
-  /** Where errors of idle pooled connections go (the pool drops those connections itself). */
+  /** Where errors of pooled connections go (the pool drops those connections itself). */
   logger?: Logger;
+  /** Server-side timeouts set on every connection of the pool. Default `DEFAULT_PG_TIMEOUTS`. */
+  timeouts?: PostgresTimeouts;
+}
+
+/**
+ * Server-side limits of every pooled connection, in milliseconds (0: the server's own setting). They are sent as
+ * startup parameters, so they hold on every connection the pool opens, from its first statement:
+ *  - `statementMs` (statement_timeout): a statement running longer is cancelled (SQLSTATE 57014);
+ *  - `lockMs` (lock_timeout): a statement waiting longer for a lock (a row, a table, an advisory lock) is
+ *    cancelled (55P03), so one stuck transaction cannot stall every writer behind it;
+ *  - `idleInTransactionMs` (idle_in_transaction_session_timeout): a session that holds a transaction open
+ *    without running a statement for longer is ended by the server (25P03), releasing its locks.
+ * Each failure becomes a retryable storage FeedwatchError whose context names the limit (`timeout`, see
+ * `pgStorageError`).
+ */
+export interface PostgresTimeouts {
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+}
+
+/** The defaults of `storage.statementTimeout`, `storage.lockTimeout` and `storage.idleInTransactionTimeout`. */
+export const DEFAULT_PG_TIMEOUTS: Readonly<PostgresTimeouts> = { statementMs: 30_000, lockMs: 5_000, idleInTransactionMs: 60_000 };
+
+/** The pool settings `openPostgresStore` uses for a connection string (exported so that tests check the very same). */
+export function postgresPoolConfig(connectionString: string, opts: Pick<PostgresStoreOptions, 'maxConnections' | 'connectTimeoutMs' | 'timeouts'> = {}): pg.PoolConfig {
+  const t = opts.timeouts ?? DEFAULT_PG_TIMEOUTS;
+  for (const [name, v] of Object.entries(t)) {
+    if (!Number.isInteger(v) || v < 0) throw new FeedwatchError('storage', `PostgreSQL timeout ${name} must be a whole number of milliseconds ≥ 0, not ${v}`, { [name]: v }, { retryable: false });
+  }
+  return {
+    connectionString,
+    max: opts.maxConnections ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    application_name: 'feedwatch',
+    // 0 is not sent at all (pg skips falsy values): the server's setting applies.
+    statement_timeout: t.statementMs,
+    lock_timeout: t.lockMs,
+    idle_in_transaction_session_timeout: t.idleInTransactionMs,
+  };
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -77,14 +117,19 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     if (err instanceof FeedwatchError) throw err;
     throw new FeedwatchError('storage', 'the PostgreSQL URL is not a valid URL (expected postgres://user:password@host:5432/database)', { ...target }, { retryable: false });
   }
-  const pool = new pg.Pool({
-    connectionString,
-    max: opts.maxConnections ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-    application_name: 'feedwatch',
-  });
+  const pool = new pg.Pool(postgresPoolConfig(connectionString, opts));
   pool.on('error', (err) => {
     opts.logger?.warn({ ...target, err_message: redact(err.message, url) }, 'an idle PostgreSQL connection failed; the pool drops it');
+  });
+  // The pool listens for errors of idle connections only. A connection checked out (in a transaction, or between
+  // a transaction's statements) whose server session ends — terminated by an administrator, by
+  // idle_in_transaction_session_timeout, by a restart — would emit an 'error' nobody handles and bring the
+  // process down. Every connection gets its own listener for its whole life; the statement in flight still
+  // fails with the error, and the pool discards the connection when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      opts.logger?.warn({ ...target, err_message: redact(err.message, url) }, 'a PostgreSQL connection in use failed; it is discarded');
+    });
   });
   const store = new PostgresStore(pool, url, opts.clock ?? systemClock, opts.migrationsDir ?? postgresMigrationsDir);
   try {
