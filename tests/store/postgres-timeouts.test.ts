@@ -15,7 +15,8 @@ import { dedupInput } from '../../src/pipeline/dedup-stage.js';
 import { decideForStore } from '../../src/store/articles.js';
 import { openStore } from '../../src/store/open.js';
 import { DEFAULT_PG_TIMEOUTS, postgresPoolConfig } from '../../src/store/postgres/store.js';
-import type { Store, StoredItem } from '../../src/store/store.js';
+import type { StoredItem } from '../../src/model.js';
+import type { Store } from '../../src/store/store.js';
 import { pgTestSchemas } from '../helpers/postgres.js';
 import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 

@@ -14,10 +14,10 @@ import type { ArticleOutcome, DedupFound, DedupInput, Feed, FeedItem, FeedState,
 import type { MigrateResult } from '../migrate.js';
 import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import type { ItemArticle, PendingOptions, Store } from '../store.js';
-import type { AlertDocRecord, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
+import type { AlertDocRecord, AlertStore, ClaimOptions, DeliveryFilter, PendingClaimOptions, RowAlertStore, SearchPage } from '../alerts.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { NewMatch } from '../../alerts/deliver.js';
-import { PostgresAlertStore } from './alerts.js';
+import { postgresAlertStore } from './alerts.js';
 import type { StoreArticleRequest, Story } from '../articles.js';
 import { PostgresArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
@@ -56,6 +56,8 @@ export interface PostgresStoreOptions {
   logger?: Logger;
   /** Server-side timeouts set on every connection of the pool. Default `DEFAULT_PG_TIMEOUTS`. */
   timeouts?: PostgresTimeouts;
+  /** Whose claims on deliveries this store makes (see src/store/claim-owner.ts). Default: this process. */
+  claims?: ClaimOptions;
 }
 
 /**
@@ -131,7 +133,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       opts.logger?.warn({ ...target, err_message: redact(err.message, url) }, 'a PostgreSQL connection in use failed; it is discarded');
     });
   });
-  const store = new PostgresStore(pool, url, opts.clock ?? systemClock, opts.migrationsDir ?? postgresMigrationsDir);
+  const store = new PostgresStore(pool, url, opts.clock ?? systemClock, opts.migrationsDir ?? postgresMigrationsDir, opts.claims ?? {});
   try {
     await store.ping();
     if (opts.migrate !== false) await store.migrate();
@@ -210,6 +212,7 @@ export class PostgresStore implements Store {
     private readonly url: string,
     private readonly clock: Clock,
     private readonly migrationsDir: URL,
+    private readonly claims: ClaimOptions = {},
   ) {}
 
   /** One round trip, so that a wrong URL or a server that is down fails at open with a clear message. */
@@ -339,11 +342,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  // --- AlertStore: implemented in ./alerts.ts ---
-  private alertsPart: PostgresAlertStore | null = null;
-  private get alerts(): PostgresAlertStore {
+  // --- AlertStore: the algorithm in ../alerts.ts over the rows of ./alerts.ts ---
+  private alertsPart: RowAlertStore | null = null;
+  private get alerts(): RowAlertStore {
     if (this.closed) throw new FeedwatchError('storage', 'the store is closed', {}, { retryable: false });
-    this.alertsPart ??= new PostgresAlertStore(this.pool, this.url);
+    this.alertsPart ??= postgresAlertStore(this.pool, this.url, this.claims);
     return this.alertsPart;
   }
   saveAlertDoc = async (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
@@ -351,8 +354,11 @@ export class PostgresStore implements Store {
   searchCandidates = async (rule: CompiledRule, page: SearchPage) => this.alerts.searchCandidates(rule, page);
   recordMatch = async (m: NewMatch) => this.alerts.recordMatch(m);
   pending = async (now: string, limit: number, opts?: PendingClaimOptions) => this.alerts.pending(now, limit, opts);
-  markDelivered: PostgresAlertStore['markDelivered'] = async (id, f) => this.alerts.markDelivered(id, f);
-  markFailed: PostgresAlertStore['markFailed'] = async (id, f) => this.alerts.markFailed(id, f);
+  renewClaims: AlertStore['renewClaims'] = async (now, leaseMs) => this.alerts.renewClaims(now, leaseMs);
+  assignMessage: AlertStore['assignMessage'] = async (ids, messageId) => this.alerts.assignMessage(ids, messageId);
+  releaseClaims: AlertStore['releaseClaims'] = async () => this.alerts.releaseClaims();
+  markDelivered: AlertStore['markDelivered'] = async (id, f) => this.alerts.markDelivered(id, f);
+  markFailed: AlertStore['markFailed'] = async (id, f) => this.alerts.markFailed(id, f);
   deliveries = async (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
 
   // --- ArticleStore: implemented in ./articles.ts ---
@@ -379,6 +385,8 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // A store that sent alerts leaves its claims to the others at once.
+    await this.alertsPart?.releaseClaims().catch(() => undefined);
     this.closed = true;
     await this.pool.end();
   }
