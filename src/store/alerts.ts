@@ -172,19 +172,10 @@ export function analyzedBy(doc: Pick<AlertDocRecord, 'analyzed'>): string {
   return ids.size === 1 ? [...ids][0]! : 'mixed';
 }
 
+/** A claimed delivery as deliverPending sees it: the record without its outcome fields. */
 function toPending(r: DeliveryRecord): PendingDelivery {
-  return {
-    id: r.id,
-    rule: r.rule,
-    channel: r.channel,
-    clusterId: r.clusterId,
-    articleId: r.articleId,
-    item: r.item,
-    digest: r.digest,
-    attempts: r.attempts,
-    dueAt: r.dueAt,
-    messageId: r.messageId,
-  };
+  const { status: _status, lastError: _lastError, deliveredAt: _deliveredAt, updatedAt: _updatedAt, ...pending } = r;
+  return pending;
 }
 
 function* recordMatchSteps(rows: AlertRows, m: NewMatch): Steps<{ created: boolean }> {

@@ -75,7 +75,8 @@ function startTicks(stat: string): string | null {
   return ticks !== undefined && /^\d+$/.test(ticks) ? ticks : null;
 }
 
-function startOf(pid: number, probe: ProcessProbe): string | null {
+/** The START part of process `pid`'s owner ids (`BOOTID.STARTTICKS`), or null where it cannot be read. */
+export function processStart(pid: number, probe: ProcessProbe = systemProbe): string | null {
   const boot = probe.bootId();
   const stat = probe.stat(pid);
   const ticks = stat === null ? null : startTicks(stat);
@@ -85,7 +86,7 @@ function startOf(pid: number, probe: ProcessProbe): string | null {
 /** This process, as claims name it. */
 export function thisProcess(probe: ProcessProbe = systemProbe): ProcessIdentity {
   const ns = readOrNull(() => readlinkSync('/proc/self/ns/pid'))?.match(/\[(\d+)\]/)?.[1];
-  return { host: ns ? `${hostname()}~${ns}` : hostname(), pid: process.pid, start: startOf(process.pid, probe) ?? '-' };
+  return { host: ns ? `${hostname()}~${ns}` : hostname(), pid: process.pid, start: processStart(process.pid, probe) ?? '-' };
 }
 
 /** A new owner id for a store instance of process `p`. */
@@ -115,7 +116,7 @@ export function ownerLiveness(id: string, me: ProcessIdentity, probe: ProcessPro
     const boot = probe.bootId();
     if (boot === null) return 'unknown';
     if (!o.start.startsWith(`${boot.slice(0, 8)}.`)) return 'dead';
-    const now = startOf(o.pid, probe);
+    const now = processStart(o.pid, probe);
     return now === o.start ? 'alive' : 'dead';
   }
   return probe.exists(o.pid) ? 'unknown' : 'dead';
