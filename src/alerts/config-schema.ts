@@ -102,6 +102,12 @@ const deliverySchema = z
     /** Wait after the first failure; doubles on each further failure up to `maxBackoff`. */
     backoff: duration.prefault('30s'),
     maxBackoff: duration.prefault('1h'),
+    /**
+     * How long a worker's claim on the deliveries it is sending lasts; renewed while it sends, so another worker
+     * takes them only when this one died (at once when the dead one ran on the same host, see
+     * src/store/claim-owner.ts). At least twice every channel's `timeout`.
+     */
+    lease: duration.prefault('60s'),
   })
   .strict()
   .prefault({});
@@ -139,6 +145,17 @@ export const alertsSchema = z
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'digest'], message: `rule "${rule.name}": digest must be at least 1s` });
       }
     });
+    // A send must end within half the lease, so that the renewal before the next send comes while the claim holds.
+    for (const [name, ch] of Object.entries(cfg.channels)) {
+      if ('timeout' in ch && cfg.delivery.lease < 2 * ch.timeout) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['delivery', 'lease'],
+          message: `lease must be at least twice the longest channel timeout (channel "${name}": ${ch.timeout / 1000}s); write lease: ${Math.ceil((2 * ch.timeout) / 1000)}s or more`,
+        });
+        break;
+      }
+    }
     if (cfg.delivery.maxBackoff < cfg.delivery.backoff) {
       ctx.addIssue({ code: 'custom', path: ['delivery', 'maxBackoff'], message: 'maxBackoff must not be shorter than backoff' });
     }

@@ -12,14 +12,22 @@
  *
  * Every delivery stays recorded with its rule, article, channel, status, attempts and last error. Pending rows
  * survive a restart; delivered ones are never sent again. Delivery is at-least-once: a crash between a channel
- * accepting a message and markDelivered() sends it again on the next pass.
+ * accepting a message and markDelivered() sends it again on the next pass. So every message carries an id, given
+ * to its deliveries (`assignMessage`) before it goes out for the first time and reused by every later attempt: a
+ * receiver that remembers the ids it has seen drops the repeat.
+ *
+ * Claims: the deliveries a pass works on are claimed by this store instance for `policy.lease`, and the claim is
+ * renewed while the pass goes on (each time a third of the lease has passed, before the next message), so another
+ * worker never takes a delivery this one is still sending; a worker that dies leaves its claims to the lease, or,
+ * on its own host, to the next pass of any process there (see src/store/claim-owner.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Channel } from './channels/channel.js';
 import type { DeliveryPolicy } from './config-schema.js';
-import { formatDigest, type AlertItem, type AlertMessage } from './message.js';
+import { formatDigest, type AlertContent, type AlertItem } from './message.js';
 
 export interface NewMatch {
   rule: string;
@@ -45,6 +53,8 @@ export interface PendingDelivery {
   /** Attempts made so far. */
   attempts: number;
   dueAt: string;
+  /** The id of the message it went out in (or was about to) on an earlier attempt; null before the first. */
+  messageId: string | null;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -57,15 +67,26 @@ export interface DeliveryRecord extends PendingDelivery {
   updatedAt: string;
 }
 
-/** What delivery asks of storage; SQLite and PostgreSQL implement it, MemoryDeliveryStore is for tests. */
+/** What delivery asks of storage: the AlertStore of either driver (src/store/alerts.ts). */
 export interface DeliveryStore {
   /**
    * Record a match unless (rule, clusterId) already is; when new, add one pending delivery per channel due at
    * `dueAt`. Returns whether it was new. Must be atomic (unique key on rule + cluster).
    */
   recordMatch(m: NewMatch): Promise<{ created: boolean }>;
-  /** Pending deliveries with dueAt ≤ now, oldest due first, at most `limit`. */
-  pending(now: string, limit: number): Promise<PendingDelivery[]>;
+  /**
+   * Pending deliveries with dueAt ≤ now that no other live store instance holds, oldest due first, at most
+   * `limit`, each claimed by this instance until now + `leaseMs`.
+   */
+  pending(now: string, limit: number, opts?: { leaseMs?: number }): Promise<PendingDelivery[]>;
+  /** Push every claim this instance holds to now + `leaseMs`. */
+  renewClaims(now: string, leaseMs: number): Promise<void>;
+  /**
+   * Give the deliveries `ids` (claimed by this instance, without a message id yet) the id `messageId`, durably,
+   * before the message goes out. False when one of them is no longer claimed by this instance or has an id already
+   * (its claim ended and another instance took it): the message must not be sent.
+   */
+  assignMessage(ids: number[], messageId: string): Promise<boolean>;
   markDelivered(id: number, f: { attempts: number; at: string }): Promise<void>;
   /** Record a failed attempt: pending again at `retryAt`, or failed for good when retryAt is null. */
   markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Promise<void>;
@@ -118,6 +139,8 @@ export interface DeliverDeps {
   policy: DeliveryPolicy;
   /** Deliveries read per pass (default 500). */
   limit?: number;
+  /** Makes a new message id. Default: a random UUID. */
+  newId?: () => string;
 }
 
 export interface DeliverReport {
@@ -132,21 +155,33 @@ export interface DeliverReport {
 
 interface Unit {
   rows: PendingDelivery[];
-  message: AlertMessage;
+  /** The id an earlier attempt gave these deliveries; null: a new message. */
+  messageId: string | null;
+  message: AlertContent;
 }
 
+/**
+ * The messages of one channel's due deliveries: one per delivery, and one per digest rule gathering its deliveries
+ * — except that deliveries which already went out together under an id (an attempt that failed, or a crash before
+ * the outcome was recorded) go out together again under that id, so a repeat is the same message.
+ */
 function unitsOf(rows: PendingDelivery[]): Unit[] {
   const units: Unit[] = [];
   const digests = new Map<string, PendingDelivery[]>();
   for (const r of rows) {
-    if (!r.digest) units.push({ rows: [r], message: { rule: r.rule, digest: false, items: [r.item] } });
-    else {
-      const list = digests.get(r.rule);
-      if (list) list.push(r);
-      else digests.set(r.rule, [r]);
+    if (!r.digest) {
+      units.push({ rows: [r], messageId: r.messageId, message: { rule: r.rule, digest: false, items: [r.item] } });
+      continue;
     }
+    const key = JSON.stringify([r.rule, r.messageId]);
+    const list = digests.get(key);
+    if (list) list.push(r);
+    else digests.set(key, [r]);
   }
-  for (const [rule, list] of digests) units.push({ rows: list, message: formatDigest(rule, list.map((r) => r.item)) });
+  for (const list of digests.values()) {
+    const { rule, messageId } = list[0]!;
+    units.push({ rows: list, messageId, message: formatDigest(rule, list.map((r) => r.item)) });
+  }
   return units;
 }
 
@@ -154,7 +189,17 @@ function unitsOf(rows: PendingDelivery[]): Unit[] {
 export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> {
   const report: DeliverReport = { delivered: 0, retrying: 0, failed: 0, deferred: 0 };
   const nowIso = (): string => new Date(deps.clock.now()).toISOString();
-  const due = await deps.store.pending(nowIso(), deps.limit ?? 500);
+  const leaseMs = deps.policy.lease;
+  const newId = deps.newId ?? randomUUID;
+  let claimedAt = deps.clock.now();
+  const due = await deps.store.pending(new Date(claimedAt).toISOString(), deps.limit ?? 500, { leaseMs });
+  /** Renew the claims once a third of the lease has passed: a send takes at most half of it (config check). */
+  const keepClaims = async (): Promise<void> => {
+    const now = deps.clock.now();
+    if (now - claimedAt < leaseMs / 3) return;
+    claimedAt = now;
+    await deps.store.renewClaims(new Date(now).toISOString(), leaseMs);
+  };
   const byChannel = new Map<string, PendingDelivery[]>();
   for (const d of due) {
     const list = byChannel.get(d.channel);
@@ -173,12 +218,23 @@ export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> 
       if (!channel) {
         error = new FeedwatchError('config', `no channel named "${channelName}" is configured any more`, { channel: channelName }, { retryable: false });
       } else {
+        await keepClaims();
+        let id = unit.messageId;
+        if (id === null) {
+          id = newId();
+          if (!(await deps.store.assignMessage(unit.rows.map((r) => r.id), id))) {
+            // Its claim ended (this process stalled past the lease) and another instance holds it now: it sends it.
+            log.warn({ items: unit.rows.length }, 'alert delivery claimed by another worker meanwhile; left to it');
+            report.deferred += unit.rows.length;
+            continue;
+          }
+        }
         try {
-          await channel.send(unit.message);
+          await channel.send({ ...unit.message, id });
           const at = nowIso();
           for (const r of unit.rows) await deps.store.markDelivered(r.id, { attempts, at });
           report.delivered += unit.rows.length;
-          log.info({ items: unit.rows.length }, 'alert delivered');
+          log.info({ items: unit.rows.length, delivery_id: id }, 'alert delivered');
           continue;
         } catch (err) {
           error = err instanceof FeedwatchError ? err : new FeedwatchError('delivery', err instanceof Error ? err.message : String(err), { channel: channelName });

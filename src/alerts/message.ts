@@ -31,10 +31,19 @@ export interface AlertItem {
   highlights: Highlight[];
 }
 
-export interface AlertMessage {
+/** What an alert says, whatever the channel and whichever attempt at sending it. */
+export interface AlertContent {
   rule: string;
   digest: boolean;
   items: AlertItem[];
+}
+
+/**
+ * An alert as a channel sends it: its content and its id, the same on every attempt at sending this message (a
+ * retry, or a repeat after a crash), so that a receiver can drop a repeat.
+ */
+export interface AlertMessage extends AlertContent {
+  id: string;
 }
 
 const MAX_TERMS = 20;
@@ -71,12 +80,12 @@ export function alertItem(article: AlertArticle, spans: readonly MatchSpan[]): A
 }
 
 /** The alert for one matched article. */
-export function formatAlert(article: AlertArticle, match: { rule: string; spans: readonly MatchSpan[] }): AlertMessage {
+export function formatAlert(article: AlertArticle, match: { rule: string; spans: readonly MatchSpan[] }): AlertContent {
   return { rule: match.rule, digest: false, items: [alertItem(article, match.spans)] };
 }
 
 /** One message gathering the items of a rule's digest window. */
-export function formatDigest(rule: string, items: readonly AlertItem[]): AlertMessage {
+export function formatDigest(rule: string, items: readonly AlertItem[]): AlertContent {
   return { rule, digest: true, items: [...items] };
 }
 
@@ -100,13 +109,13 @@ export function segments(text: string, highlights: readonly Highlight[], field: 
 }
 
 /** A short subject line: the rule and the (first) title. */
-export function subjectOf(m: AlertMessage): string {
+export function subjectOf(m: AlertContent): string {
   const first = m.items[0]?.title ?? '';
   return m.items.length > 1 ? `${m.rule}: ${m.items.length} new articles` : `${m.rule}: ${first}`;
 }
 
 /** The message as plain text (email text part, logs). */
-export function plainText(m: AlertMessage): string {
+export function plainText(m: AlertContent): string {
   const blocks = m.items.map((it) => {
     const lines = [it.title];
     if (it.lead) lines.push(it.lead);

@@ -61,6 +61,10 @@ const httpSchema = z
   .strict()
   .prefault({});
 
+/** A PostgreSQL timeout setting: whole milliseconds in a 32-bit integer (about 24 days), 0 for the server's setting. */
+const pgTimeout = (dflt: string) =>
+  duration.prefault(dflt).refine((ms) => Number.isInteger(ms) && ms >= 0 && ms <= 2_147_483_647, 'write a duration from 0 (the server\'s setting) to 24d, e.g. 5s');
+
 const storageSchema = z
   .discriminatedUnion('driver', [
     z
@@ -81,6 +85,12 @@ const storageSchema = z
         driver: z.literal('postgres'),
         /** Name of the environment variable holding the connection URL (never the URL itself). */
         urlEnv: z.string().default('DATABASE_URL'),
+        /** statement_timeout of every connection: a statement running longer is cancelled (0: the server's setting). */
+        statementTimeout: pgTimeout('30s'),
+        /** lock_timeout of every connection: a wait for a lock longer than this fails, retryably (0: the server's setting). */
+        lockTimeout: pgTimeout('5s'),
+        /** idle_in_transaction_session_timeout: the server ends a session idle this long inside a transaction (0: the server's setting). */
+        idleInTransactionTimeout: pgTimeout('60s'),
       })
       .strict(),
   ])

@@ -1,22 +1,34 @@
 /**
- * What alerts and search ask of storage, on top of the `DeliveryStore` of src/alerts/deliver.ts:
+ * What alerts and search ask of storage (`AlertStore`, on top of the `DeliveryStore` of src/alerts/deliver.ts), and
+ * the one implementation of it both drivers share, `RowAlertStore`, over a small per-driver interface of row
+ * operations (`AlertRows`: sqlite/alerts.ts and postgres/alerts.ts hold only their SQL and type conversion):
  *
  *  - an article's alert document: its field texts (title, lead, body, feed name, tags) and their analysis
  *    (tokens and lemma keys, see src/alerts/morphology.ts), made ONCE when the article is stored and kept, so
  *    that neither alerts nor search lemmatize it again;
- *  - a search index over the lemma keys (SQLite: FTS5 over `lemmaText`; PostgreSQL: a tsvector of the same keys),
- *    used only to NARROW: `searchCandidates` returns every document a rule can match, maybe more, and
- *    `searchArticles` below confirms each with `matchRule`, the very function alerts use, so search and alerts
- *    always agree;
+ *  - a search index over the lemma keys (SQLite: FTS5 over `lemmaText`; PostgreSQL: a tsvector), used only to
+ *    NARROW: `searchCandidates` returns every document a rule can match, maybe more, and `searchArticles` below
+ *    confirms each with `matchRule`, the very function alerts use, so search and alerts always agree;
+ *  - matches and deliveries: a (rule, story cluster) is recorded once, and only the first match of a cluster
+ *    creates its deliveries (one per channel), in one transaction;
+ *  - claims: `pending` hands out due deliveries claimed by this store instance until the lease ends (renewed by
+ *    `renewClaims` while a pass goes on), never to two instances at once; in the same transaction it first
+ *    releases the claims of owners known to be dead (a crashed process of this host, see ../store/claim-owner.ts),
+ *    so a restarted daemon sends at once what its previous life held;
+ *  - message ids: before a message goes out for the first time, its deliveries get one id (`assignMessage`); a
+ *    repeat (a crash after the send, before it was recorded) carries the same id, so a receiver drops it;
  *  - the delivery log: every delivery with its rule, article, channel, status, attempts and last error.
  *
- * Both drivers implement `AlertStore`; tests/store/alerts-contract.ts proves them against one suite.
+ * tests/store/alerts-contract.ts proves every driver against one suite.
  */
-import type { DeliveryRecord, DeliveryStatus, DeliveryStore, PendingDelivery } from '../alerts/deliver.js';
+import type { DeliveryRecord, DeliveryStatus, DeliveryStore, NewMatch, PendingDelivery } from '../alerts/deliver.js';
 import { buildAlertDoc, matchRule, type AlertDoc, type CompiledRule, type MatchSpan } from '../alerts/match.js';
 import type { AnalyzedText, Lemmatizer } from '../alerts/morphology.js';
 import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
+import { newOwner, ownerLiveness, thisProcess, type Liveness, type ProcessIdentity } from './claim-owner.js';
+import { isoUtc } from './rows.js';
+import { step, type Row, type Steps } from './steps.js';
 
 /** An article as alerts and search see it, with the analysis made when it was stored. Plain data. */
 export interface AlertDocRecord {
@@ -62,25 +74,28 @@ export interface DeliveryFilter {
 
 export interface PendingClaimOptions {
   /**
-   * How long the returned deliveries stay claimed by this store instance (default `DELIVERY_LEASE_MS`):
+   * How long the returned deliveries stay claimed by this store instance (default `DEFAULT_DELIVERY_LEASE_MS`):
    * another instance asking meanwhile does not get them; this instance does (its next pass takes up what the
-   * last one deferred). A worker that dies holding a claim leaves it to the others when the lease ends.
+   * last one deferred). A worker that dies holding a claim leaves it to the others when the lease ends, or at
+   * once to a process of its own host (see claim-owner.ts).
    */
   leaseMs?: number;
 }
 
-/** Default claim on pending deliveries: longer than a delivery pass, short enough to recover from a crash. */
-export const DELIVERY_LEASE_MS = 5 * 60_000;
+/** Default claim on pending deliveries (`alerts.delivery.lease`): renewed while a pass goes on, so it can be short. */
+export const DEFAULT_DELIVERY_LEASE_MS = 60_000;
 
 /** Most documents `searchCandidates` returns at once. */
 export const MAX_SEARCH_PAGE = 1000;
 
 export interface AlertStore extends DeliveryStore {
   /**
-   * Pending deliveries with dueAt ≤ now that no other store instance holds, oldest due first, at most
+   * Pending deliveries with dueAt ≤ now that no other live store instance holds, oldest due first, at most
    * `limit`; each is claimed by this instance until `now + leaseMs` (see `PendingClaimOptions`).
    */
   pending(now: string, limit: number, opts?: PendingClaimOptions): Promise<PendingDelivery[]>;
+  /** Give up every claim this instance holds (a process that stops leaves its deliveries to the others at once). */
+  releaseClaims(): Promise<void>;
   /** Store (or replace) an article's alert document and its entry in the search index, in one transaction. */
   saveAlertDoc(doc: AlertDocRecord): Promise<void>;
   getAlertDoc(articleId: number): Promise<AlertDocRecord | null>;
@@ -91,6 +106,185 @@ export interface AlertStore extends DeliveryStore {
   searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]>;
   /** Recorded deliveries, oldest first. */
   deliveries(filter?: DeliveryFilter): Promise<DeliveryRecord[]>;
+}
+
+/**
+ * The row operations `RowAlertStore` asks of a driver: SQL and type conversion only. Times come in as ISO 8601
+ * UTC text with milliseconds; rows go out as plain values (`DeliveryRecord`, `AlertDocRecord`).
+ */
+export interface AlertRows {
+  /** Insert or replace the document and its search-index entry (`analyzedBy`: the lemmatizer of all its analyses, or 'mixed'). */
+  upsertDoc(doc: AlertDocRecord, analyzedBy: string): Row<void>;
+  doc(articleId: number): Row<AlertDocRecord | null>;
+  /** Documents with article id < `before`, newest first, at most `limit`, narrowed by the driver's index where it can. */
+  candidates(rule: CompiledRule, page: { before: number; limit: number; lemmatizer: string }): Row<AlertDocRecord[]>;
+  /** Insert the (rule, cluster) match; false when it was there already. */
+  insertMatch(m: NewMatch): Row<boolean>;
+  /** One pending delivery of the match per channel. */
+  insertDeliveries(m: NewMatch, channels: string[]): Row<void>;
+  /** The distinct owners of claims on pending deliveries that last beyond `now`. */
+  claimOwners(now: string): Row<string[]>;
+  /** Release every claim of these owners on pending deliveries. */
+  dropClaims(owners: string[]): Row<void>;
+  /**
+   * Ids of pending deliveries due at `now` that are unclaimed, claimed until no later than `now`, or claimed by
+   * `owner`, oldest due first (then by id), at most `limit`; PostgreSQL locks them for the transaction, skipping
+   * rows another transaction has locked.
+   */
+  dueIds(now: string, owner: string, limit: number): Row<number[]>;
+  /** Claim these deliveries for `owner` until `until`, and return them. */
+  claim(ids: number[], owner: string, until: string): Row<DeliveryRecord[]>;
+  /** Push every claim of `owner` on pending deliveries to `until`. */
+  extendClaims(owner: string, until: string): Row<void>;
+  /** Set the message id of those of `ids` that are pending, claimed by `owner` and have none; how many did. */
+  setMessageId(ids: number[], messageId: string, owner: string): Row<number>;
+  /** Pending → delivered, claim released (a delivery no longer pending is left as it is). */
+  markDelivered(id: number, f: { attempts: number; at: string }): Row<void>;
+  /** Pending → pending again at `retryAt`, or failed when null; claim released (no-op unless pending). */
+  markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Row<void>;
+  deliveries(filter: { status: DeliveryStatus | null; rule: string | null; limit: number }): Row<DeliveryRecord[]>;
+}
+
+/**
+ * How a driver runs an algorithm over its rows, turning driver errors into storage FeedwatchErrors that name `op`:
+ * `read` for reads; `write` for one row operation that writes (the driver makes it atomic: on SQLite a document
+ * and its FTS entry are several statements); `transaction` for several row operations that must hold together
+ * (SQLite: one IMMEDIATE transaction, so two connections never claim one delivery; PostgreSQL: one transaction on
+ * one connection).
+ */
+export interface AlertRowsRunner {
+  read<T>(op: string, context: Record<string, unknown>, algorithm: (rows: AlertRows) => Steps<T>): Promise<T>;
+  write<T>(op: string, context: Record<string, unknown>, algorithm: (rows: AlertRows) => Steps<T>): Promise<T>;
+  transaction<T>(op: string, context: Record<string, unknown>, algorithm: (rows: AlertRows) => Steps<T>): Promise<T>;
+}
+
+/** Who this store's claims belong to, and how it tells whether another claim's owner is alive. */
+export interface ClaimOptions {
+  /** The process the claims are made for. Default: this process. (A test gives another to stand for a dead one.) */
+  identity?: ProcessIdentity;
+  /** Default: `ownerLiveness` judged from this process, with /proc. */
+  liveness?: (owner: string) => Liveness;
+}
+
+/** The lemmatizer id shared by the document's five analyses (what its index entry was keyed by), or 'mixed'. */
+export function analyzedBy(doc: Pick<AlertDocRecord, 'analyzed'>): string {
+  const ids = new Set(Object.values(doc.analyzed).map((a) => a.by));
+  return ids.size === 1 ? [...ids][0]! : 'mixed';
+}
+
+/** A claimed delivery as deliverPending sees it: the record without its outcome fields. */
+function toPending(r: DeliveryRecord): PendingDelivery {
+  const { status: _status, lastError: _lastError, deliveredAt: _deliveredAt, updatedAt: _updatedAt, ...pending } = r;
+  return pending;
+}
+
+function* recordMatchSteps(rows: AlertRows, m: NewMatch): Steps<{ created: boolean }> {
+  if (!(yield* step(rows.insertMatch(m)))) return { created: false };
+  yield* step(rows.insertDeliveries(m, [...new Set(m.channels)]));
+  return { created: true };
+}
+
+/** Release the claims of dead owners, then claim what is due: one transaction. */
+function* claimSteps(rows: AlertRows, now: string, limit: number, until: string, owner: string, isDead: (owner: string) => boolean): Steps<PendingDelivery[]> {
+  const owners = yield* step(rows.claimOwners(now));
+  const dead = owners.filter((o) => o !== owner && isDead(o));
+  if (dead.length > 0) yield* step(rows.dropClaims(dead));
+  const ids = yield* step(rows.dueIds(now, owner, limit));
+  if (ids.length === 0) return [];
+  const claimed = yield* step(rows.claim(ids, owner, until));
+  return claimed.sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.id - b.id).map(toPending);
+}
+
+/** The AlertStore of both drivers: the algorithm, over the driver's `AlertRows`. */
+export class RowAlertStore implements AlertStore {
+  /** Names this instance's claims on deliveries (see claim-owner.ts). */
+  readonly owner: string;
+  private readonly liveness: (owner: string) => Liveness;
+
+  constructor(
+    private readonly run: AlertRowsRunner,
+    claims: ClaimOptions = {},
+  ) {
+    const me = thisProcess();
+    this.owner = newOwner(claims.identity ?? me);
+    this.liveness = claims.liveness ?? ((o) => ownerLiveness(o, me));
+  }
+
+  async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
+    const stored = { ...doc, storedAt: isoUtc(doc.storedAt, 'storedAt') };
+    return this.run.write('saveAlertDoc', { articleId: doc.articleId }, (r) => step(r.upsertDoc(stored, analyzedBy(doc))));
+  }
+
+  async getAlertDoc(articleId: number): Promise<AlertDocRecord | null> {
+    return this.run.read('getAlertDoc', { articleId }, (r) => step(r.doc(articleId)));
+  }
+
+  async searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> {
+    checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
+    const q = { before: page.beforeArticleId ?? Number.MAX_SAFE_INTEGER, limit: page.limit, lemmatizer: page.lemmatizer };
+    return this.run.read('searchCandidates', { rule: rule.source }, (r) => step(r.candidates(rule, q)));
+  }
+
+  async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
+    const match = { ...m, matchedAt: isoUtc(m.matchedAt, 'matchedAt'), dueAt: isoUtc(m.dueAt, 'dueAt') };
+    return this.run.transaction('recordMatch', { rule: m.rule, clusterId: m.clusterId }, (r) => recordMatchSteps(r, match));
+  }
+
+  async pending(now: string, limit: number, opts: PendingClaimOptions = {}): Promise<PendingDelivery[]> {
+    const context = { limit };
+    return this.checked('pendingDeliveries', context, () => {
+      checkLimit(limit, MAX_SEARCH_PAGE, 'pending');
+      const leaseMs = opts.leaseMs ?? DEFAULT_DELIVERY_LEASE_MS;
+      checkLease(leaseMs);
+      const at = isoUtc(now, 'now');
+      const until = new Date(Date.parse(at) + leaseMs).toISOString();
+      return this.run.transaction('pendingDeliveries', context, (r) => claimSteps(r, at, limit, until, this.owner, (o) => this.liveness(o) === 'dead'));
+    });
+  }
+
+  async renewClaims(now: string, leaseMs: number): Promise<void> {
+    return this.checked('renewClaims', {}, () => {
+      checkLease(leaseMs);
+      const until = new Date(Date.parse(isoUtc(now, 'now')) + leaseMs).toISOString();
+      return this.run.write('renewClaims', {}, (r) => step(r.extendClaims(this.owner, until)));
+    });
+  }
+
+  async releaseClaims(): Promise<void> {
+    return this.run.write('releaseClaims', {}, (r) => step(r.dropClaims([this.owner])));
+  }
+
+  async assignMessage(ids: number[], messageId: string): Promise<boolean> {
+    if (ids.length === 0) return true;
+    const n = await this.run.write('assignMessage', { messageId }, (r) => step(r.setMessageId(ids, messageId, this.owner)));
+    return n === ids.length;
+  }
+
+  async markDelivered(id: number, f: { attempts: number; at: string }): Promise<void> {
+    const at = isoUtc(f.at, 'at');
+    return this.run.write('markDelivered', { deliveryId: id }, (r) => step(r.markDelivered(id, { attempts: f.attempts, at })));
+  }
+
+  async markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Promise<void> {
+    const fields = { attempts: f.attempts, error: f.error, at: isoUtc(f.at, 'at'), retryAt: f.retryAt === null ? null : isoUtc(f.retryAt, 'retryAt') };
+    return this.run.write('markFailed', { deliveryId: id }, (r) => step(r.markFailed(id, fields)));
+  }
+
+  async deliveries(filter: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
+    const limit = filter.limit ?? 1000;
+    checkLimit(limit, 100_000, 'deliveries');
+    return this.run.read('deliveries', {}, (r) => step(r.deliveries({ status: filter.status ?? null, rule: filter.rule ?? null, limit })));
+  }
+
+  /** Run `fn`; a non-storage error thrown before it reaches the driver (a bad argument) becomes a storage error naming `op`. */
+  private async checked<T>(op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof FeedwatchError) throw err;
+      throw new FeedwatchError('storage', `${op} failed: ${err instanceof Error ? err.message : String(err)}`, { op, ...context }, { cause: err, retryable: false });
+    }
+  }
 }
 
 /** The matching view of a stored document (stored analyses reused when `lem` made them). */

@@ -33,5 +33,6 @@ export async function openStore(config: Config, deps: OpenStoreDeps = {}): Promi
       { file: config.file, path: 'storage.urlEnv' },
     );
   }
-  return openPostgresStore(url.trim(), deps.logger ? { logger: deps.logger } : {});
+  const timeouts = { statementMs: storage.statementTimeout, lockMs: storage.lockTimeout, idleInTransactionMs: storage.idleInTransactionTimeout };
+  return openPostgresStore(url.trim(), { timeouts, ...(deps.logger ? { logger: deps.logger } : {}) });
 }

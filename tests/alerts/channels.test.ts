@@ -11,10 +11,13 @@ import { formatAlert, type AlertMessage } from '../../src/alerts/message.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { closedPort, json, memoryLogger, startHttpServer, startSmtpServer, type TestHttpServer } from './servers.js';
 
-const message: AlertMessage = formatAlert(
-  { title: 'Lavrov & Kazakbaev <met>', lead: 'Лавров принял Казакбаева.', url: 'https://example.org/a?x=1', feed: 'sputnik-kg', publishedAt: null },
-  { rule: 'lavrov', spans: [{ field: 'title', start: 0, end: 6, term: 'Lavrov', text: 'Lavrov' }, { field: 'lead', start: 0, end: 6, term: 'Лавров', text: 'Лавров' }] },
-);
+const message: AlertMessage = {
+  id: '6f1c2a54-0b7e-4d1a-9a55-3c2f0d9e8b71',
+  ...formatAlert(
+    { title: 'Lavrov & Kazakbaev <met>', lead: 'Лавров принял Казакбаева.', url: 'https://example.org/a?x=1', feed: 'sputnik-kg', publishedAt: null },
+    { rule: 'lavrov', spans: [{ field: 'title', start: 0, end: 6, term: 'Lavrov', text: 'Lavrov' }, { field: 'lead', start: 0, end: 6, term: 'Лавров', text: 'Лавров' }] },
+  ),
+};
 
 const servers: { close(): Promise<void> }[] = [];
 after(async () => {
@@ -60,7 +63,9 @@ describe('webhook channel', () => {
     assert.equal(req.headers['user-agent'], 'feedwatch-test');
     const expected = 'sha256=' + createHmac('sha256', 's3cret').update(req.body).digest('hex');
     assert.equal(req.headers['x-feedwatch-signature'], expected);
-    const body = JSON.parse(req.body) as { event: string; rule: string; digest: boolean; items: { title: string; terms: string[] }[] };
+    const body = JSON.parse(req.body) as { id: string; event: string; rule: string; digest: boolean; items: { title: string; terms: string[] }[] };
+    assert.equal(body.id, message.id, 'the message id in the body');
+    assert.equal(req.headers['x-feedwatch-delivery'], message.id, 'and in the header');
     assert.equal(body.event, 'alert');
     assert.equal(body.rule, 'lavrov');
     assert.equal(body.items[0]!.title, 'Lavrov & Kazakbaev <met>');
@@ -232,6 +237,8 @@ describe('email channel', () => {
     assert.equal(mail.from, 'bot@example.org');
     assert.deepEqual(mail.to, ['a@example.org', 'b@example.org']);
     assert.match(mail.raw, /^Subject: \[feedwatch\] lavrov: Lavrov & Kazakbaev <met>/m);
+    assert.match(mail.raw, new RegExp(`^Message-ID: <${message.id}@example\\.org>\r?$`, 'm'), 'the message id, at the sender\'s domain');
+    assert.match(mail.raw, new RegExp(`^X-Feedwatch-Delivery: ${message.id}\r?$`, 'm'));
     assert.match(mail.raw, /Content-Type: multipart\/alternative/);
     assert.match(mail.raw, /Content-Type: text\/plain; charset=utf-8/);
     assert.match(mail.raw, /Content-Type: text\/html; charset=utf-8/);
@@ -290,8 +297,9 @@ describe('log channel and createChannels', () => {
     assert.deepEqual([...chans.keys()].sort(), ['hook', 'log', 'quiet']);
     await chans.get('log')!.send(message);
     await chans.get('quiet')!.send(message);
-    const out = lines().trim().split('\n').map((l) => JSON.parse(l) as { level: number; rule: string; msg: string; items: { terms: string[] }[] });
+    const out = lines().trim().split('\n').map((l) => JSON.parse(l) as { level: number; rule: string; delivery_id: string; msg: string; items: { terms: string[] }[] });
     assert.equal(out.length, 2);
+    assert.equal(out[0]!.delivery_id, message.id);
     assert.equal(out[0]!.level, 30);
     assert.equal(out[1]!.level, 40);
     assert.equal(out[0]!.rule, 'lavrov');

@@ -12,7 +12,7 @@ const issues = (raw: unknown): string[] => {
 describe('alerts config', () => {
   test('defaults: no channels, no rules, a delivery policy', () => {
     const cfg = alertsSchema.parse(undefined);
-    assert.deepEqual(cfg, { channels: {}, rules: [], delivery: { maxAttempts: 10, backoff: 30_000, maxBackoff: 3_600_000 } });
+    assert.deepEqual(cfg, { channels: {}, rules: [], delivery: { maxAttempts: 10, backoff: 30_000, maxBackoff: 3_600_000, lease: 60_000 } });
   });
 
   test('a full section parses with durations, env names and defaults', () => {
@@ -59,6 +59,13 @@ describe('alerts config', () => {
     assert.ok(out.some((m) => m === 'rules.0.channels.1: rule "a": no channel named "nope" (known: tg, log)'), out.join('\n'));
     assert.ok(out.some((m) => m.startsWith('rules.1.name: duplicate rule name "a"')), out.join('\n'));
     assert.ok(out.some((m) => m.startsWith('rules.1.digest: rule "a": digest must be at least 1s')), out.join('\n'));
+  });
+
+  test('the delivery lease must outlast two sends on the slowest channel', () => {
+    const channels = { hook: { type: 'webhook', url: 'https://hooks.example.net/in' }, mail: { type: 'email', host: 'smtp.example.net', from: 'a@example.net', to: 'b@example.net', timeout: '45s' } };
+    assert.deepEqual(issues({ channels, delivery: { lease: '1m' } }), ['delivery.lease: lease must be at least twice the longest channel timeout (channel "mail": 45s); write lease: 90s or more']);
+    assert.deepEqual(issues({ channels, delivery: { lease: '90s' } }), []);
+    assert.deepEqual(issues({ delivery: { lease: '2s' } }), [], 'no network channel, nothing to outlast');
   });
 
   test('unknown keys and channel types are refused', () => {

@@ -7,11 +7,11 @@ import { createWebhookChannel } from '../../src/alerts/channels/webhook.js';
 import { telegramChannelSchema, webhookChannelSchema, type DeliveryPolicy } from '../../src/alerts/config-schema.js';
 import { deliverPending, digestDueAt, enqueueMatch, retryDelay, type DeliverDeps } from '../../src/alerts/deliver.js';
 import { alertItem, type AlertItem, type AlertMessage } from '../../src/alerts/message.js';
-import { MemoryDeliveryStore } from '../../src/alerts/memory-delivery-store.js';
+import { MemoryDeliveryStore } from '../helpers/memory-delivery-store.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { closedPort, json, memoryLogger, startHttpServer, type TestHttpServer } from './servers.js';
 
-const policy: DeliveryPolicy = { maxAttempts: 5, backoff: 30_000, maxBackoff: 600_000 };
+const policy: DeliveryPolicy = { maxAttempts: 5, backoff: 30_000, maxBackoff: 600_000, lease: 60_000 };
 const item = (title: string): AlertItem => alertItem({ title, lead: null, url: `https://example.org/${encodeURIComponent(title)}`, feed: 'f', publishedAt: null }, []);
 
 const servers: TestHttpServer[] = [];
@@ -201,5 +201,84 @@ describe('deliverPending', () => {
     assert.equal((await deliverPending(deps)).retrying, 1);
     assert.match(store.all()[0]!.lastError!, /^delivery: boom/);
     assert.ok(new FeedwatchError('delivery', 'x').retryable);
+  });
+
+  /** A channel that records what it is given and takes `ms` of the (manual) clock per message; `fail` makes it throw. */
+  function recorder(clock: ManualClock, name: string, ms = 0, fail: (i: number) => boolean = () => false) {
+    const sent: AlertMessage[] = [];
+    const channel: Channel = {
+      name,
+      type: 'log',
+      send: async (m) => {
+        sent.push(structuredClone(m));
+        clock.advance(ms);
+        if (fail(sent.length - 1)) throw new FeedwatchError('delivery', 'refused', { channel: name });
+      },
+    };
+    return { channel, sent };
+  }
+
+  test('every attempt at one message carries the id given before its first send; another message, another id', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-05T12:00:00Z'));
+    const { channel, sent } = recorder(clock, 'rec', 0, (i) => i === 0);
+    let n = 0;
+    const { store, deps } = setup([channel], { clock, newId: () => `id-${++n}` });
+    for (const c of ['c1', 'c2']) await enqueueMatch({ store, clock }, { name: 'r', channels: ['rec'] }, { clusterId: c, articleId: 1, item: item(c) });
+    assert.deepEqual(await deliverPending(deps), { delivered: 0, retrying: 1, failed: 0, deferred: 1 });
+    assert.deepEqual(store.all().map((r) => r.messageId), ['id-1', null], 'the deferred one has none yet: it never went out');
+    clock.advance(policy.backoff);
+    assert.equal((await deliverPending(deps)).delivered, 2);
+    // c2, due since the first pass, goes before c1's retry.
+    assert.deepEqual(sent.map((m) => [m.items[0]!.title, m.id]), [['c1', 'id-1'], ['c2', 'id-2'], ['c1', 'id-1']]);
+    assert.deepEqual(store.leases, [policy.lease, policy.lease], 'each pass claims for the configured lease');
+  });
+
+  test('digest deliveries that went out together under an id go out together again under it; newer ones make a message of their own', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-05T12:05:00Z'));
+    const { channel, sent } = recorder(clock, 'rec', 0, (i) => i === 0);
+    let n = 0;
+    const { store, deps } = setup([channel], { clock, newId: () => `d-${++n}` });
+    const rule = { name: 'hourly', channels: ['rec'], digest: 3_600_000 };
+    await enqueueMatch({ store, clock }, rule, { clusterId: 'a', articleId: 1, item: item('a') });
+    await enqueueMatch({ store, clock }, rule, { clusterId: 'b', articleId: 2, item: item('b') });
+    clock.set(Date.parse('2026-03-05T13:00:00Z'));
+    assert.equal((await deliverPending(deps)).retrying, 2, 'the digest of a and b failed once');
+    // The next window's match is due by the time the retry is.
+    clock.set(Date.parse('2026-03-05T13:10:00Z'));
+    await enqueueMatch({ store, clock }, rule, { clusterId: 'c', articleId: 3, item: item('c') });
+    clock.set(Date.parse('2026-03-05T14:00:00Z'));
+    assert.equal((await deliverPending(deps)).delivered, 3);
+    assert.deepEqual(
+      sent.map((m) => [m.id, m.items.map((i) => i.title).join('+')]),
+      [['d-1', 'a+b'], ['d-1', 'a+b'], ['d-2', 'c']],
+    );
+  });
+
+  test('a delivery whose claim another worker took meanwhile is not sent', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-05T12:00:00Z'));
+    const { channel, sent } = recorder(clock, 'rec');
+    const { store, deps, lines } = setup([channel], { clock });
+    for (const c of ['c1', 'c2']) await enqueueMatch({ store, clock }, { name: 'r', channels: ['rec'] }, { clusterId: c, articleId: 1, item: item(c) });
+    store.lostClaims.add(store.all()[0]!.id);
+    assert.deepEqual(await deliverPending(deps), { delivered: 1, retrying: 0, failed: 0, deferred: 1 });
+    assert.deepEqual(sent.map((m) => m.items[0]!.title), ['c2']);
+    assert.match(lines(), /claimed by another worker meanwhile/);
+  });
+
+  test('a long pass renews its claims before the lease runs out, and only then', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-05T12:00:00Z'));
+    // Each send takes 15 s of a 60 s lease: renewed before a send once 20 s have passed since the last claim.
+    const { channel } = recorder(clock, 'rec', 15_000);
+    const { store, deps } = setup([channel], { clock });
+    for (let i = 1; i <= 6; i++) await enqueueMatch({ store, clock }, { name: 'r', channels: ['rec'] }, { clusterId: `c${i}`, articleId: i, item: item(`s${i}`) });
+    const t0 = clock.now();
+    assert.equal((await deliverPending(deps)).delivered, 6);
+    assert.deepEqual(
+      store.renewals.map(([now, lease]) => [(Date.parse(now) - t0) / 1000, lease]),
+      [
+        [30, 60_000],
+        [60, 60_000],
+      ],
+    );
   });
 });

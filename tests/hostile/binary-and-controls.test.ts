@@ -145,10 +145,13 @@ describe('control characters never reach stored text, the terminal or a mail hea
   test('the e-mail subject and text part carry no control character', async () => {
     const smtp = await startSmtpServer();
     servers.push(smtp);
-    const message = formatAlert(
-      { title: `Взрыв${ESC}]0;pwned${'\x07'} в порту${ESC}[2J\r\nBcc: victim@example.org`, lead: `Лид${ESC}[5m мигает`, url: 'https://example.org/a', feed: 'f', publishedAt: null },
-      { rule: 'port', spans: [] },
-    );
+    const message = {
+      id: 'a7e3c1f0-5d2b-4c8e-9f61-0b4d2e7a9c35',
+      ...formatAlert(
+        { title: `Взрыв${ESC}]0;pwned${'\x07'} в порту${ESC}[2J\r\nBcc: victim@example.org`, lead: `Лид${ESC}[5m мигает`, url: 'https://example.org/a', feed: 'f', publishedAt: null },
+        { rule: 'port', spans: [] },
+      ),
+    };
     const ch = createEmailChannel('mail', emailChannelSchema.parse({ type: 'email', host: '127.0.0.1', port: smtp.port, from: 'bot@example.org', to: 'me@example.org', timeout: '5s' }), { env: {} });
     await ch.send(message);
     await ch.close?.();

@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { webhookChannelSchema, type DeliveryPolicy } from '../../src/alerts/config-schema.js';
 import { createWebhookChannel } from '../../src/alerts/channels/webhook.js';
 import { deliverPending, enqueueMatch, type NewMatch } from '../../src/alerts/deliver.js';
@@ -16,13 +17,19 @@ import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { searchArticles, type AlertDocRecord } from '../../src/store/alerts.js';
+import { thisProcess, type ProcessIdentity } from '../../src/store/claim-owner.js';
 import type { Store } from '../../src/store/store.js';
 import { json, startHttpServer, type TestHttpServer } from '../alerts/servers.js';
+
+export interface ReopenOptions {
+  /** The process the new store's claims name (default: this process): a test makes it stand for another. */
+  claimIdentity?: ProcessIdentity;
+}
 
 export interface OpenedStore {
   store: Store;
   /** Another store on the same database. */
-  reopen(): Promise<Store>;
+  reopen(opts?: ReopenOptions): Promise<Store>;
 }
 
 interface DocText {
@@ -65,7 +72,7 @@ const RULES = [
 
 const T0 = Date.parse('2026-03-05T12:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
-const policy: DeliveryPolicy = { maxAttempts: 5, backoff: 30_000, maxBackoff: 600_000 };
+const policy: DeliveryPolicy = { maxAttempts: 5, backoff: 30_000, maxBackoff: 600_000, lease: 60_000 };
 
 function match(rule: string, clusterId: string, articleId: number, over: Partial<NewMatch> = {}): NewMatch {
   return {
@@ -113,8 +120,8 @@ export function runAlertStoreContract(name: string, open: () => Promise<OpenedSt
       const o = await open();
       const opened: Store[] = [o.store];
       try {
-        await fn({ store: o.store, reopen: async () => {
-          const s = await o.reopen();
+        await fn({ store: o.store, reopen: async (opts) => {
+          const s = await o.reopen(opts);
           opened.push(s);
           return s;
         } }, opened);
@@ -304,6 +311,12 @@ export function runAlertStoreContract(name: string, open: () => Promise<OpenedSt
         clock.advance(policy.maxBackoff);
         assert.deepEqual(await deliverPending(deps2), { delivered: 0, retrying: 0, failed: 0, deferred: 0 });
         assert.deepEqual(s.requests.map((r) => (JSON.parse(r.body) as AlertMessage).items[0]!.title), ['one', 'two', 'two', 'two']);
+        // Every attempt at one message carries its id, in the header and the body, across the restart.
+        const ids = s.requests.map((r) => (JSON.parse(r.body) as AlertMessage).id);
+        assert.deepEqual(s.requests.map((r) => r.headers['x-feedwatch-delivery']), ids);
+        assert.match(ids[0]!, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        assert.deepEqual(ids.slice(2), [ids[1], ids[1]], 'the retries of "two" repeat its id');
+        assert.notEqual(ids[0], ids[1], 'another story, another id');
         const rows = await restarted.deliveries();
         assert.deepEqual(rows.map((r) => [r.clusterId, r.status, r.attempts]), [['1', 'delivered', 1], ['2', 'delivered', 3]]);
         assert.match(rows[1]!.lastError!, /HTTP 503/);
@@ -328,6 +341,72 @@ export function runAlertStoreContract(name: string, open: () => Promise<OpenedSt
         const body = JSON.parse(s.requests[0]!.body) as AlertMessage;
         assert.equal(body.digest, true);
         assert.deepEqual(body.items.map((i) => i.title), ['a', 'b', 'c']);
+        assert.deepEqual(
+          (await store.deliveries()).map((r) => r.messageId),
+          [body.id, body.id, body.id],
+          'the deliveries of one digest message share its id',
+        );
+      }));
+
+    /** A pid no process has any more: a child that has exited. */
+    async function deadPid(): Promise<number> {
+      const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      await new Promise((resolve) => child.once('exit', resolve));
+      return child.pid!;
+    }
+
+    test('claims of a dead process of this host are taken back at once; those of a live process or another host wait for their lease', () =>
+      withStores(async ({ store, reopen }) => {
+        const me = thisProcess();
+        // A process that has exited (on Linux its start time, any, no longer matches a process with that pid).
+        const dead = await reopen({ claimIdentity: { host: me.host, pid: await deadPid(), start: me.start === '-' ? '-' : `${me.start.split('.')[0]}.1` } });
+        const elsewhere = await reopen({ claimIdentity: { host: 'another-host.example', pid: 4242, start: '-' } });
+        const sibling = await reopen();
+        for (const c of ['a', 'b', 'c', 'd']) await store.recordMatch(match('r', c, c.charCodeAt(0), { channels: ['hook'] }));
+        const hour = { leaseMs: 3_600_000 };
+        assert.deepEqual((await elsewhere.pending(at(1), 1, hour)).map((d) => d.clusterId), ['a']);
+        assert.deepEqual((await sibling.pending(at(1), 1, hour)).map((d) => d.clusterId), ['b']);
+        // The dead one claims last: any other store asking (of this host) would have released its claim at once.
+        assert.deepEqual((await dead.pending(at(1), 1, hour)).map((d) => d.clusterId), ['c']);
+        // A minute later, long before the leases end: the dead process's claim is released, the others stand.
+        assert.deepEqual((await store.pending(at(2), 10, hour)).map((d) => d.clusterId), ['c', 'd']);
+        assert.deepEqual((await elsewhere.pending(at(2), 10, hour)).map((d) => d.clusterId), ['a'], 'its own, still');
+        // An hour on, the other host's and the sibling's claims have run out like any other.
+        assert.deepEqual((await store.pending(at(62), 10, hour)).map((d) => d.clusterId), ['a', 'b', 'c', 'd']);
+      }));
+
+    test('renewClaims keeps a claim while its holder works; close() gives it up at once', () =>
+      withStores(async ({ store, reopen }) => {
+        const other = await reopen();
+        await store.recordMatch(match('r', 'x', 1, { channels: ['hook'] }));
+        const minute = { leaseMs: 60_000 };
+        assert.equal((await store.pending(at(0), 10, minute)).length, 1);
+        await store.renewClaims(at(0.9), 60_000);
+        assert.deepEqual(await other.pending(at(1.5), 10, minute), [], 'renewed until 1.9 min');
+        assert.equal((await other.pending(at(2), 10, minute)).length, 1, 'not renewed again: the lease ran out');
+        await assert.rejects(store.renewClaims(at(2), 0), (err: unknown) => err instanceof FeedwatchError && err.kind === 'storage');
+
+        await other.close();
+        assert.equal((await store.pending(at(2.1), 10, minute)).length, 1, 'the closed store left its claim at once');
+      }));
+
+    test('a message id is given once, only to deliveries this store still holds, and comes back with them after a restart', () =>
+      withStores(async ({ store, reopen }) => {
+        for (const c of ['a', 'b']) await store.recordMatch(match('r', c, c.charCodeAt(0), { channels: ['hook'] }));
+        const [a, b] = await store.pending(at(0), 10, { leaseMs: 60_000 });
+        assert.equal(a!.messageId, null);
+        assert.equal(await store.assignMessage([a!.id], 'msg-a'), true);
+        assert.equal(await store.assignMessage([a!.id], 'msg-a2'), false, 'an id, once given, stays');
+        const other = await reopen();
+        assert.equal(await other.assignMessage([b!.id], 'msg-b'), false, 'not held by that store');
+        assert.equal(await store.assignMessage([], 'nothing'), true);
+        await store.close();
+
+        const restarted = await reopen();
+        const again = await restarted.pending(at(0.5), 10, { leaseMs: 60_000 });
+        assert.deepEqual(again.map((d) => [d.clusterId, d.messageId]), [['a', 'msg-a'], ['b', null]]);
+        await restarted.markDelivered(again[0]!.id, { attempts: 1, at: at(1) });
+        assert.deepEqual((await restarted.deliveries()).map((r) => [r.clusterId, r.status, r.messageId]), [['a', 'delivered', 'msg-a'], ['b', 'pending', null]]);
       }));
   });
 }

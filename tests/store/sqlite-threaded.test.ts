@@ -38,7 +38,7 @@ runArticleStoreContract('sqlite (thread)', () => openThreadedSqliteStore(freshPa
 });
 runAlertStoreContract('sqlite (thread)', async () => {
   const path = freshPath();
-  return { store: await openThreadedSqliteStore(path), reopen: () => openThreadedSqliteStore(path) };
+  return { store: await openThreadedSqliteStore(path), reopen: (o) => openThreadedSqliteStore(path, o?.claimIdentity ? { claimIdentity: o.claimIdentity } : {}) };
 });
 runRetentionStoreContract('sqlite (thread)', async () => {
   const path = freshPath();

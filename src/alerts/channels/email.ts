@@ -1,11 +1,13 @@
 /**
  * Email channel: SMTP through nodemailer, one message per alert with a plain-text part and an HTML part (matched
  * words in <mark>). The password comes from the variable named by `passwordEnv`. SMTP 4xx replies and connection
- * problems are retryable; 5xx replies and a rejected login are not.
+ * problems are retryable; 5xx replies and a rejected login are not. Every attempt at one alert message carries the
+ * same `Message-ID` (`<ID@sender's domain>`) and `X-Feedwatch-Delivery: ID`, so a repeat after a crash can be
+ * recognised (and mail systems that drop duplicate Message-IDs drop it).
  */
 import nodemailer from 'nodemailer';
 import type { EmailChannelConfig } from '../config-schema.js';
-import { plainText, segments, subjectOf, type AlertMessage } from '../message.js';
+import { plainText, segments, subjectOf, type AlertContent, type AlertMessage } from '../message.js';
 import { oneLine, printable } from '../../control-chars.js';
 import { deliveryError, errorCode, requireEnv, type Channel } from './channel.js';
 import { escapeHtml } from './telegram.js';
@@ -14,9 +16,15 @@ export interface EmailDeps {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/** The Message-ID of an alert message: its id at the sender's domain (a reserved one when `from` has none). */
+export function emailMessageId(id: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)/.exec(from)?.[1] ?? 'feedwatch.invalid';
+  return `<${id}@${domain}>`;
+}
+
 /** The HTML part of an alert email. */
-export function renderEmailHtml(m: AlertMessage): string {
-  const mark = (text: string, field: 'title' | 'lead', highlights: AlertMessage['items'][number]['highlights']): string =>
+export function renderEmailHtml(m: AlertContent): string {
+  const mark = (text: string, field: 'title' | 'lead', highlights: AlertContent['items'][number]['highlights']): string =>
     segments(text, highlights, field)
       .map((s) => (s.hit ? `<mark>${escapeHtml(s.text)}</mark>` : escapeHtml(s.text)))
       .join('');
@@ -56,6 +64,8 @@ export function createEmailChannel(name: string, cfg: EmailChannelConfig, deps: 
           subject: oneLine(cfg.subjectPrefix + subjectOf(message)),
           text: printable(plainText(message)),
           html: printable(renderEmailHtml(message)),
+          messageId: emailMessageId(message.id, cfg.from),
+          headers: { 'X-Feedwatch-Delivery': message.id },
         });
       } catch (err) {
         const e = err as { responseCode?: number; code?: string; response?: string };

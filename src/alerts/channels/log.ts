@@ -1,4 +1,4 @@
-/** Log channel: one structured log line per alert (rule, titles, links, matched terms). Never fails. */
+/** Log channel: one structured log line per alert (its id, rule, titles, links, matched terms). Never fails. */
 import type { Logger } from '../../log.js';
 import type { LogChannelConfig } from '../config-schema.js';
 import type { AlertMessage } from '../message.js';
@@ -11,6 +11,7 @@ export function createLogChannel(name: string, cfg: Pick<LogChannelConfig, 'leve
     async send(m: AlertMessage): Promise<void> {
       const fields = {
         channel: name,
+        delivery_id: m.id,
         rule: m.rule,
         digest: m.digest,
         items: m.items.map((it) => ({ title: it.title, url: it.url, feed: it.feed, terms: it.terms })),

@@ -10,7 +10,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { TelegramChannelConfig } from '../config-schema.js';
-import { segments, type AlertItem, type AlertMessage, type Highlight } from '../message.js';
+import { segments, type AlertContent, type AlertItem, type AlertMessage, type Highlight } from '../message.js';
 import { deliveryError, errorCode, isRetryableStatus, requireEnv, type Channel } from './channel.js';
 
 export const TELEGRAM_LIMIT = 4096;
@@ -53,7 +53,7 @@ function renderItem(it: AlertItem, titleMax: number, leadMax: number): string {
 }
 
 /** The HTML text of a message, at most `limit` characters. */
-export function renderTelegram(m: AlertMessage, limit = TELEGRAM_LIMIT): string {
+export function renderTelegram(m: AlertContent, limit = TELEGRAM_LIMIT): string {
   const footer = `\n\n<i>${escapeHtml(cutText(`rule: ${m.rule}`, 200))}</i>`;
   const build = (items: readonly AlertItem[], titleMax: number, leadMax: number, more: number): string => {
     const body = items.map((it) => renderItem(it, titleMax, leadMax)).join('\n\n');

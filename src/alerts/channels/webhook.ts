@@ -1,9 +1,11 @@
 /**
  * Webhook channel: POSTs the alert as JSON. With `secretEnv`, the exact body bytes are signed with HMAC-SHA256 and
  * the hex digest sent as `X-Feedwatch-Signature: sha256=<hex>` (the receiver recomputes it over the raw body).
- * `X-Feedwatch-Event: alert` names the event. A 2xx is success; 5xx, 408, 429 and network errors are retryable.
+ * `X-Feedwatch-Event: alert` names the event; `X-Feedwatch-Delivery` carries the message id, the same as the body's
+ * `id` and the same on every attempt at this message: delivery is at-least-once, and a receiver drops a repeat by
+ * it. A 2xx is success; 5xx, 408, 429 and network errors are retryable.
  *
- * Body: { "event": "alert", "rule": "...", "digest": false, "items": [AlertItem...] }
+ * Body: { "id": "…", "event": "alert", "rule": "...", "digest": false, "items": [AlertItem...] }
  */
 import { createHmac } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
@@ -13,6 +15,7 @@ import { deliveryError, errorCode, isRetryableStatus, requireEnv, retryAfterSeco
 
 export const SIGNATURE_HEADER = 'x-feedwatch-signature';
 export const EVENT_HEADER = 'x-feedwatch-event';
+export const DELIVERY_HEADER = 'x-feedwatch-delivery';
 
 export interface WebhookDeps {
   env: Readonly<Record<string, string | undefined>>;
@@ -26,7 +29,7 @@ export function signBody(secret: string, body: string): string {
 }
 
 export function webhookBody(message: AlertMessage): string {
-  return JSON.stringify({ event: 'alert', rule: message.rule, digest: message.digest, items: message.items });
+  return JSON.stringify({ id: message.id, event: 'alert', rule: message.rule, digest: message.digest, items: message.items });
 }
 
 export function createWebhookChannel(name: string, cfg: WebhookChannelConfig, deps: WebhookDeps): Channel {
@@ -43,7 +46,7 @@ export function createWebhookChannel(name: string, cfg: WebhookChannelConfig, de
     type: 'webhook',
     async send(message: AlertMessage): Promise<void> {
       const body = webhookBody(message);
-      const headers: Record<string, string> = { ...fixedHeaders, 'content-type': 'application/json; charset=utf-8', [EVENT_HEADER]: 'alert' };
+      const headers: Record<string, string> = { ...fixedHeaders, 'content-type': 'application/json; charset=utf-8', [EVENT_HEADER]: 'alert', [DELIVERY_HEADER]: message.id };
       if (secret !== null) headers[SIGNATURE_HEADER] = signBody(secret, body);
       const signal = AbortSignal.timeout(cfg.timeout);
       const context = { channel: name, url: shownUrl };

@@ -1,6 +1,6 @@
 /**
- * AlertStore on PostgreSQL (tables of migrations/postgres/0003_alerts.sql and 0005_builtin_search.sql). PostgresStore delegates its alert
- * methods here.
+ * The alert rows on PostgreSQL (tables of migrations/postgres/0003_alerts.sql, 0005_builtin_search.sql and
+ * 0007_delivery_ids.sql): SQL and type conversion only; the algorithm is RowAlertStore (../alerts.ts).
  *
  * Search: each document is indexed in `alert_docs.search` with PostgreSQL's built-in `russian` or `english`
  * configuration over its tokens (the ones alerts see, folded), fields told apart by weight; a rule becomes a
@@ -10,31 +10,20 @@
  * does not know but guessed a lemma for carry that lemma as an extra lexeme ("t:казакбаев"). Measured in
  * tests/store/postgres-search.test.ts.
  *
- * Deliveries: a match and its deliveries are one transaction whose INSERT ... ON CONFLICT DO NOTHING on
- * (rule, cluster) decides; `pending` claims rows with FOR UPDATE SKIP LOCKED, so workers asking at once get
- * disjoint deliveries.
+ * Deliveries: the due rows a claim takes are locked FOR UPDATE SKIP LOCKED in the claiming transaction, so
+ * workers asking at once get disjoint deliveries; a match and its deliveries are one transaction whose
+ * INSERT ... ON CONFLICT DO NOTHING on (rule, cluster) decides.
  */
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { DeliveryRecord, NewMatch, PendingDelivery } from '../../alerts/deliver.js';
+import type { DeliveryRecord, DeliveryStatus, NewMatch } from '../../alerts/deliver.js';
 import { narrowingQuery } from '../../alerts/fts-query.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { AlertItem } from '../../alerts/message.js';
-import type { Field } from '../../alerts/rule-parser.js';
-import {
-  checkLease,
-  checkLimit,
-  DELIVERY_LEASE_MS,
-  MAX_SEARCH_PAGE,
-  type AlertDocRecord,
-  type AlertStore,
-  type DeliveryFilter,
-  type PendingClaimOptions,
-  type SearchPage,
-} from '../alerts.js';
-import { isoUtc } from '../rows.js';
-import { foldWord } from '../../alerts/tokenize.js';
 import type { AnalyzedText } from '../../alerts/morphology.js';
+import type { Field } from '../../alerts/rule-parser.js';
+import { foldWord } from '../../alerts/tokenize.js';
+import { RowAlertStore, type AlertDocRecord, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { runAsync } from '../steps.js';
 import { jsonParam } from './rows.js';
 import { guarded, inTransaction } from './tx.js';
 
@@ -208,16 +197,17 @@ interface DeliveryRow {
   channel: string;
   item: AlertItem;
   digest: boolean;
-  status: 'pending' | 'delivered' | 'failed';
+  status: DeliveryStatus;
   attempts: number;
   last_error: string | null;
   due_at: Date;
   delivered_at: Date | null;
   updated_at: Date;
+  message_id: string | null;
 }
 
 const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analysis, stored_at';
-const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at';
+const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at, message_id';
 
 const UPSERT_DOC = `INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by, search)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13::regconfig IS NULL THEN NULL ELSE
@@ -243,16 +233,19 @@ const INSERT_DELIVERIES = `INSERT INTO alert_deliveries (rule, cluster_id, artic
   SELECT $1::text, $2::text, $3::int8, c, $5::jsonb, $6::boolean, $7::timestamptz, $8::timestamptz, $8::timestamptz
   FROM unnest($4::text[]) AS c`;
 
-// Claims due deliveries: rows another worker is claiming right now are skipped, not waited for.
-const CLAIM = `WITH due AS (
-    SELECT id FROM alert_deliveries
-    WHERE status = 'pending' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1 OR claimed_by = $3)
-    ORDER BY due_at, id LIMIT $2
-    FOR UPDATE SKIP LOCKED)
-  UPDATE alert_deliveries d SET claimed_by = $3, claimed_until = $1::timestamptz + $4::int8 * interval '1 millisecond'
-  FROM due WHERE d.id = due.id
-  RETURNING ${DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`;
-
+const CLAIM_OWNERS = `SELECT DISTINCT claimed_by FROM alert_deliveries
+  WHERE status = 'pending' AND claimed_by IS NOT NULL AND claimed_until > $1`;
+const DROP_CLAIMS = `UPDATE alert_deliveries SET claimed_by = NULL, claimed_until = NULL
+  WHERE status = 'pending' AND claimed_by = ANY ($1::text[])`;
+// Rows another transaction is claiming right now are skipped, not waited for.
+const DUE_IDS = `SELECT id FROM alert_deliveries
+  WHERE status = 'pending' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1 OR claimed_by = $2)
+  ORDER BY due_at, id LIMIT $3
+  FOR UPDATE SKIP LOCKED`;
+const CLAIM = `UPDATE alert_deliveries SET claimed_by = $2, claimed_until = $3 WHERE id = ANY ($1::int8[]) RETURNING ${DELIVERY_COLUMNS}`;
+const EXTEND_CLAIMS = `UPDATE alert_deliveries SET claimed_until = $2 WHERE status = 'pending' AND claimed_by = $1`;
+const SET_MESSAGE_ID = `UPDATE alert_deliveries SET message_id = $2
+  WHERE id = ANY ($1::int8[]) AND status = 'pending' AND claimed_by = $3 AND message_id IS NULL`;
 const DELIVERED = `UPDATE alert_deliveries SET status = 'delivered', attempts = $2, delivered_at = $3, updated_at = $3,
     claimed_by = NULL, claimed_until = NULL
   WHERE id = $1 AND status = 'pending'`;
@@ -279,7 +272,7 @@ function toDoc(row: DocRow): AlertDocRecord {
   };
 }
 
-function toPending(row: DeliveryRow): PendingDelivery {
+function toRecord(row: DeliveryRow): DeliveryRecord {
   return {
     id: Number(row.id),
     rule: row.rule,
@@ -290,12 +283,7 @@ function toPending(row: DeliveryRow): PendingDelivery {
     digest: row.digest,
     attempts: row.attempts,
     dueAt: row.due_at.toISOString(),
-  };
-}
-
-function toRecord(row: DeliveryRow): DeliveryRecord {
-  return {
-    ...toPending(row),
+    messageId: row.message_id,
     status: row.status,
     lastError: row.last_error,
     deliveredAt: row.delivered_at ? row.delivered_at.toISOString() : null,
@@ -303,117 +291,112 @@ function toRecord(row: DeliveryRow): DeliveryRecord {
   };
 }
 
-export class PostgresAlertStore implements AlertStore {
-  /** Names this instance's claims on deliveries. */
-  readonly workerId = randomUUID();
+/** The statements of the alert tables on one connection, or on the pool (a statement each), as RowAlertStore asks. */
+class PostgresAlertRows implements AlertRows {
+  constructor(private readonly db: pg.Pool | pg.PoolClient) {}
 
-  constructor(
-    private readonly pool: pg.Pool,
-    /** The connection URL, only to redact it from error messages. */
-    private readonly url: string,
-  ) {}
-
-  async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
-    await this.guard('saveAlertDoc', { articleId: doc.articleId }, async () => {
-      const ids = new Set(Object.values(doc.analyzed).map((a) => a.by));
-      const search = searchDoc(doc);
-      await this.pool.query(UPSERT_DOC, [
-        doc.articleId,
-        sameLengthText(doc.clusterId),
-        sameLengthText(doc.feed),
-        sameLengthText(doc.url),
-        sameLengthText(doc.title),
-        sameLengthText(doc.lead),
-        sameLengthText(doc.body),
-        jsonParam(doc.tags.map(sameLengthText)),
-        sameLengthText(doc.publishedAt),
-        jsonParam(doc.analyzed),
-        isoUtc(doc.storedAt, 'storedAt'),
-        ids.size === 1 ? [...ids][0]! : 'mixed',
-        search?.config ?? null,
-        ...(search?.texts.map(sameLengthText) ?? [null, null, null, null]),
-        search?.guessed.map(sameLengthText) ?? null,
-      ]);
-    });
+  async upsertDoc(doc: AlertDocRecord, analyzedBy: string): Promise<void> {
+    const search = searchDoc(doc);
+    await this.db.query(UPSERT_DOC, [
+      doc.articleId,
+      sameLengthText(doc.clusterId),
+      sameLengthText(doc.feed),
+      sameLengthText(doc.url),
+      sameLengthText(doc.title),
+      sameLengthText(doc.lead),
+      sameLengthText(doc.body),
+      jsonParam(doc.tags.map(sameLengthText)),
+      sameLengthText(doc.publishedAt),
+      jsonParam(doc.analyzed),
+      doc.storedAt,
+      analyzedBy,
+      search?.config ?? null,
+      ...(search?.texts.map(sameLengthText) ?? [null, null, null, null]),
+      search?.guessed.map(sameLengthText) ?? null,
+    ]);
   }
 
-  async getAlertDoc(articleId: number): Promise<AlertDocRecord | null> {
-    return this.guard('getAlertDoc', { articleId }, async () => {
-      const { rows } = await this.pool.query<DocRow>(`SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id = $1`, [articleId]);
-      return rows[0] ? toDoc(rows[0]) : null;
-    });
+  async doc(articleId: number): Promise<AlertDocRecord | null> {
+    const { rows } = await this.db.query<DocRow>(`SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id = $1`, [articleId]);
+    return rows[0] ? toDoc(rows[0]) : null;
   }
 
-  async searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> {
-    return this.guard('searchCandidates', { rule: rule.source }, async () => {
-      checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
-      const before = page.beforeArticleId ?? Number.MAX_SAFE_INTEGER;
-      const q = tsQuery(rule, await this.formLexemes(ruleForms(rule)));
-      const { rows } =
-        q === null
-          ? await this.pool.query<DocRow>(CANDIDATES_ALL, [before, page.limit])
-          : await this.pool.query<DocRow>(CANDIDATES, [before, page.limit, page.lemmatizer, q]);
-      return rows.map(toDoc);
-    });
+  async candidates(rule: CompiledRule, page: { before: number; limit: number; lemmatizer: string }): Promise<AlertDocRecord[]> {
+    const q = tsQuery(rule, await this.formLexemes(ruleForms(rule)));
+    const { rows } =
+      q === null
+        ? await this.db.query<DocRow>(CANDIDATES_ALL, [page.before, page.limit])
+        : await this.db.query<DocRow>(CANDIDATES, [page.before, page.limit, page.lemmatizer, q]);
+    return rows.map(toDoc);
   }
 
   /** Asks the server for each form's lexeme under `russian` and `english` (one round trip). */
   private async formLexemes(forms: string[]): Promise<FormLexemes> {
     if (forms.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ f: string; russian: string; english: string }>(FORM_LEXEMES, [
+    const { rows } = await this.db.query<{ f: string; russian: string; english: string }>(FORM_LEXEMES, [
       forms,
       forms.map((f) => operand(sameLengthText(f))),
     ]);
     return new Map(rows.map((r) => [r.f, { russian: oneLexeme(r.russian), english: oneLexeme(r.english) }]));
   }
 
-  async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
-    return this.guard('recordMatch', { rule: m.rule, clusterId: m.clusterId }, async () => {
-      const matchedAt = isoUtc(m.matchedAt, 'matchedAt');
-      const dueAt = isoUtc(m.dueAt, 'dueAt');
-      const rule = sameLengthText(m.rule);
-      const clusterId = sameLengthText(m.clusterId);
-      return inTransaction(this.pool, async (client) => {
-        const inserted = await client.query(INSERT_MATCH, [rule, clusterId, m.articleId, matchedAt]);
-        if (inserted.rowCount === 0) return { created: false };
-        const channels = [...new Set(m.channels.map(sameLengthText))];
-        await client.query(INSERT_DELIVERIES, [rule, clusterId, m.articleId, channels, jsonParam(m.item), m.digest, dueAt, matchedAt]);
-        return { created: true };
-      });
-    });
+  async insertMatch(m: NewMatch): Promise<boolean> {
+    const inserted = await this.db.query(INSERT_MATCH, [sameLengthText(m.rule), sameLengthText(m.clusterId), m.articleId, m.matchedAt]);
+    return (inserted.rowCount ?? 0) > 0;
   }
 
-  async pending(now: string, limit: number, opts: PendingClaimOptions = {}): Promise<PendingDelivery[]> {
-    return this.guard('pendingDeliveries', { limit }, async () => {
-      checkLimit(limit, MAX_SEARCH_PAGE, 'pending');
-      const leaseMs = opts.leaseMs ?? DELIVERY_LEASE_MS;
-      checkLease(leaseMs);
-      const { rows } = await this.pool.query<DeliveryRow>(CLAIM, [isoUtc(now, 'now'), limit, this.workerId, leaseMs]);
-      rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || Number(a.id) - Number(b.id));
-      return rows.map(toPending);
-    });
+  async insertDeliveries(m: NewMatch, channels: string[]): Promise<void> {
+    const names = [...new Set(channels.map(sameLengthText))];
+    await this.db.query(INSERT_DELIVERIES, [sameLengthText(m.rule), sameLengthText(m.clusterId), m.articleId, names, jsonParam(m.item), m.digest, m.dueAt, m.matchedAt]);
+  }
+
+  async claimOwners(now: string): Promise<string[]> {
+    return (await this.db.query<{ claimed_by: string }>(CLAIM_OWNERS, [now])).rows.map((r) => r.claimed_by);
+  }
+
+  async dropClaims(owners: string[]): Promise<void> {
+    await this.db.query(DROP_CLAIMS, [owners]);
+  }
+
+  async dueIds(now: string, owner: string, limit: number): Promise<number[]> {
+    return (await this.db.query<{ id: string }>(DUE_IDS, [now, owner, limit])).rows.map((r) => Number(r.id));
+  }
+
+  async claim(ids: number[], owner: string, until: string): Promise<DeliveryRecord[]> {
+    return (await this.db.query<DeliveryRow>(CLAIM, [ids, owner, until])).rows.map(toRecord);
+  }
+
+  async extendClaims(owner: string, until: string): Promise<void> {
+    await this.db.query(EXTEND_CLAIMS, [owner, until]);
+  }
+
+  async setMessageId(ids: number[], messageId: string, owner: string): Promise<number> {
+    return (await this.db.query(SET_MESSAGE_ID, [ids, messageId, owner])).rowCount ?? 0;
   }
 
   async markDelivered(id: number, f: { attempts: number; at: string }): Promise<void> {
-    await this.guard('markDelivered', { deliveryId: id }, () => this.pool.query(DELIVERED, [id, f.attempts, isoUtc(f.at, 'at')]));
+    await this.db.query(DELIVERED, [id, f.attempts, f.at]);
   }
 
   async markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Promise<void> {
-    await this.guard('markFailed', { deliveryId: id }, () =>
-      this.pool.query(FAILED, [id, f.attempts, sameLengthText(f.error), isoUtc(f.at, 'at'), f.retryAt === null ? null : isoUtc(f.retryAt, 'retryAt')]),
-    );
+    await this.db.query(FAILED, [id, f.attempts, sameLengthText(f.error), f.at, f.retryAt]);
   }
 
-  async deliveries(filter: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
-    return this.guard('deliveries', {}, async () => {
-      const limit = filter.limit ?? 1000;
-      checkLimit(limit, 100_000, 'deliveries');
-      const { rows } = await this.pool.query<DeliveryRow>(DELIVERIES, [filter.status ?? null, filter.rule ?? null, limit]);
-      return rows.map(toRecord);
-    });
+  async deliveries(filter: { status: DeliveryStatus | null; rule: string | null; limit: number }): Promise<DeliveryRecord[]> {
+    return (await this.db.query<DeliveryRow>(DELIVERIES, [filter.status, filter.rule, filter.limit])).rows.map(toRecord);
   }
+}
 
-  private async guard<T>(op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
-    return guarded(this.url, op, context, fn);
-  }
+/**
+ * The AlertStore of a pool: RowAlertStore over these rows; a transaction on one connection, anything else a statement
+ * at a time on the pool. `url` is only to redact it from error messages.
+ */
+export function postgresAlertStore(pool: pg.Pool, url: string, claims: ClaimOptions = {}): RowAlertStore {
+  const onPool = new PostgresAlertRows(pool);
+  const runner: AlertRowsRunner = {
+    read: (op, context, algorithm) => guarded(url, op, context, () => runAsync(algorithm(onPool))),
+    write: (op, context, algorithm) => guarded(url, op, context, () => runAsync(algorithm(onPool))),
+    transaction: (op, context, algorithm) => guarded(url, op, context, () => inTransaction(pool, (client) => runAsync(algorithm(new PostgresAlertRows(client))))),
+  };
+  return new RowAlertStore(runner, claims);
 }

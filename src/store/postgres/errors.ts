@@ -58,6 +58,16 @@ export function redact(text: string, url: string): string {
 const PERMANENT_CLASSES = new Set(['0A', '22', '23', '28', '2B', '3D', '3F', '42']);
 
 /**
+ * The server-side limits (see `PostgresTimeouts` in store.ts) by the SQLSTATE of their failure, with the config
+ * key that sets each: a failure they cause says which limit it hit, in its message and as `context.timeout`.
+ */
+const TIMEOUTS: Readonly<Record<string, { timeout: 'statement' | 'lock' | 'idle-in-transaction'; what: string }>> = {
+  '57014': { timeout: 'statement', what: 'statement cancelled: it ran longer than storage.statementTimeout (or an administrator cancelled it)' },
+  '55P03': { timeout: 'lock', what: 'waited longer than storage.lockTimeout for a lock another session holds' },
+  '25P03': { timeout: 'idle-in-transaction', what: 'transaction idle longer than storage.idleInTransactionTimeout; the server ended the session' },
+};
+
+/**
  * A storage FeedwatchError for a failure of the driver or the server. The message is redacted; the driver's
  * error is kept as the cause only when its own message held nothing secret.
  */
@@ -67,6 +77,13 @@ export function pgStorageError(what: string, context: Record<string, unknown>, e
   const raw = err instanceof Error ? err.message : String(err);
   const message = redact(raw, url);
   const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+  const timeout = sqlState === null ? undefined : TIMEOUTS[sqlState];
+  if (timeout) {
+    return new FeedwatchError('storage', `${what}: ${timeout.what} (${message})`, { ...context, code: sqlState, timeout: timeout.timeout }, {
+      cause: message === raw ? err : undefined,
+      retryable: true,
+    });
+  }
   return new FeedwatchError('storage', `${what}: ${message}`, { ...context, code: typeof code === 'string' ? code : null }, {
     cause: message === raw ? err : undefined,
     retryable: !(sqlState !== null && PERMANENT_CLASSES.has(sqlState.slice(0, 2))),

@@ -21,12 +21,17 @@ export async function migratePostgres(pool: pg.Pool, dir: URL, now: () => string
   const client = await pool.connect();
   let dropConnection = false;
   try {
+    // Migrating is not ordinary work: waiting for another process's migration, or building an index on a large
+    // table, may take longer than the pool's statement and lock timeouts. They are lifted for this session and
+    // put back (RESET returns to the connection's startup values) before it goes back to the pool.
+    await client.query('SET statement_timeout = 0; SET lock_timeout = 0');
     await client.query(`SELECT pg_advisory_lock(${LOCK_ARGS})`, [MIGRATION_LOCK_CLASS]);
     try {
       return await applyPending(client, migrations, dir, now);
     } finally {
       try {
         await client.query(`SELECT pg_advisory_unlock(${LOCK_ARGS})`, [MIGRATION_LOCK_CLASS]);
+        await client.query('RESET statement_timeout; RESET lock_timeout');
       } catch {
         // The session is unusable; closing it releases the lock.
         dropConnection = true;

@@ -14,10 +14,10 @@ import type { ArticleOutcome, DedupFound, DedupInput, Feed, FeedItem, FeedState,
 import type { MigrateResult } from '../migrate.js';
 import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import type { ItemArticle, PendingOptions, Store } from '../store.js';
-import type { AlertDocRecord, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
+import type { AlertDocRecord, AlertStore, ClaimOptions, DeliveryFilter, PendingClaimOptions, RowAlertStore, SearchPage } from '../alerts.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { NewMatch } from '../../alerts/deliver.js';
-import { PostgresAlertStore } from './alerts.js';
+import { postgresAlertStore } from './alerts.js';
 import type { StoreArticleRequest, Story } from '../articles.js';
 import { PostgresArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
@@ -52,8 +52,50 @@ export interface PostgresStoreOptions {
   clock?: Clock;
   /** Folder of numbered .sql files. Default: `postgresMigrationsDir`. */
   migrationsDir?: URL;
-  /** Where errors of idle pooled connections go (the pool drops those connections itself). */
+  /** Where errors of pooled connections go (the pool drops those connections itself). */
   logger?: Logger;
+  /** Server-side timeouts set on every connection of the pool. Default `DEFAULT_PG_TIMEOUTS`. */
+  timeouts?: PostgresTimeouts;
+  /** Whose claims on deliveries this store makes (see src/store/claim-owner.ts). Default: this process. */
+  claims?: ClaimOptions;
+}
+
+/**
+ * Server-side limits of every pooled connection, in milliseconds (0: the server's own setting). They are sent as
+ * startup parameters, so they hold on every connection the pool opens, from its first statement:
+ *  - `statementMs` (statement_timeout): a statement running longer is cancelled (SQLSTATE 57014);
+ *  - `lockMs` (lock_timeout): a statement waiting longer for a lock (a row, a table, an advisory lock) is
+ *    cancelled (55P03), so one stuck transaction cannot stall every writer behind it;
+ *  - `idleInTransactionMs` (idle_in_transaction_session_timeout): a session that holds a transaction open
+ *    without running a statement for longer is ended by the server (25P03), releasing its locks.
+ * Each failure becomes a retryable storage FeedwatchError whose context names the limit (`timeout`, see
+ * `pgStorageError`).
+ */
+export interface PostgresTimeouts {
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+}
+
+/** The defaults of `storage.statementTimeout`, `storage.lockTimeout` and `storage.idleInTransactionTimeout`. */
+export const DEFAULT_PG_TIMEOUTS: Readonly<PostgresTimeouts> = { statementMs: 30_000, lockMs: 5_000, idleInTransactionMs: 60_000 };
+
+/** The pool settings `openPostgresStore` uses for a connection string (exported so that tests check the very same). */
+export function postgresPoolConfig(connectionString: string, opts: Pick<PostgresStoreOptions, 'maxConnections' | 'connectTimeoutMs' | 'timeouts'> = {}): pg.PoolConfig {
+  const t = opts.timeouts ?? DEFAULT_PG_TIMEOUTS;
+  for (const [name, v] of Object.entries(t)) {
+    if (!Number.isInteger(v) || v < 0) throw new FeedwatchError('storage', `PostgreSQL timeout ${name} must be a whole number of milliseconds ≥ 0, not ${v}`, { [name]: v }, { retryable: false });
+  }
+  return {
+    connectionString,
+    max: opts.maxConnections ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    application_name: 'feedwatch',
+    // 0 is not sent at all (pg skips falsy values): the server's setting applies.
+    statement_timeout: t.statementMs,
+    lock_timeout: t.lockMs,
+    idle_in_transaction_session_timeout: t.idleInTransactionMs,
+  };
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -77,16 +119,21 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     if (err instanceof FeedwatchError) throw err;
     throw new FeedwatchError('storage', 'the PostgreSQL URL is not a valid URL (expected postgres://user:password@host:5432/database)', { ...target }, { retryable: false });
   }
-  const pool = new pg.Pool({
-    connectionString,
-    max: opts.maxConnections ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-    application_name: 'feedwatch',
-  });
+  const pool = new pg.Pool(postgresPoolConfig(connectionString, opts));
   pool.on('error', (err) => {
     opts.logger?.warn({ ...target, err_message: redact(err.message, url) }, 'an idle PostgreSQL connection failed; the pool drops it');
   });
-  const store = new PostgresStore(pool, url, opts.clock ?? systemClock, opts.migrationsDir ?? postgresMigrationsDir);
+  // The pool listens for errors of idle connections only. A connection checked out (in a transaction, or between
+  // a transaction's statements) whose server session ends — terminated by an administrator, by
+  // idle_in_transaction_session_timeout, by a restart — would emit an 'error' nobody handles and bring the
+  // process down. Every connection gets its own listener for its whole life; the statement in flight still
+  // fails with the error, and the pool discards the connection when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      opts.logger?.warn({ ...target, err_message: redact(err.message, url) }, 'a PostgreSQL connection in use failed; it is discarded');
+    });
+  });
+  const store = new PostgresStore(pool, url, opts.clock ?? systemClock, opts.migrationsDir ?? postgresMigrationsDir, opts.claims ?? {});
   try {
     await store.ping();
     if (opts.migrate !== false) await store.migrate();
@@ -165,6 +212,7 @@ export class PostgresStore implements Store {
     private readonly url: string,
     private readonly clock: Clock,
     private readonly migrationsDir: URL,
+    private readonly claims: ClaimOptions = {},
   ) {}
 
   /** One round trip, so that a wrong URL or a server that is down fails at open with a clear message. */
@@ -294,11 +342,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  // --- AlertStore: implemented in ./alerts.ts ---
-  private alertsPart: PostgresAlertStore | null = null;
-  private get alerts(): PostgresAlertStore {
+  // --- AlertStore: the algorithm in ../alerts.ts over the rows of ./alerts.ts ---
+  private alertsPart: RowAlertStore | null = null;
+  private get alerts(): RowAlertStore {
     if (this.closed) throw new FeedwatchError('storage', 'the store is closed', {}, { retryable: false });
-    this.alertsPart ??= new PostgresAlertStore(this.pool, this.url);
+    this.alertsPart ??= postgresAlertStore(this.pool, this.url, this.claims);
     return this.alertsPart;
   }
   saveAlertDoc = async (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
@@ -306,8 +354,11 @@ export class PostgresStore implements Store {
   searchCandidates = async (rule: CompiledRule, page: SearchPage) => this.alerts.searchCandidates(rule, page);
   recordMatch = async (m: NewMatch) => this.alerts.recordMatch(m);
   pending = async (now: string, limit: number, opts?: PendingClaimOptions) => this.alerts.pending(now, limit, opts);
-  markDelivered: PostgresAlertStore['markDelivered'] = async (id, f) => this.alerts.markDelivered(id, f);
-  markFailed: PostgresAlertStore['markFailed'] = async (id, f) => this.alerts.markFailed(id, f);
+  renewClaims: AlertStore['renewClaims'] = async (now, leaseMs) => this.alerts.renewClaims(now, leaseMs);
+  assignMessage: AlertStore['assignMessage'] = async (ids, messageId) => this.alerts.assignMessage(ids, messageId);
+  releaseClaims: AlertStore['releaseClaims'] = async () => this.alerts.releaseClaims();
+  markDelivered: AlertStore['markDelivered'] = async (id, f) => this.alerts.markDelivered(id, f);
+  markFailed: AlertStore['markFailed'] = async (id, f) => this.alerts.markFailed(id, f);
   deliveries = async (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
 
   // --- ArticleStore: implemented in ./articles.ts ---
@@ -334,6 +385,8 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // A store that sent alerts leaves its claims to the others at once.
+    await this.alertsPart?.releaseClaims().catch(() => undefined);
     this.closed = true;
     await this.pool.end();
   }

@@ -1,28 +1,18 @@
 /**
- * AlertStore on SQLite (tables of migrations/sqlite/0003_alerts.sql): alert documents with their FTS5 entry,
- * (rule, cluster) matches with their deliveries, and claims on pending deliveries. SqliteStore delegates its
- * alert methods here. Every write that spans tables is one IMMEDIATE transaction, so two connections to one
- * file never record a match twice nor claim one delivery together.
+ * The alert rows on SQLite (tables of migrations/sqlite/0003_alerts.sql and 0007_delivery_ids.sql): SQL and type
+ * conversion only; the algorithm is RowAlertStore (../alerts.ts). Alert documents with their FTS5 entry, (rule,
+ * cluster) matches with their deliveries, claims and message ids. Every algorithm runs synchronously
+ * (better-sqlite3) in SqliteStore's read or write path; a `transaction` is one IMMEDIATE transaction, so two
+ * connections to one file never record a match twice nor claim one delivery together.
  */
-import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DeliveryRecord, NewMatch, PendingDelivery } from '../../alerts/deliver.js';
+import type { DeliveryRecord, DeliveryStatus, NewMatch } from '../../alerts/deliver.js';
 import { ftsQuery } from '../../alerts/fts-query.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { AlertItem } from '../../alerts/message.js';
 import { lemmaText } from '../../alerts/morphology.js';
-import {
-  checkLease,
-  checkLimit,
-  DELIVERY_LEASE_MS,
-  MAX_SEARCH_PAGE,
-  type AlertDocRecord,
-  type AlertStore,
-  type DeliveryFilter,
-  type PendingClaimOptions,
-  type SearchPage,
-} from '../alerts.js';
-import { isoUtc } from './rows.js';
+import { RowAlertStore, type AlertDocRecord, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { runSync, type Steps } from '../steps.js';
 
 interface DocRow {
   article_id: number;
@@ -46,16 +36,17 @@ interface DeliveryRow {
   channel: string;
   item: string;
   digest: number;
-  status: 'pending' | 'delivered' | 'failed';
+  status: DeliveryStatus;
   attempts: number;
   last_error: string | null;
   due_at: string;
   delivered_at: string | null;
   updated_at: string;
+  message_id: string | null;
 }
 
 const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analysis, stored_at';
-const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at';
+const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at, message_id';
 
 function prepareAll(db: BetterSqlite3.Database) {
   return {
@@ -81,10 +72,19 @@ function prepareAll(db: BetterSqlite3.Database) {
       VALUES (@rule, @clusterId, @articleId, @matchedAt) ON CONFLICT (rule, cluster_id) DO NOTHING`),
     insertDelivery: db.prepare(`INSERT INTO alert_deliveries (rule, cluster_id, article_id, channel, item, digest, due_at, created_at, updated_at)
       VALUES (@rule, @clusterId, @articleId, @channel, @item, @digest, @dueAt, @matchedAt, @matchedAt)`),
-    due: db.prepare<{ now: string; me: string; limit: number }, DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries
+    owners: db.prepare<[string], { claimed_by: string }>(
+      `SELECT DISTINCT claimed_by FROM alert_deliveries WHERE status = 'pending' AND claimed_by IS NOT NULL AND claimed_until > ?`,
+    ),
+    dropClaims: db.prepare<[string]>(`UPDATE alert_deliveries SET claimed_by = NULL, claimed_until = NULL
+      WHERE status = 'pending' AND claimed_by IN (SELECT value FROM json_each(?))`),
+    dueIds: db.prepare<{ now: string; me: string; limit: number }, { id: number }>(`SELECT id FROM alert_deliveries
       WHERE status = 'pending' AND due_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now OR claimed_by = @me)
       ORDER BY due_at, id LIMIT @limit`),
-    claim: db.prepare<{ id: number; me: string; until: string }>('UPDATE alert_deliveries SET claimed_by = @me, claimed_until = @until WHERE id = @id'),
+    claim: db.prepare<{ ids: string; me: string; until: string }, DeliveryRow>(`UPDATE alert_deliveries SET claimed_by = @me, claimed_until = @until
+      WHERE id IN (SELECT value FROM json_each(@ids)) RETURNING ${DELIVERY_COLUMNS}`),
+    extendClaims: db.prepare<{ me: string; until: string }>(`UPDATE alert_deliveries SET claimed_until = @until WHERE status = 'pending' AND claimed_by = @me`),
+    setMessageId: db.prepare<{ ids: string; messageId: string; me: string }>(`UPDATE alert_deliveries SET message_id = @messageId
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending' AND claimed_by = @me AND message_id IS NULL`),
     delivered: db.prepare(`UPDATE alert_deliveries SET status = 'delivered', attempts = @attempts, delivered_at = @at, updated_at = @at,
         claimed_by = NULL, claimed_until = NULL
       WHERE id = @id AND status = 'pending'`),
@@ -115,7 +115,7 @@ function toDoc(row: DocRow): AlertDocRecord {
   };
 }
 
-function toPending(row: DeliveryRow): PendingDelivery {
+function toRecord(row: DeliveryRow): DeliveryRecord {
   return {
     id: row.id,
     rule: row.rule,
@@ -126,17 +126,98 @@ function toPending(row: DeliveryRow): PendingDelivery {
     digest: row.digest === 1,
     attempts: row.attempts,
     dueAt: row.due_at,
+    messageId: row.message_id,
+    status: row.status,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at,
+    updatedAt: row.updated_at,
   };
 }
 
-function toRecord(row: DeliveryRow): DeliveryRecord {
-  return { ...toPending(row), status: row.status, lastError: row.last_error, deliveredAt: row.delivered_at, updatedAt: row.updated_at };
-}
+/** The statements of the alert tables, as the row operations RowAlertStore asks for. */
+class SqliteAlertRows implements AlertRows {
+  constructor(private readonly s: Statements) {}
 
-/** The analysis JSON stores only the five analyses; `by` must be the same for all of them to be indexed as one. */
-function analyzedBy(doc: AlertDocRecord): string {
-  const ids = new Set(Object.values(doc.analyzed).map((a) => a.by));
-  return ids.size === 1 ? [...ids][0]! : 'mixed';
+  upsertDoc(doc: AlertDocRecord, analyzedBy: string): void {
+    this.s.upsertDoc.run({
+      articleId: doc.articleId,
+      clusterId: doc.clusterId,
+      feed: doc.feed,
+      url: doc.url,
+      title: doc.title,
+      lead: doc.lead,
+      body: doc.body,
+      tags: JSON.stringify(doc.tags),
+      publishedAt: doc.publishedAt,
+      analysis: JSON.stringify(doc.analyzed),
+      analyzedBy,
+      storedAt: doc.storedAt,
+    });
+    this.s.deleteFts.run(doc.articleId);
+    const a = doc.analyzed;
+    this.s.insertFts.run({ rowid: doc.articleId, title: lemmaText(a.title), lead: lemmaText(a.lead), body: lemmaText(a.body), feed: lemmaText(a.feed), tags: lemmaText(a.tag) });
+  }
+
+  doc(articleId: number): AlertDocRecord | null {
+    const r = this.s.doc.get(articleId);
+    return r ? toDoc(r) : null;
+  }
+
+  candidates(rule: CompiledRule, page: { before: number; limit: number; lemmatizer: string }): AlertDocRecord[] {
+    const q = ftsQuery(rule);
+    const rows =
+      q === null
+        ? this.s.candidatesAll.all({ before: page.before, limit: page.limit })
+        : this.s.candidatesFts.all({ before: page.before, limit: page.limit, q, lem: page.lemmatizer });
+    return rows.map(toDoc);
+  }
+
+  insertMatch(m: NewMatch): boolean {
+    return this.s.insertMatch.run({ rule: m.rule, clusterId: m.clusterId, articleId: m.articleId, matchedAt: m.matchedAt }).changes > 0;
+  }
+
+  insertDeliveries(m: NewMatch, channels: string[]): void {
+    const item = JSON.stringify(m.item);
+    for (const channel of channels) {
+      this.s.insertDelivery.run({ rule: m.rule, clusterId: m.clusterId, articleId: m.articleId, channel, item, digest: m.digest ? 1 : 0, dueAt: m.dueAt, matchedAt: m.matchedAt });
+    }
+  }
+
+  claimOwners(now: string): string[] {
+    return this.s.owners.all(now).map((r) => r.claimed_by);
+  }
+
+  dropClaims(owners: string[]): void {
+    this.s.dropClaims.run(JSON.stringify(owners));
+  }
+
+  dueIds(now: string, owner: string, limit: number): number[] {
+    return this.s.dueIds.all({ now, me: owner, limit }).map((r) => r.id);
+  }
+
+  claim(ids: number[], owner: string, until: string): DeliveryRecord[] {
+    return this.s.claim.all({ ids: JSON.stringify(ids), me: owner, until }).map(toRecord);
+  }
+
+  extendClaims(owner: string, until: string): void {
+    this.s.extendClaims.run({ me: owner, until });
+  }
+
+  setMessageId(ids: number[], messageId: string, owner: string): number {
+    return this.s.setMessageId.run({ ids: JSON.stringify(ids), messageId, me: owner }).changes;
+  }
+
+  markDelivered(id: number, f: { attempts: number; at: string }): void {
+    this.s.delivered.run({ id, attempts: f.attempts, at: f.at });
+  }
+
+  markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): void {
+    this.s.failed.run({ id, attempts: f.attempts, error: f.error, at: f.at, retryAt: f.retryAt });
+  }
+
+  deliveries(filter: { status: DeliveryStatus | null; rule: string | null; limit: number }): DeliveryRecord[] {
+    return this.s.deliveries.all(filter).map(toRecord);
+  }
 }
 
 /** How SqliteStore runs a call: a read now (after any waiting write), a write in its batch. */
@@ -145,127 +226,17 @@ export interface SqliteRunner {
   write<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T>;
 }
 
-export class SqliteAlertStore implements AlertStore {
-  private stmts: Statements | null = null;
-  /** Names this instance's claims on deliveries. */
-  readonly workerId = randomUUID();
-
-  constructor(
-    private readonly db: BetterSqlite3.Database,
-    /**
-     * Runs `fn` as SqliteStore runs its own reads and writes (writes in its batch), turning driver errors into storage
-     * FeedwatchErrors naming the operation.
-     */
-    private readonly run: SqliteRunner,
-  ) {}
-
-  private get s(): Statements {
-    this.stmts ??= prepareAll(this.db);
-    return this.stmts;
-  }
-
-  async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
-    return this.run.write('saveAlertDoc', { articleId: doc.articleId }, () => {
-      const storedAt = isoUtc(doc.storedAt, 'storedAt');
-      this.db
-        .transaction(() => {
-          this.s.upsertDoc.run({
-            articleId: doc.articleId,
-            clusterId: doc.clusterId,
-            feed: doc.feed,
-            url: doc.url,
-            title: doc.title,
-            lead: doc.lead,
-            body: doc.body,
-            tags: JSON.stringify(doc.tags),
-            publishedAt: doc.publishedAt,
-            analysis: JSON.stringify(doc.analyzed),
-            analyzedBy: analyzedBy(doc),
-            storedAt,
-          });
-          this.s.deleteFts.run(doc.articleId);
-          const a = doc.analyzed;
-          this.s.insertFts.run({
-            rowid: doc.articleId,
-            title: lemmaText(a.title),
-            lead: lemmaText(a.lead),
-            body: lemmaText(a.body),
-            feed: lemmaText(a.feed),
-            tags: lemmaText(a.tag),
-          });
-        })
-        .immediate();
-    });
-  }
-
-  async getAlertDoc(articleId: number): Promise<AlertDocRecord | null> {
-    return this.run.read('getAlertDoc', { articleId }, () => {
-      const row = this.s.doc.get(articleId);
-      return row ? toDoc(row) : null;
-    });
-  }
-
-  async searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> {
-    return this.run.read('searchCandidates', { rule: rule.source }, () => {
-      checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
-      const before = page.beforeArticleId ?? Number.MAX_SAFE_INTEGER;
-      const q = ftsQuery(rule);
-      const rows =
-        q === null ? this.s.candidatesAll.all({ before, limit: page.limit }) : this.s.candidatesFts.all({ before, limit: page.limit, q, lem: page.lemmatizer });
-      return rows.map(toDoc);
-    });
-  }
-
-  async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
-    return this.run.write('recordMatch', { rule: m.rule, clusterId: m.clusterId }, () => {
-      const matchedAt = isoUtc(m.matchedAt, 'matchedAt');
-      const dueAt = isoUtc(m.dueAt, 'dueAt');
-      const item = JSON.stringify(m.item);
-      return this.db
-        .transaction(() => {
-          const base = { rule: m.rule, clusterId: m.clusterId, articleId: m.articleId, matchedAt };
-          if (this.s.insertMatch.run(base).changes === 0) return { created: false };
-          for (const channel of new Set(m.channels)) this.s.insertDelivery.run({ ...base, channel, item, digest: m.digest ? 1 : 0, dueAt });
-          return { created: true };
-        })
-        .immediate();
-    });
-  }
-
-  async pending(now: string, limit: number, opts: PendingClaimOptions = {}): Promise<PendingDelivery[]> {
-    return this.run.write('pendingDeliveries', { limit }, () => {
-      checkLimit(limit, MAX_SEARCH_PAGE, 'pending');
-      const leaseMs = opts.leaseMs ?? DELIVERY_LEASE_MS;
-      checkLease(leaseMs);
-      const at = isoUtc(now, 'now');
-      const until = new Date(Date.parse(at) + leaseMs).toISOString();
-      return this.db
-        .transaction(() => {
-          const rows = this.s.due.all({ now: at, me: this.workerId, limit });
-          for (const row of rows) this.s.claim.run({ id: row.id, me: this.workerId, until });
-          return rows.map(toPending);
-        })
-        .immediate();
-    });
-  }
-
-  async markDelivered(id: number, f: { attempts: number; at: string }): Promise<void> {
-    return this.run.write('markDelivered', { deliveryId: id }, () => {
-      this.s.delivered.run({ id, attempts: f.attempts, at: isoUtc(f.at, 'at') });
-    });
-  }
-
-  async markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Promise<void> {
-    return this.run.write('markFailed', { deliveryId: id }, () => {
-      this.s.failed.run({ id, attempts: f.attempts, error: f.error, at: isoUtc(f.at, 'at'), retryAt: f.retryAt === null ? null : isoUtc(f.retryAt, 'retryAt') });
-    });
-  }
-
-  async deliveries(filter: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
-    return this.run.read('deliveries', {}, () => {
-      const limit = filter.limit ?? 1000;
-      checkLimit(limit, 100_000, 'deliveries');
-      return this.s.deliveries.all({ status: filter.status ?? null, rule: filter.rule ?? null, limit }).map(toRecord);
-    });
-  }
+/** The AlertStore of a SQLite connection: RowAlertStore over these rows, run through SqliteStore's `run`. */
+export function sqliteAlertStore(db: BetterSqlite3.Database, run: SqliteRunner, claims: ClaimOptions = {}): RowAlertStore {
+  let rows: SqliteAlertRows | null = null;
+  const r = (): SqliteAlertRows => (rows ??= new SqliteAlertRows(prepareAll(db)));
+  // Writes and transactions alike: one IMMEDIATE transaction (a savepoint inside SqliteStore's batch).
+  const write = <T>(op: string, context: Record<string, unknown>, algorithm: (rows: AlertRows) => Steps<T>): Promise<T> =>
+    run.write(op, context, () => db.transaction(() => runSync(algorithm(r()))).immediate());
+  const runner: AlertRowsRunner = {
+    read: (op, context, algorithm) => run.read(op, context, () => runSync(algorithm(r()))),
+    write,
+    transaction: write,
+  };
+  return new RowAlertStore(runner, claims);
 }

@@ -31,6 +31,7 @@ async function open(): Promise<SqliteStore | null> {
       ...(data.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: data.busyTimeoutMs }),
       ...(data.migrate === undefined ? {} : { migrate: data.migrate }),
       ...(data.migrationsDir === undefined ? {} : { migrationsDir: new URL(data.migrationsDir) }),
+      ...(data.claimIdentity === undefined ? {} : { claims: { identity: data.claimIdentity } }),
     });
   } catch (err) {
     port!.postMessage({ type: 'open-failed', error: serializeError(err) } satisfies StoreWorkerHello);

@@ -21,10 +21,10 @@ import { FeedwatchError } from '../../errors.js';
 import type { ArticleOutcome, DedupFound, DedupInput, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
 import { migrateSqlite, type MigrateResult } from '../migrate.js';
 import type { ItemArticle, PendingOptions, Store } from '../store.js';
-import type { AlertDocRecord, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
+import type { AlertDocRecord, AlertStore, ClaimOptions, DeliveryFilter, PendingClaimOptions, RowAlertStore, SearchPage } from '../alerts.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { NewMatch } from '../../alerts/deliver.js';
-import { SqliteAlertStore } from './alerts.js';
+import { sqliteAlertStore } from './alerts.js';
 import type { StoreArticleRequest, Story } from '../articles.js';
 import { SqliteArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
@@ -47,6 +47,8 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** Folder of numbered .sql files. Default: `sqliteMigrationsDir`. */
   migrationsDir?: URL;
+  /** Whose claims on deliveries this store makes (see src/store/claim-owner.ts). Default: this process. */
+  claims?: ClaimOptions;
 }
 
 /** Open (creating the file and its folder if needed), configure and migrate a SQLite store. */
@@ -64,7 +66,7 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    const store = new SqliteStore(db, opts.clock ?? systemClock, opts.migrationsDir ?? sqliteMigrationsDir);
+    const store = new SqliteStore(db, opts.clock ?? systemClock, opts.migrationsDir ?? sqliteMigrationsDir, opts.claims ?? {});
     if (opts.migrate !== false) await store.migrate();
     return store;
   } catch (err) {
@@ -180,6 +182,7 @@ export class SqliteStore implements Store {
     readonly db: BetterSqlite3.Database,
     private readonly clock: Clock,
     private readonly migrationsDir: URL,
+    private readonly claims: ClaimOptions = {},
   ) {}
 
   /** Statements are prepared once, on first use (after migrations created the tables). */
@@ -413,10 +416,10 @@ export class SqliteStore implements Store {
     });
   }
 
-  // --- AlertStore: implemented in ./alerts.ts ---
-  private alertsPart: SqliteAlertStore | null = null;
-  private get alerts(): SqliteAlertStore {
-    this.alertsPart ??= new SqliteAlertStore(this.db, { read: (op, context, fn) => this.read(op, context, fn), write: (op, context, fn) => this.write(op, context, fn) });
+  // --- AlertStore: the algorithm in ../alerts.ts over the rows of ./alerts.ts ---
+  private alertsPart: RowAlertStore | null = null;
+  private get alerts(): RowAlertStore {
+    this.alertsPart ??= sqliteAlertStore(this.db, { read: (op, context, fn) => this.read(op, context, fn), write: (op, context, fn) => this.write(op, context, fn) }, this.claims);
     return this.alertsPart;
   }
   saveAlertDoc = (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
@@ -424,8 +427,11 @@ export class SqliteStore implements Store {
   searchCandidates = (rule: CompiledRule, page: SearchPage) => this.alerts.searchCandidates(rule, page);
   recordMatch = (m: NewMatch) => this.alerts.recordMatch(m);
   pending = (now: string, limit: number, opts?: PendingClaimOptions) => this.alerts.pending(now, limit, opts);
-  markDelivered: SqliteAlertStore['markDelivered'] = (id, f) => this.alerts.markDelivered(id, f);
-  markFailed: SqliteAlertStore['markFailed'] = (id, f) => this.alerts.markFailed(id, f);
+  renewClaims: AlertStore['renewClaims'] = (now, leaseMs) => this.alerts.renewClaims(now, leaseMs);
+  assignMessage: AlertStore['assignMessage'] = (ids, messageId) => this.alerts.assignMessage(ids, messageId);
+  releaseClaims: AlertStore['releaseClaims'] = () => this.alerts.releaseClaims();
+  markDelivered: AlertStore['markDelivered'] = (id, f) => this.alerts.markDelivered(id, f);
+  markFailed: AlertStore['markFailed'] = (id, f) => this.alerts.markFailed(id, f);
   deliveries = (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
 
   // --- ArticleStore: implemented in ./articles.ts ---
@@ -451,8 +457,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    // What was called before close is done first.
+    // A store that sent alerts leaves its claims to the others at once; then what was called before close is done.
+    const released = this.alertsPart !== null && this.db.open ? this.alertsPart.releaseClaims().catch(() => undefined) : null;
     while (this.queued.length > 0) this.flush(true);
+    await released;
     if (this.db.open) this.db.close();
   }
 

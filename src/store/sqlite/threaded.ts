@@ -24,6 +24,7 @@ import type { AnalyzedText } from '../../alerts/morphology.js';
 import { ConfigError, FeedwatchError, type ErrorKind } from '../../errors.js';
 import type { ArticleOutcome, DedupFound, DedupInput, DedupOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
 import type { AlertDocRecord, AlertStore, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
+import type { ProcessIdentity } from '../claim-owner.js';
 import type { FindAndStoreRequest, StoreArticleRequest, Story } from '../articles.js';
 import type { MigrateResult } from '../migrate.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
@@ -46,6 +47,9 @@ export const STORE_METHODS = [
   'searchCandidates',
   'recordMatch',
   'pending',
+  'renewClaims',
+  'assignMessage',
+  'releaseClaims',
   'markDelivered',
   'markFailed',
   'deliveries',
@@ -67,6 +71,8 @@ export interface ThreadedSqliteStoreOptions {
   migrate?: boolean;
   /** Folder of numbered .sql files. Default: the migrations shipped with the SQLite store. */
   migrationsDir?: URL;
+  /** The process the thread's claims on deliveries name (plain data). Default: this process. */
+  claimIdentity?: ProcessIdentity;
 }
 
 /** What the thread is started with (structured-clone data only). */
@@ -76,6 +82,7 @@ export interface StoreWorkerData {
   migrate?: boolean;
   /** A file: URL's href. */
   migrationsDir?: string;
+  claimIdentity?: ProcessIdentity;
 }
 
 /** The thread's first message. */
@@ -215,6 +222,7 @@ export async function openThreadedSqliteStore(path: string, opts: ThreadedSqlite
     ...(opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }),
     ...(opts.migrate === undefined ? {} : { migrate: opts.migrate }),
     ...(opts.migrationsDir === undefined ? {} : { migrationsDir: opts.migrationsDir.href }),
+    ...(opts.claimIdentity === undefined ? {} : { claimIdentity: opts.claimIdentity }),
   };
   const worker = new Worker(workerEntry(), { workerData: data });
   const hello = await new Promise<StoreWorkerHello>((resolve, reject) => {
@@ -282,6 +290,9 @@ export class ThreadedSqliteStore implements Store {
   searchCandidates = (rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> => this.call('searchCandidates', [rule, page]);
   recordMatch = (m: NewMatch): Promise<{ created: boolean }> => this.call('recordMatch', [m]);
   pending = (now: string, limit: number, opts?: PendingClaimOptions): ReturnType<AlertStore['pending']> => this.call('pending', [now, limit, opts]);
+  renewClaims: AlertStore['renewClaims'] = (now, leaseMs) => this.call('renewClaims', [now, leaseMs]);
+  assignMessage: AlertStore['assignMessage'] = (ids, messageId) => this.call('assignMessage', [ids, messageId]);
+  releaseClaims: AlertStore['releaseClaims'] = () => this.call('releaseClaims', []);
   markDelivered: AlertStore['markDelivered'] = (id, f) => this.call('markDelivered', [id, f]);
   markFailed: AlertStore['markFailed'] = (id, f) => this.call('markFailed', [id, f]);
   deliveries = (filter?: DeliveryFilter): ReturnType<AlertStore['deliveries']> => this.call('deliveries', [filter]);
