@@ -36,14 +36,7 @@ export function normalizeSpace(s: string): string {
  * a line is collapsed (nbsp included), empty lines are dropped.
  */
 export function inlineLines(el: AnyNode | Cheerio<AnyNode>): string[] {
-  const parts: string[] = [];
-  const nodes: AnyNode[] = isCheerio(el) ? el.toArray() : [el];
-  for (const n of nodes) walk(n, parts);
-  return parts
-    .join('')
-    .split('\n')
-    .map((line) => normalizeSpace(line))
-    .filter((line) => line !== '');
+  return inlineSegments(el).map((s) => s.text);
 }
 
 /** Tags whose text reads as emphasis (a paragraph set wholly in one of them is a label or a promo more often than prose). */
@@ -127,31 +120,6 @@ export function inlineText(el: AnyNode | Cheerio<AnyNode>): string {
 
 function isCheerio(x: AnyNode | Cheerio<AnyNode>): x is Cheerio<AnyNode> {
   return typeof (x as Cheerio<AnyNode>).toArray === 'function';
-}
-
-function walk(node: AnyNode, out: string[]): void {
-  if (node.type === 'text') {
-    out.push(node.data.replace(/[\r\n\t\f]+/g, ' '));
-    return;
-  }
-  if (node.type === 'cdata' || node.type === 'root') {
-    for (const c of node.children) walk(c, out);
-    return;
-  }
-  if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') return;
-  const el = node as Element;
-  const name = el.name.toLowerCase();
-  if (SKIP.has(name) || el.attribs.hidden !== undefined) return;
-  if (name === 'br') {
-    out.push('\n');
-    return;
-  }
-  const block = BLOCK.has(name);
-  if (block) out.push('\n');
-  else if (CELL.has(name)) out.push(' ');
-  for (const c of el.children) walk(c, out);
-  if (block) out.push('\n');
-  else if (CELL.has(name)) out.push(' ');
 }
 
 /** Compiles boilerplate patterns the way rules use them: case-insensitive, Unicode. Throws on a bad regex. */
