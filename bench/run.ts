@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- SECTION...]`: runs the benchmark families side by side in one process and prints their
- * figures and ratios. Sections: extract, meta, dedup, alerts, ingest, storage (default: all). Benchmarks, not tests: the
+ * figures and ratios. Sections: extract, meta, dedup, alerts, ingest, boilerplate, storage (default: all). Benchmarks, not tests: the
  * machine is shared, so targets are judged on ratios measured in the same run.
  */
 const SECTIONS: Record<string, () => Promise<unknown>> = {
@@ -23,6 +23,10 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   ingest: async () => {
     const m = await import('./ingest.js');
     await m.runIngestBench();
+  },
+  boilerplate: async () => {
+    const m = await import('./boilerplate.js');
+    await m.runBoilerplateBench();
   },
   storage: async () => {
     const m = await import('./storage.js');

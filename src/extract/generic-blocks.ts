@@ -14,7 +14,17 @@ export interface Block {
   /** Text length (whitespace collapsed) and the part of it inside links. */
   len: number;
   linkLen: number;
+  /** Text inside b/strong/em/i, link targets, the element holding the text, and whether chrome was cut next to it. */
+  emphLen: number;
+  hrefs: string[];
+  el: Element | Document | null;
+  nearRemoved: boolean;
 }
+
+const EMPHASIS = new Set(['b', 'strong', 'em', 'i']);
+
+/** Skipped elements that readers never see as a cut in the text (scripts and the like). */
+const SILENT = new Set(['script', 'style', 'noscript', 'template', 'link', 'meta']);
 
 /** A block holding more than this share of its container's text is never dropped by conditional cleaning. */
 const MOST = 0.5;
@@ -61,6 +71,17 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
   let parts: string[] = [];
   let len = 0;
   let linkLen = 0;
+  let emphLen = 0;
+  let hrefs: string[] = [];
+  let current: Element | Document | null = null;
+  // Chrome was cut since the last block ended (so the next block, and the last one, sit next to it).
+  let cutBefore = false;
+
+  const cut = (): void => {
+    const last = out[out.length - 1];
+    if (parts.length === 0 && last) last.nearRemoved = true;
+    cutBefore = true;
+  };
 
   const flush = (): void => {
     if (parts.length > 0) {
@@ -70,26 +91,36 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
         .map(cleanLine)
         .filter((l) => l !== '')
         .join('\n');
-      if (text !== '') out.push({ text, len, linkLen });
+      if (text !== '') {
+        out.push({ text, len, linkLen, emphLen, hrefs, el: current, nearRemoved: cutBefore });
+        cutBefore = false;
+      }
     }
     parts = [];
     len = 0;
     linkLen = 0;
+    emphLen = 0;
+    hrefs = [];
   };
 
   // The text of the container being read: a block holding most of it is the article's own wrapper, whatever
   // its numbers say (text and photos in one block, a story told in list items), so cleaning never drops it.
   let containerLen = 0;
-  const visit = (node: AnyNode, inLink: boolean, isContainer: boolean): void => {
+  const visit = (node: AnyNode, inLink: boolean, isContainer: boolean, inEmph = false): void => {
     if (node.type === 'text') {
       const n = measureText(node.data).len;
       if (n === 0 && parts.length === 0) return;
       parts.push(node.data.replace(/[\r\n\t\f]+/g, ' '));
       len += n;
       if (inLink) linkLen += n;
+      if (inEmph) emphLen += n;
       return;
     }
-    if (!isElement(node) || m.skipped.has(node)) return;
+    if (!isElement(node)) return;
+    if (m.skipped.has(node)) {
+      if (!SILENT.has(node.name.toLowerCase())) cut();
+      return;
+    }
     const name = node.name.toLowerCase();
     if (name === 'br') {
       parts.push('\n');
@@ -98,25 +129,34 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
     if (name === 'img') return;
     if (INLINE_TAGS.has(name)) {
       const link = inLink || name === 'a';
-      for (const c of node.children) visit(c, link, false);
+      if (name === 'a' && node.attribs.href && hrefs.length < 8) hrefs.push(node.attribs.href);
+      const emph = inEmph || EMPHASIS.has(name);
+      for (const c of node.children) visit(c, link, false, emph);
       return;
     }
     if (name === 'h1') return;
     const box = m.boxes.get(node);
-    if (!isContainer && box && CLEANED.has(name) && cleaning !== 'none' && !(cleaning === 'keep-most' && box.len > containerLen * MOST) && looksLikeChrome(box)) return;
+    if (!isContainer && box && CLEANED.has(name) && cleaning !== 'none' && !(cleaning === 'keep-most' && box.len > containerLen * MOST) && looksLikeChrome(box)) {
+      cut();
+      return;
+    }
     if (name === 'td' || name === 'th') {
       parts.push(' ');
-      for (const c of node.children) visit(c, inLink, false);
+      for (const c of node.children) visit(c, inLink, false, inEmph);
       parts.push(' ');
       return;
     }
     flush();
+    const outer = current;
+    current = node;
     for (const c of node.children) visit(c, inLink, false);
     flush();
+    current = outer;
   };
 
   for (const el of containers) {
     containerLen = (isElement(el) ? m.boxes.get(el)?.len : m.root.len) ?? 0;
+    current = el;
     if (isElement(el)) visit(el, false, true);
     else for (const c of el.children) visit(c, false, false);
   }

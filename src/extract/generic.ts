@@ -18,7 +18,9 @@ import type { SiteRule } from './rule-schema.js';
 import type { PageMeta } from './meta.js';
 import { dropBoilerplate } from './text.js';
 import { figureImages } from './images.js';
-import { extractWithRule, patternsOf, readRuleFields, ruleRoot, splitDateline, withoutLead } from './rules.js';
+import { extractWithRule, markupAround, patternsOf, readRuleFields, ruleRoot, splitDateline, withoutLead } from './rules.js';
+import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
+import { dropPatternLines, dropScoredBoilerplate, type BoilerplateOptions } from './boilerplate-score.js';
 import { isElement, type ChromeMode } from './generic-dom.js';
 import { measure, chooseContainers } from './generic-score.js';
 import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
@@ -45,6 +47,25 @@ interface Ctx {
   title: string | null;
   patterns: readonly RegExp[];
   tuning: GenericTuning;
+  /** What the boilerplate scorer knows of the page, and how it is used. */
+  page: PageContext;
+  options: BoilerplateOptions | undefined;
+}
+
+/**
+ * The containers' blocks cleaned as paragraphs: link lines and the repeated headline out (keepBlock), then the
+ * whole-line patterns, then the boilerplate scorer over each block's text and markup facts.
+ */
+function cleanBlocks(blocks: readonly Block[], containers: readonly (Element | Document)[], { title, patterns, page, options }: Ctx): string[] {
+  const training = options?.filters === false;
+  const isContainer = (e: Element) => containers.includes(e);
+  const infos: ParagraphInfo[] = blocks
+    .filter((b) => training || keepBlock(b, title))
+    .map((b) => {
+      const around = markupAround(b.el && isElement(b.el) ? b.el : null, isContainer, 4);
+      return { text: b.text, len: b.len, linkLen: b.linkLen, emphLen: b.emphLen, hrefs: b.hrefs, hints: around.hints, nearRemoved: b.nearRemoved || around.nearRemoved };
+    });
+  return dropScoredBoilerplate(dropPatternLines(infos, training ? [] : patterns), page, options).map((i) => i.text);
 }
 
 /** A line whose link shows its own address or a handle: a citation or credit, not a pointer elsewhere. */
@@ -123,16 +144,13 @@ interface Found {
  * containers are read again sparing the blocks that hold most of their text (text and photos in one block, a
  * story told in list items), then cleaning nothing.
  */
-function attempt(start: Element | Document, mode: ChromeMode, found: number, { title, patterns, tuning }: Ctx): Found {
+function attempt(start: Element | Document, mode: ChromeMode, found: number, ctx: Ctx): Found {
+  const { tuning } = ctx;
   const measured = measure(start, new Set(), mode);
   const containers = chooseContainers(measured).map((b) => b.el);
   let paragraphs: string[] = [];
   for (const cleaning of CLEANINGS) {
-    const blocks = collectBlocks(containers, measured, cleaning).filter((b) => keepBlock(b, title));
-    const again = dropBoilerplate(
-      blocks.map((b) => b.text),
-      patterns,
-    );
+    const again = cleanBlocks(collectBlocks(containers, measured, cleaning), containers, ctx);
     if (textLength(again) > textLength(paragraphs)) paragraphs = again;
     if (Math.max(found, textLength(paragraphs)) >= tuning.tinyArticleChars) break;
   }
@@ -168,8 +186,15 @@ function genericParagraphs(start: Element | Document, ctx: Ctx): Found {
   return best!;
 }
 
-export function extractGeneric($: CheerioAPI, url: string, meta: PageMeta, rule?: SiteRule, tuning: GenericTuning = DEFAULT_TUNING): Article {
-  if (rule?.body) return extractWithRule($, url, meta, rule);
+export function extractGeneric(
+  $: CheerioAPI,
+  url: string,
+  meta: PageMeta,
+  rule?: SiteRule,
+  tuning: GenericTuning = DEFAULT_TUNING,
+  options?: BoilerplateOptions,
+): Article {
+  if (rule?.body) return extractWithRule($, url, meta, rule, options);
 
   const scope = rule ? ruleRoot($, rule) : $.root();
   // readRuleFields applies the rule's removals to the page before anything is measured.
@@ -179,7 +204,8 @@ export function extractGeneric($: CheerioAPI, url: string, meta: PageMeta, rule?
   const title = fields?.title ?? meta.title;
   const patterns = rule ? [...GENERIC_BOILERPLATE, ...patternsOf(rule).drop] : GENERIC_BOILERPLATE;
 
-  const found = genericParagraphs(start, { title, patterns, tuning });
+  const page: PageContext = { title, siteNames: meta.siteName ? [meta.siteName] : [], url, dateline: rule ? patternsOf(rule).dateline : null, source: 'generic' };
+  const found = genericParagraphs(start, { title, patterns, tuning, page, options });
   let paragraphs = found.paragraphs;
   if (textLength(paragraphs) < tuning.shortArticleChars) {
     // Little text in the markup (a script-rendered page?): the article text the page declares, if longer.

@@ -12,6 +12,7 @@ import { BUILTIN_RULES } from './builtin-rules.js';
 import { extractGeneric } from './generic.js';
 import { extractMeta } from './meta.js';
 import type { SiteRule } from './rule-schema.js';
+import type { BoilerplateOptions } from './boilerplate-score.js';
 import { extractWithRule, mergeRules, ruleApplies, ruleMatchesHost } from './rules.js';
 import { extractSputnik, sputnikDesign } from './sputnik.js';
 import { reconcileLanguage } from './text.js';
@@ -67,20 +68,20 @@ function listsOnly(r: SiteRule): SiteRule {
 }
 
 /** Extracts the article of one page; `url` is the page's address (relative links, host rules). */
-export function extractArticle(html: string, url: string, opts: { rules: readonly SiteRule[] }): Article {
+export function extractArticle(html: string, url: string, opts: { rules: readonly SiteRule[]; boilerplate?: BoilerplateOptions }): Article {
   const $ = loadHtml(html);
   const meta = extractMeta($, url);
   const choice = chooseExtractor($, url, opts.rules);
   let article: Article;
   switch (choice.kind) {
     case 'sputnik':
-      article = extractSputnik($, url, meta, choice.rule);
+      article = extractSputnik($, url, meta, choice.rule, opts.boilerplate);
       break;
     case 'rule':
-      article = extractWithRule($, url, meta, choice.rule);
+      article = extractWithRule($, url, meta, choice.rule, opts.boilerplate);
       break;
     case 'generic':
-      article = extractGeneric($, url, meta, choice.rule);
+      article = extractGeneric($, url, meta, choice.rule, undefined, opts.boilerplate);
       break;
   }
   const text = [article.title ?? '', article.lead ?? '', ...article.paragraphs].join('\n');

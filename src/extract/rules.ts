@@ -13,7 +13,9 @@ import { figureImages } from './images.js';
 import type { PageMeta } from './meta.js';
 import { parseDateTime } from './meta.js';
 import { DATELINE_FLAGS, DROP_FLAGS, siteRuleSchema, type SiteRule, type SiteRuleInput } from './rule-schema.js';
-import { dropBoilerplate, inlineLines, normalizeSpace } from './text.js';
+import { dropBoilerplate, inlineLines, inlineSegments, normalizeSpace } from './text.js';
+import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
+import { dropPatternLines, dropScoredBoilerplate, type BoilerplateOptions } from './boilerplate-score.js';
 
 /**
  * Validates rules written in the config's shape (defaults applied). Throws a FeedwatchError of kind
@@ -120,9 +122,42 @@ export function ruleRoot($: CheerioAPI, rule: SiteRule): Cheerio<AnyNode> {
   return $.root();
 }
 
-/** Removes the rule's `remove` elements inside `scope` (one pass: the selectors joined into one list). */
+/** Attribute set on the element siblings of a removed element (the boilerplate scorer's "next to a removed card"). */
+export const NEAR_REMOVED_ATTR = 'data-feedwatch-near-removed';
+
+/**
+ * Removes the rule's `remove` elements inside `scope` (one pass: the selectors joined into one list), marking
+ * their neighbouring elements with NEAR_REMOVED_ATTR first.
+ */
 export function applyRemovals(scope: Cheerio<AnyNode>, rule: SiteRule): void {
-  if (rule.remove.length > 0) scope.find(rule.remove.join(', ')).remove();
+  if (rule.remove.length === 0) return;
+  const removed = scope.find(rule.remove.join(', '));
+  removed.each((_, el) => {
+    for (const sib of [el.prev, el.next]) {
+      let s: AnyNode | null = sib;
+      while (s && s.type === 'text' && s.data.trim() === '') s = s === el.prev ? s.prev : s.next;
+      if (s && s.type === 'tag') (s as Element).attribs[NEAR_REMOVED_ATTR] = '1';
+    }
+  });
+  removed.remove();
+}
+
+/**
+ * Class and id words of `el` and its ancestors up to and including `stop` (an element, or a test; at most
+ * `maxDepth` elements), and whether one of them is next to a removed element.
+ */
+export function markupAround(el: AnyNode | null, stop: AnyNode | ((e: Element) => boolean) | null, maxDepth = 8): { hints: string; nearRemoved: boolean } {
+  const hints: string[] = [];
+  let nearRemoved = false;
+  let depth = 0;
+  for (let e: AnyNode | null = el; e && e.type === 'tag' && depth < maxDepth; e = e.parent, depth++) {
+    const a = (e as Element).attribs;
+    if (a.class) hints.push(a.class);
+    if (a.id) hints.push(a.id);
+    if (a[NEAR_REMOVED_ATTR] !== undefined) nearRemoved = true;
+    if (typeof stop === 'function' ? stop(e as Element) : e === stop) break;
+  }
+  return { hints: hints.join(' '), nearRemoved };
 }
 
 /** Matches of a selector inside `scope`, in page order, leaving out any nested in an earlier match. */
@@ -177,11 +212,13 @@ export function selectDate(scope: Cheerio<AnyNode>, selector: string | undefined
   return null;
 }
 
-/** Body paragraphs: each line of each `body` match, boilerplate lines dropped. */
-export function bodyParagraphs(scope: Cheerio<AnyNode>, rule: SiteRule): string[] {
+/** Each line of each `body` match with its markup facts, lines matching the rule's patterns dropped. */
+export function bodyParagraphInfos(scope: Cheerio<AnyNode>, rule: SiteRule, patterns = true): ParagraphInfo[] {
   if (!rule.body) return [];
-  const lines = outermost(scope, rule.body).flatMap((el) => inlineLines(el));
-  return dropBoilerplate(lines, patternsOf(rule).drop);
+  const infos = outermost(scope, rule.body).flatMap((el) =>
+    inlineSegments(el).map((s) => ({ text: s.text, len: s.len, linkLen: s.linkLen, emphLen: s.emphLen, hrefs: s.hrefs, ...markupAround(s.block ?? el, el) })),
+  );
+  return patterns ? dropPatternLines(infos, patternsOf(rule).drop) : infos;
 }
 
 /** Splits the dateline off the first paragraph with the rule's dateline pattern. */
@@ -202,6 +239,13 @@ export function withoutLead(paragraphs: string[], lead: string | null): string[]
   return normalizeSpace(paragraphs[0]!) === normalizeSpace(lead) ? paragraphs.slice(1) : paragraphs;
 }
 
+/** What the rule reader passes to the boilerplate scorer besides the page: its address and the outlet's other names. */
+export interface RuleBoilerplate {
+  url?: string;
+  siteNames?: readonly string[];
+  options?: BoilerplateOptions;
+}
+
 /** Fields every rule-driven extractor reads the same way (title, lead, body, dateline, date, author, tags). */
 export interface RuleFields {
   title: string | null;
@@ -219,13 +263,17 @@ export interface RuleFields {
  * falling back to page metadata for title, date (also when the rule's date has no UTC offset) and tags, and for the author when the rule has no author
  * selector. No lead selector, no lead (a page's description is often cut short with "...").
  */
-export function readRuleFields(root: Cheerio<AnyNode>, rule: SiteRule, meta: PageMeta): RuleFields {
+export function readRuleFields(root: Cheerio<AnyNode>, rule: SiteRule, meta: PageMeta, bp: RuleBoilerplate = {}): RuleFields {
   applyRemovals(root, rule);
   const drop = patternsOf(rule).drop;
   const keep = (s: string | null) => (s && dropBoilerplate([s], drop).length > 0 ? s : null);
   const title = firstText(root, rule.title) ?? meta.title;
   const lead = keep(firstText(root, rule.lead));
-  const split = splitDateline(withoutLead(bodyParagraphs(root, rule), lead), rule);
+  let infos = bodyParagraphInfos(root, rule, bp.options?.filters !== false);
+  if (lead && infos.length > 0 && normalizeSpace(infos[0]!.text) === normalizeSpace(lead)) infos = infos.slice(1);
+  const ctx: PageContext = { title, siteNames: [...(meta.siteName ? [meta.siteName] : []), ...(bp.siteNames ?? [])], url: bp.url ?? '', dateline: patternsOf(rule).dateline, source: 'rule' };
+  infos = dropScoredBoilerplate(infos, ctx, bp.options);
+  const split = splitDateline(infos.map((i) => i.text), rule);
   const authors = allTexts(root, rule.author);
   const tags = allTexts(root, rule.tags);
   return {
@@ -247,9 +295,9 @@ function pickDate(fromRule: { iso: string; hasOffset: boolean } | null, fromMeta
 }
 
 /** Extracts a page with a config rule's selectors (`body` set, no engine). Extractor name: "rule:<name>". */
-export function extractWithRule($: CheerioAPI, url: string, meta: PageMeta, rule: SiteRule): Article {
+export function extractWithRule($: CheerioAPI, url: string, meta: PageMeta, rule: SiteRule, options?: BoilerplateOptions): Article {
   const root = ruleRoot($, rule);
-  const f = readRuleFields(root, rule, meta);
+  const f = readRuleFields(root, rule, meta, { url, ...(options ? { options } : {}) });
   const figures = figureImages($, root, url);
   return {
     ...f,

@@ -11,8 +11,12 @@ import type { Article, ArticleImage } from '../model.js';
 import { cleanCredit, figureImages, imageSource, pushImage } from './images.js';
 import type { PageMeta } from './meta.js';
 import type { SiteRule } from './rule-schema.js';
+import type { BoilerplateOptions } from './boilerplate-score.js';
 import { readRuleFields, ruleRoot } from './rules.js';
 import { normalizeSpace } from './text.js';
+
+/** Names the engine's editions go by in their own text (the boilerplate scorer's "the outlet names itself"). */
+export const ENGINE_NAMES: readonly string[] = ['Sputnik', 'Спутник', 'Спутњик', 'РИА Новости', 'RIA Novosti', 'ИноСМИ', 'SNA'];
 
 export type SputnikDesign = 'blocks' | 'b-article';
 
@@ -55,10 +59,10 @@ export function sputnikImages($: CheerioAPI, root: Cheerio<AnyNode>, url: string
  * dates, tags and title fall back to the page's metadata; the author comes from the article's markup only
  * (the engine's meta tags can name the edition's default author).
  */
-export function extractSputnik($: CheerioAPI, url: string, meta: PageMeta, rule: SiteRule): Article {
+export function extractSputnik($: CheerioAPI, url: string, meta: PageMeta, rule: SiteRule, options?: BoilerplateOptions): Article {
   const root = ruleRoot($, rule);
   const images = sputnikImages($, root, url);
-  const f = readRuleFields(root, rule, meta);
+  const f = readRuleFields(root, rule, meta, { url, siteNames: ENGINE_NAMES, ...(options ? { options } : {}) });
   return {
     ...f,
     language: meta.language,

@@ -36,14 +36,81 @@ export function normalizeSpace(s: string): string {
  * a line is collapsed (nbsp included), empty lines are dropped.
  */
 export function inlineLines(el: AnyNode | Cheerio<AnyNode>): string[] {
-  const parts: string[] = [];
+  return inlineSegments(el).map((s) => s.text);
+}
+
+/** Tags whose text reads as emphasis (a paragraph set wholly in one of them is a label or a promo more often than prose). */
+const EMPHASIS = new Set(['b', 'strong', 'em', 'i']);
+
+/**
+ * One line of an element's text with what the boilerplate scorer reads from its markup: how much of it is
+ * link text and emphasised text (characters other than whitespace), where its links point, and the block
+ * element that holds it.
+ */
+export interface Segment {
+  text: string;
+  len: number;
+  linkLen: number;
+  emphLen: number;
+  hrefs: string[];
+  /** The innermost block element around the line (null for text directly under the walked node). */
+  block: Element | null;
+}
+
+/** At most this many link targets are kept per line. */
+const MAX_HREFS = 8;
+
+/**
+ * `inlineLines` with markup statistics: the same lines (in the same order, same text), each with its link and
+ * emphasis lengths, link targets and holding block element.
+ */
+export function inlineSegments(el: AnyNode | Cheerio<AnyNode>): Segment[] {
+  const out: Segment[] = [];
+  let parts: string[] = [];
+  let cur: Omit<Segment, 'text'> = { len: 0, linkLen: 0, emphLen: 0, hrefs: [], block: null };
+  const flush = (block: Element | null): void => {
+    const text = normalizeSpace(parts.join(''));
+    if (text !== '') out.push({ ...cur, text });
+    parts = [];
+    cur = { len: 0, linkLen: 0, emphLen: 0, hrefs: [], block };
+  };
+  const visit = (node: AnyNode, block: Element | null, inLink: boolean, inEmph: boolean): void => {
+    if (node.type === 'text') {
+      const data = node.data.replace(/[\r\n\t\f]+/g, ' ');
+      parts.push(data);
+      const n = data.replace(INVISIBLE, '').replace(/\s+/g, '').length;
+      cur.len += n;
+      if (inLink) cur.linkLen += n;
+      if (inEmph) cur.emphLen += n;
+      return;
+    }
+    if (node.type === 'cdata' || node.type === 'root') {
+      for (const c of node.children) visit(c, block, inLink, inEmph);
+      return;
+    }
+    if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') return;
+    const e = node as Element;
+    const name = e.name.toLowerCase();
+    if (SKIP.has(name) || e.attribs.hidden !== undefined) return;
+    if (name === 'br') {
+      flush(block);
+      return;
+    }
+    const isBlock = BLOCK.has(name);
+    if (isBlock) flush(e);
+    else if (CELL.has(name)) parts.push(' ');
+    const link = inLink || name === 'a';
+    if (name === 'a' && e.attribs.href && cur.hrefs.length < MAX_HREFS) cur.hrefs.push(e.attribs.href);
+    for (const c of e.children) visit(c, isBlock ? e : block, link, inEmph || EMPHASIS.has(name));
+    if (isBlock) flush(block);
+    else if (CELL.has(name)) parts.push(' ');
+  };
   const nodes: AnyNode[] = isCheerio(el) ? el.toArray() : [el];
-  for (const n of nodes) walk(n, parts);
-  return parts
-    .join('')
-    .split('\n')
-    .map((line) => normalizeSpace(line))
-    .filter((line) => line !== '');
+  for (const n of nodes) {
+    visit(n, null, false, false);
+    flush(null);
+  }
+  return out;
 }
 
 /** `inlineLines` joined by newlines: one string, "\n" where the page breaks a line. */
@@ -53,31 +120,6 @@ export function inlineText(el: AnyNode | Cheerio<AnyNode>): string {
 
 function isCheerio(x: AnyNode | Cheerio<AnyNode>): x is Cheerio<AnyNode> {
   return typeof (x as Cheerio<AnyNode>).toArray === 'function';
-}
-
-function walk(node: AnyNode, out: string[]): void {
-  if (node.type === 'text') {
-    out.push(node.data.replace(/[\r\n\t\f]+/g, ' '));
-    return;
-  }
-  if (node.type === 'cdata' || node.type === 'root') {
-    for (const c of node.children) walk(c, out);
-    return;
-  }
-  if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') return;
-  const el = node as Element;
-  const name = el.name.toLowerCase();
-  if (SKIP.has(name) || el.attribs.hidden !== undefined) return;
-  if (name === 'br') {
-    out.push('\n');
-    return;
-  }
-  const block = BLOCK.has(name);
-  if (block) out.push('\n');
-  else if (CELL.has(name)) out.push(' ');
-  for (const c of el.children) walk(c, out);
-  if (block) out.push('\n');
-  else if (CELL.has(name)) out.push(' ');
 }
 
 /** Compiles boilerplate patterns the way rules use them: case-insensitive, Unicode. Throws on a bad regex. */

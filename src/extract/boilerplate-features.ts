@@ -1,0 +1,309 @@
+/**
+ * Weak signals that a paragraph inside an article body is boilerplate (a promo, a subscribe call, a
+ * related-story line, a disclaimer, a caption, an ad label, a tag list, a share prompt) rather than text.
+ * Each signal alone is common in real sentences too; boilerplate-score.ts combines them with fitted weights.
+ *
+ * The signals: where the paragraph's links point (messengers and social networks, news aggregators, the site's
+ * own pages), whether it is all one link or one emphasised run, its position (first, last, next to a removed
+ * card), its shape (short, second person, first person plural, an imperative first word, a question followed by
+ * more, a leading marker such as `*`, `>>>` or an arrow, a closing colon, no closing full stop), whether the
+ * outlet names itself, whether the class/id words around it say promo/related/social/…, and how few of its
+ * words the title and the rest of the text share. Pure functions over plain data.
+ */
+
+/** One paragraph as the scorer sees it: its text and what its markup said. */
+export interface ParagraphInfo {
+  text: string;
+  /** Characters other than whitespace: all, inside links, inside b/strong/em/i. */
+  len: number;
+  linkLen: number;
+  emphLen: number;
+  /** Link targets inside the paragraph (as written in href). */
+  hrefs: readonly string[];
+  /** Class and id words of the paragraph's element and its ancestors inside the body, lower-cased. */
+  hints: string;
+  /** Whether the paragraph's element is next to an element the extractor removed (a card, a banner, an embed). */
+  nearRemoved: boolean;
+}
+
+/** What the scorer knows about the page. */
+export interface PageContext {
+  title: string | null;
+  /** Names the outlet goes by (og:site_name, JSON-LD publisher, the engine's edition names). */
+  siteNames: readonly string[];
+  /** The page's address: links to its host are the site's own pages. */
+  url: string;
+  /** A dateline pattern: a match at the start of the first paragraph is left out of its signals. */
+  dateline?: RegExp | null;
+  /** Who found the body: a rule's selectors (the engine's text blocks), or the generic extractor's guess. */
+  source?: 'rule' | 'generic';
+}
+
+/** Feature names, in the order of the vectors (and of the weights file). */
+export const FEATURE_NAMES = [
+  'logWords',
+  'short',
+  'commas',
+  'linkDensity',
+  'wholeLink',
+  'wholeEmphasis',
+  'socialLink',
+  'ownSiteLink',
+  'platformWord',
+  'outletNamed',
+  'secondPerson',
+  'firstPersonPlural',
+  'imperativeStart',
+  'questionThenMore',
+  'leadingMarker',
+  'colonEnd',
+  'labelColon',
+  'noSentenceEnd',
+  'first',
+  'last',
+  'nearEnd',
+  'nearRemoved',
+  'classHint',
+  'titleOverlap',
+  'textOverlap',
+  'addressOrHandle',
+] as const;
+
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/**
+ * The signal families of the "never on one signal alone" guard: a paragraph shows a family when any of its
+ * features is on. Length, overlap, commas and "no full stop" describe too many real paragraphs to count.
+ */
+export const SIGNAL_FAMILIES: Readonly<Record<string, readonly FeatureName[]>> = {
+  /** Where its links point: messengers, social networks, aggregators, the site's own pages (a written address is a citation more often: not counted). */
+  target: ['socialLink', 'ownSiteLink'],
+  /** It names a messenger, social network, video platform or aggregator. */
+  platform: ['platformWord'],
+  /** All one link, or all one bold/italic run. */
+  wholeRun: ['wholeLink', 'wholeEmphasis'],
+  /** First or last paragraph of the body, or next to a removed card. */
+  position: ['first', 'last', 'nearRemoved'],
+  /** Second person, the outlet's "we", an imperative, a question then more, a leading marker, a label and colon. */
+  shape: ['secondPerson', 'firstPersonPlural', 'imperativeStart', 'questionThenMore', 'leadingMarker', 'colonEnd', 'labelColon'],
+  /** The outlet names itself. */
+  outlet: ['outletNamed'],
+  /** Class/id words of promos, related lists, share bars and the like. */
+  markup: ['classHint'],
+};
+
+/** Hosts of messengers, social networks, video platforms and news aggregators (the domain and its subdomains). */
+const SOCIAL_HOSTS =
+  /(?:^|\.)(?:t\.me|telegram\.(?:me|org|dog)|vk\.(?:com|ru|cc)|ok\.ru|odnoklassniki\.ru|dzen\.ru|zen\.yandex\.ru|news\.yandex\.\w+|news\.google\.com|whatsapp\.com|wa\.me|youtube\.com|youtu\.be|rutube\.ru|facebook\.com|fb\.com|fb\.me|twitter\.com|x\.com|instagram\.com|tiktok\.com|max\.ru|viber\.com|vb\.me|linkedin\.com|pinterest\.\w+|reddit\.com|flipboard\.com|threads\.net|bsky\.app|apple\.news|podcasts\.apple\.com|music\.yandex\.ru|feedly\.com)$/;
+
+/** Platform names written in text, in the scripts the outlets use. */
+const PLATFORM_WORD =
+  /(?:^|[^\p{L}\p{N}])(?:telegram|телеграмм?|телеграм-канал\p{L}*|tg|дзен\p{L}*|dzen|zen|вконтакте|одноклассник\p{L}*|whatsapp|ватсап\p{L}*|вотсап\p{L}*|youtube|ютуб\p{L}*|rutube|viber|вайбер\p{L}*|facebook|фейсбук\p{L}*|twitter|твиттер\p{L}*|instagram|инстаграм\p{L}*|tiktok|тикток\p{L}*|threads|bluesky|linkedin|google news|google новост\p{L}*|яндекс\.?\s?новост\p{L}*|яндекс\.?\s?дзен\p{L}*|podcast\p{L}*|подкаст\p{L}*|rss|соцсет\p{L}*|social media|sozialen netzwerken|мессенджер\p{L}*|messenger)(?=$|[^\p{L}\p{N}])/iu;
+
+/** Platform names that are also ordinary words in lower case: counted only as written by the platforms. */
+const PLATFORM_CAPS = /(?:^|[^\p{L}\p{N}])(?:VK|ВК|OK|ОК|MAX|X)(?=$|[^\p{L}\p{N}])/u;
+
+/** Pronouns of the second person (and its possessives) in the editions' languages. */
+const SECOND_PERSON = new Set([
+  'you', 'your', 'yours', 'yourself', 'вы', 'вас', 'вам', 'вами', 'ваш', 'ваша', 'ваше', 'ваши', 'вашего', 'вашей', 'вашим', 'ваших',
+  'вашем', 'вашу', 'вашими', 'ты', 'тебя', 'тебе', 'твой', 'твоя', 'твои', 'ihnen', 'ihr', 'ihre', 'ihren', 'ihrem', 'ihrer', 'du', 'dich', 'dir', 'dein', 'deine',
+  'ви', 'вашого', 'вашу', 'сіз', 'сізге', 'сіздің', 'сен', 'siz', 'sizga', 'sizning', 'шумо', 'vous', 'votre', 'vos', 'usted', 'ustedes',
+  'vi', 'vas', 'vam', 'vaš', 'դուք', 'ձեզ', 'ձեր',
+]);
+
+/** Pronouns of the first person plural: the outlet speaking of itself. */
+const FIRST_PLURAL = new Set([
+  'we', 'us', 'our', 'ours', 'мы', 'нас', 'нам', 'наш', 'наша', 'наше', 'наши', 'нашего', 'нашей', 'нашем', 'нашим', 'наших', 'нашу',
+  'wir', 'uns', 'unser', 'unsere', 'unseren', 'unserem', 'unserer', 'біз', 'біздің', 'бізді', 'biz', 'bizning', 'bizni', 'bizga', 'мо', 'моро',
+  'nous', 'notre', 'nos', 'nuestro', 'nuestra', 'nuestros', 'մենք', 'մեր', 'մեզ', 'naš', 'naša', 'нашы', 'нашага',
+]);
+
+/** Words shaped as a polite imperative: Russian/Ukrainian -йте/-ите(сь), Belarusian -йце(ся), Kazakh -ңыз, Armenian -եք. */
+const IMPERATIVE_WORD = /^(?:\p{L}{2,}(?:йте|ите|йтесь|итесь|йтеся|іть|іться|йце|йцеся|іце|ыце|цеся|ңыз|ңіз|ыңыз|іңіз|եք|ացեք))$/u;
+
+/** German polite imperative: a verb ending in -en, then "Sie" ("Abonnieren Sie", "Lesen Sie"). */
+const GERMAN_IMPERATIVE = /^\p{Lu}\p{Ll}+en\s+Sie\b/u;
+
+/** A leading list marker, chevrons or an arrow. */
+const LEADING_MARKER = /^\s*(?:[*•►▶▸➤➡→⇒⟶»>]+|-{2,}|={2,})\s*/u;
+
+/** A written web address or a handle: a line linking its own address is a citation, not a pointer elsewhere. */
+const ADDRESS_OR_HANDLE = /(?:https?:\/\/|www\.)\S|(?:^|\s)@[\p{L}\p{N}_]{2,}/u;
+
+/** A question, then more that does not close with a full stop (a call: "…? Subscribe to …"). */
+const QUESTION_THEN_CALL = /[?¿]\s*\S(?:.*[^.\s])?\s*$/su;
+
+/** A label of one to four words and a colon, then more ("Read also: <headline>"). */
+const LABEL_COLON = /^[^\s:]+(?:\s+[^\s:]+){0,3}\s*[:：]\s*\S/u;
+
+const SENTENCE_END = /[.!?…]["'”’»)\]]*\s*$/u;
+
+/** Class/id words (whole words) of blocks that hold boilerplate. */
+const HINT_WORDS = new Set([
+  'promo', 'promos', 'disclaimer', 'subscribe', 'subscription', 'subscr', 'related', 'social', 'socials', 'inject', 'cta',
+  'share', 'sharing', 'newsletter', 'signup', 'banner', 'ad', 'ads', 'advert', 'advertisement', 'sponsor', 'sponsored',
+  'caption', 'credit', 'credits', 'copyright', 'tags', 'taglist', 'readmore', 'readalso', 'also', 'teaser', 'widget',
+  'follow', 'bio', 'byline', 'footnote', 'note', 'recommend', 'recommended',
+]);
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** A paragraph of this many words is prose: the body's head ends before the first, its tail starts after the last. */
+const LONG_WORDS = 20;
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(WORD) ?? [];
+}
+
+/** A word reduced to a crude stem (its first five letters), so that word forms meet. */
+function stem(w: string): string {
+  return w.length > 5 ? w.slice(0, 5) : w;
+}
+
+function contentStems(text: string): string[] {
+  return words(text)
+    .filter((w) => w.length >= 4 && !/^\d+$/.test(w))
+    .map(stem);
+}
+
+/** Whole class/id words of a hint string, split at anything that is not a letter. */
+export function hintWords(hints: string): string[] {
+  return hints.toLowerCase().split(/[^a-z]+/).filter((w) => w !== '');
+}
+
+function hostOf(href: string, base: URL | null): string | null {
+  try {
+    return new URL(href, base ?? undefined).hostname.toLowerCase().replace(/^www\./, '');
+  } catch {
+    return null;
+  }
+}
+
+/** How outlets name themselves without their name: "the editors", "редакция", "die Redaktion". */
+const SELF_REFERENCES = ['редакция', 'редакции', 'редакцию', 'редакцией', 'рэдакцыі', 'redaktion', 'editorial', 'editors', 'rédaction', 'redacción', 'redakcija', 'редакција', 'редакциясы'];
+
+/**
+ * The outlet's names as lower-case word runs: each whole name, its brand (its first word when capitalised and
+ * four letters or more: "Sputnik" of "Sputnik Кыргызстан", not the country), the host's main label, and the words
+ * outlets use for themselves.
+ */
+function outletNames(ctx: PageContext, base: URL | null): string[] {
+  const out = new Set<string>(SELF_REFERENCES);
+  for (const name of ctx.siteNames) {
+    const w = words(name);
+    if (w.length > 0) out.add(w.join(' '));
+    const brand = name.split(/\s+/)[0] ?? '';
+    if (w.length > 1 && /^\p{Lu}[\p{L}\p{N}-]{3,}$/u.test(brand)) out.add(words(brand).join(' '));
+  }
+  if (base) {
+    const labels = base.hostname.toLowerCase().replace(/^www\./, '').split('.');
+    const main = labels.length >= 2 ? labels[labels.length - 2]! : labels[0]!;
+    if (main.length >= 4) out.add(main);
+  }
+  return [...out];
+}
+
+function namesOutlet(text: string, names: readonly string[]): boolean {
+  if (names.length === 0) return false;
+  // Not inside a written address (a citation of another page on the same domain is not the outlet speaking).
+  const t = ` ${words(text.replace(/(?:https?:\/\/|www\.)\S+/giu, ' ')).join(' ')} `;
+  return names.some((n) => t.includes(` ${n} `) || (n.length >= 5 && !n.includes(' ') && t.includes(` ${n}`)));
+}
+
+/** Feature vectors of the paragraphs of one body, in FEATURE_NAMES order. */
+export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: PageContext): number[][] {
+  let base: URL | null = null;
+  try {
+    base = new URL(ctx.url);
+  } catch {
+    base = null;
+  }
+  const pageHost = base ? base.hostname.toLowerCase().replace(/^www\./, '') : null;
+  const names = outletNames(ctx, base);
+  const titleStems = new Set(ctx.title ? contentStems(ctx.title) : []);
+  const texts = paragraphs.map((p, i) => {
+    if (i === 0 && ctx.dateline) {
+      const m = ctx.dateline.exec(p.text);
+      if (m && m.index === 0) return p.text.slice(m[0].length).trim();
+    }
+    return p.text;
+  });
+  const stems = texts.map(contentStems);
+  const stemCounts = new Map<string, number>();
+  for (const list of stems) for (const s of new Set(list)) stemCounts.set(s, (stemCounts.get(s) ?? 0) + 1);
+  const n = paragraphs.length;
+  // The body's head and tail: the paragraphs before its first and after its last long one (promos, bylines
+  // and disclaimers gather there, often several in a row).
+  const long = texts.map((t) => words(t).length >= LONG_WORDS);
+  const firstLong = long.indexOf(true);
+  const lastLong = long.lastIndexOf(true);
+
+  return paragraphs.map((p, i) => {
+    const text = texts[i]!;
+    const w = words(text);
+    const own = stems[i]!;
+    const ownSet = new Set(own);
+    const titleOverlap = own.length === 0 ? 0 : own.filter((s) => titleStems.has(s)).length / own.length;
+    // Share of the paragraph's stems that some other paragraph also has.
+    const textOverlap = ownSet.size === 0 ? 0 : [...ownSet].filter((s) => (stemCounts.get(s) ?? 0) > 1).length / ownSet.size;
+    const len = Math.max(1, p.len);
+    let social = false;
+    let ownSite = false;
+    for (const href of p.hrefs) {
+      const h = href.trim();
+      if (h === '' || h.startsWith('#') || /^javascript:/i.test(h)) continue;
+      if (/^(?:tg|viber|whatsapp):/i.test(h)) {
+        social = true;
+        continue;
+      }
+      const host = hostOf(h, base);
+      if (host === null) continue;
+      if (SOCIAL_HOSTS.test(host)) social = true;
+      else if (pageHost !== null && (host === pageHost || host.endsWith(`.${pageHost}`) || pageHost.endsWith(`.${host}`))) ownSite = true;
+    }
+    // The first two words of each sentence ("Нашли ошибку? Выделите её…", "Также читайте — …").
+    const openers = text
+      .replace(LEADING_MARKER, '')
+      .split(/[.!?…]\s+|\s[—–]\s/u)
+      .flatMap((sentence) => sentence.trim().split(/\s+/).slice(0, 2))
+      .map((x) => x.replace(/[^\p{L}]/gu, '').toLowerCase());
+    const hints = hintWords(p.hints);
+    return [
+      Math.log1p(w.length),
+      w.length <= 12 ? 1 : 0,
+      Math.min(3, (text.match(/[,，،]/gu) ?? []).length),
+      Math.min(1, p.linkLen / len),
+      p.linkLen / len >= 0.8 && !ADDRESS_OR_HANDLE.test(text) ? 1 : 0,
+      p.emphLen / len >= 0.8 ? 1 : 0,
+      social ? 1 : 0,
+      ownSite ? 1 : 0,
+      PLATFORM_WORD.test(text) || PLATFORM_CAPS.test(text) ? 1 : 0,
+      namesOutlet(text, names) ? 1 : 0,
+      w.some((x) => SECOND_PERSON.has(x)) || /\S\s+Sie\b/u.test(text) ? 1 : 0,
+      w.some((x) => FIRST_PLURAL.has(x)) ? 1 : 0,
+      openers.some((x) => IMPERATIVE_WORD.test(x)) || GERMAN_IMPERATIVE.test(text.replace(LEADING_MARKER, '')) ? 1 : 0,
+      QUESTION_THEN_CALL.test(text) ? 1 : 0,
+      LEADING_MARKER.test(text) ? 1 : 0,
+      /[:：]\s*$/u.test(text) ? 1 : 0,
+      LABEL_COLON.test(text) ? 1 : 0,
+      SENTENCE_END.test(text) ? 0 : 1,
+      i === 0 || (firstLong >= 0 && i < firstLong) ? 1 : 0,
+      i === n - 1 || (lastLong >= 0 && i > lastLong) ? 1 : 0,
+      i >= n - 2 ? 1 : 0,
+      p.nearRemoved ? 1 : 0,
+      hints.some((x) => HINT_WORDS.has(x)) ? 1 : 0,
+      titleOverlap,
+      textOverlap,
+      ADDRESS_OR_HANDLE.test(text) ? 1 : 0,
+    ];
+  });
+}
+
+/** How many signal families (SIGNAL_FAMILIES) a feature vector shows. */
+export function signalCount(vector: readonly number[]): number {
+  let n = 0;
+  for (const members of Object.values(SIGNAL_FAMILIES)) if (members.some((f) => (vector[FEATURE_INDEX[f]] ?? 0) >= 0.5)) n++;
+  return n;
+}
+
+export const FEATURE_INDEX = Object.fromEntries(FEATURE_NAMES.map((f, i) => [f, i])) as Record<FeatureName, number>;
