@@ -53,6 +53,9 @@ function isDateWord(word: string): boolean {
 /** Lower-case words that may sit inside a name ("Ludwig van Beethoven", "Maria da Silva"). */
 const PARTICLES = new Set(['de', 'da', 'das', 'do', 'dos', 'di', 'del', 'della', 'van', 'von', 'der', 'den', 'ter', 'la', 'le', 'du', 'des', 'al', 'el', 'bin', 'ibn', 'y', 'e']);
 
+/** The most of a byline or author field that is read (patterns here run on short texts only). */
+export const MAX_BYLINE_CHARS = 200;
+
 /** What a byline starts with before the name: "By", "Posted by:", "Written by", "Von", "Por", "Текст:", "Author:". */
 export const BYLINE_PREFIX = /^(?:(?:posted|written|reported|words|story|text|photos?|compiled|edited|submitted)\s+by|by|von|por|par|di|door|av|från|автор(?:ы)?|текст|author(?:s)?|autor(?:in|en)?|auteur)(?![\p{L}])\s*:?\s*/iu;
 
@@ -61,8 +64,22 @@ const NAME_END = /\s+(?:on|in|at|am|le|el|il|em|от|publiziert|[Pp]ublished|[Uu
 
 /** Splits a byline into the parts that may each be one person. */
 function nameParts(s: string): string[] {
-  return s.split(/\s*(?:,|;|&|\band\b|\bund\b|\bet\b|(?<!\p{L})и(?!\p{L}))\s*/iu).filter((p) => p.trim() !== '');
+  return s
+    .split(/,|;|&|\band\b|\bund\b|\bet\b|(?<!\p{L})и(?!\p{L})/iu)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
+
+/** `s` without the given characters at either end (a loop: a `[…]+$` pattern is quadratic on long runs). */
+export function trimChars(s: string, lead: string, trail: string = lead): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && lead.includes(s[a]!)) a++;
+  while (b > a && trail.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}
+
+const SPACE = ' \t\n\r\f\v\u00a0';
 
 /** Re-cases a name written in capitals ("KAREN CROUSE" → "Karen Crouse"); leaves mixed case alone. */
 function recase(name: string): string {
@@ -100,7 +117,8 @@ export function isPersonName(name: string, single: boolean): boolean {
  * it names no person. `singleOk` lets one-word names through (a blog byline with a date beside it).
  */
 export function personNames(raw: string, opts: { singleOk?: boolean } = {}): string[] {
-  let s = raw.replace(/\s+/g, ' ').trim();
+  // Bylines are short; a longer text is cut before any pattern runs on it.
+  let s = raw.slice(0, MAX_BYLINE_CHARS).replace(/\s+/g, ' ').trim();
   if (/^(?:https?:)?\/\/|^www\.|^\S+\.(?:com|net|org|ru|de|co|io)(?:\/|$)/i.test(s)) return [];
   // Glued texts ("Meg JamesStaff Writer") come apart where a lower-case letter meets a capital.
   s = s.replace(/(\p{Ll})(\p{Lu}\p{Ll}+)/gu, (m: string, a: string, b: string) => (isNotNameWord(b) ? `${a}, ${b}` : m));
@@ -109,10 +127,10 @@ export function personNames(raw: string, opts: { singleOk?: boolean } = {}): str
   const out: string[] = [];
   const parts = nameParts(s);
   for (let p = 0; p < parts.length; p++) {
-    const part = parts[p]!
-      .replace(/^[\s.,:;–—-]+|[\s,:;–—-]+$/g, '')
-      .replace(/\s+\.$|(?<=\p{L}{3})\.$/u, '')
-      .replace(BYLINE_PREFIX, '');
+    let part = trimChars(parts[p]!, `${SPACE}.,:;–—-`, `${SPACE},:;–—-`);
+    // A full stop after the last word ("Leo Babauta."), not an initial's ("J.").
+    if (part.endsWith('.') && (/\s\.$/.test(part) || /\p{L}{3}\.$/u.test(part))) part = part.slice(0, -1).trimEnd();
+    part = part.replace(BYLINE_PREFIX, '');
     const words = part.split(/\s+/);
     // The first part may trail a role or a date ("Meg James Staff Writer", "Spencer Rascoff Nov."); a later part
     // with such a word is a job title or an outlet ("Tom Krisher, AP Auto Writer") and names nobody.

@@ -114,11 +114,16 @@ export function weekdayIn(text: string): number | null {
   return null;
 }
 
+/** The most of a line that is searched for a date. */
+export const MAX_DATE_LINE = 300;
+
 /**
  * The first date a text shows, with the time and zone written next to it. `monthFirst` reads an ambiguous numeric
  * date as month/day (English pages); `refYear` lets a date without a year ("Nov 19, 6:51 AM") count, in that year.
  */
-export function findVisibleDate(text: string, opts: { monthFirst?: boolean; refYear?: number } = {}): VisibleDate | null {
+export function findVisibleDate(input: string, opts: { monthFirst?: boolean; refYear?: number } = {}): VisibleDate | null {
+  // Date lines are short; the patterns run on the first MAX_DATE_LINE characters only.
+  const text = input.slice(0, MAX_DATE_LINE);
   const candidates: { index: number; len: number; y: number; m: number; d: number }[] = [];
   for (const mm of allMatches(DAY_MONTH_YEAR, text)) {
     const mo = monthNumber(mm[2]!);

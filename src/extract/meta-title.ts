@@ -7,7 +7,11 @@
  * names, not headlines. Otherwise a declared title loses the segments that name the site: og:site_name,
  * application-name, the JSON-LD publisher, the host ("NYTimes.com", "latimes") or a logo heading's text.
  */
+import { trimChars } from './meta-author.js';
 import type { PageHeading } from './meta-page.js';
+
+/** The most of a declared title that is read (the separator pattern runs on short texts only). */
+export const MAX_TITLE_CHARS = 500;
 
 const SEPARATOR = /\s+(?:\||-|–|—|·|»|«|::|\/|~)\s+|\s*::\s*|\s+:(?=\S)|\s+[|»«]+(?=\S)/gu;
 const PREFIX_COLON = /^([^:]{2,60}):\s+/u;
@@ -50,7 +54,7 @@ export function namesSite(segment: string, keys: readonly string[]): boolean {
  * a headline (3+ words) and the segment is shorter.
  */
 export function stripSiteAffixes(title: string, keys: readonly string[]): string {
-  let t = title.replace(/^[\s»«|:·•~-]+|[\s»«|:·•~-]+$/gu, '').trim();
+  let t = trimChars(title.slice(0, MAX_TITLE_CHARS), ' \t\n\r\u00a0»«|:·•~-');
   const segments = splitSegments(t);
   let lo = 0;
   let hi = segments.length;
@@ -69,6 +73,7 @@ export function stripSiteAffixes(title: string, keys: readonly string[]): string
 
 function splitSegments(t: string): string[] {
   return t
+    .slice(0, MAX_TITLE_CHARS)
     .split(SEPARATOR)
     .map((s) => s.trim())
     .filter((s) => s !== '');

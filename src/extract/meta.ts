@@ -8,7 +8,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import type { ArticleImage } from '../model.js';
 import { creativeWork, ldPublisherNames, ldTypes, parseJsonLd, type LdObject } from './generic-jsonld.js';
-import { BYLINE_PREFIX, nameKey, personNames } from './meta-author.js';
+import { BYLINE_PREFIX, MAX_BYLINE_CHARS, nameKey, personNames, trimChars } from './meta-author.js';
 import { findVisibleDate, weekdayIn, type VisibleDate } from './meta-dates.js';
 import { linesAfter, linesBefore, scanPage, type PageLine } from './meta-page.js';
 import { chooseTitle, namesSite, siteKeys, stripSiteAffixes } from './meta-title.js';
@@ -143,7 +143,7 @@ function nearHeadline(headline: Element | null): { near: PageLine[]; all: () => 
 /** A date line: short, and mostly the date or introduced as one ("Posted on", "Published:", a byline, a date class). */
 function visibleDate(window: readonly PageLine[], monthFirst: boolean, machine: string | null, url: string): VisibleDate | null {
   // A date shown without its year ("Nov 19, 6:51 AM") takes the metadata's year, else the one in the page's address.
-  const urlYear = /\/((?:19|20)\d\d)\/(?:[01]?\d\/)?/.exec(url.replace(/[?#].*$/, ''))?.[1];
+  const urlYear = /\/((?:19|20)\d\d)\/(?:[01]?\d\/)?/.exec(url.split(/[?#]/)[0]!.slice(0, 2000))?.[1];
   const refYear = machine ? +machine.slice(0, 4) : urlYear ? +urlYear : undefined;
   let updated: VisibleDate | null = null;
   for (const l of window) {
@@ -151,7 +151,7 @@ function visibleDate(window: readonly PageLine[], monthFirst: boolean, machine: 
     const d = findVisibleDate(l.text, { monthFirst, refYear });
     if (!d) continue;
     const before = l.text.slice(0, d.index);
-    const introduced = /(?:^|\b)(?:posted|published|updated|submitted|date|on|am|le|el|il|em|от|publiziert|veröffentlicht|опубликовано)\s*:?\s*$/iu.test(before) || BYLINE_PREFIX.test(l.text) || /\bby\b/i.test(l.text) || (before.length <= 16 && weekdayIn(before) !== null);
+    const introduced = /(?:^|\b)(?:posted|published|updated|submitted|date|on|am|le|el|il|em|от|publiziert|veröffentlicht|опубликовано)$/iu.test(trimChars(before, '', ' \t:\u00a0')) || BYLINE_PREFIX.test(l.text) || /\bby\b/i.test(l.text) || (before.length <= 16 && weekdayIn(before) !== null);
     if (!(l.date || l.author || introduced || d.span / l.text.length >= 0.3)) continue;
     if (/updated|modified|обновлено|aktualisiert/i.test(before) && !/posted|published|опубликовано/i.test(before)) {
       updated ??= d;
@@ -238,11 +238,9 @@ function datedBy(text: string): RegExpExecArray | null {
 
 /** A byline that names an outlet: a few capitalised words ("Reuters", "Associated Press", "REUTERS, Washington"). */
 function organisationLike(byline: string): boolean {
-  const t = byline
-    .replace(BYLINE_PREFIX, '')
-    .replace(/\d.*$/s, '')
-    .replace(/[\s,.:;|–—-]+$/u, '')
-    .trim();
+  const rest = byline.slice(0, MAX_BYLINE_CHARS).replace(BYLINE_PREFIX, '');
+  const digit = rest.search(/\d/);
+  const t = trimChars(digit >= 0 ? rest.slice(0, digit) : rest, ' \t\u00a0', ' \t\u00a0,.:;|–—-');
   const words = t.split(/[\s,]+/).filter((w) => w !== '');
   return words.length >= 1 && words.length <= 5 && words.every((w) => /^\p{Lu}/u.test(w) || /^(?:of|the|and|&)$/i.test(w)) && !/\b(?:view|follow|more|share|profile)\b/i.test(t);
 }

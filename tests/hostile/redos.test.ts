@@ -16,6 +16,9 @@ const BOUNDED: { where: string; starts: string; why: string }[] = [
   { where: 'dedup/canonical-url.ts', starts: '\\/+$', why: 'URL paths (feed links are cut to 2,000 characters)' },
   { where: 'dedup/canonical-url.ts', starts: '\\.amp(?=', why: 'URL paths (feed links are cut to 2,000 characters)' },
   { where: 'extract/generic-dom.ts', starts: '\\S*__', why: 'class attribute values' },
+  { where: 'extract/meta-author.ts', starts: '\\s+(?:on|in|at', why: 'bylines are cut to MAX_BYLINE_CHARS (200) before any pattern runs' },
+  { where: 'extract/meta-dates.ts', starts: '(?<![\\d.:])', why: 'date lines are cut to MAX_DATE_LINE (300) characters' },
+  { where: 'extract/meta-title.ts', starts: '\\s+(?:\\||-', why: 'declared titles are cut to MAX_TITLE_CHARS (500)' },
 ];
 /** Polynomial on unbounded text: known from this test, to be fixed by the code that owns them. */
 const TO_FIX: { where: string; starts: string }[] = [
@@ -28,18 +31,6 @@ const TO_FIX: { where: string; starts: string }[] = [
   { where: 'dedup/normalize.ts', starts: '^[\\p{Lu}][\\p{Lu}\\p{M}' },
   { where: 'builtin rule', starts: '^(?<place>\\p{Lu}' },
   { where: 'cli/run.ts', starts: '\\s*\\n\\s*' },
-  { where: 'extract/meta-author.ts', starts: '\\s+(?:on|in|at' },
-  { where: 'extract/meta-author.ts', starts: '\\s*(?:,|;|&' },
-  { where: 'extract/meta-author.ts', starts: '^[\\s.,:;' },
-  { where: 'extract/meta-author.ts', starts: '\\s+\\.$|' },
-  { where: 'extract/meta-dates.ts', starts: '(?<![\\d.:])' },
-  { where: 'extract/meta-dates.ts', starts: '(?<![\\p{L}\\d])' },
-  { where: 'extract/meta-title.ts', starts: '\\s+(?:\\||-' },
-  { where: 'extract/meta-title.ts', starts: '^[\\s»«' },
-  { where: 'extract/meta.ts', starts: '[?#].*$' },
-  { where: 'extract/meta.ts', starts: '(?:^|\\b)(?:posted' },
-  { where: 'extract/meta.ts', starts: '^(?:\\p{Lu}?' },
-  { where: 'extract/meta.ts', starts: '[\\s,.:;' },
 ];
 
 const listed = (r: FoundRegex, list: { where: string; starts: string }[]) => list.find((e) => r.where.startsWith(e.where) && r.source.startsWith(e.starts));
