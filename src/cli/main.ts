@@ -1,16 +1,11 @@
 #!/usr/bin/env node
-/** The `feedwatch` command: parses arguments and hands over to one command module. */
+/**
+ * The `feedwatch` command: parses arguments and hands over to one command module. Each command's module is imported
+ * when that command runs, so `help` or `check-config` do not load the store, the queue client or the morphology
+ * dictionaries.
+ */
 import { parseArgs } from 'node:util';
 import { ConfigError, FeedwatchError, StartupError } from '../errors.js';
-import { checkConfigCommand } from './check-config.js';
-import { feedsCommand } from './feeds.js';
-import { onceCommand } from './once.js';
-import { runCommand } from './run.js';
-import { extractCommand } from './extract.js';
-import { alertsCommand } from './alerts.js';
-import { searchCommand } from './search.js';
-import { storyCommand } from './story.js';
-import { exportOpmlCommand, importOpmlCommand } from './opml.js';
 
 const USAGE = `Usage: feedwatch <command> [options]
 
@@ -66,25 +61,25 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'run':
-      return runCommand(values.config, { role: values.role, port: values.port });
+      return (await import('./run.js')).runCommand(values.config, { role: values.role, port: values.port });
     case 'once':
-      return onceCommand(values.config, { articles: !values['no-articles'] });
+      return (await import('./once.js')).onceCommand(values.config, { articles: !values['no-articles'] });
     case 'feeds':
-      return feedsCommand(values.config, values.json);
+      return (await import('./feeds.js')).feedsCommand(values.config, values.json);
     case 'check-config':
-      return checkConfigCommand(values.config);
+      return (await import('./check-config.js')).checkConfigCommand(values.config);
     case 'extract':
-      return extractCommand(args, { url: values.url, configPath: values.config });
+      return (await import('./extract.js')).extractCommand(args, { url: values.url, configPath: values.config });
     case 'story':
-      return storyCommand(args, { configPath: values.config, json: values.json });
+      return (await import('./story.js')).storyCommand(args, { configPath: values.config, json: values.json });
     case 'alerts':
-      return alertsCommand(args, { title: values.title, text: values.text, file: values.file, json: values.json });
+      return (await import('./alerts.js')).alertsCommand(args, { title: values.title, text: values.text, file: values.file, json: values.json });
     case 'search':
-      return searchCommand(args, { configPath: values.config, limit: values.limit, json: values.json });
+      return (await import('./search.js')).searchCommand(args, { configPath: values.config, limit: values.limit, json: values.json });
     case 'import-opml':
-      return importOpmlCommand(args, { configPath: values.config, tags: values.tag ?? [], dryRun: values['dry-run'] });
+      return (await import('./opml.js')).importOpmlCommand(args, { configPath: values.config, tags: values.tag ?? [], dryRun: values['dry-run'] });
     case 'export-opml':
-      return exportOpmlCommand(values.config);
+      return (await import('./opml.js')).exportOpmlCommand(values.config);
     default:
       process.stderr.write(`feedwatch: unknown command "${command}"\n\n${USAGE}`);
       return 2;
