@@ -66,7 +66,7 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
     try {
       const applied = stores.flatMap((s) => s.lastMigration?.applied.map((m) => m.file) ?? []);
       assert.deepEqual(applied.sort(), migrationFiles, 'each file applied by exactly one store');
-      for (const s of stores) assert.equal(s.lastMigration?.version, migrationFiles.length);
+      for (const s of stores) assert.equal(s.lastMigration?.version, Number(migrationFiles.at(-1)!.slice(0, 4)), 'the highest number (numbers may leave gaps)');
       const rows = await pg.query(`SELECT version, name, applied_at FROM ${schema}.schema_migrations ORDER BY version`);
       assert.deepEqual(
         rows,

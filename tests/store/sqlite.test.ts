@@ -81,7 +81,7 @@ describe('SqliteStore (SQLite specifics)', () => {
     const second = await openSqliteStore(path, { clock });
     try {
       assert.deepEqual(second.lastMigration?.applied, []);
-      assert.equal(second.lastMigration?.version, migrationFiles.length);
+      assert.equal(second.lastMigration?.version, Number(migrationFiles.at(-1)!.slice(0, 4)), 'the highest number (numbers may leave gaps)');
       const rows = second.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all();
       assert.deepEqual(
         rows,
