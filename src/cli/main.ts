@@ -11,6 +11,7 @@ import { alertsCommand } from './alerts.js';
 import { searchCommand } from './search.js';
 import { storyCommand } from './story.js';
 import { exportOpmlCommand, importOpmlCommand } from './opml.js';
+import { boilerplateCommand } from './boilerplate.js';
 
 const USAGE = `Usage: feedwatch <command> [options]
 
@@ -32,6 +33,8 @@ Commands:
   import-opml FILE [--tag T]... [--dry-run]
                            append the feeds of an OPML file to the config file (comments kept, known feeds skipped)
   export-opml              print the config's feeds as OPML 2.0
+  boilerplate [HOST] [--all] [--limit N] [--json]
+                           paragraphs learned as each site's boilerplate, with counts and first/last seen
   help                     this text
 
 Options:
@@ -56,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       tag: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -85,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
       return importOpmlCommand(args, { configPath: values.config, tags: values.tag ?? [], dryRun: values['dry-run'] });
     case 'export-opml':
       return exportOpmlCommand(values.config);
+    case 'boilerplate':
+      return boilerplateCommand(args, { configPath: values.config, json: values.json, all: values.all, limit: values.limit });
     default:
       process.stderr.write(`feedwatch: unknown command "${command}"\n\n${USAGE}`);
       return 2;

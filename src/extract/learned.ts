@@ -3,7 +3,7 @@
  * that the pipeline reads from storage; src/pipeline/boilerplate-stage.ts).
  *
  *  - `paragraphKey(text)`: the identity of a paragraph for counting: the text normalised (Unicode NFKC, lower
- *    case, ё as е, every run of digits as one 0, everything but letters and digits as one space) and hashed
+ *    case, ё as е, every number (digit groups split by a space, dot or comma included) as one 0, everything but letters and digits as one space) and hashed
  *    (SHA-256, the first 16 hex digits). "Subscribe to us on Telegram!" and "subscribe to us on telegram" are
  *    one key; so are "© 2024 Example" and "© 2025 Example". Too short a text (under MIN_KEY_CHARS letters and
  *    digits) has no key: a lone word or a number recurs everywhere without being a site's boilerplate.
@@ -25,7 +25,8 @@ export const MAX_KEYED_PARAGRAPHS = 300;
 export const MAX_SAMPLE_CHARS = 300;
 
 const NOT_WORD = /[^\p{L}\p{N}]+/gu;
-const DIGITS = /\p{Nd}+/gu;
+/** A number as printed: digit groups split by spaces, dots or commas ("12 000", "1.5") count as one. */
+const DIGITS = /\p{Nd}+(?:[\s.,]\p{Nd}+)*/gu;
 
 /** The text as it is compared: NFKC, lower case, ё → е, digit runs → 0, punctuation and spaces → one space. */
 export function normalizeParagraph(text: string): string {
@@ -94,7 +95,12 @@ export function applyLearned(article: Article, learned: LearnedBoilerplate): App
   return { article: { ...article, paragraphs: kept }, dropped, keys };
 }
 
-/** The `keepParagraphs` patterns of the rules whose hosts match `url`, compiled (case-insensitive, as dropParagraphs). */
+/** The `keepParagraphs` patterns (sources) of the rules whose hosts match `url`. */
+export function keepSources(rules: readonly SiteRule[], url: string): string[] {
+  return rules.filter((r) => r.keepParagraphs !== undefined && r.keepParagraphs.length > 0 && ruleMatchesHost(r, url)).flatMap((r) => r.keepParagraphs!);
+}
+
+/** `keepSources` compiled (case-insensitive, as dropParagraphs). */
 export function keepPatterns(rules: readonly SiteRule[], url: string): RegExp[] {
-  return rules.filter((r) => r.keepParagraphs !== undefined && r.keepParagraphs.length > 0 && ruleMatchesHost(r, url)).flatMap((r) => r.keepParagraphs!.map((p) => new RegExp(p, DROP_FLAGS)));
+  return keepSources(rules, url).map((p) => new RegExp(p, DROP_FLAGS));
 }
