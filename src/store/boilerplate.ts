@@ -185,15 +185,31 @@ export function learnedOf(req: Pick<RecleanArticleRequest, 'hashes' | 'keep'>): 
   return { hashes: new Set(req.hashes), keep: req.keep.map((p) => new RegExp(p, DROP_FLAGS)) };
 }
 
-/** An article cleaned of the learned paragraphs, or null when it has none (pure; both drivers use it). */
+/** An article cleaned of the learned paragraphs, or null when it has none (pure). */
 export function cleanedArticle(article: Article, learned: LearnedBoilerplate): Article | null {
   const kept = keptParagraphs(article.paragraphs, learned);
   return kept === null ? null : { ...article, paragraphs: kept };
 }
 
-/** The fingerprint deduplication keeps for an article's text (the same as dedup/input.ts makes). */
-export function articleFingerprint(article: Article): BodyFingerprint {
-  return fingerprintBody(bodyText(article));
+/** What `recleanArticle` writes, planned from what it read (pure; both drivers carry it out). */
+export interface RecleanPlan {
+  /** The current revision cleaned, with the fingerprint deduplication keeps for it (the same dedup/input.ts makes); null when it was clean. */
+  revision: { article: Article; fingerprint: BodyFingerprint; dropped: number } | null;
+  /** Item copies to rewrite. */
+  items: { id: number; article: Article }[];
+}
+
+export function planReclean(revision: Article | null, copies: readonly { id: number; article: Article }[], learned: LearnedBoilerplate): RecleanPlan {
+  const clean = revision === null ? null : cleanedArticle(revision, learned);
+  const items: RecleanPlan['items'] = [];
+  for (const c of copies) {
+    const a = cleanedArticle(c.article, learned);
+    if (a) items.push({ id: c.id, article: a });
+  }
+  return {
+    revision: clean === null ? null : { article: clean, fingerprint: fingerprintBody(bodyText(clean)), dropped: revision!.paragraphs.length - clean.paragraphs.length },
+    items,
+  };
 }
 
 export function checkEntriesFilter(filter: BoilerplateFilter): Required<Omit<BoilerplateFilter, 'host'>> & { host: string | null } {

@@ -8,12 +8,11 @@
 import type pg from 'pg';
 import type { Article } from '../../model.js';
 import {
-  articleFingerprint,
   checkEntriesFilter,
   checkHost,
   checkRecleanCandidates,
   checkRecord,
-  cleanedArticle,
+  planReclean,
   hostUrlRange,
   learnedOf,
   windowStart,
@@ -58,6 +57,14 @@ const CANDIDATES = `SELECT id, cluster_id FROM articles
 
 const CURRENT_REVISION = `SELECT a.id, a.text_hash, a.revision, r.article FROM articles a
   JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision WHERE a.id = $1 FOR UPDATE OF a`;
+
+const ITEM_COPIES = 'SELECT id, article FROM items WHERE article_id = $1 AND article IS NOT NULL ORDER BY id FOR UPDATE';
+
+const INSERT_BANDS = `INSERT INTO article_band (band_no, band_value, article_id)
+  SELECT u.n - 1, u.v, $1 FROM unnest($2::int4[]) WITH ORDINALITY AS u (v, n) ON CONFLICT DO NOTHING`;
+
+const REWRITE_REVISION = `UPDATE article_revisions SET article = $1, text_hash = $4, minhash = $5, token_count = $6
+  WHERE article_id = $2 AND revision = $3`;
 
 interface EntryRow {
   host: string;
@@ -144,45 +151,24 @@ export class PostgresBoilerplate {
   async recleanArticle(req: RecleanArticleRequest): Promise<RecleanArticleResult> {
     const learned = learnedOf(req);
     return inTransaction(this.pool, async (c) => {
-      const result: RecleanArticleResult = { dropped: 0, items: 0, hashTaken: false };
       const row = (await c.query<{ id: string; text_hash: string; revision: number; article: Article }>(CURRENT_REVISION, [req.articleId])).rows[0];
-      if (row) {
-        const clean = cleanedArticle(row.article, learned);
-        if (clean) {
-          result.dropped = row.article.paragraphs.length - clean.paragraphs.length;
-          const fp = articleFingerprint(clean);
-          const owner = (await c.query<{ id: string }>('SELECT id FROM articles WHERE text_hash = $1', [fp.textHash])).rows[0];
-          result.hashTaken = owner !== undefined && owner.id !== row.id;
-          if (result.hashTaken) {
-            await c.query('UPDATE article_revisions SET article = $1 WHERE article_id = $2 AND revision = $3', [jsonParam(clean), row.id, row.revision]);
-          } else {
-            await c.query('UPDATE articles SET text_hash = $2, minhash = $3, token_count = $4 WHERE id = $1', [row.id, fp.textHash, fp.minhash, fp.tokenCount]);
-            await c.query('DELETE FROM article_band WHERE article_id = $1', [row.id]);
-            if (fp.bands.length > 0) {
-              await c.query(
-                `INSERT INTO article_band (band_no, band_value, article_id)
-                 SELECT u.n - 1, u.v, $1 FROM unnest($2::int4[]) WITH ORDINALITY AS u (v, n) ON CONFLICT DO NOTHING`,
-                [row.id, fp.bands.map(int4)],
-              );
-            }
-            await c.query('UPDATE article_revisions SET article = $1, text_hash = $4, minhash = $5, token_count = $6 WHERE article_id = $2 AND revision = $3', [
-              jsonParam(clean),
-              row.id,
-              row.revision,
-              fp.textHash,
-              fp.minhash,
-              fp.tokenCount,
-            ]);
-          }
+      const copies = (await c.query<{ id: string; article: Article }>(ITEM_COPIES, [req.articleId])).rows.map((r) => ({ id: Number(r.id), article: r.article }));
+      const plan = planReclean(row?.article ?? null, copies, learned);
+      const result: RecleanArticleResult = { dropped: plan.revision?.dropped ?? 0, items: plan.items.length, hashTaken: false };
+      if (row && plan.revision) {
+        const { article, fingerprint: fp } = plan.revision;
+        const owner = (await c.query<{ id: string }>('SELECT id FROM articles WHERE text_hash = $1', [fp.textHash])).rows[0];
+        result.hashTaken = owner !== undefined && owner.id !== row.id;
+        if (result.hashTaken) {
+          await c.query('UPDATE article_revisions SET article = $1 WHERE article_id = $2 AND revision = $3', [jsonParam(article), row.id, row.revision]);
+        } else {
+          await c.query('UPDATE articles SET text_hash = $2, minhash = $3, token_count = $4 WHERE id = $1', [row.id, fp.textHash, fp.minhash, fp.tokenCount]);
+          await c.query('DELETE FROM article_band WHERE article_id = $1', [row.id]);
+          if (fp.bands.length > 0) await c.query(INSERT_BANDS, [row.id, fp.bands.map(int4)]);
+          await c.query(REWRITE_REVISION, [jsonParam(article), row.id, row.revision, fp.textHash, fp.minhash, fp.tokenCount]);
         }
       }
-      const copies = await c.query<{ id: string; article: Article }>('SELECT id, article FROM items WHERE article_id = $1 AND article IS NOT NULL FOR UPDATE', [req.articleId]);
-      for (const copy of copies.rows) {
-        const clean = cleanedArticle(copy.article, learned);
-        if (!clean) continue;
-        await c.query('UPDATE items SET article = $1 WHERE id = $2', [jsonParam(clean), copy.id]);
-        result.items++;
-      }
+      for (const item of plan.items) await c.query('UPDATE items SET article = $1 WHERE id = $2', [jsonParam(item.article), item.id]);
       return result;
     });
   }

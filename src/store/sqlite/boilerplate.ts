@@ -7,12 +7,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Article } from '../../model.js';
 import {
-  articleFingerprint,
   checkEntriesFilter,
   checkHost,
   checkRecleanCandidates,
   checkRecord,
-  cleanedArticle,
+  planReclean,
   hostUrlRange,
   learnedOf,
   windowStart,
@@ -163,33 +162,25 @@ export class SqliteBoilerplate {
     const s = this.s;
     return this.db
       .transaction(() => {
-        const result: RecleanArticleResult = { dropped: 0, items: 0, hashTaken: false };
         const row = s.currentRevision.get(req.articleId);
-        if (row) {
-          const before = JSON.parse(row.article) as Article;
-          const clean = cleanedArticle(before, learned);
-          if (clean) {
-            result.dropped = before.paragraphs.length - clean.paragraphs.length;
-            const fp = articleFingerprint(clean);
-            const owner = s.hashOwner.get(fp.textHash);
-            result.hashTaken = owner !== undefined && owner !== row.id;
-            if (result.hashTaken) {
-              s.rewriteRevisionArticle.run(JSON.stringify(clean), row.id, row.revision);
-            } else {
-              const text = { id: row.id, textHash: fp.textHash, minhash: fp.minhash, tokenCount: fp.tokenCount };
-              s.refingerprint.run({ ...text, previous: row.text_hash });
-              s.deleteBands.run(row.id);
-              fp.bands.forEach((v, band) => s.insertBand.run(band, v, row.id));
-              s.rewriteRevision.run({ ...text, article: JSON.stringify(clean), revision: row.revision });
-            }
+        const copies = s.itemCopies.all(req.articleId).map((c) => ({ id: c.id, article: JSON.parse(c.article) as Article }));
+        const plan = planReclean(row ? (JSON.parse(row.article) as Article) : null, copies, learned);
+        const result: RecleanArticleResult = { dropped: plan.revision?.dropped ?? 0, items: plan.items.length, hashTaken: false };
+        if (row && plan.revision) {
+          const { article, fingerprint: fp } = plan.revision;
+          const owner = s.hashOwner.get(fp.textHash);
+          result.hashTaken = owner !== undefined && owner !== row.id;
+          if (result.hashTaken) {
+            s.rewriteRevisionArticle.run(JSON.stringify(article), row.id, row.revision);
+          } else {
+            const text = { id: row.id, textHash: fp.textHash, minhash: fp.minhash, tokenCount: fp.tokenCount };
+            s.refingerprint.run({ ...text, previous: row.text_hash });
+            s.deleteBands.run(row.id);
+            fp.bands.forEach((v, band) => s.insertBand.run(band, v, row.id));
+            s.rewriteRevision.run({ ...text, article: JSON.stringify(article), revision: row.revision });
           }
         }
-        for (const copy of s.itemCopies.all(req.articleId)) {
-          const clean = cleanedArticle(JSON.parse(copy.article) as Article, learned);
-          if (!clean) continue;
-          s.rewriteItem.run(JSON.stringify(clean), copy.id);
-          result.items++;
-        }
+        for (const item of plan.items) s.rewriteItem.run(JSON.stringify(item.article), item.id);
         return result;
       })
       .immediate();
