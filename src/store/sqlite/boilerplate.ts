@@ -49,14 +49,17 @@ function prepareAll(db: BetterSqlite3.Database) {
       ON CONFLICT (host, hash) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)`),
     insertSighting: db.prepare(`INSERT INTO boilerplate_sightings (host, hash, story, seen_at) VALUES (@host, @hash, @story, @at)
       ON CONFLICT DO NOTHING`),
-    recount: db.prepare(`UPDATE boilerplate_paragraphs SET stories = (SELECT count(*) FROM boilerplate_sightings s
-        WHERE s.host = @host AND s.hash = @hash AND s.seen_at >= @since)
-      WHERE host = @host AND hash = @hash`),
+    // "+s.seen_at": the count probes the primary key (host, hash), not the host's whole window by the seen_at index.
+    recount: db.prepare<[Record<string, unknown>], { stories: number; learned_at: string | null }>(`UPDATE boilerplate_paragraphs
+      SET stories = (SELECT count(*) FROM boilerplate_sightings s WHERE s.host = @host AND s.hash = @hash AND +s.seen_at >= @since)
+      WHERE host = @host AND hash = @hash RETURNING stories, learned_at`),
     learn: db.prepare<[Record<string, unknown>], { hash: string }>(`UPDATE boilerplate_paragraphs SET learned_at = @at
-      WHERE host = @host AND hash = @hash AND learned_at IS NULL AND stories >= @minStories RETURNING hash`),
+      WHERE host = @host AND hash = @hash AND learned_at IS NULL RETURNING hash`),
     restartReclean: db.prepare(`INSERT INTO boilerplate_hosts (host, reclean_after, learned_at) VALUES (@host, 0, @at)
       ON CONFLICT (host) DO UPDATE SET reclean_after = 0, learned_at = @at`),
-    learned: db.prepare<[string], string>('SELECT hash FROM boilerplate_paragraphs WHERE host = ? AND learned_at IS NOT NULL ORDER BY hash').pluck(),
+    learned: db.prepare<[string], string>(
+      'SELECT hash FROM boilerplate_paragraphs INDEXED BY boilerplate_paragraphs_learned WHERE host = ? AND learned_at IS NOT NULL ORDER BY hash',
+    ).pluck(),
     cursor: db.prepare<[string], number | null>('SELECT reclean_after FROM boilerplate_hosts WHERE host = ?').pluck(),
     pruneSightings: db.prepare<[string, string]>('DELETE FROM boilerplate_sightings WHERE host = ? AND seen_at < ?'),
     pruneParagraphs: db.prepare<[string, string]>('DELETE FROM boilerplate_paragraphs WHERE host = ? AND last_seen_at < ?'),
@@ -118,8 +121,8 @@ export class SqliteBoilerplate {
         for (const { hash, sample } of req.paragraphs) {
           s.upsertParagraph.run({ host, hash, sample, at });
           if (s.insertSighting.run({ host, hash, story, at }).changes === 0) continue;
-          s.recount.run({ host, hash, since });
-          if (s.learn.get({ host, hash, at, minStories: req.minStories })) newlyLearned.push(hash);
+          const counted = s.recount.get({ host, hash, since })!;
+          if (counted.learned_at === null && counted.stories >= req.minStories && s.learn.get({ host, hash, at })) newlyLearned.push(hash);
         }
         if (newlyLearned.length > 0) s.restartReclean.run({ host, at });
         const pruned = req.prune ? this.prune(host, since, req.maxPerHost) : 0;

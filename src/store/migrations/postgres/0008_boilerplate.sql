@@ -21,6 +21,9 @@ CREATE TABLE boilerplate_paragraphs (
 
 CREATE INDEX boilerplate_paragraphs_seen ON boilerplate_paragraphs (host, last_seen_at);
 
+-- The host's learned set (read for every article): only the learned rows, not the host's every counted paragraph.
+CREATE INDEX boilerplate_paragraphs_learned ON boilerplate_paragraphs (host, hash) WHERE learned_at IS NOT NULL;
+
 CREATE TABLE boilerplate_sightings (
   host    text COLLATE "C" NOT NULL,
   hash    text COLLATE "C" NOT NULL,
