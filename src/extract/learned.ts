@@ -11,6 +11,7 @@
  *    pattern (the site rules' `keepParagraphs`) matches the paragraph, and never down to no paragraph at all; with
  *    the keys of every paragraph it had (the pipeline counts them).
  */
+import { compilePattern } from '../regex/linear.js';
 import { createHash } from 'node:crypto';
 import type { Article } from '../model.js';
 import { DROP_FLAGS } from './rule-schema.js';
@@ -100,7 +101,7 @@ export function keepSources(rules: readonly SiteRule[], url: string): string[] {
   return rules.filter((r) => r.keepParagraphs !== undefined && r.keepParagraphs.length > 0 && ruleMatchesHost(r, url)).flatMap((r) => r.keepParagraphs!);
 }
 
-/** `keepSources` compiled (case-insensitive, as dropParagraphs). */
+/** `keepSources` compiled (case-insensitive, on RE2, as dropParagraphs). */
 export function keepPatterns(rules: readonly SiteRule[], url: string): RegExp[] {
-  return keepSources(rules, url).map((p) => new RegExp(p, DROP_FLAGS));
+  return keepSources(rules, url).map((p) => compilePattern(p, DROP_FLAGS));
 }

@@ -17,6 +17,7 @@
  * learned meanwhile) is re-cleaned right after it is stored. Nothing here fails the ingestion of an article: an
  * error is logged, and the article is stored as extracted.
  */
+import { compilePattern } from '../regex/linear.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { canonicalUrl } from '../dedup/canonical-url.js';
@@ -26,8 +27,7 @@ import { buildAlertDoc } from '../alerts/match.js';
 import type { Field } from '../alerts/rule-parser.js';
 import type { AnalyzedText } from '../alerts/morphology.js';
 import type { Logger } from '../log.js';
-import type { Article } from '../model.js';
-import type { StoredArticle } from '../store/articles.js';
+import type { Article, StoredArticle } from '../model.js';
 import type { Store } from '../store/store.js';
 import type { AlertEngine } from './alert-stage.js';
 
@@ -125,7 +125,7 @@ export function canonicalHost(url: string): string | null {
 }
 
 function learnedSet(hashes: ReadonlySet<string>, keep: readonly string[]): LearnedBoilerplate {
-  return { hashes, keep: keep.map((p) => new RegExp(p, DROP_FLAGS)) };
+  return { hashes, keep: keep.map((p) => compilePattern(p, DROP_FLAGS)) };
 }
 
 /** The article without its host's learned boilerplate (as extracted when the feature is off or fails). */

@@ -20,6 +20,7 @@
  * paragraph learned meanwhile restarted it, and that wins). Re-cleaning is idempotent: an article already clean
  * is left as it is.
  */
+import { compilePattern } from '../regex/linear.js';
 import { bodyText, fingerprintBody, type BodyFingerprint } from '../dedup/fingerprint.js';
 import { DROP_FLAGS } from '../extract/rule-schema.js';
 import { keptParagraphs, MAX_KEYED_PARAGRAPHS, MAX_SAMPLE_CHARS, type LearnedBoilerplate } from '../extract/learned.js';
@@ -182,7 +183,7 @@ export function hostUrlRange(host: string): { lo: string; hi: string } {
 
 /** The learned set of a re-clean request, its patterns compiled. */
 export function learnedOf(req: Pick<RecleanArticleRequest, 'hashes' | 'keep'>): LearnedBoilerplate {
-  return { hashes: new Set(req.hashes), keep: req.keep.map((p) => new RegExp(p, DROP_FLAGS)) };
+  return { hashes: new Set(req.hashes), keep: req.keep.map((p) => compilePattern(p, DROP_FLAGS)) };
 }
 
 /** An article cleaned of the learned paragraphs, or null when it has none (pure). */
