@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { StageDeps } from './pipeline/stages.js';
 import { createAlertEngine } from './pipeline/alert-stage.js';
+import { BoilerplateLearner } from './pipeline/boilerplate-stage.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -72,6 +73,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     extract: (html, url) => extractArticle(html, url, { rules: config.sites }),
     alerts,
+    ...(config.boilerplate.enabled
+      ? { boilerplate: new BoilerplateLearner({ minStories: config.boilerplate.minStories, windowMs: config.boilerplate.window, maxPerHost: config.boilerplate.maxPerHost }) }
+      : {}),
   };
   return {
     config,

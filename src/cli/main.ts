@@ -27,6 +27,8 @@ Commands:
   import-opml FILE [--tag T]... [--dry-run]
                            append the feeds of an OPML file to the config file (comments kept, known feeds skipped)
   export-opml              print the config's feeds as OPML 2.0
+  boilerplate [HOST] [--all] [--limit N] [--json]
+                           paragraphs learned as each site's boilerplate, with counts and first/last seen
   help                     this text
 
 Options:
@@ -51,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       tag: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -80,6 +83,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./opml.js')).importOpmlCommand(args, { configPath: values.config, tags: values.tag ?? [], dryRun: values['dry-run'] });
     case 'export-opml':
       return (await import('./opml.js')).exportOpmlCommand(values.config);
+    case 'boilerplate':
+      return (await import('./boilerplate.js')).boilerplateCommand(args, { configPath: values.config, json: values.json, all: values.all, limit: values.limit });
     default:
       process.stderr.write(`feedwatch: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -201,6 +201,25 @@ const retentionSchema = z
 /** Most feeds one config may list (see the top-level key maxFeeds). */
 export const DEFAULT_MAX_FEEDS = 10_000;
 
+const boilerplateSchema = z
+  .object({
+    /**
+     * Learn each site's boilerplate: a paragraph that recurs (normalised) in `minStories` distinct stories of one host
+     * within `window` is dropped from that host's new articles, and its stored articles are cleaned of it.
+     */
+    enabled: z.boolean().default(true),
+    /** Distinct stories (story clusters) of one host a paragraph must appear in to be learned. */
+    minStories: z.number().int().min(2).max(10_000).default(10),
+    /** Stories older than this no longer count; a paragraph not seen for this long is forgotten (learned or not). */
+    window: duration
+      .prefault('30d')
+      .refine((ms) => ms >= 60_000, 'must be at least 1m'),
+    /** Most paragraphs tracked per host; beyond it the least recently seen unlearned ones are forgotten first. */
+    maxPerHost: z.number().int().min(100).max(1_000_000).default(20_000),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** Largest feed list accepted; a longer one is a config error (a bound on untrusted input, raise it at will). */
@@ -218,6 +237,8 @@ export const configSchema = z
     retention: retentionSchema,
     /** Site rules for extraction: see README "Site rules". */
     sites: z.array(siteRuleSchema).default([]),
+    /** Boilerplate learned per site (src/pipeline/boilerplate-stage.ts). */
+    boilerplate: boilerplateSchema,
     alerts: alertsSchema,
     feeds: z.array(feedSchema).default([]),
   })

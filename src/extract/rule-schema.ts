@@ -75,6 +75,11 @@ export const siteRuleSchema = z
     /** Regular expressions (case-insensitive); a paragraph or line matching one is dropped whole. */
     dropParagraphs: z.array(z.string()).default([]),
     /**
+     * Regular expressions (case-insensitive); a paragraph matching one is never dropped as boilerplate learned for
+     * the site (src/extract/learned.ts). Applies to the rule's `hosts`.
+     */
+    keepParagraphs: z.array(z.string()).optional(),
+    /**
      * Regular expression (case-sensitive) matched at the start of the first paragraph: what it matches is the
      * dateline ("БИШКЕК, 5 мар — Sputnik."), split off the text; its named group `place` is the place.
      */
@@ -96,6 +101,10 @@ export const siteRuleSchema = z
     rule.dropParagraphs.forEach((re, i) => {
       const err = re === '' ? 'empty pattern drops every paragraph' : regexError(re, DROP_FLAGS);
       if (err) ctx.addIssue({ code: 'custom', path: ['dropParagraphs', i], message: `${who}: bad regular expression in dropParagraphs (${err})` });
+    });
+    rule.keepParagraphs?.forEach((re, i) => {
+      const err = re === '' ? 'empty pattern keeps every paragraph' : regexError(re, DROP_FLAGS);
+      if (err) ctx.addIssue({ code: 'custom', path: ['keepParagraphs', i], message: `${who}: bad regular expression in keepParagraphs (${err})` });
     });
     if (rule.dateline !== undefined) {
       const err = rule.dateline === '' ? 'empty pattern' : regexError(rule.dateline, DATELINE_FLAGS);

@@ -20,6 +20,7 @@ import { stripControlsDeep } from '../control-chars.js';
 import { parseFeed } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import { dedupArticle } from './dedup-stage.js';
+import { cleanExtracted, learnFromStored, type BoilerplateLearner } from './boilerplate-stage.js';
 import { feedOnlyKey, feedTagsOf, matchAlerts, type AlertEngine } from './alert-stage.js';
 
 export interface StageDeps {
@@ -35,6 +36,8 @@ export interface StageDeps {
   metrics?: Metrics;
   /** Alert rules, lemmatizer and channels (alert-stage.ts); absent: articles are not matched nor indexed for search. */
   alerts?: AlertEngine;
+  /** Boilerplate learned per site (boilerplate-stage.ts); absent: off. */
+  boilerplate?: BoilerplateLearner;
 }
 
 export interface PollSummary {
@@ -214,7 +217,9 @@ export async function processArticle(item: StoredItem, deps: StageDeps): Promise
   } catch (err) {
     return pageFailed(item, err, at, deps);
   }
-  const { article, finalUrl } = page;
+  const { finalUrl } = page;
+  // The host's learned boilerplate goes after extraction (boilerplate-stage.ts), from data read from storage.
+  const { article, learning } = await cleanExtracted(page.article, finalUrl, deps);
   // Store, index and match first, then mark the item done: a failure or a crash in between retries the item.
   const { stored } = await dedupArticle(item, article, finalUrl, at, deps);
   await matchStoredArticle(
@@ -222,6 +227,7 @@ export async function processArticle(item: StoredItem, deps: StageDeps): Promise
     deps,
   );
   await store.saveArticle(item.id, { ok: true, article, finalUrl }, at, null);
+  if (learning) await learnFromStored(learning, stored, article, deps);
   deps.metrics?.articles.inc({ outcome: 'ok' });
   if (deps.logger.isLevelEnabled('debug')) {
     deps.logger.debug(

@@ -5,6 +5,7 @@
  */
 import type { Article, ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredItem } from '../model.js';
 import type { AlertStore } from './alerts.js';
+import type { BoilerplateStore } from './boilerplate.js';
 import type { ArticleStore } from './articles.js';
 import type { RetentionStore } from './retention.js';
 
@@ -23,7 +24,7 @@ export interface PendingOptions {
   leaseMs?: number;
 }
 
-export interface Store extends AlertStore, ArticleStore, RetentionStore {
+export interface Store extends AlertStore, ArticleStore, RetentionStore, BoilerplateStore {
   /** One round trip to the database (the health checks' ping); rejects when it cannot answer. */
   ping(): Promise<void>;
   /** Apply pending migrations. Safe to call on every start. */

@@ -22,6 +22,8 @@ import type { StoreArticleRequest, Story } from '../articles.js';
 import { PostgresArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
 import { PostgresRetention } from './retention.js';
+import type { BoilerplateFilter, RecleanArticleRequest, RecleanCandidatesRequest, RecordParagraphsRequest } from '../boilerplate.js';
+import { PostgresBoilerplate } from './boilerplate.js';
 import { redact, safeTarget } from './errors.js';
 import { migratePostgres } from './migrate.js';
 import { guarded, inTransaction } from './tx.js';
@@ -382,6 +384,19 @@ export class PostgresStore implements Store {
   async pruneExpired(req: PruneRequest): Promise<PruneBatch> {
     return this.guard('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new PostgresRetention(this.pool)).pruneExpired(req));
   }
+
+  // --- BoilerplateStore: implemented in ./boilerplate.ts ---
+  private boilerplatePart: PostgresBoilerplate | null = null;
+  private get boilerplate(): PostgresBoilerplate {
+    this.boilerplatePart ??= new PostgresBoilerplate(this.pool);
+    return this.boilerplatePart;
+  }
+  recordParagraphs = (req: RecordParagraphsRequest) => this.guard('recordParagraphs', { host: req.host }, () => this.boilerplate.recordParagraphs(req));
+  learnedBoilerplate = (host: string) => this.guard('learnedBoilerplate', { host }, () => this.boilerplate.learnedBoilerplate(host));
+  boilerplateEntries = (filter?: BoilerplateFilter) => this.guard('boilerplateEntries', {}, () => this.boilerplate.boilerplateEntries(filter));
+  recleanCandidates = (req: RecleanCandidatesRequest) => this.guard('recleanCandidates', { host: req.host }, () => this.boilerplate.recleanCandidates(req));
+  recleanArticle = (req: RecleanArticleRequest) => this.guard('recleanArticle', { articleId: req.articleId }, () => this.boilerplate.recleanArticle(req));
+  moveRecleanCursor = (host: string, from: number, to: number | null) => this.guard('moveRecleanCursor', { host }, () => this.boilerplate.moveRecleanCursor(host, from, to));
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -29,6 +29,8 @@ import type { StoreArticleRequest, Story } from '../articles.js';
 import { SqliteArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
 import { SqliteRetention } from './retention.js';
+import type { BoilerplateFilter, RecleanArticleRequest, RecleanCandidatesRequest, RecordParagraphsRequest } from '../boilerplate.js';
+import { SqliteBoilerplate } from './boilerplate.js';
 import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
 
@@ -455,6 +457,19 @@ export class SqliteStore implements Store {
   async pruneExpired(req: PruneRequest): Promise<PruneBatch> {
     return this.write('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new SqliteRetention(this.db)).pruneExpired(req));
   }
+
+  // --- BoilerplateStore: implemented in ./boilerplate.ts ---
+  private boilerplatePart: SqliteBoilerplate | null = null;
+  private get boilerplate(): SqliteBoilerplate {
+    this.boilerplatePart ??= new SqliteBoilerplate(this.db);
+    return this.boilerplatePart;
+  }
+  recordParagraphs = (req: RecordParagraphsRequest) => this.write('recordParagraphs', { host: req.host }, () => this.boilerplate.recordParagraphs(req));
+  learnedBoilerplate = (host: string) => this.read('learnedBoilerplate', { host }, () => this.boilerplate.learnedBoilerplate(host));
+  boilerplateEntries = (filter?: BoilerplateFilter) => this.read('boilerplateEntries', {}, () => this.boilerplate.boilerplateEntries(filter));
+  recleanCandidates = (req: RecleanCandidatesRequest) => this.read('recleanCandidates', { host: req.host }, () => this.boilerplate.recleanCandidates(req));
+  recleanArticle = (req: RecleanArticleRequest) => this.write('recleanArticle', { articleId: req.articleId }, () => this.boilerplate.recleanArticle(req));
+  moveRecleanCursor = (host: string, from: number, to: number | null) => this.write('moveRecleanCursor', { host }, () => this.boilerplate.moveRecleanCursor(host, from, to));
 
   async close(): Promise<void> {
     // A store that sent alerts leaves its claims to the others at once; then what was called before close is done.

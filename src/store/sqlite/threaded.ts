@@ -28,6 +28,7 @@ import type { ProcessIdentity } from '../claim-owner.js';
 import type { FindAndStoreRequest, StoreArticleRequest, Story } from '../articles.js';
 import type { MigrateResult } from '../migrate.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
+import type { BoilerplateStore } from '../boilerplate.js';
 import type { ItemArticle, PendingOptions, Store } from '../store.js';
 
 /** Every Store method the thread answers (close is handled apart). */
@@ -57,6 +58,12 @@ export const STORE_METHODS = [
   'storeArticle',
   'story',
   'pruneExpired',
+  'recordParagraphs',
+  'learnedBoilerplate',
+  'boilerplateEntries',
+  'recleanCandidates',
+  'recleanArticle',
+  'moveRecleanCursor',
 ] as const satisfies readonly Exclude<keyof Store, 'close'>[];
 
 // Fails to compile when the Store interface gains a method that STORE_METHODS does not list.
@@ -302,6 +309,12 @@ export class ThreadedSqliteStore implements Store {
   findAndStoreArticle = (req: FindAndStoreRequest): Promise<DedupOutcome> => this.call('findAndStoreArticle', [req]);
   story = (clusterId: number): Promise<Story | null> => this.call('story', [clusterId]);
   pruneExpired = (req: PruneRequest): Promise<PruneBatch> => this.call('pruneExpired', [req]);
+  recordParagraphs: BoilerplateStore['recordParagraphs'] = (req) => this.call('recordParagraphs', [req]);
+  learnedBoilerplate: BoilerplateStore['learnedBoilerplate'] = (host) => this.call('learnedBoilerplate', [host]);
+  boilerplateEntries: BoilerplateStore['boilerplateEntries'] = (filter) => this.call('boilerplateEntries', [filter]);
+  recleanCandidates: BoilerplateStore['recleanCandidates'] = (req) => this.call('recleanCandidates', [req]);
+  recleanArticle: BoilerplateStore['recleanArticle'] = (req) => this.call('recleanArticle', [req]);
+  moveRecleanCursor: BoilerplateStore['moveRecleanCursor'] = (host, from, to) => this.call('moveRecleanCursor', [host, from, to]);
 
   /** Close the thread's store, then end the thread. Safe to call twice. */
   close(): Promise<void> {
