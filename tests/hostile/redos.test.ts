@@ -31,6 +31,8 @@ const TO_FIX: { where: string; starts: string }[] = [
   { where: 'dedup/normalize.ts', starts: '^[\\p{Lu}][\\p{Lu}\\p{M}' },
   { where: 'builtin rule', starts: '^(?<place>\\p{Lu}' },
   { where: 'cli/run.ts', starts: '\\s*\\n\\s*' },
+  { where: 'extract/boilerplate-features.ts', starts: '(?:^|[^\\p{L}\\p{N}])(?:telegram' },
+  { where: 'extract/boilerplate-features.ts', starts: '[?¿]\\s*\\S' },
 ];
 
 const listed = (r: FoundRegex, list: { where: string; starts: string }[]) => list.find((e) => r.where.startsWith(e.where) && r.source.startsWith(e.starts));
