@@ -96,12 +96,23 @@ export const SIGNAL_FAMILIES: Readonly<Record<string, readonly FeatureName[]>> =
 const SOCIAL_HOSTS =
   /(?:^|\.)(?:t\.me|telegram\.(?:me|org|dog)|vk\.(?:com|ru|cc)|ok\.ru|odnoklassniki\.ru|dzen\.ru|zen\.yandex\.ru|news\.yandex\.\w+|news\.google\.com|whatsapp\.com|wa\.me|youtube\.com|youtu\.be|rutube\.ru|facebook\.com|fb\.com|fb\.me|twitter\.com|x\.com|instagram\.com|tiktok\.com|max\.ru|viber\.com|vb\.me|linkedin\.com|pinterest\.\w+|reddit\.com|flipboard\.com|threads\.net|bsky\.app|apple\.news|podcasts\.apple\.com|music\.yandex\.ru|feedly\.com)$/;
 
-/** Platform names written in text, in the scripts the outlets use. */
+/** Platform names written in text, in the scripts the outlets use: one word each (matched word by word). */
 const PLATFORM_WORD =
-  /(?:^|[^\p{L}\p{N}])(?:telegram|телеграмм?|телеграм-канал\p{L}*|tg|дзен\p{L}*|dzen|zen|вконтакте|одноклассник\p{L}*|whatsapp|ватсап\p{L}*|вотсап\p{L}*|youtube|ютуб\p{L}*|rutube|viber|вайбер\p{L}*|facebook|фейсбук\p{L}*|twitter|твиттер\p{L}*|instagram|инстаграм\p{L}*|tiktok|тикток\p{L}*|threads|bluesky|linkedin|google news|google новост\p{L}*|яндекс\.?\s?новост\p{L}*|яндекс\.?\s?дзен\p{L}*|podcast\p{L}*|подкаст\p{L}*|rss|соцсет\p{L}*|social media|sozialen netzwerken|мессенджер\p{L}*|messenger)(?=$|[^\p{L}\p{N}])/iu;
+  /^(?:telegram|телеграмм?|tg|дзен\p{L}*|dzen|zen|вконтакте|одноклассник\p{L}*|whatsapp|ватсап\p{L}*|вотсап\p{L}*|youtube|ютуб\p{L}*|rutube|viber|вайбер\p{L}*|facebook|фейсбук\p{L}*|twitter|твиттер\p{L}*|instagram|инстаграм\p{L}*|tiktok|тикток\p{L}*|threads|bluesky|linkedin|podcast\p{L}*|подкаст\p{L}*|rss|соцсет\p{L}*|мессенджер\p{L}*|messenger)$/u;
+
+/** Platform names of two words (lower case, as `words` gives them). */
+const PLATFORM_PHRASES = [' google news ', ' google новост', ' яндекс новост', ' яндекс дзен', ' social media ', ' sozialen netzwerken '];
 
 /** Platform names that are also ordinary words in lower case: counted only as written by the platforms. */
-const PLATFORM_CAPS = /(?:^|[^\p{L}\p{N}])(?:VK|ВК|OK|ОК|MAX|X)(?=$|[^\p{L}\p{N}])/u;
+const PLATFORM_CAPS = new Set(['VK', 'ВК', 'OK', 'ОК', 'MAX', 'X']);
+
+/** Whether the text names a platform (word by word: no pattern scans the whole text). */
+function namesPlatform(text: string, lower: readonly string[]): boolean {
+  if (lower.some((w) => PLATFORM_WORD.test(w))) return true;
+  const joined = ` ${lower.join(' ')} `;
+  if (PLATFORM_PHRASES.some((p) => joined.includes(p))) return true;
+  return (text.match(WORD) ?? []).some((w) => PLATFORM_CAPS.has(w));
+}
 
 /** Pronouns of the second person (and its possessives) in the editions' languages. */
 const SECOND_PERSON = new Set([
@@ -131,7 +142,11 @@ const LEADING_MARKER = /^\s*(?:[*•►▶▸➤➡→⇒⟶»>]+|-{2,}|={2,})\s
 const ADDRESS_OR_HANDLE = /(?:https?:\/\/|www\.)\S|(?:^|\s)@[\p{L}\p{N}_]{2,}/u;
 
 /** A question, then more that does not close with a full stop (a call: "…? Subscribe to …"). */
-const QUESTION_THEN_CALL = /[?¿]\s*\S(?:.*[^.\s])?\s*$/su;
+function questionThenCall(text: string): boolean {
+  const t = text.trimEnd();
+  const q = t.search(/[?¿]/u);
+  return q >= 0 && /\S/u.test(t.slice(q + 1)) && !t.endsWith('.');
+}
 
 /** A label of one to four words and a colon, then more ("Read also: <headline>"). */
 const LABEL_COLON = /^[^\s:]+(?:\s+[^\s:]+){0,3}\s*[:：]\s*\S/u;
@@ -277,12 +292,12 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       p.emphLen / len >= 0.8 ? 1 : 0,
       social ? 1 : 0,
       ownSite ? 1 : 0,
-      PLATFORM_WORD.test(text) || PLATFORM_CAPS.test(text) ? 1 : 0,
+      namesPlatform(text, w) ? 1 : 0,
       namesOutlet(text, names) ? 1 : 0,
       w.some((x) => SECOND_PERSON.has(x)) || /\S\s+Sie\b/u.test(text) ? 1 : 0,
       w.some((x) => FIRST_PLURAL.has(x)) ? 1 : 0,
       openers.some((x) => IMPERATIVE_WORD.test(x)) || GERMAN_IMPERATIVE.test(text.replace(LEADING_MARKER, '')) ? 1 : 0,
-      QUESTION_THEN_CALL.test(text) ? 1 : 0,
+      questionThenCall(text) ? 1 : 0,
       LEADING_MARKER.test(text) ? 1 : 0,
       /[:：]\s*$/u.test(text) ? 1 : 0,
       LABEL_COLON.test(text) ? 1 : 0,
