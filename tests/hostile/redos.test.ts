@@ -18,6 +18,8 @@ const BOUNDED: { where: string; starts: string; why: string }[] = [
   { where: 'extract/generic-dom.ts', starts: '\\S*__', why: 'class attribute values' },
   { where: 'extract/meta-author.ts', starts: '\\s+(?:on|in|at', why: 'bylines are cut to MAX_BYLINE_CHARS (200) before any pattern runs' },
   { where: 'extract/meta-dates.ts', starts: '(?<![\\d.:])', why: 'date lines are cut to MAX_DATE_LINE (300) characters' },
+  { where: 'extract/meta-dates.ts', starts: '(?<![\\p{L}\\d])', why: 'date lines are cut to MAX_DATE_LINE (300) characters' },
+  { where: 'extract/meta-dates.ts', starts: '(?<![\\p{L}])', why: 'date lines are cut to MAX_DATE_LINE (300) characters' },
   { where: 'extract/meta-title.ts', starts: '\\s+(?:\\||-', why: 'declared titles are cut to MAX_TITLE_CHARS (500)' },
 ];
 /** Polynomial on unbounded text: known from this test, to be fixed by the code that owns them. */
@@ -31,8 +33,6 @@ const TO_FIX: { where: string; starts: string }[] = [
   { where: 'dedup/normalize.ts', starts: '^[\\p{Lu}][\\p{Lu}\\p{M}' },
   { where: 'builtin rule', starts: '^(?<place>\\p{Lu}' },
   { where: 'cli/run.ts', starts: '\\s*\\n\\s*' },
-  { where: 'extract/boilerplate-features.ts', starts: '(?:^|[^\\p{L}\\p{N}])(?:telegram' },
-  { where: 'extract/boilerplate-features.ts', starts: '[?¿]\\s*\\S' },
 ];
 
 const listed = (r: FoundRegex, list: { where: string; starts: string }[]) => list.find((e) => r.where.startsWith(e.where) && r.source.startsWith(e.starts));
