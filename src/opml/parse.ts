@@ -13,6 +13,7 @@ import { load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { FeedwatchError } from '../errors.js';
 import { decodeBody } from '../fetch/charset.js';
+import { oneLine } from '../control-chars.js';
 
 export interface OpmlFeed {
   /** The outline's `title`, else its `text`, else the feed URL's host: never empty. */
@@ -99,9 +100,9 @@ function attribute(el: Element, name: string): string {
   return '';
 }
 
-/** Control characters out, white space folded, trimmed. */
+/** Control characters out (the project's one stripper, escape sequences included), white space folded, trimmed. */
 export function clean(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return oneLine(s).replace(/\s+/g, ' ').trim();
 }
 
 function httpUrl(s: string): string | null {
