@@ -3,6 +3,7 @@
  * successful poll outcome. Each has fixed, boring defaults; a caller overrides what its test is about.
  */
 import type { Article, Feed, FeedItem, PollOutcome } from '../../src/model.js';
+import type { Store } from '../../src/store/store.js';
 
 /** Feed `name` at https://example.com/<name>.xml, enabled, polled every 15 minutes, no headers or tags. */
 export function testFeed(name: string, over: Partial<Feed> = {}): Feed {
@@ -62,5 +63,17 @@ export function testArticle(title: string, paragraphs: string[], over: Partial<A
     images: [],
     extractor: 'generic',
     ...over,
+  };
+}
+
+/** A contract suite's `withStore`: a fresh store from `makeStore` for one test, closed afterwards whatever happens. */
+export function storeRunner(makeStore: () => Promise<Store>): (fn: (store: Store) => Promise<void>) => Promise<void> {
+  return async (fn) => {
+    const store = await makeStore();
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
   };
 }

@@ -15,7 +15,7 @@ import { decideForStore } from '../../src/store/articles.js';
 import type { RecordParagraphsRequest } from '../../src/store/boilerplate.js';
 import type { Store } from '../../src/store/store.js';
 import { mulberry32, uniform } from '../helpers/prng.js';
-import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
+import { okPoll, storeRunner, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 
 const T0 = Date.parse('2026-04-01T08:00:00.000Z');
 const HOUR = 3_600_000;
@@ -41,14 +41,7 @@ function record(host: string, story: string, texts: string[], ms: number, over: 
 }
 
 export function runBoilerplateStoreContract(name: string, makeStore: () => Promise<Store>, makeTwoStores: () => Promise<[Store, Store]>): void {
-  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-    const store = await makeStore();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = storeRunner(makeStore);
 
   describe(`${name}: boilerplate store contract`, () => {
     test('a paragraph is learned in its minStories-th distinct story of one host, once', () =>

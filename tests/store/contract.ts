@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { FeedwatchError } from '../../src/errors.js';
 import type { Article, ArticleOutcome, FeedItem, PollOutcome } from '../../src/model.js';
 import type { Store } from '../../src/store/store.js';
-import { okPoll, testFeed as feed, testItem } from '../helpers/store-fixtures.js';
+import { okPoll, storeRunner, testFeed as feed, testItem } from '../helpers/store-fixtures.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 /** ISO time `minutes` after T0. */
@@ -53,15 +53,7 @@ async function rejectsWithStorageError(p: Promise<unknown>): Promise<void> {
 }
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
-  /** A fresh store for one test, closed afterwards whatever happens. */
-  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-    const store = await makeStore();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = storeRunner(makeStore);
 
   describe(`Store contract: ${name}`, () => {
     test('migrate() again is harmless and keeps the data', () =>
