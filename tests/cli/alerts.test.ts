@@ -1,7 +1,6 @@
 /** `feedwatch alerts test` and `feedwatch search` as a user runs them: child processes, exit codes, output. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,17 +11,13 @@ import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
 import { pgTestSchemas } from '../helpers/postgres.js';
+import { runFeedwatch, type CommandResult } from '../helpers/feedwatch-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const lavrovJson = join(root, 'tests/fixtures/alerts/lavrov-article.json');
 
-function feedwatch(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const opts = { cwd: root, timeout: 300_000, env: { ...process.env, ...env } };
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], opts, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+function feedwatch(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  return runFeedwatch(args, { env, timeoutMs: 300_000 });
 }
 
 const pg = pgTestSchemas();

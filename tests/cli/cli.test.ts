@@ -1,22 +1,18 @@
 /** The `feedwatch` command as a user runs it: a child process, its exit code and its output. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, send, type TestServer } from '../helpers/http-server.js';
+import { runFeedwatch, type CommandResult } from '../helpers/feedwatch-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = join(root, 'tests/fixtures/sputnik');
 
-function feedwatch(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 300_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+function feedwatch(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  return runFeedwatch(args, { env, timeoutMs: 300_000 });
 }
 
 let srv: TestServer;

@@ -1,22 +1,18 @@
 /** `feedwatch import-opml` and `export-opml` as a user runs them: the config file edited in place, then exported. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOpml } from '../../src/opml/parse.js';
 import { parseConfig } from '../../src/config/load.js';
+import { runFeedwatch, type CommandResult } from '../helpers/feedwatch-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-function feedwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+function feedwatch(args: string[]): Promise<CommandResult> {
+  return runFeedwatch(args, { timeoutMs: 60_000 });
 }
 
 test('import-opml appends to the config file, a second import adds nothing, export-opml gives every feed back', async () => {

@@ -1,7 +1,7 @@
 /** What a user hits at the terminal: secrets check, a closed pipe, metric names, times with their zone. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +10,13 @@ import { createMetrics } from '../../src/metrics.js';
 import { utcMinute } from '../../src/cli/table.js';
 import { neededSecrets } from '../../src/config/secrets.js';
 import { parseConfig } from '../../src/config/load.js';
+import { runFeedwatch, type CommandResult } from '../helpers/feedwatch-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const main = join(root, 'src/cli/main.ts');
 
-function feedwatch(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const e: NodeJS.ProcessEnv = { ...process.env, ...env };
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k];
-    execFile(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: e, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+function feedwatch(args: string[], env: Record<string, string | undefined> = {}): Promise<CommandResult> {
+  return runFeedwatch(args, { env, timeoutMs: 60_000 });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-small-'));

@@ -7,7 +7,7 @@
  *   await waitFor(() => w.logged('feedwatch started'), 30_000, 'worker started');
  *   const { code, ms } = await w.stop();
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -89,4 +89,24 @@ export function spawnFeedwatch(args: string[], env: Record<string, string>, name
       return exited;
     },
   };
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run one command to its end, as a user at a shell would: its exit code (1 when it was killed), stdout and stderr.
+ * `env` is added to this process's environment; a value of undefined unsets that variable.
+ */
+export function runFeedwatch(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs: number }): Promise<CommandResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v === undefined) delete env[k];
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env, timeout: opts.timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
 }

@@ -9,11 +9,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/clock.js';
 import { createLogger } from '../../src/log.js';
 import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
@@ -21,8 +19,8 @@ import type { ArticleSummary } from '../../src/pipeline/stages.js';
 import type { Story } from '../../src/store/articles.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
+import { runFeedwatch, type CommandResult } from '../helpers/feedwatch-process.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/sputnik/${name}`, import.meta.url), 'utf8');
 const LAVROV_HTML = fixture('sputnik-kg-20220305-lavrov.html');
 const WIND_HTML = fixture('snanews-de-20201216.html');
@@ -57,12 +55,8 @@ function rss(entries: FeedEntry[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title><link>https://example.com/</link><description>d</description>${items}</channel></rss>`;
 }
 
-function feedwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, timeout: 300_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+function feedwatch(args: string[]): Promise<CommandResult> {
+  return runFeedwatch(args, { timeoutMs: 300_000 });
 }
 
 describe('dedup in the embedded pipeline over a loopback server', () => {
