@@ -13,6 +13,11 @@ export function createMetrics() {
     articles: new Counter({ name: 'feedwatch_articles_total', help: 'Article pages processed by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
     pollSeconds: new Histogram({ name: 'feedwatch_poll_duration_seconds', help: 'Time to poll one feed', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
     lastTick: new Gauge({ name: 'feedwatch_last_tick_timestamp_seconds', help: 'When the scheduler last looked for work', registers: [registry] }),
+    scheduleLag: new Gauge({
+      name: 'feedwatch_schedule_lag_seconds',
+      help: 'How long the most overdue feed has been waiting past its due time (embedded driver; 0 when on time)',
+      registers: [registry],
+    }),
   };
 }
 

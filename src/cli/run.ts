@@ -28,7 +28,7 @@ import { loadCliConfig } from './config.js';
 /** A host slot not renewed for this long is free again (a worker killed mid-request gives it back then). */
 export const HOST_SLOT_LEASE_MS = 10_000;
 
-/** The embedded daemon's loop interval, ms. */
+/** The embedded daemon's housekeeping interval, ms (delivery, retention, page retries, the lag gauge; polls and pages do not wait for it). */
 const EMBEDDED_TICK_MS = 1000;
 
 export interface RunOptions {

@@ -3,13 +3,24 @@
  * the concurrency; the stages themselves are the plain functions of stages.ts.
  *
  *  - `runOnce()`  polls every enabled feed once, then fetches the article pages that are due, and returns.
- *  - `start()`    the daemon: every tick, polls the feeds that are due and feeds new items to the article
- *                 workers; `stop()` stops taking work and waits (up to a deadline) for the work in hand.
+ *  - `start()`    the daemon. Feeds wait in a priority queue by due time; a poll starts as soon as its feed is due
+ *                 and a poll slot is free (`pollConcurrency`, and at most `http.perHostConcurrency` polls per host:
+ *                 a feed whose host is busy waits aside so it holds no slot the other hosts could use). A finished
+ *                 poll frees its slot and starts the next due feed at once, and its new items start their pages
+ *                 at once (`articleConcurrency`, the same per-host bound). The only timers: one for the next due
+ *                 time (armed only while a slot is free), and the housekeeping tick (`tickMs`): the alert delivery
+ *                 pass, retention, pages whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds`
+ *                 and a warning, at most once a minute, when feeds are later than their interval's jitter).
+ *                 `stop()` stops taking work and waits (up to a deadline) for the work in hand.
  */
 import { describeError } from '../errors.js';
+import { systemTimers, type Timers } from '../clock.js';
 import type { Feed, StoredItem } from '../model.js';
+import { hostKey } from '../fetch/politeness.js';
+import { MAX_PENDING_LIMIT } from '../store/rows.js';
 import { pollFeed, processArticle, storageRetryDelay, type ArticleSummary, type PollSummary, type StageDeps } from './stages.js';
 import { initialPollDelay } from './schedule.js';
+import { DueQueue, type Due } from './due-queue.js';
 import { deliverAlerts } from './alert-stage.js';
 import type { DeliverReport } from '../alerts/deliver.js';
 import { RetentionTimer } from './retention-stage.js';
@@ -19,9 +30,19 @@ export interface EmbeddedOptions {
   pollConcurrency: number;
   /** Article pages fetched at once. */
   articleConcurrency: number;
-  /** How often the daemon looks for due work, ms. */
+  /**
+   * Housekeeping period, ms (default 1000): alert delivery, retention, page retries that came due, the lag gauge.
+   * Polls and pages never wait for it.
+   */
   tickMs?: number;
+  /** Where the daemon's timers come from (default: setTimeout). Tests pass a ManualClock. */
+  timers?: Timers;
 }
+
+/** A feed is late when it waits longer than its interval × `defaults.jitter` past its due time, and at least this. */
+export const LAG_TOLERANCE_FLOOR_MS = 1000;
+/** At most one lag warning per this long (clock ms). */
+export const LAG_WARNING_EVERY_MS = 60_000;
 
 export interface OnceResult {
   polls: PollSummary[];
@@ -44,17 +65,58 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
+/** The per-host key of a URL; a URL that does not parse is its own key (its fetch fails and is recorded). */
+function hostOfUrl(url: string | null): string {
+  if (!url) return '';
+  try {
+    return hostKey(url);
+  } catch {
+    return url;
+  }
+}
+
+/** Counts per key, for the work in flight per host. */
+class Counts {
+  private readonly n = new Map<string, number>();
+  get(key: string): number {
+    return this.n.get(key) ?? 0;
+  }
+  add(key: string, by: number): void {
+    const v = this.get(key) + by;
+    if (v <= 0) this.n.delete(key);
+    else this.n.set(key, v);
+  }
+}
+
 export class EmbeddedPipeline {
   private readonly feeds: Feed[];
   private readonly nextDue = new Map<string, number>();
+  /** Feeds waiting for their due time (or for a poll slot), earliest first. */
+  private readonly waiting = new DueQueue<Feed>();
+  /** Due feeds set aside because their host already has `perHostConcurrency` polls in flight; one returns per poll of that host that ends. */
+  private readonly parked = new Map<string, DueQueue<Feed>>();
+  private readonly hostOf = new Map<string, string>();
+  private readonly hostPolls = new Counts();
+  private readonly hostPages = new Counts();
   private readonly pollsInFlight = new Map<string, Promise<unknown>>();
   private readonly articlesInFlight = new Map<number, Promise<unknown>>();
+  /** Pending pages read from the store and not started yet (their host was busy, or no slot was free). */
+  private pageBuffer: StoredItem[] = [];
+  /** The store query for pending pages in flight; `refillAgain` asks for one more pass when it ends. */
+  private refilling: Promise<void> | null = null;
+  private refillAgain = false;
   /**
    * Items whose storage phase failed (stages.ts `processArticle`): how often in a row, and not before when they are
    * tried again. In memory: after a restart they are simply due again.
    */
   private readonly storageRetry = new Map<number, { failures: number; notBefore: number }>();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timers: Timers;
+  private cancelTick: (() => void) | null = null;
+  private cancelWake: (() => void) | null = null;
+  private wakeAt: number | null = null;
+  private lastLagWarning = -Infinity;
+  /** How far behind its due time the most overdue waiting feed is, ms (0: none is overdue); set every tick. */
+  lagMs = 0;
   /** When the loop started, and when a tick last completed (clock ms; null before): what /healthz looks at. */
   startedAt: number | null = null;
   lastTickAt: number | null = null;
@@ -71,7 +133,9 @@ export class EmbeddedPipeline {
     private readonly opts: EmbeddedOptions,
   ) {
     this.feeds = feeds.filter((f) => f.enabled);
+    for (const feed of this.feeds) this.hostOf.set(feed.name, hostOfUrl(feed.url));
     this.retention = new RetentionTimer(deps);
+    this.timers = opts.timers ?? systemTimers;
   }
 
   /** Poll every enabled feed once, then process every article page that is due now. */
@@ -103,18 +167,23 @@ export class EmbeddedPipeline {
     const states = new Map((await this.deps.store.feedStates()).map((s) => [s.name, s]));
     for (const feed of this.feeds) {
       const stored = states.get(feed.name)?.nextDueAt;
-      const due = stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random);
-      this.nextDue.set(feed.name, Math.min(due, now + feed.intervalMs));
+      const due = Math.min(stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random), now + feed.intervalMs);
+      this.nextDue.set(feed.name, due);
+      this.waiting.push(feed, due);
     }
-    this.schedule();
+    this.pumpPolls();
+    this.scheduleTick();
   }
 
   /** Stop taking work; wait for polls and pages in flight, at most `deadlineMs`. Returns what was left unfinished. */
   async stop(deadlineMs: number): Promise<{ unfinished: number }> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const pending = [...this.pollsInFlight.values(), ...this.articlesInFlight.values(), ...(this.delivering ? [this.delivering] : []), ...(this.retention.running ? [this.retention.running] : [])];
+    this.cancelTick?.();
+    this.cancelTick = null;
+    this.cancelWake?.();
+    this.cancelWake = null;
+    this.wakeAt = null;
+    const pending = [...this.inHand(), ...(this.retention.running ? [this.retention.running] : [])];
     if (pending.length === 0) return { unfinished: 0 };
     let timeout: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -125,44 +194,35 @@ export class EmbeddedPipeline {
     return { unfinished: this.pollsInFlight.size + this.articlesInFlight.size };
   }
 
-  /** Resolves once the polls, pages and delivery pass in flight now have finished (for tests and status). */
+  /** Resolves once the polls, pages and delivery pass in flight now, and the work they started, have finished (for tests and status). */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.pollsInFlight.values(), ...this.articlesInFlight.values(), ...(this.delivering ? [this.delivering] : [])]);
+    for (let pending = this.inHand(); pending.length > 0; pending = this.inHand()) await Promise.allSettled(pending);
   }
 
-  /** One pass: start due polls and due article pages within the concurrency limits. */
+  private inHand(): Array<Promise<unknown>> {
+    return [
+      ...this.pollsInFlight.values(),
+      ...this.articlesInFlight.values(),
+      ...(this.refilling ? [this.refilling] : []),
+      ...(this.delivering ? [this.delivering] : []),
+    ];
+  }
+
+  /**
+   * Housekeeping, every `tickMs`: start whatever is due (normally already started when it came due), look for pages
+   * whose retry came due, start an alert delivery pass and retention when due, and report the schedule lag.
+   */
   async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      const now = this.deps.clock.now();
-      for (const feed of this.feeds) {
-        if (this.pollsInFlight.size >= this.opts.pollConcurrency) break;
-        if (this.pollsInFlight.has(feed.name) || (this.nextDue.get(feed.name) ?? 0) > now) continue;
-        const run = pollFeed(feed, this.deps)
-          .then((s) => this.nextDue.set(feed.name, Date.parse(s.nextDueAt)))
-          .catch((err: unknown) => {
-            // recordPoll itself failed (storage): try again after the interval, never stop the loop.
-            this.deps.logger.error({ feed: feed.name, err }, 'poll could not be recorded');
-            this.nextDue.set(feed.name, this.deps.clock.now() + feed.intervalMs);
-          })
-          .finally(() => this.pollsInFlight.delete(feed.name));
-        this.pollsInFlight.set(feed.name, run);
-      }
-      const free = this.opts.articleConcurrency - this.articlesInFlight.size;
-      if (free > 0 && this.deps.config.pipeline.fetchArticles) {
-        const due = await this.deps.store.pendingArticles(free + this.articlesInFlight.size, new Date(now).toISOString());
-        for (const item of due) {
-          if (this.articlesInFlight.size >= this.opts.articleConcurrency) break;
-          if (this.articlesInFlight.has(item.id) || (this.storageRetry.get(item.id)?.notBefore ?? 0) > now) continue;
-          const run = this.processArticle(item).finally(() => this.articlesInFlight.delete(item.id));
-          this.articlesInFlight.set(item.id, run);
-        }
-      }
+      this.pumpPolls();
+      if (this.deps.config.pipeline.fetchArticles) await this.refillPages();
       this.delivering ??= deliverAlerts(this.deps)
         .catch((err: unknown) => this.deps.logger.error({ err }, 'alert delivery pass failed'))
         .finally(() => (this.delivering = null));
       this.retention.tick();
+      this.reportLag(this.deps.clock.now());
     } catch (err) {
       this.deps.logger.error({ err }, 'scheduler tick failed');
     } finally {
@@ -170,6 +230,163 @@ export class EmbeddedPipeline {
       this.lastTickAt = this.deps.clock.now();
       this.deps.metrics?.lastTick.set(this.lastTickAt / 1000);
     }
+  }
+
+  /** Start due feeds while a poll slot is free; then arm one timer for the next due time (none while every slot is busy). */
+  private pumpPolls(): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const perHost = this.deps.config.http.perHostConcurrency;
+    while (this.pollsInFlight.size < this.opts.pollConcurrency) {
+      const top = this.waiting.peek();
+      if (!top || top.dueAt > now) break;
+      this.waiting.pop();
+      const host = this.hostOf.get(top.value.name) ?? '';
+      if (this.hostPolls.get(host) >= perHost) {
+        let aside = this.parked.get(host);
+        if (!aside) this.parked.set(host, (aside = new DueQueue<Feed>()));
+        aside.push(top.value, top.dueAt);
+        continue;
+      }
+      this.startPoll(top.value, host);
+    }
+    this.armWake(now);
+  }
+
+  private armWake(now: number): void {
+    const top = this.waiting.peek();
+    const at = top && this.pollsInFlight.size < this.opts.pollConcurrency ? top.dueAt : null;
+    if (at === this.wakeAt) return;
+    this.cancelWake?.();
+    this.cancelWake = null;
+    this.wakeAt = at;
+    if (at === null) return;
+    this.cancelWake = this.timers.after(at - now, () => {
+      this.cancelWake = null;
+      this.wakeAt = null;
+      this.pumpPolls();
+    });
+  }
+
+  private startPoll(feed: Feed, host: string): void {
+    this.hostPolls.add(host, 1);
+    const run = (async () => {
+      let next: number;
+      let fresh = 0;
+      try {
+        const summary = await pollFeed(feed, this.deps);
+        next = Date.parse(summary.nextDueAt);
+        fresh = summary.newItems.length;
+      } catch (err) {
+        // recordPoll itself failed (storage): try again after the interval, never stop the loop.
+        this.deps.logger.error({ feed: feed.name, err }, 'poll could not be recorded');
+        next = this.deps.clock.now() + feed.intervalMs;
+      }
+      this.nextDue.set(feed.name, next);
+      this.pollsInFlight.delete(feed.name);
+      this.hostPolls.add(host, -1);
+      const aside = this.parked.get(host);
+      const back = aside?.pop();
+      if (back) this.waiting.push(back.value, back.dueAt);
+      if (aside?.size === 0) this.parked.delete(host);
+      if (this.stopped) return;
+      this.waiting.push(feed, next);
+      this.pumpPolls();
+      if (fresh > 0) this.pumpPages();
+    })();
+    this.pollsInFlight.set(feed.name, run);
+  }
+
+  /** Start buffered pages while a page slot is free; read more pending pages from the store when none is startable. */
+  private pumpPages(): void {
+    if (this.stopped || !this.deps.config.pipeline.fetchArticles) return;
+    if (!this.startBufferedPages()) void this.refillPages();
+  }
+
+  /** Start what the buffer holds within the limits; true when every page slot is taken. */
+  private startBufferedPages(): boolean {
+    const now = this.deps.clock.now();
+    const perHost = this.deps.config.http.perHostConcurrency;
+    const keep: StoredItem[] = [];
+    for (const item of this.pageBuffer) {
+      if (this.articlesInFlight.has(item.id) || (this.storageRetry.get(item.id)?.notBefore ?? 0) > now) continue;
+      const host = hostOfUrl(item.link);
+      if (this.stopped || this.articlesInFlight.size >= this.opts.articleConcurrency || this.hostPages.get(host) >= perHost) keep.push(item);
+      else this.startPage(item, host);
+    }
+    this.pageBuffer = keep;
+    return this.articlesInFlight.size >= this.opts.articleConcurrency;
+  }
+
+  private startPage(item: StoredItem, host: string): void {
+    this.hostPages.add(host, 1);
+    const run = this.processArticle(item).finally(() => {
+      this.articlesInFlight.delete(item.id);
+      this.hostPages.add(host, -1);
+      this.pumpPages();
+    });
+    this.articlesInFlight.set(item.id, run);
+  }
+
+  /** One store query for pending pages at a time; asked again while it runs, it runs once more after. */
+  private refillPages(): Promise<void> {
+    if (this.refilling) {
+      this.refillAgain = true;
+      return this.refilling;
+    }
+    this.refilling = (async () => {
+      do {
+        this.refillAgain = false;
+        if (this.stopped || this.startBufferedPages()) break;
+        const known = new Set<number>([...this.articlesInFlight.keys(), ...this.pageBuffer.map((i) => i.id)]);
+        // Enough rows past the ones in hand that a few busy hosts do not leave the free slots idle.
+        const limit = Math.min(MAX_PENDING_LIMIT, known.size + 4 * this.opts.articleConcurrency);
+        const rows = await this.deps.store.pendingArticles(limit, new Date(this.deps.clock.now()).toISOString());
+        for (const row of rows) if (!known.has(row.id)) this.pageBuffer.push(row);
+        this.startBufferedPages();
+      } while (this.refillAgain);
+    })()
+      .catch((err: unknown) => this.deps.logger.error({ err }, 'could not read the pending article pages'))
+      .finally(() => (this.refilling = null));
+    return this.refilling;
+  }
+
+  /** The lag gauge, and a warning (at most once a minute) when feeds wait past their interval's jitter. */
+  private reportLag(now: number): void {
+    let oldest: Due<Feed> | undefined = this.waiting.peek();
+    for (const aside of this.parked.values()) {
+      const top = aside.peek();
+      if (top && (!oldest || top.dueAt < oldest.dueAt)) oldest = top;
+    }
+    this.lagMs = oldest && oldest.dueAt < now ? now - oldest.dueAt : 0;
+    this.deps.metrics?.scheduleLag.set(this.lagMs / 1000);
+    if (!oldest || this.lagMs <= this.tolerance(oldest.value) || now - this.lastLagWarning < LAG_WARNING_EVERY_MS) return;
+    this.lastLagWarning = now;
+    let late = 0;
+    const count = (q: DueQueue<Feed>) => {
+      for (const e of q.entries()) if (now - e.dueAt > this.tolerance(e.value)) late++;
+    };
+    count(this.waiting);
+    for (const aside of this.parked.values()) count(aside);
+    const seconds = Math.round(this.lagMs / 1000);
+    this.deps.logger.warn(
+      {
+        lag_seconds: seconds,
+        feed: oldest.value.name,
+        late_feeds: late,
+        feeds: this.feeds.length,
+        polls_in_flight: this.pollsInFlight.size,
+        poll_concurrency: this.opts.pollConcurrency,
+      },
+      `scheduler is ${seconds} s behind: ${late} of ${this.feeds.length} feeds wait longer than their interval's jitter ` +
+        `(most overdue: ${oldest.value.name}); raise pipeline.pollConcurrency (now ${this.opts.pollConcurrency}) or lengthen feed intervals`,
+    );
+  }
+
+  /** How late a feed may start and still be within its interval's jitter. */
+  private tolerance(feed: Feed): number {
+    const d = this.deps.config.defaults;
+    return Math.max(LAG_TOLERANCE_FLOOR_MS, Math.max(feed.intervalMs, d.minInterval) * d.jitter);
   }
 
   /**
@@ -191,11 +408,12 @@ export class EmbeddedPipeline {
     }
   }
 
-  private schedule(): void {
+  private scheduleTick(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.tick().finally(() => this.schedule());
-    }, this.opts.tickMs ?? 1000);
+    this.cancelTick = this.timers.after(this.opts.tickMs ?? 1000, () => {
+      this.cancelTick = null;
+      void this.tick().finally(() => this.scheduleTick());
+    });
   }
 
   /** Feeds by next due time, for status output. */

@@ -1,0 +1,237 @@
+/**
+ * The embedded daemon's scheduler, counted rather than timed: a ManualClock is both the clock and the timers, the
+ * housekeeping tick is an hour away (or run by hand), and loopback servers hold each request until the test
+ * lets it go. So "what starts when" is a count of the requests a server has seen at a given moment:
+ *  - a poll or page that ends starts the next due one at once (no tick, no clock movement in between);
+ *  - a feed due later starts when the clock reaches its due time (one timer, armed for it);
+ *  - when the slots cannot keep up, the lag gauge says how far behind, and a warning names it, once a minute;
+ *  - per-host limits hold, and a busy host does not hold up the feeds of the others.
+ */
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { pino } from 'pino';
+import { ManualClock } from '../../src/clock.js';
+import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
+import { startServer, type TestServer } from '../helpers/http-server.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+const T0 = Date.parse('2026-04-01T09:00:00Z');
+const HOUR = 3_600_000;
+
+/** A server whose every request waits until released; counts what arrived and the most in flight at once. */
+interface HeldServer {
+  srv: TestServer;
+  arrived: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Resolves once `n` requests have arrived in all. */
+  arrivedAt(n: number): Promise<void>;
+  /** Answer the oldest waiting request. */
+  releaseOne(): void;
+  /** Answer every waiting request, and every later one at once. */
+  open(): void;
+}
+
+async function heldServer(body: (path: string, base: string) => string): Promise<HeldServer> {
+  const waiting: Array<() => void> = [];
+  const watchers: Array<{ n: number; resolve: () => void }> = [];
+  let opened = false;
+  const h: HeldServer = {
+    srv: await startServer({}, (req, res: ServerResponse, url) => {
+      h.arrived++;
+      h.inFlight++;
+      h.maxInFlight = Math.max(h.maxInFlight, h.inFlight);
+      res.on('close', () => h.inFlight--);
+      const answer = () => res.writeHead(200, { 'content-type': url.pathname.endsWith('.xml') ? 'application/rss+xml' : 'text/html' }).end(body(url.pathname, h.srv.url));
+      if (opened) answer();
+      else waiting.push(answer);
+      for (const w of watchers.filter((x) => x.n <= h.arrived)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
+    }),
+    arrived: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    arrivedAt: (n) => (h.arrived >= n ? Promise.resolve() : new Promise((resolve) => watchers.push({ n, resolve }))),
+    releaseOne: () => waiting.shift()?.(),
+    open: () => {
+      opened = true;
+      for (const answer of waiting.splice(0)) answer();
+    },
+  };
+  return h;
+}
+
+const emptyFeed = () => '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>';
+
+function feedsYaml(base: string, names: string[], interval = '15m'): string {
+  return `feeds:\n${names.map((n) => `  - name: ${n}\n    url: ${base}/${n}.xml\n    interval: ${interval}\n`).join('')}`;
+}
+
+/** A logger whose lines the test reads back. */
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, lines };
+}
+
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function setup(yaml: string, opts: { random?: () => number; pollConcurrency: number; articleConcurrency?: number; tickMs?: number }) {
+  const clock = new ManualClock(T0);
+  const { logger, lines } = capturingLogger();
+  const app: TestApp = await startTestApp(yaml, { clock, random: opts.random ?? (() => 0), logger });
+  cleanup.push(() => app.dispose());
+  const daemon = new EmbeddedPipeline(app.deps, app.config.feeds, {
+    pollConcurrency: opts.pollConcurrency,
+    articleConcurrency: opts.articleConcurrency ?? 1,
+    tickMs: opts.tickMs ?? HOUR,
+    timers: clock,
+  });
+  cleanup.push(() => daemon.stop(10_000));
+  return { clock, app, daemon, lines };
+}
+
+describe('embedded scheduler', { timeout: 60_000 }, () => {
+  test('a poll that ends starts the next due feed at once, without a tick or the clock moving', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    const { daemon } = await setup(`pipeline:\n  fetchArticles: false\nhttp:\n  perHostConcurrency: 8\n${feedsYaml(site.srv.url, ['a', 'b', 'c', 'd', 'e'])}`, {
+      pollConcurrency: 2,
+    });
+    await daemon.start();
+    await site.arrivedAt(2);
+    assert.equal(site.inFlight, 2, 'two slots, two polls, though five feeds are due');
+    for (const n of [3, 4, 5]) {
+      site.releaseOne();
+      await site.arrivedAt(n);
+      assert.equal(site.inFlight, 2, `poll ${n} started as soon as a slot freed, never a third at once`);
+    }
+    assert.equal(daemon.lastTickAt, null, 'no housekeeping tick ran: the slots alone moved the work');
+    site.open();
+    await daemon.settled();
+    assert.equal(site.arrived, 5);
+    assert.equal(site.maxInFlight, 2);
+  });
+
+  test('a feed due later starts when the clock reaches its due time, by the one timer armed for it', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    site.open();
+    // First polls spread over min(interval, 1 min): random 0 → at once, 0.5 → 30 s later.
+    const draws = [0, 0.5];
+    const { daemon, clock } = await setup(`pipeline:\n  fetchArticles: false\ndefaults:\n  jitter: 0\n${feedsYaml(site.srv.url, ['now', 'later'])}`, {
+      pollConcurrency: 4,
+      random: () => draws.shift() ?? 0,
+    });
+    await daemon.start();
+    await daemon.settled();
+    assert.equal(site.arrived, 1);
+    assert.ok(clock.pendingTimers().includes(T0 + 30_000), 'a timer waits for the next due time');
+    clock.advance(29_999);
+    await daemon.settled();
+    assert.equal(site.arrived, 1, 'not a millisecond early');
+    clock.advance(1);
+    await site.arrivedAt(2);
+    await daemon.settled();
+    // Both polled: the next due time is the first feed's, one interval after its poll.
+    assert.deepEqual(clock.pendingTimers().filter((t) => t < T0 + HOUR), [T0 + 15 * 60_000]);
+    clock.advance(15 * 60_000 - 30_000);
+    await site.arrivedAt(3);
+    assert.equal(site.srv.requests.at(-1)?.path, '/now.xml');
+  });
+
+  test('a finished page starts the next pending page at once', async () => {
+    const items = 5;
+    const site = await heldServer((path, base) =>
+      path.endsWith('.xml')
+        ? `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${Array.from({ length: items }, (_, i) => `<item><title>n${i}</title><link>${base}/p/${i}.html</link><guid>g${i}</guid></item>`).join('')}</channel></rss>`
+        : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${'Words of a page. '.repeat(40)}${path}</p></article></body></html>`,
+    );
+    cleanup.push(() => site.srv.close());
+    const { daemon } = await setup(`http:\n  perHostConcurrency: 8\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 2 });
+    await daemon.start();
+    await site.arrivedAt(1);
+    site.releaseOne(); // the feed
+    await site.arrivedAt(3);
+    assert.equal(site.inFlight, 2, 'two page slots');
+    for (const n of [4, 5, 6]) {
+      site.releaseOne();
+      await site.arrivedAt(n);
+      assert.equal(site.inFlight, 2, `page request ${n} started when a page ended`);
+    }
+    assert.equal(daemon.lastTickAt, null);
+    site.open();
+    await daemon.settled();
+    assert.equal(site.srv.requests.filter((r) => r.path.startsWith('/p/')).length, items);
+  });
+
+  test('overloaded: the lag gauge says how far behind, and a warning names it at most once a minute', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    const { daemon, clock, app, lines } = await setup(`pipeline:\n  fetchArticles: false\nhttp:\n  perHostConcurrency: 8\n${feedsYaml(site.srv.url, ['a', 'b', 'c'], '10m')}`, {
+      pollConcurrency: 1,
+    });
+    const lag = async () => (await app.metrics.scheduleLag.get()).values[0]?.value;
+    const warnings = () => lines.filter((l) => String(l['msg']).startsWith('scheduler is'));
+    await daemon.start();
+    await site.arrivedAt(1);
+    await daemon.tick();
+    assert.equal(await lag(), 0, 'due just now: not behind yet');
+    // One slot held for 30 s: b and c (due at T0) wait. 30 s is within 10 min × 0.1 jitter: no warning yet.
+    clock.advance(30_000);
+    await daemon.tick();
+    assert.equal(await lag(), 30);
+    assert.equal(warnings().length, 0);
+    clock.advance(90_000);
+    await daemon.tick();
+    assert.equal(await lag(), 120);
+    assert.equal(warnings().length, 1);
+    assert.equal(warnings()[0]!['lag_seconds'], 120);
+    assert.equal(warnings()[0]!['late_feeds'], 2);
+    assert.match(String(warnings()[0]!['msg']), /120 s behind: 2 of 3 feeds/);
+    clock.advance(30_000);
+    await daemon.tick();
+    assert.equal(await lag(), 150);
+    assert.equal(warnings().length, 1, 'rate-limited');
+    clock.advance(30_000);
+    await daemon.tick();
+    assert.equal(warnings().length, 2, 'a minute later, warned again');
+    // The slot frees: everything due is polled and the lag falls back to 0.
+    site.open();
+    await daemon.settled();
+    await daemon.tick();
+    assert.equal(site.arrived, 3);
+    assert.equal(await lag(), 0);
+  });
+
+  test('per-host limits hold, and a busy host does not take the slots of the others', async () => {
+    const busy = await heldServer(emptyFeed);
+    const quiet = await heldServer(emptyFeed);
+    cleanup.push(() => busy.srv.close(), () => quiet.srv.close());
+    const busyNames = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6'];
+    const yaml = `pipeline:\n  fetchArticles: false\nhttp:\n  perHostConcurrency: 2\n${feedsYaml(busy.srv.url, busyNames)}${feedsYaml(quiet.srv.url, ['q1', 'q2']).replace('feeds:\n', '')}`;
+    const { daemon } = await setup(yaml, { pollConcurrency: 4 });
+    await daemon.start();
+    // The six busy-host feeds are due first, yet only two of them hold slots: the other two go to the quiet host.
+    await busy.arrivedAt(2);
+    await quiet.arrivedAt(2);
+    assert.equal(busy.inFlight, 2);
+    for (let n = 3; n <= busyNames.length; n++) {
+      busy.releaseOne();
+      await busy.arrivedAt(n);
+      assert.ok(busy.inFlight <= 2);
+    }
+    busy.open();
+    quiet.open();
+    await daemon.settled();
+    assert.equal(busy.arrived, 6);
+    assert.equal(quiet.arrived, 2);
+    assert.equal(busy.maxInFlight, 2, 'never more than perHostConcurrency at the busy host');
+  });
+});
