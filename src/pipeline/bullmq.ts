@@ -20,6 +20,7 @@
  * Stopping: workers stop taking jobs, the jobs in hand get until the deadline to finish, and what is still
  * running then is released (moved back to the head of its queue for another worker) once the workers closed.
  */
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Job, Queue, Worker } from 'bullmq';
 import type { Feed } from '../model.js';
@@ -63,6 +64,9 @@ interface InHand {
   job: Job;
   token: string | undefined;
 }
+
+/** Scheduler upserts or removals in flight at once during a sync. */
+const SCHEDULER_BATCH = 500;
 
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -139,31 +143,56 @@ export class BullmqPipeline {
    * Make the poll queue's job schedulers match the feeds: one per enabled feed, every = its interval, carrying
    * the feed as the jobs' payload; schedulers of other feeds removed. A new scheduler starts at the feed's stored
    * next due time, or (never polled) after a random part of the interval (≤ 1 min), as the embedded driver does.
-   * Unchanged schedulers are left alone, so that many schedulers can sync at once.
+   *
+   * Cheap when nothing changed, so that every sweep can run it and many schedulers can sync at once: two reads (the
+   * ids of the poll queue's schedulers, and a hash of what this code last wrote for each: interval, feed, job
+   * options), then only the schedulers that are missing or differ are upserted and the ones of feeds gone from the
+   * config removed, `SCHEDULER_BATCH` at a time in flight (pipelined on the one connection rather than one round
+   * trip each). Each batch's record is written once the batch succeeded, so a batch that failed is redone next sweep.
    */
   async syncSchedulers(): Promise<SchedulerSync> {
     const q = this.queue('poll');
-    const existing = new Map((await q.getJobSchedulers(0, -1, true)).map((s) => [s.key, s]));
-    const states = new Map((await this.deps.store.feedStates()).map((s) => [s.name, s]));
+    const client = this.opts.redis.client;
+    const recordKey = `${this.opts.queue.prefix}:schedules:poll`;
+    const [ids, written] = await Promise.all([client.zrange(q.keys['repeat']!, 0, -1), client.hgetall(recordKey)]);
+    const existing = new Set(ids);
     const result: SchedulerSync = { added: [], updated: [], removed: [] };
-    const now = this.deps.clock.now();
-    const wanted = new Set<string>();
     const template = { ...stageByQueue('poll').jobOptions(this.deps.config) };
+    const templateJson = stableJson(template);
+    const wanted = new Set<string>();
+    const changed: Array<{ feed: Feed; id: string; record: string }> = [];
     for (const feed of this.feeds) {
       const id = pollSchedulerId(feed.name);
       wanted.add(id);
-      const cur = existing.get(id);
-      if (cur && cur.every === feed.intervalMs && stableJson(cur.template?.data) === stableJson(feed)) continue;
-      const stored = states.get(feed.name)?.nextDueAt;
-      const due = stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random);
-      await q.upsertJobScheduler(id, { every: feed.intervalMs, startDate: Math.max(due, now) }, { name: 'poll', data: feed, opts: template });
-      (cur ? result.updated : result.added).push(feed.name);
+      const record = createHash('sha1').update(`${feed.intervalMs}\n${stableJson(feed)}\n${templateJson}`).digest('base64');
+      if (!existing.has(id) || written[id] !== record) changed.push({ feed, id, record });
     }
-    for (const id of existing.keys()) {
-      if (wanted.has(id)) continue;
-      await q.removeJobScheduler(id);
-      result.removed.push(feedOfSchedulerId(id) ?? id);
+    if (changed.length > 0) {
+      const states = new Map((await this.deps.store.feedStates()).map((s) => [s.name, s]));
+      const now = this.deps.clock.now();
+      for (let i = 0; i < changed.length; i += SCHEDULER_BATCH) {
+        const batch = changed.slice(i, i + SCHEDULER_BATCH);
+        await Promise.all(
+          batch.map(({ feed, id }) => {
+            const stored = states.get(feed.name)?.nextDueAt;
+            const due = stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random);
+            return q.upsertJobScheduler(id, { every: feed.intervalMs, startDate: Math.max(due, now) }, { name: 'poll', data: feed, opts: template });
+          }),
+        );
+        await client.hset(recordKey, Object.fromEntries(batch.map((c) => [c.id, c.record])));
+        for (const c of batch) (existing.has(c.id) ? result.updated : result.added).push(c.feed.name);
+      }
     }
+    const gone = ids.filter((id) => !wanted.has(id));
+    for (let i = 0; i < gone.length; i += SCHEDULER_BATCH) {
+      const batch = gone.slice(i, i + SCHEDULER_BATCH);
+      await Promise.all(batch.map((id) => q.removeJobScheduler(id)));
+      await client.hdel(recordKey, ...batch);
+      result.removed.push(...batch.map((id) => feedOfSchedulerId(id) ?? id));
+    }
+    // Records of schedulers removed by other means (a queue obliterated by hand) go too.
+    const stale = Object.keys(written).filter((id) => !wanted.has(id) && !existing.has(id));
+    if (stale.length > 0) await client.hdel(recordKey, ...stale);
     await this.syncTimers();
     if (result.added.length + result.updated.length + result.removed.length > 0) {
       this.log.info({ added: result.added.length, updated: result.updated.length, removed: result.removed.length }, 'feed schedules synced');

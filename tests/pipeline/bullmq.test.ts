@@ -206,6 +206,10 @@ describe('bullmq driver on local Redis', () => {
     assert.deepEqual(await second.pipeline.syncSchedulers(), { added: [], updated: [], removed: [] });
     const waiting = await second.pipeline.queue('poll').getJobs(['wait', 'delayed']);
     assert.equal(waiting.length, 3, `one pending poll job per feed, found ${waiting.map((j) => j.id).join(', ')}`);
+    // A scheduler removed behind the driver's back (a queue cleaned by hand) is put back by the next sync, alone.
+    await q.removeJobScheduler(pollSchedulerId('d'));
+    assert.deepEqual(await second.pipeline.syncSchedulers(), { added: ['d'], updated: [], removed: [] });
+    assert.equal((await schedulers()).get(pollSchedulerId('d'))?.every, 3_600_000);
     await second.close();
   });
 
