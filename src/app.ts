@@ -4,6 +4,7 @@
  */
 import { systemClock, type Clock, type Random } from './clock.js';
 import type { Config } from './config/load.js';
+import type { ConfigChanges } from './config/reload.js';
 import { extractArticle } from './extract/index.js';
 import { createFetchAgent, fetchUrl } from './fetch/http.js';
 import { createHostLimiter } from './fetch/politeness.js';
@@ -22,6 +23,12 @@ export interface App {
   store: Store;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Switch the running stages to `next` (hot reload, config/reload.ts): the feed table synced, site rules and
+   * alert rules rebuilt, `deps` updated in place so that every stage reads the new config from its next call.
+   * The pipelines' own feed lists are the caller's (they own the timers and job schedulers).
+   */
+  reload(next: Config, changes: ConfigChanges): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,7 +66,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ? createHostGate(memorySlots(), { perHost: config.http.perHostConcurrency, perSecond: config.http.perHostRate, leaseMs: config.http.timeout + 5000 })
       : null);
   // Dictionaries loaded once per process; rules compiled and channel secrets read once, here.
-  const alerts = await createAlertEngine(config.alerts, { env: overrides.env ?? process.env, logger, userAgent: config.userAgent });
+  const engineFor = (c: Config) => createAlertEngine(c.alerts, { env: overrides.env ?? process.env, logger, userAgent: c.userAgent });
+  const alerts = await engineFor(config);
+  // Engines replaced by a reload: their channels stay open until close, as a delivery may still hold one.
+  const retired: (typeof alerts)[] = [];
   const deps: StageDeps = {
     config,
     store,
@@ -83,10 +93,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     store,
     logger,
     metrics,
+    reload: async (next, changes) => {
+      if (changes.feedsAdded.length + changes.feedsRemoved.length + changes.feedsChanged.length > 0 || changes.otherChanged.includes('defaults')) {
+        await store.syncFeeds(next.feeds);
+      }
+      if (changes.alertsChanged || changes.otherChanged.includes('userAgent')) {
+        const engine = await engineFor(next);
+        if (deps.alerts) retired.push(deps.alerts);
+        deps.alerts = engine;
+      }
+      deps.config = next;
+      deps.extract = (html, url) => extractArticle(html, url, { rules: next.sites });
+    },
     close: async () => {
       await store.close();
       await agent.close();
-      for (const channel of alerts.channels.values()) await channel.close?.();
+      for (const engine of [...retired, deps.alerts]) for (const channel of engine?.channels.values() ?? []) await channel.close?.();
     },
   };
 }
