@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { decodeBody } from '../src/fetch/charset.js';
-import { extractArticle } from '../src/extract/index.js';
-import { DEFAULT_CORPUS_DIR } from './corpus.js';
+import { extractArticle, extractMeta, loadHtml } from '../src/extract/index.js';
+import { corpusExists, DEFAULT_CORPUS_DIR, loadCorpus, type CorpusPage } from './corpus.js';
 import { accuracy, judgePage, META_FIELDS, type MetaLabel, type MetaPageResult } from './meta-score.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +59,67 @@ export function runMetaLabels(labels: readonly MetaLabel[]): { results: MetaPage
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length === 0 ? 0 : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export interface MetaCost {
+  pages: number;
+  /** extractMeta alone on an already loaded page: median and mean over pages of the fastest of `rounds` runs. */
+  medianMs: number;
+  meanMs: number;
+  /** The whole extractArticle (load, metadata, body) on the same pages, fastest of `rounds` runs, median. */
+  articleMedianMs: number;
+}
+
+/**
+ * What reading the metadata costs per page: extractMeta timed on pages loaded beforehand (the load is the
+ * extractor's, not the metadata's), beside the whole extractArticle on the same pages. Each page runs `rounds`
+ * times in turn and its fastest run counts, so that a burst of load from other processes on the shared machine
+ * does not land on one side only.
+ */
+export function measureMetaCost(pages: readonly CorpusPage[], rounds = 3): MetaCost {
+  const meta: number[] = [];
+  const article: number[] = [];
+  for (const p of pages.slice(0, 10)) extractArticle(p.html, p.url, { rules: [] });
+  for (const p of pages) {
+    const $ = loadHtml(p.html);
+    let m = Infinity;
+    let a = Infinity;
+    for (let r = 0; r < rounds; r++) {
+      let t = performance.now();
+      extractMeta($, p.url);
+      m = Math.min(m, performance.now() - t);
+      t = performance.now();
+      extractArticle(p.html, p.url, { rules: [] });
+      a = Math.min(a, performance.now() - t);
+    }
+    meta.push(m);
+    article.push(a);
+  }
+  return { pages: pages.length, medianMs: median(meta), meanMs: meta.reduce((x, y) => x + y, 0) / Math.max(1, meta.length), articleMedianMs: median(article) };
+}
+
+function printMetaCost(): void {
+  console.log('\nMetadata cost per page (extractMeta on a loaded page; fastest of 3 runs per page)');
+  console.log('| corpus | pages | median ms | mean ms | extractArticle median ms | share |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  const corpora: [string, string, 'utf8' | 'sniff'][] = [
+    ['dev', DEFAULT_CORPUS_DIR, 'utf8'],
+    ['dragnet', DRAGNET_DIR, 'sniff'],
+  ];
+  for (const [name, dir, decode] of corpora) {
+    if (!corpusExists(dir)) {
+      console.log(`| ${name} | (not found at ${dir}) | | | | |`);
+      continue;
+    }
+    const c = measureMetaCost(loadCorpus(dir, decode));
+    console.log(`| ${name} | ${c.pages} | ${c.medianMs.toFixed(3)} | ${c.meanMs.toFixed(3)} | ${c.articleMedianMs.toFixed(2)} | ${pct(c.medianMs / c.articleMedianMs)} |`);
+  }
+}
+
 export function runMetaBench(): void {
   const { results, missing } = runMetaLabels(loadMetaLabels());
   console.log('Metadata accuracy against labels written by reading the pages (tests/fixtures/meta-labels.json)');
@@ -85,6 +146,7 @@ export function runMetaBench(): void {
       console.log(`  ${r.label.corpus}/${r.label.key.slice(0, 12)}${r.label.heldOut ? ' (held out)' : ''}  want ${JSON.stringify(want)}  got ${JSON.stringify(r.got[field])}`);
     }
   }
+  printMetaCost();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runMetaBench();

@@ -83,6 +83,11 @@ const ORD = '(?:st|nd|rd|th|er|º)?';
 const DAY_MONTH_YEAR = new RegExp(`(?<![\\p{L}\\d])(\\d{1,2})${ORD}\\.?\\s*(?:de\\s+)?${MONTH_WORD},?\\s+(?:de\\s+)?(\\d{4})(?!\\d)`, 'giu');
 const MONTH_DAY_YEAR = new RegExp(`(?<![\\p{L}])${MONTH_WORD}\\s+(\\d{1,2})${ORD},?\\s+(\\d{4})(?!\\d)`, 'giu');
 const ISO_DATE = /(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)/;
+const FOUR_DIGITS = /\d{4}/;
+/** What MONTH_DAY and DAY_MONTH need at least: a letter, a space and a digit; a digit, a space and a letter. */
+const WORD_NUMBER = /\p{L}\.?\s+\d/u;
+const NUMBER_WORD = new RegExp(`\\d${ORD}\\.?\\s+\\p{L}`, 'iu');
+const DIGIT_SEPARATOR = /\d[./]\d/;
 const NUMERIC = /(?<![\d.\/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![\d.\/]|\.\d)/;
 const MONTH_DAY = new RegExp(`(?<![\\p{L}])${MONTH_WORD}\\s+(\\d{1,2})${ORD}(?![\\d:])`, 'giu');
 const DAY_MONTH = new RegExp(`(?<![\\p{L}\\d])(\\d{1,2})${ORD}\\.?\\s+${MONTH_WORD}(?![\\p{L}])`, 'giu');
@@ -125,23 +130,28 @@ export function findVisibleDate(input: string, opts: { monthFirst?: boolean; ref
   // Date lines are short; the patterns run on the first MAX_DATE_LINE characters only.
   const text = input.slice(0, MAX_DATE_LINE);
   const candidates: { index: number; len: number; y: number; m: number; d: number }[] = [];
-  for (const mm of allMatches(DAY_MONTH_YEAR, text)) {
-    const mo = monthNumber(mm[2]!);
-    if (mo && validDate(+mm[3]!, mo, +mm[1]!)) {
-      candidates.push({ index: mm.index, len: mm[0].length, y: +mm[3]!, m: mo, d: +mm[1]! });
-      break;
+  // Cheap tests first: the patterns with a year need four digits in a row, the numeric one a digit, a dot or a
+  // slash and a digit; most lines near a headline have neither.
+  const withYear = FOUR_DIGITS.test(text);
+  if (withYear) {
+    for (const mm of allMatches(DAY_MONTH_YEAR, text)) {
+      const mo = monthNumber(mm[2]!);
+      if (mo && validDate(+mm[3]!, mo, +mm[1]!)) {
+        candidates.push({ index: mm.index, len: mm[0].length, y: +mm[3]!, m: mo, d: +mm[1]! });
+        break;
+      }
     }
-  }
-  for (const mm of allMatches(MONTH_DAY_YEAR, text)) {
-    const mo = monthNumber(mm[1]!);
-    if (mo && validDate(+mm[3]!, mo, +mm[2]!)) {
-      candidates.push({ index: mm.index, len: mm[0].length, y: +mm[3]!, m: mo, d: +mm[2]! });
-      break;
+    for (const mm of allMatches(MONTH_DAY_YEAR, text)) {
+      const mo = monthNumber(mm[1]!);
+      if (mo && validDate(+mm[3]!, mo, +mm[2]!)) {
+        candidates.push({ index: mm.index, len: mm[0].length, y: +mm[3]!, m: mo, d: +mm[2]! });
+        break;
+      }
     }
+    const iso = ISO_DATE.exec(text);
+    if (iso && validDate(+iso[1]!, +iso[2]!, +iso[3]!)) candidates.push({ index: iso.index, len: iso[0].length, y: +iso[1]!, m: +iso[2]!, d: +iso[3]! });
   }
-  let mm = ISO_DATE.exec(text);
-  if (mm && validDate(+mm[1]!, +mm[2]!, +mm[3]!)) candidates.push({ index: mm.index, len: mm[0].length, y: +mm[1]!, m: +mm[2]!, d: +mm[3]! });
-  mm = NUMERIC.exec(text);
+  const mm = DIGIT_SEPARATOR.test(text) ? NUMERIC.exec(text) : null;
   if (mm) {
     const a = +mm[1]!;
     const b = +mm[3]!;
@@ -161,14 +171,14 @@ export function findVisibleDate(input: string, opts: { monthFirst?: boolean; ref
   }
   if (candidates.length === 0 && opts.refYear !== undefined) {
     const y = opts.refYear;
-    for (const m2 of allMatches(MONTH_DAY, text)) {
+    for (const m2 of WORD_NUMBER.test(text) ? allMatches(MONTH_DAY, text) : []) {
       const mo = monthNumber(m2[1]!);
       if (mo && validDate(y, mo, +m2[2]!)) {
         candidates.push({ index: m2.index, len: m2[0].length, y, m: mo, d: +m2[2]! });
         break;
       }
     }
-    for (const m2 of allMatches(DAY_MONTH, text)) {
+    for (const m2 of NUMBER_WORD.test(text) ? allMatches(DAY_MONTH, text) : []) {
       const mo = monthNumber(m2[2]!);
       if (mo && validDate(y, mo, +m2[1]!)) {
         candidates.push({ index: m2.index, len: m2[0].length, y, m: mo, d: +m2[1]! });

@@ -60,13 +60,20 @@ function isHomeLink(href: string | undefined, host: string | null): boolean {
 
 export function scanPage($: CheerioAPI, host: string | null): PageScan {
   const scan: PageScan = { metas: new Map(), title: null, htmlLang: null, canonical: null, ldJson: [], itemprops: new Map(), times: [], relAuthor: null, headings: [], body: null };
-  const stack: AnyNode[] = [...$.root()[0]!.children].reverse();
+  // Elements only, in document order (text and comments are never pushed).
+  const stack: Element[] = [];
+  const pushChildren = (children: AnyNode[]) => {
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i]!;
+      if (c.type === 'tag' || c.type === 'script' || c.type === 'style') stack.push(c as Element);
+    }
+  };
+  pushChildren($.root()[0]!.children);
   let order = 0;
   while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') continue;
-    const el = node as Element;
+    const el = stack.pop()!;
     const a = el.attribs;
+    const itemprop = a.itemprop;
     order++;
     switch (el.name) {
       case 'meta': {
@@ -100,8 +107,8 @@ export function scanPage($: CheerioAPI, host: string | null): PageScan {
         if (scan.relAuthor === null && a.rel !== undefined && /(?:^|\s)author(?:\s|$)/i.test(a.rel)) scan.relAuthor = el;
         break;
     }
-    if (a.itemprop) {
-      for (const prop of a.itemprop.split(/\s+/)) {
+    if (itemprop) {
+      for (const prop of itemprop.split(/\s+/)) {
         if (!ITEMPROPS.has(prop)) continue;
         const list = scan.itemprops.get(prop) ?? [];
         list.push(el);
@@ -112,7 +119,7 @@ export function scanPage($: CheerioAPI, host: string | null): PageScan {
     const level =
       el.name.length === 2 && el.name[0] === 'h' && el.name[1]! >= '1' && el.name[1]! <= '3'
         ? +el.name[1]!
-        : a.itemprop === 'headline' || (a.class !== undefined && el.children.length <= 5 && /title|headline|heading/i.test(a.class) && HEADLINE_CLASS.test(a.class))
+        : itemprop === 'headline' || (a.class !== undefined && el.children.length <= 5 && /title|headline|heading/i.test(a.class) && HEADLINE_CLASS.test(a.class))
           ? 4
           : 0;
     if (level > 0 && scan.headings.length < MAX_HEADINGS) {
@@ -121,7 +128,7 @@ export function scanPage($: CheerioAPI, host: string | null): PageScan {
       const logo = text === '' || (level <= 3 && links.length > 0 && links.every((l) => isHomeLink(l.attribs.href, host)));
       scan.headings.push({ el, text, level, order, logo });
     }
-    for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+    pushChildren(el.children);
   }
   return scan;
 }
@@ -193,85 +200,151 @@ function prevNode(n: AnyNode): AnyNode | null {
   return prev;
 }
 
-function lineOf(texts: AnyNode[], pieces: string[]): PageLine | null {
+const AUTHOR_FLAG = 1;
+const DATE_FLAG = 2;
+const COMMENT_FLAG = 4;
+
+/**
+ * What the elements of one page say about the text inside them, each element read once: the words of its classes,
+ * ids, itemprops and rels (author, date, comment) and whether it or an ancestor is a comment section or an element
+ * whose text is not shown. One per page: lines near each other share their ancestors.
+ */
+export class PageMarks {
+  private readonly own = new Map<Element, number>();
+  private readonly inComment = new Map<AnyNode, boolean>();
+  private readonly inSkipped = new Map<AnyNode, boolean>();
+
+  /** The author / date / comment words of the element's own attributes, as flags. */
+  flags(el: Element): number {
+    let f = this.own.get(el);
+    if (f === undefined) {
+      const a = el.attribs;
+      f = 0;
+      if (a.class !== undefined || a.id !== undefined || a.itemprop !== undefined || a.rel !== undefined) {
+        const words = `${a.class ?? ''} ${a.id ?? ''} ${a.itemprop ?? ''} ${a.rel ?? ''}`;
+        if (AUTHOR_WORDS.test(words)) f |= AUTHOR_FLAG;
+        if (DATE_WORDS.test(words)) f |= DATE_FLAG;
+        if (COMMENT_WORDS.test(words)) f |= COMMENT_FLAG;
+      }
+      this.own.set(el, f);
+    }
+    return f;
+  }
+
+  /** Whether `n` or an ancestor says it is a comment section. */
+  comment(n: AnyNode | null): boolean {
+    return this.chain(n, this.inComment, (el) => (this.flags(el) & COMMENT_FLAG) !== 0);
+  }
+
+  /** Whether `n` or an ancestor is an element whose text is not shown (script, style, template…). */
+  skipped(n: AnyNode | null): boolean {
+    return this.chain(n, this.inSkipped, (el) => SKIP.has(el.name));
+  }
+
+  /** `test` of `n` or of any ancestor, remembered for every node on the way up. */
+  private chain(n: AnyNode | null, memo: Map<AnyNode, boolean>, test: (el: Element) => boolean): boolean {
+    const path: AnyNode[] = [];
+    let found = false;
+    for (let p = n; p; p = (p as Node).parent) {
+      const known = memo.get(p);
+      if (known !== undefined) {
+        found = known;
+        break;
+      }
+      path.push(p);
+      if (isElement(p) && test(p)) {
+        found = true;
+        break;
+      }
+    }
+    // The nodes passed on the way up are inside the hit, or (no hit up to the root) inside none.
+    for (const p of path) memo.set(p, found);
+    return found;
+  }
+}
+
+function lineOf(texts: AnyNode[], pieces: string[], marks: PageMarks): PageLine | null {
   const text = normalizeSpace(pieces.join(' '));
   if (text === '') return null;
   let author = false;
   let date = false;
-  let comment = false;
   let datetime: string | null = null;
+  const parent = (texts[0] as Node).parent;
   let depth = 0;
-  for (let p = (texts[0] as Node).parent; p; p = (p as Node).parent, depth++) {
+  for (let p = parent; p && depth < 4; p = (p as Node).parent, depth++) {
     if (!isElement(p)) continue;
-    const a = p.attribs;
-    if (p.name === 'time' && datetime === null && depth < 4) datetime = a.datetime ?? null;
-    if (a.class === undefined && a.id === undefined && a.itemprop === undefined && a.rel === undefined) {
-      if (p.name === 'time' && depth < 3) date = true;
-      continue;
-    }
-    const words = `${a.class ?? ''} ${a.id ?? ''} ${a.itemprop ?? ''} ${a.rel ?? ''}`;
+    if (p.name === 'time' && datetime === null) datetime = p.attribs.datetime ?? null;
     if (depth < 3) {
-      author ||= AUTHOR_WORDS.test(words);
-      date ||= p.name === 'time' || DATE_WORDS.test(words);
+      const f = marks.flags(p);
+      author ||= (f & AUTHOR_FLAG) !== 0;
+      date ||= p.name === 'time' || (f & DATE_FLAG) !== 0;
     }
-    comment ||= COMMENT_WORDS.test(words);
   }
-  return { text, author, date, comment, datetime };
-}
-
-function insideSkipped(n: AnyNode): boolean {
-  for (let p = (n as Node).parent; p; p = (p as Node).parent) if (isElement(p) && SKIP.has(p.name)) return true;
-  return false;
+  return { text, author, date, comment: marks.comment(parent), datetime };
 }
 
 /**
- * Groups the text nodes of a walk (forward or backward) into lines: one per run of text nodes in the same block
- * element, a block element met on the way ending the run.
+ * A walk (forward or backward) that groups text nodes into lines: one per run of text nodes in the same block
+ * element, a block element met on the way ending the run. It stops when asked and can be continued from there, so
+ * that a longer stretch costs only the part not yet read.
  */
-function collectLines(first: AnyNode | null, step: (n: AnyNode) => AnyNode | null, backward: boolean, done: (out: PageLine[], chars: number) => boolean): PageLine[] {
-  const out: PageLine[] = [];
-  let chars = 0;
-  let run: AnyNode[] = [];
-  let pieces: string[] = [];
-  let runBlock: AnyNode | null = null;
-  const flush = () => {
-    if (run.length === 0) return;
-    const line = lineOf(run, backward ? pieces.reverse() : pieces);
-    run = [];
-    pieces = [];
+export class LineWalk {
+  private readonly out: PageLine[] = [];
+  private chars = 0;
+  private run: AnyNode[] = [];
+  private pieces: string[] = [];
+  private runBlock: AnyNode | null = null;
+
+  constructor(
+    private next: AnyNode | null,
+    private readonly step: (n: AnyNode) => AnyNode | null,
+    private readonly backward: boolean,
+    private readonly marks: PageMarks,
+  ) {}
+
+  /** Walks on until `maxLines` lines or `maxChars` characters are read; the lines so far, the one being read last. */
+  read(maxLines: number, maxChars = Infinity): PageLine[] {
+    for (let n = this.next; n && this.out.length < maxLines && this.chars < maxChars; n = this.next) {
+      this.next = this.step(n);
+      if (n.type === 'text') {
+        const data = (n as unknown as { data: string }).data;
+        if (data.trim() === '' || (this.backward && this.marks.skipped((n as Node).parent))) continue;
+        const block = blockOf(n);
+        if (block !== this.runBlock) this.flush();
+        this.runBlock = block;
+        this.run.push(n);
+        this.pieces.push(data);
+      } else if (isElement(n) && BLOCKS.has(n.name)) {
+        this.flush();
+        this.runBlock = null;
+      }
+    }
+    const pending = this.run.length > 0 ? this.line([...this.pieces]) : null;
+    return pending ? [...this.out, pending] : [...this.out];
+  }
+
+  private line(pieces: string[]): PageLine | null {
+    return lineOf(this.run, this.backward ? pieces.reverse() : pieces, this.marks);
+  }
+
+  private flush(): void {
+    if (this.run.length === 0) return;
+    const line = this.line(this.pieces);
+    this.run = [];
+    this.pieces = [];
     if (line) {
-      out.push(line);
-      chars += line.text.length;
-    }
-  };
-  for (let n = first; n && !done(out, chars); n = step(n)) {
-    if (n.type === 'text') {
-      const data = (n as unknown as { data: string }).data;
-      if (data.trim() === '' || (backward && insideSkipped(n))) continue;
-      const block = blockOf(n);
-      if (block !== runBlock) flush();
-      runBlock = block;
-      run.push(n);
-      pieces.push(data);
-    } else if (isElement(n) && BLOCKS.has(n.name)) {
-      flush();
-      runBlock = null;
+      this.out.push(line);
+      this.chars += line.text.length;
     }
   }
-  flush();
-  return out;
 }
 
-/**
- * The visible text lines after `from` (its own subtree left out; from the start of it when `inside`), one per
- * run of text in the same block element, until `maxLines` lines or `maxChars` characters.
- */
-export function linesAfter(from: AnyNode, opts: { inside?: boolean; maxLines: number; maxChars: number }): PageLine[] {
-  const first = nextNode(from, opts.inside ?? false);
-  return collectLines(first, (n) => nextNode(n, true), false, (out, chars) => out.length >= opts.maxLines || chars >= opts.maxChars);
+/** The walk over the visible text after `from` (its own subtree left out; from the start of it when `inside`). */
+export function walkAfter(from: AnyNode, marks: PageMarks, inside = false): LineWalk {
+  return new LineWalk(nextNode(from, inside), (n) => nextNode(n, true), false, marks);
 }
 
 /** Up to `maxLines` visible text lines before `from`, nearest first. */
-export function linesBefore(from: AnyNode, maxLines: number): PageLine[] {
-  return collectLines(prevNode(from), prevNode, true, (out) => out.length >= maxLines);
+export function linesBefore(from: AnyNode, marks: PageMarks, maxLines: number): PageLine[] {
+  return new LineWalk(prevNode(from), prevNode, true, marks).read(maxLines);
 }

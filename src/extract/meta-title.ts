@@ -42,8 +42,8 @@ export function siteKeys(names: readonly (string | null | undefined)[], host: st
 }
 
 /** Whether a title segment names the site ("NYTimes.com", "The Washington Post", "Sportsnet.ca"). */
-export function namesSite(segment: string, keys: readonly string[]): boolean {
-  const s = squash(segment);
+export function namesSite(segment: string, keys: readonly string[], squashed: string = squash(segment)): boolean {
+  const s = squashed;
   if (s.length < 2) return false;
   return keys.some((k) => s === k || (k.length >= 4 && s.length <= k.length + 6 && s.includes(k)) || (s.length >= 4 && k.includes(s) && s.length >= k.length / 2));
 }
@@ -109,9 +109,14 @@ export interface TitleInput {
 /** The page's headline (see the module comment), or null when the page declares and shows none. */
 export function chooseTitle(input: TitleInput): string | null {
   const keys = [...input.siteKeys];
-  const isSiteHeading = (h: PageHeading) => h.logo || namesSite(h.text, keys);
   for (const h of input.headings) if (h.level === 1 && h.logo && h.text !== '') keys.push(squash(h.text));
-  const headings = input.headings.filter((h) => h.text !== '' && h.text.length <= 300 && !isSiteHeading(h));
+  // Each heading's words, read once (a page may have hundreds of headings).
+  const headings: { h: PageHeading; tokens: string[] }[] = [];
+  for (const h of input.headings) {
+    if (h.text === '' || h.text.length > 300 || h.logo) continue;
+    const tokens = titleTokens(h.text);
+    if (!namesSite(h.text, keys, tokens.join(''))) headings.push({ h, tokens });
+  }
   const declared = input.declared.filter((d) => d.trim() !== '');
   const stripped = declared.map((d) => stripSiteAffixes(d, keys));
 
@@ -119,8 +124,7 @@ export function chooseTitle(input: TitleInput): string | null {
   let best: { h: PageHeading; n: number } | null = null;
   const declaredTokens = declared.map(titleTokens);
   const strippedTokens = stripped.map(titleTokens);
-  for (const h of headings) {
-    const ht = titleTokens(h.text);
+  for (const { h, tokens: ht } of headings) {
     if (ht.length === 0) continue;
     for (let i = 0; i < declared.length; i++) {
       const dt = declaredTokens[i]!;
@@ -133,17 +137,20 @@ export function chooseTitle(input: TitleInput): string | null {
   if (best) return best.h.text;
 
   // A heading that is the whole first segment of a declared title ("About bugs" in "About bugs – Studio Name").
-  for (const h of headings) {
-    const ht = titleTokens(h.text).join(' ');
-    if (ht !== '' && declared.some((d) => titleTokens(splitSegments(d)[0] ?? '').join(' ') === ht && splitSegments(d).length > 1)) return h.text;
+  const firstSegments = declared.flatMap((d) => {
+    const segments = splitSegments(d);
+    return segments.length > 1 ? [titleTokens(segments[0]!).join(' ')] : [];
+  });
+  for (const { h, tokens } of headings) {
+    const ht = tokens.join(' ');
+    if (ht !== '' && firstSegments.includes(ht)) return h.text;
   }
 
   // An <h1> that shares enough words with a declared title: the headline as edited for the page.
   const reference = new Set(strippedTokens.flat());
   let related: { h: PageHeading; shared: number } | null = null;
-  for (const h of headings) {
+  for (const { h, tokens: ht } of headings) {
     if (h.level !== 1) continue;
-    const ht = titleTokens(h.text);
     if (ht.length < 3) continue;
     const sharedSet = new Set(ht.filter((t) => reference.has(t)));
     const shared = sharedSet.size;
@@ -153,5 +160,5 @@ export function chooseTitle(input: TitleInput): string | null {
   if (related) return related.h.text;
 
   if (stripped.length > 0) return stripped[0]!;
-  return headings.find((h) => h.level === 1)?.text ?? headings[0]?.text ?? null;
+  return headings.find(({ h }) => h.level === 1)?.h.text ?? headings[0]?.h.text ?? null;
 }

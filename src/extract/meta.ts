@@ -10,7 +10,7 @@ import type { ArticleImage } from '../model.js';
 import { creativeWork, ldPublisherNames, ldTypes, parseJsonLd, type LdObject } from './generic-jsonld.js';
 import { BYLINE_PREFIX, MAX_BYLINE_CHARS, nameKey, personNames, trimChars } from './meta-author.js';
 import { findVisibleDate, weekdayIn, type VisibleDate } from './meta-dates.js';
-import { linesAfter, linesBefore, scanPage, type PageLine } from './meta-page.js';
+import { linesBefore, PageMarks, scanPage, walkAfter, type PageLine } from './meta-page.js';
 import { chooseTitle, namesSite, siteKeys, stripSiteAffixes } from './meta-title.js';
 import { normalizeSpace } from './text.js';
 
@@ -59,7 +59,8 @@ export function extractMeta($: CheerioAPI, url: string): PageMeta {
   const description = first('og:description', 'description', 'twitter:description') ?? ldString(ld?.description);
 
   const itemprop = (prop: string) => (page.itemprops.get(prop) ?? []).map((el) => normalizeSpace(el.attribs.content ?? el.attribs.datetime ?? $(el).text()));
-  const window = nearHeadline(headline?.el ?? page.body);
+  const marks = new PageMarks();
+  const window = nearHeadline(headline?.el ?? page.body, marks);
   const near = window.near;
   const monthFirst = /^en\b/i.test(page.htmlLang ?? first('og:locale', 'content-language') ?? 'en');
   const machine =
@@ -128,16 +129,18 @@ function hostOf(url: string): string | null {
  * it; `all()` adds the rest of a bounded stretch after it (read only when `near` has no byline or date).
  * Comments are left out. Without a headline, the top of the page.
  */
-function nearHeadline(headline: Element | null): { near: PageLine[]; all: () => PageLine[] } {
+function nearHeadline(headline: Element | null, marks: PageMarks): { near: PageLine[]; all: () => PageLine[] } {
   const visible = (lines: PageLine[]) => lines.filter((l) => !l.comment);
   if (headline === null) return { near: [], all: () => [] };
   if (headline.name === 'body') {
-    const top = visible(linesAfter(headline, { inside: true, maxLines: 60, maxChars: 6000 }));
+    const top = visible(walkAfter(headline, marks, true).read(60, 6000));
     return { near: top, all: () => top };
   }
-  const near = visible([...linesAfter(headline, { maxLines: 12, maxChars: 3000 }), ...linesBefore(headline, 8)]);
+  // One walk after the headline: the near lines first, continued for the rest only when asked.
+  const after = walkAfter(headline, marks);
+  const near = visible([...after.read(12, 3000), ...linesBefore(headline, marks, 8)]);
   let all: PageLine[] | null = null;
-  return { near, all: () => (all ??= [...near, ...visible(linesAfter(headline, { maxLines: 80, maxChars: 6000 }).slice(12))]) };
+  return { near, all: () => (all ??= [...near, ...visible(after.read(80, 6000).slice(12))]) };
 }
 
 /** A date line: short, and mostly the date or introduced as one ("Posted on", "Published:", a byline, a date class). */
