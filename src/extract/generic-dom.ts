@@ -46,6 +46,20 @@ const CHROME_HINT =
  */
 const COMMENT_HINT = /(?:^|[^a-z])(?:comment(?!ary)|disqus)/;
 
+/**
+ * Whether class/id words naming a comment thread outweigh those naming the article: a comment word qualifies a
+ * content word of the same class or id ("comments-body", "comment-content" are a comment's text), but not one of
+ * another ("entry-content has-comments" is the article).
+ */
+function isCommentThread(hint: string): boolean {
+  let comment = false;
+  for (const word of hint.split(/\s+/)) {
+    if (COMMENT_HINT.test(word)) comment = true;
+    else if (CONTENT_HINT.test(word)) return false;
+  }
+  return comment;
+}
+
 /** Class/id words of the article itself. */
 const CONTENT_HINT = /(?:^|[^a-z])(?:article|content|entry|post|story|body|text|main|blog|prose|richtext|hentry|h-entry)/;
 
@@ -103,8 +117,9 @@ export function chromeReason(el: Element, tag: string, mode: ChromeMode): 'hard'
   if (role !== undefined && CHROME_ROLES.has(role.toLowerCase())) return 'tag';
   if (tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main' || tag === 'a' || tag === 'p') return null;
   const hint = hintText(el);
-  if (hint === '' || CONTENT_HINT.test(hint)) return null;
-  if (COMMENT_HINT.test(hint)) return 'hint';
+  if (hint === '') return null;
+  if (COMMENT_HINT.test(hint) && isCommentThread(hint)) return 'hint';
+  if (CONTENT_HINT.test(hint)) return null;
   return mode === 'hints' && CHROME_HINT.test(hint) ? 'hint' : null;
 }
 

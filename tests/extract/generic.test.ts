@@ -67,6 +67,17 @@ describe('extractGeneric: choosing the article', () => {
     assert.deepEqual(a.images, [{ url: 'https://news.example.com/p.jpg', caption: 'The council chamber on Tuesday. Photo: Jane Roe', credit: null }]);
   });
 
+  test('a comment whose class pairs a comment word with a content word is a comment; an article flagged as having comments is the article', () => {
+    const comments = (cls: string) =>
+      [1, 2, 3, 4].map((n) => `<div class="${cls}"><p>Reader ${n} writes at length here, with opinions, asides, and further thoughts on the budget and the town.</p></div>`).join('');
+    for (const cls of ['comments-body', 'comment-content', 'commentText']) {
+      const a = extract(`<html><body><div class="blog"><h2>Council votes</h2><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p>${comments(cls)}</div></body></html>`);
+      assert.deepEqual(a.paragraphs, [prose(1), prose(2), prose(3)], cls);
+    }
+    const b = extract(page(`<article><div class="entry-content has-comments"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p></div></article>`));
+    assert.deepEqual(b.paragraphs, [prose(1), prose(2), prose(3)]);
+  });
+
   test('still finds the article when a page-wide wrapper carries a chrome-like class', () => {
     const a = extract(page(`<article><div class="body"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p><p>${prose(4)}</p></div></article>`, { wrapperClass: 'page-ad-margins' }));
     assert.deepEqual(a.paragraphs, [1, 2, 3, 4].map(prose));
