@@ -22,6 +22,9 @@ import { ROLES, type Role } from '../pipeline/roles.js';
 import { EmbeddedPipeline } from '../pipeline/embedded.js';
 import type { BullmqPipeline } from '../pipeline/bullmq.js';
 import type { WatchedRedis } from '../pipeline/redis.js';
+import { loadMorphology } from '../alerts/morphology.js';
+import { apiToken } from '../api/auth.js';
+import type { ApiContext } from '../api/views.js';
 import { startHealthServer } from '../server.js';
 import { loadCliConfig } from './config.js';
 
@@ -150,11 +153,15 @@ async function start(
   const detail = { feeds: config.feeds.length, role, queue: config.queue.driver, storage: config.storage.driver };
   // The port first: one in use fails at once, before any connection is opened.
   let server: Server | null = null;
+  let apiContext: ApiContext | null = null;
   if (port > 0) {
+    // A non-loopback address without a token ends here, with one line (src/api/auth.ts).
+    const token = apiToken(config, opts.env ?? process.env);
     server = await startHealthServer({
       host: config.server.host,
       port,
       metrics,
+      api: { context: () => apiContext, token, logger },
       health: async () => {
         const r = await checkHealth({ ...state, ...loop() }, health());
         return { ok: r.ok, detail: { reasons: r.reasons, ...r.detail, ...detail } };
@@ -166,7 +173,7 @@ async function start(
     });
     const s = server;
     closers.push(() => new Promise<void>((r) => s.close(() => r())));
-    logger.info({ host: config.server.host, port }, 'health and metrics listening');
+    logger.info({ host: config.server.host, port, token: token !== null }, 'status page, API, health and metrics listening');
   }
   let hostGate;
   if (config.queue.driver === 'bullmq') {
@@ -198,6 +205,7 @@ async function start(
           articleConcurrency: config.pipeline.articleConcurrency,
           tickMs: EMBEDDED_TICK_MS,
         });
+  apiContext = { config, store: a.store, clock: systemClock, lemmatizer: a.deps.alerts?.lemmatizer ?? (await loadMorphology()) };
   const p = pipeline;
   await p.start();
   closers.push(() => p.stop(0));

@@ -175,6 +175,11 @@ const serverSchema = z
     /** Port of the health (/healthz) and metrics (/metrics) endpoint; 0 turns it off. */
     port: z.number().int().min(0).max(65535).default(9464),
     host: z.string().default('127.0.0.1'),
+    /**
+     * Variable holding the token of the status page and the HTTP API (src/api/auth.ts): required when `host` is not a
+     * loopback address; when set, every request to them must carry it.
+     */
+    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'write an environment variable name, e.g. FEEDWATCH_API_TOKEN').default('FEEDWATCH_API_TOKEN'),
   })
   .strict()
   .prefault({});

@@ -4,6 +4,7 @@
  * URL with SQLite, the Redis URL in embedded mode or when `queue.url` is written); `unsetSecrets` keeps those the
  * environment does not set. Only names are handled here, never values, so nothing secret can leak from it.
  */
+import { isLoopbackHost } from '../api/auth.js';
 import type { Config } from './load.js';
 
 export interface SecretRef {
@@ -31,6 +32,7 @@ export function neededSecrets(config: Config): SecretRef[] {
   return refs.filter((r) => {
     if (r.key === 'storage.urlEnv') return config.storage.driver === 'postgres';
     if (r.key === 'queue.urlEnv') return config.queue.driver === 'bullmq' && !config.queue.url;
+    if (r.key === 'server.tokenEnv') return !isLoopbackHost(config.server.host);
     return true;
   });
 }

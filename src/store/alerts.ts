@@ -63,6 +63,10 @@ export interface SearchPage {
    * index keys may differ), so a changed key scheme never hides an article: `searchArticles` re-analyses them.
    */
   lemmatizer: string;
+  /** Only documents of this feed. */
+  feed?: string;
+  /** Only documents stored at or after this ISO 8601 time. */
+  since?: string;
 }
 
 export interface DeliveryFilter {
@@ -70,6 +74,10 @@ export interface DeliveryFilter {
   rule?: string;
   /** Default 1000. */
   limit?: number;
+  /** Newest first (highest id first) instead of oldest first. */
+  newestFirst?: boolean;
+  /** Only deliveries with a smaller id (keyset pagination with `newestFirst`). */
+  beforeId?: number;
 }
 
 export interface PendingClaimOptions {
@@ -101,11 +109,30 @@ export interface AlertStore extends DeliveryStore {
   getAlertDoc(articleId: number): Promise<AlertDocRecord | null>;
   /**
    * Documents the rule may match, newest article first: every document it does match, narrowed by the index
-   * (all documents when the rule cannot be narrowed, e.g. `NOT x` or a lone /regex/). Confirm with matchRule.
+   * (all documents when the rule cannot be narrowed, e.g. `NOT x` or a lone /regex/, or is null). Confirm with matchRule.
    */
-  searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]>;
+  searchCandidates(rule: CompiledRule | null, page: SearchPage): Promise<AlertDocRecord[]>;
   /** Recorded deliveries, oldest first. */
   deliveries(filter?: DeliveryFilter): Promise<DeliveryRecord[]>;
+}
+
+/** A page of search candidates as the drivers receive it. */
+export interface CandidatePage {
+  before: number;
+  limit: number;
+  lemmatizer: string;
+  feed: string | null;
+  /** ISO 8601 UTC with milliseconds. */
+  since: string | null;
+}
+
+/** A delivery filter as the drivers receive it. */
+export interface DeliveryQuery {
+  status: DeliveryStatus | null;
+  rule: string | null;
+  limit: number;
+  newestFirst: boolean;
+  beforeId: number | null;
 }
 
 /**
@@ -116,8 +143,11 @@ export interface AlertRows {
   /** Insert or replace the document and its search-index entry (`analyzedBy`: the lemmatizer of all its analyses, or 'mixed'). */
   upsertDoc(doc: AlertDocRecord, analyzedBy: string): Row<void>;
   doc(articleId: number): Row<AlertDocRecord | null>;
-  /** Documents with article id < `before`, newest first, at most `limit`, narrowed by the driver's index where it can. */
-  candidates(rule: CompiledRule, page: { before: number; limit: number; lemmatizer: string }): Row<AlertDocRecord[]>;
+  /**
+   * Documents with article id < `before` (of `feed`, stored since `since`, when not null), newest first, at most
+   * `limit`, narrowed by the driver's index where it can (a null rule: every document).
+   */
+  candidates(rule: CompiledRule | null, page: CandidatePage): Row<AlertDocRecord[]>;
   /** Insert the (rule, cluster) match; false when it was there already. */
   insertMatch(m: NewMatch): Row<boolean>;
   /** One pending delivery of the match per channel. */
@@ -142,7 +172,7 @@ export interface AlertRows {
   markDelivered(id: number, f: { attempts: number; at: string }): Row<void>;
   /** Pending → pending again at `retryAt`, or failed when null; claim released (no-op unless pending). */
   markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Row<void>;
-  deliveries(filter: { status: DeliveryStatus | null; rule: string | null; limit: number }): Row<DeliveryRecord[]>;
+  deliveries(filter: DeliveryQuery): Row<DeliveryRecord[]>;
 }
 
 /**
@@ -219,10 +249,16 @@ export class RowAlertStore implements AlertStore {
     return this.run.read('getAlertDoc', { articleId }, (r) => step(r.doc(articleId)));
   }
 
-  async searchCandidates(rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> {
+  async searchCandidates(rule: CompiledRule | null, page: SearchPage): Promise<AlertDocRecord[]> {
     checkLimit(page.limit, MAX_SEARCH_PAGE, 'searchCandidates');
-    const q = { before: page.beforeArticleId ?? Number.MAX_SAFE_INTEGER, limit: page.limit, lemmatizer: page.lemmatizer };
-    return this.run.read('searchCandidates', { rule: rule.source }, (r) => step(r.candidates(rule, q)));
+    const q: CandidatePage = {
+      before: page.beforeArticleId ?? Number.MAX_SAFE_INTEGER,
+      limit: page.limit,
+      lemmatizer: page.lemmatizer,
+      feed: page.feed ?? null,
+      since: page.since === undefined ? null : isoUtc(page.since, 'since'),
+    };
+    return this.run.read('searchCandidates', { rule: rule?.source ?? null }, (r) => step(r.candidates(rule, q)));
   }
 
   async recordMatch(m: NewMatch): Promise<{ created: boolean }> {
@@ -273,7 +309,8 @@ export class RowAlertStore implements AlertStore {
   async deliveries(filter: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
     const limit = filter.limit ?? 1000;
     checkLimit(limit, 100_000, 'deliveries');
-    return this.run.read('deliveries', {}, (r) => step(r.deliveries({ status: filter.status ?? null, rule: filter.rule ?? null, limit })));
+    const query: DeliveryQuery = { status: filter.status ?? null, rule: filter.rule ?? null, limit, newestFirst: filter.newestFirst ?? false, beforeId: filter.beforeId ?? null };
+    return this.run.read('deliveries', {}, (r) => step(r.deliveries(query)));
   }
 
   /** Run `fn`; a non-storage error thrown before it reaches the driver (a bad argument) becomes a storage error naming `op`. */
@@ -297,9 +334,68 @@ export interface SearchHit {
   spans: MatchSpan[];
 }
 
+/** What `searchPage` is asked for. */
+export interface SearchRequest {
+  /** Most hits to return. */
+  limit: number;
+  /** Continue below this article id (a previous page's `next`); none: from the newest. */
+  cursor?: number;
+  feed?: string;
+  /** ISO 8601: only documents stored at or after it. */
+  since?: string;
+  /** Candidates read per round trip (default 200, at most MAX_SEARCH_PAGE). */
+  pageSize?: number;
+  /** Stop after reading this many candidates (a bound on one request's work); none: until `limit` hits or the end. */
+  maxScanned?: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /**
+   * The cursor of the next page: the article id below which reading goes on (all documents above it were looked
+   * at), or null when every document was.
+   */
+  next: number | null;
+  /** Candidates read. */
+  scanned: number;
+}
+
 /**
- * `feedwatch search`: stored articles the rule matches, newest first, at most `limit`. Pages through the
- * index's candidates and keeps those `matchRule` confirms (the same decision alerts make).
+ * One page of stored articles the rule matches (every article for a null rule), newest first: pages through the
+ * index's candidates and keeps those `matchRule` confirms (the same decision alerts make). Keyset pagination: the
+ * page ends after `limit` hits or `maxScanned` candidates, and `next` continues exactly where it stopped.
+ */
+export async function searchPage(store: Pick<AlertStore, 'searchCandidates'>, rule: CompiledRule | null, lem: Lemmatizer, req: SearchRequest): Promise<SearchResult> {
+  const hits: SearchHit[] = [];
+  const pageSize = Math.min(MAX_SEARCH_PAGE, Math.max(1, req.pageSize ?? 200));
+  const maxScanned = req.maxScanned ?? Number.POSITIVE_INFINITY;
+  let before = req.cursor;
+  let scanned = 0;
+  for (;;) {
+    const want = Math.min(pageSize, Math.max(1, maxScanned - scanned), rule === null ? req.limit - hits.length : pageSize);
+    const page = await store.searchCandidates(rule, {
+      limit: want,
+      lemmatizer: lem.id,
+      ...(before === undefined ? {} : { beforeArticleId: before }),
+      ...(req.feed === undefined ? {} : { feed: req.feed }),
+      ...(req.since === undefined ? {} : { since: req.since }),
+    });
+    for (const doc of page) {
+      scanned++;
+      before = doc.articleId;
+      if (rule === null) hits.push({ doc, spans: [] });
+      else {
+        const m = matchRule(rule, alertDocOf(doc, lem));
+        if (m.match) hits.push({ doc, spans: m.spans });
+      }
+      if (hits.length >= req.limit || scanned >= maxScanned) return { hits, next: before, scanned };
+    }
+    if (page.length < want) return { hits, next: null, scanned };
+  }
+}
+
+/**
+ * `feedwatch search`: stored articles the rule matches, newest first, at most `limit` (searchPage to the end).
  */
 export async function searchArticles(
   store: Pick<AlertStore, 'searchCandidates'>,
@@ -307,20 +403,7 @@ export async function searchArticles(
   lem: Lemmatizer,
   opts: { limit: number; pageSize?: number },
 ): Promise<SearchHit[]> {
-  const hits: SearchHit[] = [];
-  const pageSize = Math.min(MAX_SEARCH_PAGE, Math.max(1, opts.pageSize ?? 200));
-  let before: number | undefined;
-  while (hits.length < opts.limit) {
-    const page = await store.searchCandidates(rule, { limit: pageSize, lemmatizer: lem.id, ...(before === undefined ? {} : { beforeArticleId: before }) });
-    for (const doc of page) {
-      const m = matchRule(rule, alertDocOf(doc, lem));
-      if (m.match) hits.push({ doc, spans: m.spans });
-      if (hits.length >= opts.limit) break;
-    }
-    if (page.length < pageSize) break;
-    before = page[page.length - 1]!.articleId;
-  }
-  return hits;
+  return (await searchPage(store, rule, lem, opts)).hits;
 }
 
 /** A page size must be a whole number from 1 to `max`. */

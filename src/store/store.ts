@@ -4,6 +4,7 @@
  * All methods are async so that a network database can implement them.
  */
 import type { Article, ArticleOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredItem } from '../model.js';
+import type { ActivityStore } from './activity.js';
 import type { AlertStore } from './alerts.js';
 import type { BoilerplateStore } from './boilerplate.js';
 import type { ArticleStore } from './articles.js';
@@ -24,7 +25,7 @@ export interface PendingOptions {
   leaseMs?: number;
 }
 
-export interface Store extends AlertStore, ArticleStore, RetentionStore, BoilerplateStore {
+export interface Store extends AlertStore, ArticleStore, RetentionStore, BoilerplateStore, ActivityStore {
   /** One round trip to the database (the health checks' ping); rejects when it cannot answer. */
   ping(): Promise<void>;
   /** Apply pending migrations. Safe to call on every start. */

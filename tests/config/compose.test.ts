@@ -101,6 +101,8 @@ test("docker-compose.yml: the config file it names is mounted from ./config, val
     assert.ok(config.feeds.length > 0, 'feeds listed');
     // Reachable from the image's HEALTHCHECK (127.0.0.1 inside the container) and from other containers.
     assert.equal(config.server.host, '0.0.0.0');
+    // ... so the status page and API need a token: compose refuses to start without one.
+    assert.match(s.environment?.[config.server.tokenEnv] ?? '', /^\$\{FEEDWATCH_API_TOKEN:\?.+\}$/, `${name} requires ${config.server.tokenEnv}`);
     // The HEALTHCHECK probes $FEEDWATCH_PORT, else server.port's value: the port this service's process serves on.
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     const probe = /127\.0\.0\.1:'\+\(process\.env\.FEEDWATCH_PORT\|\|(\d+)\)\+'\/healthz/.exec(dockerfile);

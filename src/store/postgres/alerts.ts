@@ -22,7 +22,7 @@ import type { AlertItem } from '../../alerts/message.js';
 import type { AnalyzedText } from '../../alerts/morphology.js';
 import type { Field } from '../../alerts/rule-parser.js';
 import { foldWord } from '../../alerts/tokenize.js';
-import { RowAlertStore, type AlertDocRecord, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { RowAlertStore, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
 import { runAsync } from '../steps.js';
 import { jsonParam } from './rows.js';
 import { guarded, inTransaction } from './tx.js';
@@ -222,9 +222,10 @@ const UPSERT_DOC = `INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by, search)
 const FORM_LEXEMES = `SELECT f, to_tsquery('russian', q)::text AS russian, to_tsquery('english', q)::text AS english
   FROM unnest($1::text[], $2::text[]) AS x(f, q)`;
 
-const CANDIDATES_ALL = `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < $1 ORDER BY article_id DESC LIMIT $2`;
+const DOC_FILTER = 'AND ($3::text IS NULL OR feed = $3) AND ($4::timestamptz IS NULL OR stored_at >= $4)';
+const CANDIDATES_ALL = `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < $1 ${DOC_FILTER} ORDER BY article_id DESC LIMIT $2`;
 const CANDIDATES = `SELECT ${DOC_COLUMNS} FROM alert_docs
-  WHERE article_id < $1 AND (search IS NULL OR analyzed_by <> $3 OR search @@ $4::tsquery)
+  WHERE article_id < $1 ${DOC_FILTER} AND (search IS NULL OR analyzed_by <> $5 OR search @@ $6::tsquery)
   ORDER BY article_id DESC LIMIT $2`;
 
 const INSERT_MATCH = `INSERT INTO alert_matches (rule, cluster_id, article_id, matched_at) VALUES ($1, $2, $3, $4)
@@ -253,8 +254,9 @@ const FAILED = `UPDATE alert_deliveries SET attempts = $2, last_error = $3, upda
     status = CASE WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'pending' END, due_at = coalesce($5::timestamptz, due_at),
     claimed_by = NULL, claimed_until = NULL
   WHERE id = $1 AND status = 'pending'`;
-const DELIVERIES = `SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries
-  WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR rule = $2) ORDER BY id LIMIT $3`;
+const DELIVERY_FILTER = '($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR rule = $2) AND ($4::int8 IS NULL OR id < $4)';
+const DELIVERIES = `SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id LIMIT $3`;
+const DELIVERIES_NEWEST = `SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id DESC LIMIT $3`;
 
 function toDoc(row: DocRow): AlertDocRecord {
   return {
@@ -321,12 +323,10 @@ class PostgresAlertRows implements AlertRows {
     return rows[0] ? toDoc(rows[0]) : null;
   }
 
-  async candidates(rule: CompiledRule, page: { before: number; limit: number; lemmatizer: string }): Promise<AlertDocRecord[]> {
-    const q = tsQuery(rule, await this.formLexemes(ruleForms(rule)));
-    const { rows } =
-      q === null
-        ? await this.db.query<DocRow>(CANDIDATES_ALL, [page.before, page.limit])
-        : await this.db.query<DocRow>(CANDIDATES, [page.before, page.limit, page.lemmatizer, q]);
+  async candidates(rule: CompiledRule | null, page: CandidatePage): Promise<AlertDocRecord[]> {
+    const q = rule === null ? null : tsQuery(rule, await this.formLexemes(ruleForms(rule)));
+    const params = [page.before, page.limit, page.feed === null ? null : sameLengthText(page.feed), page.since];
+    const { rows } = q === null ? await this.db.query<DocRow>(CANDIDATES_ALL, params) : await this.db.query<DocRow>(CANDIDATES, [...params, page.lemmatizer, q]);
     return rows.map(toDoc);
   }
 
@@ -382,8 +382,9 @@ class PostgresAlertRows implements AlertRows {
     await this.db.query(FAILED, [id, f.attempts, sameLengthText(f.error), f.at, f.retryAt]);
   }
 
-  async deliveries(filter: { status: DeliveryStatus | null; rule: string | null; limit: number }): Promise<DeliveryRecord[]> {
-    return (await this.db.query<DeliveryRow>(DELIVERIES, [filter.status, filter.rule, filter.limit])).rows.map(toRecord);
+  async deliveries(filter: DeliveryQuery): Promise<DeliveryRecord[]> {
+    const sql = filter.newestFirst ? DELIVERIES_NEWEST : DELIVERIES;
+    return (await this.db.query<DeliveryRow>(sql, [filter.status, filter.rule, filter.limit, filter.beforeId])).rows.map(toRecord);
   }
 }
 

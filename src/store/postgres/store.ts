@@ -18,6 +18,8 @@ import type { AlertDocRecord, AlertStore, ClaimOptions, DeliveryFilter, PendingC
 import type { CompiledRule } from '../../alerts/match.js';
 import type { NewMatch } from '../../alerts/deliver.js';
 import { postgresAlertStore } from './alerts.js';
+import { checkSpan } from '../activity.js';
+import { PostgresActivity } from './activity.js';
 import type { StoreArticleRequest, Story } from '../articles.js';
 import { PostgresArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
@@ -353,7 +355,7 @@ export class PostgresStore implements Store {
   }
   saveAlertDoc = async (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
   getAlertDoc = async (articleId: number) => this.alerts.getAlertDoc(articleId);
-  searchCandidates = async (rule: CompiledRule, page: SearchPage) => this.alerts.searchCandidates(rule, page);
+  searchCandidates = async (rule: CompiledRule | null, page: SearchPage) => this.alerts.searchCandidates(rule, page);
   recordMatch = async (m: NewMatch) => this.alerts.recordMatch(m);
   pending = async (now: string, limit: number, opts?: PendingClaimOptions) => this.alerts.pending(now, limit, opts);
   renewClaims: AlertStore['renewClaims'] = async (now, leaseMs) => this.alerts.renewClaims(now, leaseMs);
@@ -397,6 +399,19 @@ export class PostgresStore implements Store {
   recleanCandidates = (req: RecleanCandidatesRequest) => this.guard('recleanCandidates', { host: req.host }, () => this.boilerplate.recleanCandidates(req));
   recleanArticle = (req: RecleanArticleRequest) => this.guard('recleanArticle', { articleId: req.articleId }, () => this.boilerplate.recleanArticle(req));
   moveRecleanCursor = (host: string, from: number, to: number | null) => this.guard('moveRecleanCursor', { host }, () => this.boilerplate.moveRecleanCursor(host, from, to));
+
+  // --- ActivityStore: implemented in ./activity.ts ---
+  private activityPart: PostgresActivity | null = null;
+  private get activity(): PostgresActivity {
+    this.activityPart ??= new PostgresActivity(this.pool);
+    return this.activityPart;
+  }
+  feedActivity = () => this.guard('feedActivity', {}, () => this.activity.feedActivity());
+  itemsPerHour = (since: string, until: string) =>
+    this.guard('itemsPerHour', { since, until }, async () => {
+      checkSpan(since, until);
+      return this.activity.itemsPerHour(isoUtc(since, 'since'), isoUtc(until, 'until'));
+    });
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -11,7 +11,7 @@ import { ftsQuery } from '../../alerts/fts-query.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { AlertItem } from '../../alerts/message.js';
 import { lemmaText } from '../../alerts/morphology.js';
-import { RowAlertStore, type AlertDocRecord, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { RowAlertStore, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
 import { runSync, type Steps } from '../steps.js';
 
 interface DocRow {
@@ -48,6 +48,10 @@ interface DeliveryRow {
 const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analysis, stored_at';
 const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at, message_id';
 
+const DOC_FILTER = 'AND (@feed IS NULL OR feed = @feed) AND (@since IS NULL OR stored_at >= @since)';
+const DELIVERY_FILTER = '(@status IS NULL OR status = @status) AND (@rule IS NULL OR rule = @rule) AND (@before IS NULL OR id < @before)';
+type DeliveryParams = { status: string | null; rule: string | null; limit: number; before: number | null };
+
 function prepareAll(db: BetterSqlite3.Database) {
   return {
     upsertDoc: db.prepare(`INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by)
@@ -59,12 +63,12 @@ function prepareAll(db: BetterSqlite3.Database) {
     deleteFts: db.prepare<[number]>('DELETE FROM alert_fts WHERE rowid = ?'),
     insertFts: db.prepare('INSERT INTO alert_fts (rowid, title, lead, body, feed, tags) VALUES (@rowid, @title, @lead, @body, @feed, @tags)'),
     doc: db.prepare<[number], DocRow>(`SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id = ?`),
-    candidatesAll: db.prepare<{ before: number; limit: number }, DocRow>(
-      `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < @before ORDER BY article_id DESC LIMIT @limit`,
+    candidatesAll: db.prepare<{ before: number; limit: number; feed: string | null; since: string | null }, DocRow>(
+      `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < @before ${DOC_FILTER} ORDER BY article_id DESC LIMIT @limit`,
     ),
-    candidatesFts: db.prepare<{ before: number; limit: number; q: string; lem: string }, DocRow>(
+    candidatesFts: db.prepare<{ before: number; limit: number; q: string; lem: string; feed: string | null; since: string | null }, DocRow>(
       `SELECT ${DOC_COLUMNS} FROM alert_docs
-       WHERE article_id < @before
+       WHERE article_id < @before ${DOC_FILTER}
          AND (analyzed_by <> @lem OR article_id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH @q))
        ORDER BY article_id DESC LIMIT @limit`,
     ),
@@ -92,8 +96,8 @@ function prepareAll(db: BetterSqlite3.Database) {
         status = CASE WHEN @retryAt IS NULL THEN 'failed' ELSE 'pending' END, due_at = coalesce(@retryAt, due_at),
         claimed_by = NULL, claimed_until = NULL
       WHERE id = @id AND status = 'pending'`),
-    deliveries: db.prepare<{ status: string | null; rule: string | null; limit: number }, DeliveryRow>(`SELECT ${DELIVERY_COLUMNS}
-      FROM alert_deliveries WHERE (@status IS NULL OR status = @status) AND (@rule IS NULL OR rule = @rule) ORDER BY id LIMIT @limit`),
+    deliveries: db.prepare<DeliveryParams, DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id LIMIT @limit`),
+    deliveriesNewest: db.prepare<DeliveryParams, DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id DESC LIMIT @limit`),
   };
 }
 
@@ -163,12 +167,10 @@ class SqliteAlertRows implements AlertRows {
     return r ? toDoc(r) : null;
   }
 
-  candidates(rule: CompiledRule, page: { before: number; limit: number; lemmatizer: string }): AlertDocRecord[] {
-    const q = ftsQuery(rule);
-    const rows =
-      q === null
-        ? this.s.candidatesAll.all({ before: page.before, limit: page.limit })
-        : this.s.candidatesFts.all({ before: page.before, limit: page.limit, q, lem: page.lemmatizer });
+  candidates(rule: CompiledRule | null, page: CandidatePage): AlertDocRecord[] {
+    const q = rule === null ? null : ftsQuery(rule);
+    const params = { before: page.before, limit: page.limit, feed: page.feed, since: page.since };
+    const rows = q === null ? this.s.candidatesAll.all(params) : this.s.candidatesFts.all({ ...params, q, lem: page.lemmatizer });
     return rows.map(toDoc);
   }
 
@@ -215,8 +217,9 @@ class SqliteAlertRows implements AlertRows {
     this.s.failed.run({ id, attempts: f.attempts, error: f.error, at: f.at, retryAt: f.retryAt });
   }
 
-  deliveries(filter: { status: DeliveryStatus | null; rule: string | null; limit: number }): DeliveryRecord[] {
-    return this.s.deliveries.all(filter).map(toRecord);
+  deliveries(filter: DeliveryQuery): DeliveryRecord[] {
+    const params = { status: filter.status, rule: filter.rule, limit: filter.limit, before: filter.beforeId };
+    return (filter.newestFirst ? this.s.deliveriesNewest : this.s.deliveries).all(params).map(toRecord);
   }
 }
 

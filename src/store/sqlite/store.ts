@@ -25,6 +25,8 @@ import type { AlertDocRecord, AlertStore, ClaimOptions, DeliveryFilter, PendingC
 import type { CompiledRule } from '../../alerts/match.js';
 import type { NewMatch } from '../../alerts/deliver.js';
 import { sqliteAlertStore } from './alerts.js';
+import { checkSpan } from '../activity.js';
+import { SqliteActivity } from './activity.js';
 import type { StoreArticleRequest, Story } from '../articles.js';
 import { SqliteArticles } from './articles.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
@@ -426,7 +428,7 @@ export class SqliteStore implements Store {
   }
   saveAlertDoc = (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
   getAlertDoc = (articleId: number) => this.alerts.getAlertDoc(articleId);
-  searchCandidates = (rule: CompiledRule, page: SearchPage) => this.alerts.searchCandidates(rule, page);
+  searchCandidates = (rule: CompiledRule | null, page: SearchPage) => this.alerts.searchCandidates(rule, page);
   recordMatch = (m: NewMatch) => this.alerts.recordMatch(m);
   pending = (now: string, limit: number, opts?: PendingClaimOptions) => this.alerts.pending(now, limit, opts);
   renewClaims: AlertStore['renewClaims'] = (now, leaseMs) => this.alerts.renewClaims(now, leaseMs);
@@ -470,6 +472,19 @@ export class SqliteStore implements Store {
   recleanCandidates = (req: RecleanCandidatesRequest) => this.read('recleanCandidates', { host: req.host }, () => this.boilerplate.recleanCandidates(req));
   recleanArticle = (req: RecleanArticleRequest) => this.write('recleanArticle', { articleId: req.articleId }, () => this.boilerplate.recleanArticle(req));
   moveRecleanCursor = (host: string, from: number, to: number | null) => this.write('moveRecleanCursor', { host }, () => this.boilerplate.moveRecleanCursor(host, from, to));
+
+  // --- ActivityStore: implemented in ./activity.ts ---
+  private activityPart: SqliteActivity | null = null;
+  private get activity(): SqliteActivity {
+    this.activityPart ??= new SqliteActivity(this.db);
+    return this.activityPart;
+  }
+  feedActivity = () => this.read('feedActivity', {}, () => this.activity.feedActivity());
+  itemsPerHour = (since: string, until: string) =>
+    this.read('itemsPerHour', { since, until }, () => {
+      checkSpan(since, until);
+      return this.activity.itemsPerHour(isoUtc(since, 'since'), isoUtc(until, 'until'));
+    });
 
   async close(): Promise<void> {
     // A store that sent alerts leaves its claims to the others at once; then what was called before close is done.

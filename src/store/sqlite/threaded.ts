@@ -23,6 +23,7 @@ import type { CompiledRule } from '../../alerts/match.js';
 import type { AnalyzedText } from '../../alerts/morphology.js';
 import { ConfigError, FeedwatchError, type ErrorKind } from '../../errors.js';
 import type { ArticleOutcome, DedupFound, DedupInput, DedupOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
+import type { ActivityStore } from '../activity.js';
 import type { AlertDocRecord, AlertStore, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
 import type { ProcessIdentity } from '../claim-owner.js';
 import type { FindAndStoreRequest, StoreArticleRequest, Story } from '../articles.js';
@@ -64,6 +65,8 @@ export const STORE_METHODS = [
   'recleanCandidates',
   'recleanArticle',
   'moveRecleanCursor',
+  'feedActivity',
+  'itemsPerHour',
 ] as const satisfies readonly Exclude<keyof Store, 'close'>[];
 
 // Fails to compile when the Store interface gains a method that STORE_METHODS does not list.
@@ -294,7 +297,7 @@ export class ThreadedSqliteStore implements Store {
   getArticle = (itemId: number): Promise<ItemArticle | null> => this.call('getArticle', [itemId]);
   saveAlertDoc = (doc: AlertDocRecord): Promise<void> => this.call('saveAlertDoc', alertDocArgs(doc));
   getAlertDoc = (articleId: number): Promise<AlertDocRecord | null> => this.call('getAlertDoc', [articleId]);
-  searchCandidates = (rule: CompiledRule, page: SearchPage): Promise<AlertDocRecord[]> => this.call('searchCandidates', [rule, page]);
+  searchCandidates = (rule: CompiledRule | null, page: SearchPage): Promise<AlertDocRecord[]> => this.call('searchCandidates', [rule, page]);
   recordMatch = (m: NewMatch): Promise<{ created: boolean }> => this.call('recordMatch', [m]);
   pending = (now: string, limit: number, opts?: PendingClaimOptions): ReturnType<AlertStore['pending']> => this.call('pending', [now, limit, opts]);
   renewClaims: AlertStore['renewClaims'] = (now, leaseMs) => this.call('renewClaims', [now, leaseMs]);
@@ -315,6 +318,8 @@ export class ThreadedSqliteStore implements Store {
   recleanCandidates: BoilerplateStore['recleanCandidates'] = (req) => this.call('recleanCandidates', [req]);
   recleanArticle: BoilerplateStore['recleanArticle'] = (req) => this.call('recleanArticle', [req]);
   moveRecleanCursor: BoilerplateStore['moveRecleanCursor'] = (host, from, to) => this.call('moveRecleanCursor', [host, from, to]);
+  feedActivity: ActivityStore['feedActivity'] = () => this.call('feedActivity', []);
+  itemsPerHour: ActivityStore['itemsPerHour'] = (since, until) => this.call('itemsPerHour', [since, until]);
 
   /** Close the thread's store, then end the thread. Safe to call twice. */
   close(): Promise<void> {
