@@ -16,7 +16,7 @@ import { loadMorphology, StemOnly, type Lemmatizer, type Morphology } from '../.
 import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { searchArticles, type AlertDocRecord } from '../../src/store/alerts.js';
+import { searchArticles, searchPage, type AlertDocRecord, type SearchPage, type SearchResult } from '../../src/store/alerts.js';
 import { thisProcess, type ProcessIdentity } from '../../src/store/claim-owner.js';
 import type { Store } from '../../src/store/store.js';
 import { json, startHttpServer, type TestHttpServer } from '../alerts/servers.js';
@@ -182,6 +182,46 @@ export function runAlertStoreContract(name: string, open: () => Promise<OpenedSt
         assert.deepEqual(page.map((d) => d.articleId), [5, 4, 3]);
       }));
 
+    test('candidates of one feed, stored since a time, or of no rule at all; searchPage reads in bounded pages and carries on from its cursor', () =>
+      withStores(async ({ store }) => {
+        for (const [i, t] of ARTICLES.entries()) await store.saveAlertDoc(doc(i + 1, t));
+        const ids = async (rule: string | null, page: Partial<SearchPage>): Promise<number[]> =>
+          (await store.searchCandidates(rule === null ? null : compileRule(rule, lem), { limit: 100, lemmatizer: lem.id, ...page })).map((d) => d.articleId);
+        assert.deepEqual(await ids(null, {}), [8, 7, 6, 5, 4, 3, 2, 1]);
+        assert.deepEqual(await ids(null, { feed: 'sputnik-kg' }), [6, 4, 3, 1]);
+        assert.deepEqual(await ids(null, { since: at(6) }), [8, 7, 6]);
+        assert.deepEqual(await ids('Казакбаев', { feed: 'sputnik-kg', since: at(2) }), [4]);
+        assert.deepEqual(await ids(null, { feed: 'sputnik-kg', beforeArticleId: 4 }), [3, 1]);
+        assert.deepEqual(await ids(null, { feed: 'nowhere' }), []);
+        await assert.rejects(store.searchCandidates(null, { limit: 1, lemmatizer: lem.id, since: 'soon' }), (err: unknown) => err instanceof FeedwatchError && err.kind === 'storage');
+
+        // Every article, two at a time: each once, newest first, then the end.
+        const seen: number[] = [];
+        let cursor: number | undefined;
+        for (let i = 0; i < 10; i++) {
+          const r = await searchPage(store, null, lem, { limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+          seen.push(...r.hits.map((h) => h.doc.articleId));
+          if (r.next === null) break;
+          cursor = r.next;
+        }
+        assert.deepEqual(seen, [8, 7, 6, 5, 4, 3, 2, 1]);
+        // A rule read at most 3 candidates at a time: short pages, yet the same hits in the same order.
+        const lavrov = compileRule('/лавр/', lem);
+        const all = (await searchPage(store, lavrov, lem, { limit: 100 })).hits.map((h) => h.doc.articleId);
+        const pieces: number[] = [];
+        let pages = 0;
+        let next: number | null | undefined;
+        do {
+          const r: SearchResult = await searchPage(store, lavrov, lem, { limit: 100, maxScanned: 3, ...(next == null ? {} : { cursor: next }) });
+          assert.ok(r.scanned <= 3);
+          pieces.push(...r.hits.map((h) => h.doc.articleId));
+          next = r.next;
+          pages++;
+        } while (next !== null && pages < 10);
+        assert.deepEqual(pieces, all);
+        assert.equal(pages, 3, '8 articles, 3 a page');
+      }));
+
     test('documents analysed by another lemmatizer are always candidates, and re-analysed to decide', () =>
       withStores(async ({ store }) => {
         await store.saveAlertDoc(doc(1, { title: 'Погода в Бишкеке' }));
@@ -218,6 +258,12 @@ export function runAlertStoreContract(name: string, open: () => Promise<OpenedSt
         assert.deepEqual(rows[0]!.item, match('lavrov', '1', 10).item);
         assert.deepEqual((await store.deliveries({ rule: 'other' })).map((r) => r.channel), ['log']);
         assert.deepEqual(await store.deliveries({ status: 'delivered' }), []);
+        // Newest first, a page at a time from a cursor (the HTTP API's order).
+        const newest = await store.deliveries({ newestFirst: true, limit: 2 });
+        assert.deepEqual(newest.map((r) => r.channel), ['log', 'tg']);
+        assert.deepEqual((await store.deliveries({ newestFirst: true, beforeId: newest[1]!.id })).map((r) => r.channel), ['hook']);
+        assert.deepEqual((await store.deliveries({ newestFirst: true, rule: 'lavrov', beforeId: newest[0]!.id })).map((r) => r.channel), ['tg', 'hook']);
+        assert.deepEqual((await store.deliveries({ beforeId: newest[0]!.id })).map((r) => r.channel), ['hook', 'tg'], 'oldest first by default');
       }));
 
     test('two stores recording the same matches at once create each once', () =>

@@ -275,6 +275,36 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await rejectsWithStorageError(store.pendingArticles(1.5, at(5)));
       }));
 
+    test('feed activity: newest item, pages given up and pages retrying with the newest error; items per UTC hour', () =>
+      withStore(async (store) => {
+        await store.syncFeeds([feed('a'), feed('b'), feed('c')]);
+        const [x, y, z] = await store.recordPoll(poll('a', 0), [item('a', 'x'), item('a', 'y'), item('a', 'z')], at(15));
+        await store.recordPoll(poll('a', 70), [item('a', 'w')], at(85));
+        const [v] = await store.recordPoll(poll('c', 130), [item('c', 'v')], at(145));
+        await store.saveArticle(x!.id, { ok: false, kind: 'timeout', reason: 'no answer in 30s' }, at(1), at(6));
+        await store.saveArticle(y!.id, { ok: false, kind: 'http-status', reason: 'HTTP 404' }, at(2), null);
+        await store.saveArticle(z!.id, { ok: true, article, finalUrl: 'https://example.com/news/z.html' }, at(3), null);
+        await store.saveArticle(v!.id, { ok: false, kind: 'http-status', reason: 'HTTP 500' }, at(131), at(140));
+        assert.deepEqual(await store.feedActivity(), [
+          { feed: 'a', lastItemAt: at(70), pagesFailed: 1, pagesRetrying: 1, lastPageError: 'http-status: HTTP 404' },
+          { feed: 'b', lastItemAt: null, pagesFailed: 0, pagesRetrying: 0, lastPageError: null },
+          { feed: 'c', lastItemAt: at(130), pagesFailed: 0, pagesRetrying: 1, lastPageError: 'http-status: HTTP 500' },
+        ]);
+        await store.saveArticle(x!.id, { ok: true, article: { ...article, title: 'x' }, finalUrl: 'https://example.com/news/x.html' }, at(7), null);
+        assert.deepEqual((await store.feedActivity())[0], { feed: 'a', lastItemAt: at(70), pagesFailed: 1, pagesRetrying: 0, lastPageError: 'http-status: HTTP 404' }, 'a page retried with success no longer counts');
+
+        assert.deepEqual(await store.itemsPerHour(at(0), at(180)), [
+          { hour: at(0), items: 3 },
+          { hour: at(60), items: 1 },
+          { hour: at(120), items: 1 },
+        ]);
+        assert.deepEqual(await store.itemsPerHour(at(1), at(130)), [{ hour: at(60), items: 1 }], 'since inclusive, until exclusive');
+        assert.deepEqual(await store.itemsPerHour(at(200), at(300)), []);
+        await rejectsWithStorageError(store.itemsPerHour(at(60), at(0)));
+        await rejectsWithStorageError(store.itemsPerHour(at(0), at(60 * 24 * 32)));
+        await rejectsWithStorageError(store.itemsPerHour('yesterday', at(0)));
+      }));
+
     test('saveArticle: a failure with retryAt is retried later, without retryAt it gives up; success stores the article', () =>
       withStore(async (store) => {
         await store.syncFeeds([feed('a')]);
