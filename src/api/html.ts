@@ -5,6 +5,7 @@
  * untrusted: nothing reaches the page without passing through here.
  */
 import { printable } from '../control-chars.js';
+import { resolveUrl } from '../extract/meta.js';
 
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -35,13 +36,7 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtm
   return new SafeHtml(out);
 }
 
-/** A link target that is http(s) only (a feed may give "javascript:..." as its URL); null otherwise. */
+/** A link target that is an absolute http(s) URL (a feed may give "javascript:..." as its link); null otherwise. */
 export function safeHref(url: string | null | undefined): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
-  } catch {
-    return null;
-  }
+  return url ? resolveUrl(url, url) : null;
 }

@@ -5,14 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { send, startServer, type TestServer } from '../helpers/http-server.js';
+import { WEATHER_PAGE } from '../helpers/story-pages.js';
 
 const lavrovPage = readFileSync(new URL('../fixtures/sputnik/sputnik-kg-20220305-lavrov.html', import.meta.url), 'utf8');
-const weatherPage = `<!DOCTYPE html><html lang="ru"><head><title>Погода в Бишкеке</title></head><body><article>
-  <h1>Погода в Бишкеке</h1>
-  <p>Синоптики обещают на выходных снег и сильный ветер во всех районах столицы и в пригородах.</p>
-  <p>Температура ночью опустится до минус десяти градусов, днём будет около нуля, на дорогах гололёд.</p>
-  <p>Водителей просят быть осторожнее и не выезжать без зимней резины на перевалы и горные дороги.</p>
-</article></body></html>`;
 
 /** The title of the item whose page is gone: what a hostile feed could write. */
 export const HOSTILE_TITLE = `Визит Лаврова <script>document.title="pwned"</script> "quoted" & 'single' <img src=x onerror=alert(1)>`;
@@ -24,7 +19,7 @@ export async function startNewsSite(): Promise<TestServer> {
   const site = await startServer({
     '/a/1.html': send(lavrovPage, { headers: html }),
     '/a/2.html': send('gone', { status: 410 }),
-    '/a/3.html': send(weatherPage, { headers: html }),
+    '/a/3.html': send(WEATHER_PAGE, { headers: html }),
     '/broken.xml': send('server error', { status: 500 }),
   });
   const items = [

@@ -79,3 +79,11 @@ export function storyPage(seed: number, variant: PageVariant = {}): string {
     .replace(/(<div class="article__announce-text">)[^<]*/, `$1${escapeHtml(s.lead)}`)
     .replace(/(<meta property="og:title" content=")[^"]*/, `$1${escapeHtml(s.title)}`);
 }
+
+/** A short generic article page (no engine markup): Bishkek weather, three paragraphs. */
+export const WEATHER_PAGE = `<!DOCTYPE html><html lang="ru"><head><title>Погода в Бишкеке</title></head><body><article>
+  <h1>Погода в Бишкеке</h1>
+  <p>Синоптики обещают на выходных снег и сильный ветер во всех районах столицы и в пригородах.</p>
+  <p>Температура ночью опустится до минус десяти градусов, днём будет около нуля, на дорогах гололёд.</p>
+  <p>Водителей просят быть осторожнее и не выезжать без зимней резины на перевалы и горные дороги.</p>
+</article></body></html>`;

@@ -17,15 +17,10 @@ import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
 import { searchArticles } from '../../src/store/alerts.js';
 import { json, startHttpServer, startSmtpServer, type TestHttpServer, type TestSmtpServer } from '../alerts/servers.js';
 import { send, startServer, type TestServer } from '../helpers/http-server.js';
+import { WEATHER_PAGE } from '../helpers/story-pages.js';
 
 const lavrovPage = readFileSync(new URL('../fixtures/sputnik/sputnik-kg-20220305-lavrov.html', import.meta.url), 'utf8');
 const html = { 'content-type': 'text/html; charset=utf-8' };
-const weatherPage = `<!DOCTYPE html><html lang="ru"><head><title>Погода в Бишкеке</title></head><body><article>
-  <h1>Погода в Бишкеке</h1>
-  <p>Синоптики обещают на выходных снег и сильный ветер во всех районах столицы и в пригородах.</p>
-  <p>Температура ночью опустится до минус десяти градусов, днём будет около нуля, на дорогах гололёд.</p>
-  <p>Водителей просят быть осторожнее и не выезжать без зимней резины на перевалы и горные дороги.</p>
-</article></body></html>`;
 
 function rss(base: string, items: Array<{ guid: string; path: string; title: string; description?: string }>): string {
   const body = items
@@ -49,7 +44,7 @@ describe('alerts in the embedded pipeline', () => {
       '/a/1.html': send(lavrovPage, { headers: html }),
       '/a/1-copy.html': send(lavrovPage, { headers: html }),
       '/a/2.html': send('gone', { status: 410 }),
-      '/a/3.html': send(weatherPage, { headers: html }),
+      '/a/3.html': send(WEATHER_PAGE, { headers: html }),
     });
     // The webhook fails twice, then accepts everything.
     hook = await startHttpServer((_r, res, i) => json(res, i < 2 ? 503 : 200, {}));
