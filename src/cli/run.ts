@@ -13,7 +13,8 @@
 import type { Server } from 'node:http';
 import { createApp, type App } from '../app.js';
 import { systemClock } from '../clock.js';
-import type { Config } from '../config/load.js';
+import { loadConfigFile, type Config } from '../config/load.js';
+import { ConfigReloader, type ReloadResult } from '../config/reload.js';
 import { ConfigError, FeedwatchError, StartupError } from '../errors.js';
 import { checkHealth, checkReady, type Dependency, type HealthOptions, type HealthState } from '../health.js';
 import { createLogger, type Logger } from '../log.js';
@@ -109,10 +110,39 @@ interface Running {
   redis: WatchedRedis | null;
   pipeline: EmbeddedPipeline | BullmqPipeline;
   server: Server | null;
+  reloader: ConfigReloader;
+}
+
+/** One log line per reload attempt: what changed, what waits for a restart, or why the running config stays. */
+export function logReload(logger: Logger, r: ReloadResult): void {
+  if (!r.ok) {
+    logger.error({ reason: r.reason, error: r.error }, `config reload failed, the running config stays: ${r.error}`);
+    return;
+  }
+  const c = r.changes;
+  logger.info(
+    {
+      reason: r.reason,
+      version: r.version.sha256,
+      feeds: r.version.feeds,
+      feeds_added: c.feedsAdded.length,
+      feeds_removed: c.feedsRemoved.length,
+      feeds_changed: c.feedsChanged.length,
+      sites_changed: c.sitesChanged,
+      alerts_changed: c.alertsChanged,
+    },
+    'config reloaded',
+  );
+  if (c.restartNeeded.length > 0) {
+    logger.warn({ keys: c.restartNeeded }, `config keys ${c.restartNeeded.join(', ')} changed; they take effect at the next restart`);
+  }
 }
 
 export async function runCommand(configPath: string | undefined, opts: RunOptions = {}): Promise<number> {
   const role = parseRole(opts.role);
+  // SIGHUP means "reload the config" (below, once running); until then it must not end the process either.
+  const ignoreHup = () => undefined;
+  process.on('SIGHUP', ignoreHup);
   const state: HealthState = { started: false, stopping: false };
   const closers: Array<() => Promise<unknown>> = [];
   const where: { role: Role; host?: string; port?: number } = { role };
@@ -121,9 +151,10 @@ export async function runCommand(configPath: string | undefined, opts: RunOption
     running = await start(configPath, opts, role, state, closers, where);
   } catch (err) {
     await closeAll(closers);
+    process.off('SIGHUP', ignoreHup);
     throw startupFailure(err, where);
   }
-  return serveUntilSignal(running, state);
+  return serveUntilSignal(running, state).finally(() => process.off('SIGHUP', ignoreHup));
 }
 
 async function start(
@@ -209,15 +240,28 @@ async function start(
   const p = pipeline;
   await p.start();
   closers.push(() => p.stop(0));
+  const reloader = new ConfigReloader({
+    file: config.file,
+    initial: config,
+    load: (file) => loadConfigFile(file),
+    apply: async (next, changes) => {
+      await a.reload(next, changes);
+      await p.setFeeds(next.feeds);
+    },
+    onResult: (r) => logReload(logger, r),
+    watch: config.reload.watch,
+  });
+  reloader.start();
+  closers.push(() => reloader.stop());
   state.started = true;
   logger.info(
     { config: config.file, feeds: config.feeds.filter((f) => f.enabled).length, storage: config.storage.driver, queue: config.queue.driver, role, port },
     'feedwatch started',
   );
-  return { config, logger, app, redis, pipeline: p, server };
+  return { config, logger, app, redis, pipeline: p, server, reloader };
 }
 
-function serveUntilSignal({ config, logger, app, redis, pipeline, server }: Running, state: HealthState): Promise<number> {
+function serveUntilSignal({ config, logger, app, redis, pipeline, server, reloader }: Running, state: HealthState): Promise<number> {
   const deadlineMs = config.pipeline.shutdownDeadline;
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
@@ -228,6 +272,7 @@ function serveUntilSignal({ config, logger, app, redis, pipeline, server }: Runn
       state.stopping = true;
       logger.info({ signal, deadline_ms: deadlineMs }, 'shutting down: no new work, finishing work in hand');
       void (async () => {
+        await reloader.stop();
         const result = await pipeline.stop(deadlineMs);
         await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
         await app.close();

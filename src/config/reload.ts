@@ -93,6 +93,8 @@ export interface ReloaderOptions {
   now?: () => Date;
   /** The process to take SIGHUP on. Default: process. Pass null for none. */
   signals?: NodeJS.EventEmitter | null;
+  /** Watch the file for changes (config `reload.watch`). Default true; SIGHUP works either way. */
+  watch?: boolean;
 }
 
 /**
@@ -137,12 +139,13 @@ export class ConfigReloader {
   }
 
   start(): void {
-    const dir = dirname(this.opts.file);
-    const name = basename(this.opts.file);
-    this.watcher = watch(dir, (_event, changed) => {
-      if (changed === null || changed.toString() === name) this.schedule();
-    });
-    this.watcher.on('error', () => undefined);
+    if (this.opts.watch !== false) {
+      const name = basename(this.opts.file);
+      this.watcher = watch(dirname(this.opts.file), (_event, changed) => {
+        if (changed === null || changed.toString() === name) this.schedule();
+      });
+      this.watcher.on('error', () => undefined);
+    }
     (this.opts.signals === undefined ? process : this.opts.signals)?.on('SIGHUP', this.onSighup);
   }
 

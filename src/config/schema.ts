@@ -245,6 +245,11 @@ export const configSchema = z
     /** Boilerplate learned per site (src/pipeline/boilerplate-stage.ts). */
     boilerplate: boilerplateSchema,
     alerts: alertsSchema,
+    /** Hot reload (src/config/reload.ts): SIGHUP always reloads; `watch` also reloads when the file changes. */
+    reload: z
+      .object({ watch: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
     feeds: z.array(feedSchema).default([]),
   })
   .strict()

@@ -76,7 +76,7 @@ export class BullmqPipeline {
   private readonly inHand = new Map<string, InHand>();
   /** Article job ids seen with no live job, and since when (the sweep's grace period). */
   private readonly orphanSince = new Map<string, number>();
-  private readonly feeds: Feed[];
+  private feeds: Feed[];
   private readonly log: Logger;
   private readonly feedLock: FeedLock;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -129,6 +129,15 @@ export class BullmqPipeline {
       this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.logError('sweep', err)), every);
       this.opts.redis.onRestored(() => void this.sweep().catch((err: unknown) => this.logError('sweep', err)));
     }
+  }
+
+  /**
+   * Take a new feed list (config reload): a scheduler role re-syncs the job schedulers at once (added, changed and
+   * removed feeds); workers read each feed from its job, so they have nothing to do.
+   */
+  async setFeeds(feeds: Feed[]): Promise<void> {
+    this.feeds = feeds.filter((f) => f.enabled);
+    if (this.opts.role !== 'worker' && this.startedAt !== null) await this.syncSchedulers();
   }
 
   /** Put payloads on a stage's queue; ids from content make a second enqueue of the same payload a no-op. */

@@ -89,7 +89,12 @@ class Counts {
 }
 
 export class EmbeddedPipeline {
-  private readonly feeds: Feed[];
+  private feeds: Feed[];
+  /**
+   * The enabled feeds by name. A queue entry whose feed object is not the one here is stale (the feed was removed,
+   * disabled or changed by a config reload) and is dropped when it comes up.
+   */
+  private readonly live = new Map<string, Feed>();
   private readonly nextDue = new Map<string, number>();
   /** Feeds waiting for their due time (or for a poll slot), earliest first. */
   private readonly waiting = new DueQueue<Feed>();
@@ -133,7 +138,10 @@ export class EmbeddedPipeline {
     private readonly opts: EmbeddedOptions,
   ) {
     this.feeds = feeds.filter((f) => f.enabled);
-    for (const feed of this.feeds) this.hostOf.set(feed.name, hostOfUrl(feed.url));
+    for (const feed of this.feeds) {
+      this.live.set(feed.name, feed);
+      this.hostOf.set(feed.name, hostOfUrl(feed.url));
+    }
     this.retention = new RetentionTimer(deps);
     this.timers = opts.timers ?? systemTimers;
   }
@@ -173,6 +181,38 @@ export class EmbeddedPipeline {
     }
     this.pumpPolls();
     this.scheduleTick();
+  }
+
+  /**
+   * Take a new feed list (config reload): new feeds are scheduled as at start, removed and disabled ones are
+   * no longer polled (a poll in flight finishes), and a changed feed is polled with its new settings no later
+   * than its new interval from now. Pages already pending are unaffected.
+   */
+  setFeeds(feeds: Feed[]): void {
+    const now = this.deps.clock.now();
+    const enabled = feeds.filter((f) => f.enabled);
+    const before = new Map(this.live);
+    this.live.clear();
+    for (const feed of enabled) {
+      const old = before.get(feed.name);
+      if (old && JSON.stringify(old) === JSON.stringify(feed)) {
+        this.live.set(feed.name, old);
+        continue;
+      }
+      this.live.set(feed.name, feed);
+      this.hostOf.set(feed.name, hostOfUrl(feed.url));
+      if (this.stopped || this.pollsInFlight.has(feed.name)) continue;
+      const due = old ? Math.min(this.nextDue.get(feed.name) ?? now, now + feed.intervalMs) : now + initialPollDelay(feed.intervalMs, this.deps.random);
+      this.nextDue.set(feed.name, due);
+      this.waiting.push(feed, due);
+    }
+    for (const name of before.keys()) {
+      if (this.live.has(name)) continue;
+      this.nextDue.delete(name);
+      if (!this.pollsInFlight.has(name)) this.hostOf.delete(name);
+    }
+    this.feeds = [...this.live.values()];
+    this.pumpPolls();
   }
 
   /** Stop taking work; wait for polls and pages in flight, at most `deadlineMs`. Returns what was left unfinished. */
@@ -241,6 +281,8 @@ export class EmbeddedPipeline {
       const top = this.waiting.peek();
       if (!top || top.dueAt > now) break;
       this.waiting.pop();
+      // A feed removed or changed by a reload, or one whose poll is still running (a reload re-queued it).
+      if (this.live.get(top.value.name) !== top.value || this.pollsInFlight.has(top.value.name)) continue;
       const host = this.hostOf.get(top.value.name) ?? '';
       if (this.hostPolls.get(host) >= perHost) {
         let aside = this.parked.get(host);
@@ -290,7 +332,9 @@ export class EmbeddedPipeline {
       if (back) this.waiting.push(back.value, back.dueAt);
       if (aside?.size === 0) this.parked.delete(host);
       if (this.stopped) return;
-      this.waiting.push(feed, next);
+      // The feed as the config has it now: a reload may have changed it (or removed it) while it was polled.
+      const current = this.live.get(feed.name);
+      if (current) this.waiting.push(current, current === feed ? next : Math.min(next, this.deps.clock.now() + current.intervalMs));
       this.pumpPolls();
       if (fresh > 0) this.pumpPages();
     })();

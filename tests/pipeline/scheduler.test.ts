@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import { ManualClock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/load.js';
 import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -234,4 +235,33 @@ describe('embedded scheduler', { timeout: 60_000 }, () => {
     assert.equal(quiet.arrived, 2);
     assert.equal(busy.maxInFlight, 2, 'never more than perHostConcurrency at the busy host');
   });
+
+  test('a new feed list (config reload): added feeds start, removed ones stop, a changed interval applies at once', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    site.open();
+    const head = `pipeline:\n  fetchArticles: false\ndefaults:\n  jitter: 0\nhttp:\n  perHostConcurrency: 8\n`;
+    const { daemon, clock, app } = await setup(`${head}${feedsYaml(site.srv.url, ['keep', 'gone', 'faster'])}`, { pollConcurrency: 4 });
+    await daemon.start();
+    await daemon.settled();
+    assert.equal(site.arrived, 3);
+    const paths = () => site.srv.requests.slice(3).map((r) => r.path).sort();
+
+    const next = parseConfig(`${head}${feedsYaml(site.srv.url, ['keep', 'added'])}  - name: faster\n    url: ${site.srv.url}/faster.xml\n    interval: 5m\n`, app.config.file);
+    daemon.setFeeds(next.feeds);
+    await site.arrivedAt(4);
+    await daemon.settled();
+    assert.deepEqual(paths(), ['/added.xml'], 'the new feed is polled at once (random 0), nothing else');
+    clock.advance(5 * 60_000);
+    await site.arrivedAt(5);
+    await daemon.settled();
+    assert.deepEqual(paths(), ['/added.xml', '/faster.xml'], 'the shorter interval counts from now, not after the old one');
+    clock.advance(10 * 60_000);
+    await site.arrivedAt(8);
+    await daemon.settled();
+    // The clock jumps to T0+15m: faster once more (due at +10m), keep and added (one interval after their last poll).
+    assert.deepEqual(paths(), ['/added.xml', '/added.xml', '/faster.xml', '/faster.xml', '/keep.xml']);
+    assert.ok(!site.srv.requests.slice(3).some((r) => r.path === '/gone.xml'), 'a removed feed is not polled again');
+  });
 });
+
