@@ -210,6 +210,12 @@ describe('bullmq driver on local Redis', () => {
     await q.removeJobScheduler(pollSchedulerId('d'));
     assert.deepEqual(await second.pipeline.syncSchedulers(), { added: ['d'], updated: [], removed: [] });
     assert.equal((await schedulers()).get(pollSchedulerId('d'))?.every, 3_600_000);
+    // A config reload (no restart): the running scheduler takes the new feed list and re-syncs at once.
+    const reloaded = parseConfig(base + feeds([['b', 'http://127.0.0.1:9/b2.xml', '7m'], ['e', 'http://127.0.0.1:9/e.xml', '1h']]), 'reloaded.yaml');
+    await second.pipeline.setFeeds(reloaded.feeds);
+    now = await schedulers();
+    assert.deepEqual([...now.keys()].sort(), [pollSchedulerId('b'), pollSchedulerId('e')].sort());
+    assert.equal(now.get(pollSchedulerId('b'))?.every, 420_000);
     await second.close();
   });
 
