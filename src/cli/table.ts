@@ -6,9 +6,15 @@ import { oneLine } from '../control-chars.js';
  */
 export function formatTable(headers: string[], rows: Array<Array<string | number | null>>): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : oneLine(String(c)))))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
+  const widths = headers.map(() => 0);
+  for (const r of cells) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, codePoints(r[i] ?? ''));
+  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - codePoints(c))).join('  ').trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** Length in code points (a surrogate pair is one character on the terminal); UTF-16 length when there is no pair. */
+function codePoints(s: string): number {
+  return /[\uD800-\uDBFF]/.test(s) ? [...s].length : s.length;
 }
 
 /** An ISO timestamp (any offset) as `YYYY-MM-DD HH:MM` in UTC, the zone every table names in its header. */

@@ -5,17 +5,32 @@
  * that names the rule and the key.
  */
 import { z } from 'zod';
-import { load, type CheerioAPI } from 'cheerio';
+import { createRequire } from 'node:module';
 import { LinearRegExp, regexPosition } from '../regex/linear.js';
 
-let probe: CheerioAPI | null = null;
+/**
+ * The selector engine cheerio's `.find()` runs (cheerio-select), loaded on the first selector to check: a config
+ * without site rules (most CLI commands' case) never pays for it, and never loads cheerio (~0.2 s of CPU) for it.
+ * Loaded synchronously (zod refinements are synchronous), so through require.
+ */
+type SelectorEngine = { select: (selector: string, elems: unknown[], opts: { xmlMode: boolean }) => unknown[]; probe: unknown };
+let engine: SelectorEngine | null = null;
+
+function selectorEngine(): SelectorEngine {
+  if (engine) return engine;
+  const require = createRequire(import.meta.url);
+  const { select } = require('cheerio-select') as Pick<SelectorEngine, 'select'>;
+  const { Element } = require('domhandler') as { Element: new (name: string, attribs: Record<string, string>) => unknown };
+  engine = { select, probe: new Element('p', {}) };
+  return engine;
+}
 
 /** Null when cheerio accepts the selector, else the parser's complaint. */
 export function selectorError(selector: string): string | null {
   if (selector.trim().startsWith('<')) return 'markup, not a selector';
-  probe ??= load('<p></p>', { xml: { xmlMode: false } });
+  const { select, probe } = selectorEngine();
   try {
-    probe.root().find(selector);
+    select(selector, [probe], { xmlMode: false });
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

@@ -1,15 +1,13 @@
 /**
  * Opens the storage the config names: a SQLite file (its queries on a second thread with `storage.thread`), or PostgreSQL at the URL held by the environment
  * variable `storage.urlEnv` (default DATABASE_URL). The URL is a secret: it is never logged nor put in an error.
+ * Each driver's module is loaded only when the config names it (pg costs a SQLite user ~60 ms of CPU per command).
  */
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from './store.js';
-import { openPostgresStore } from './postgres/store.js';
-import { openSqliteStore } from './sqlite/store.js';
-import { openThreadedSqliteStore } from './sqlite/threaded.js';
 
 export interface OpenStoreDeps {
   /** Where the PostgreSQL URL is read from. Default: process.env. */
@@ -23,7 +21,9 @@ export async function openStore(config: Config, deps: OpenStoreDeps = {}): Promi
   const storage = config.storage;
   if (storage.driver === 'sqlite') {
     // A relative path is relative to the working directory, like every path on the command line.
-    return (storage.thread ?? deps.threadByDefault ?? false) ? openThreadedSqliteStore(resolve(storage.path)) : openSqliteStore(resolve(storage.path));
+    const path = resolve(storage.path);
+    if (storage.thread ?? deps.threadByDefault ?? false) return (await import('./sqlite/threaded.js')).openThreadedSqliteStore(path);
+    return (await import('./sqlite/store.js')).openSqliteStore(path);
   }
   const url = (deps.env ?? process.env)[storage.urlEnv];
   if (url === undefined || url.trim() === '') {
@@ -34,5 +34,6 @@ export async function openStore(config: Config, deps: OpenStoreDeps = {}): Promi
     );
   }
   const timeouts = { statementMs: storage.statementTimeout, lockMs: storage.lockTimeout, idleInTransactionMs: storage.idleInTransactionTimeout };
+  const { openPostgresStore } = await import('./postgres/store.js');
   return openPostgresStore(url.trim(), { timeouts, ...(deps.logger ? { logger: deps.logger } : {}) });
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,4 +41,14 @@ test('the recorder does see a package when a command uses it: extract loads chee
   const urls = importsOf(['extract', 'tests/fixtures/sputnik/sputnik-kg-20220305-lavrov.html']);
   assert.ok(fromPackages(urls, ['cheerio']).length > 0);
   assert.deepEqual(fromPackages(urls, ['better-sqlite3', 'bullmq', 'ioredis', 'pg']), []);
+});
+
+test('feedwatch feeds on a SQLite config without site rules loads neither pg, cheerio, the full YAML reader nor a dictionary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-feeds-imports-'));
+  const config = join(dir, 'feedwatch.yaml');
+  writeFileSync(config, `storage:\n  driver: sqlite\n  path: ${JSON.stringify(join(dir, 'db.sqlite'))}\nfeeds:\n  - name: a\n    url: https://a.example/rss\n`);
+  const urls = importsOf(['feeds', '--config', config]);
+  assert.ok(urls.some((u) => u.endsWith('/src/cli/feeds.ts')));
+  assert.ok(fromPackages(urls, ['better-sqlite3']).length > 0, 'the recorder sees the driver it uses');
+  assert.deepEqual(fromPackages(urls, ['pg', 'cheerio', 'cheerio-select', 'yaml', 'az', 'snowball-stemmers', 'undici', 'bullmq', 'ioredis']), []);
 });

@@ -80,3 +80,53 @@ test('a config file on disk loads with its path in errors', () => {
   assert.throws(() => loadConfigFile(file), (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${file}:1:1: feeds: Invalid input: expected array`));
   assert.ok(existsSync(file) && readFileSync(file, 'utf8') === 'feeds: 3\n');
 });
+
+test('the quick and the full YAML reader give the same Config', () => {
+  const texts = [
+    readFileSync(resolve(EXAMPLE_CONFIG_PATH), 'utf8'),
+    minimal,
+    '',
+    [
+      'defaults: { interval: 90, jitter: 0.25, minInterval: "30s" }',
+      'http:\n  maxFeedSize: 2MB\n  perHostRate: 0.5\n  allowPrivateNetworks: yes_is_a_string_here_so_this_fails',
+    ].join('\n'),
+    [
+      'userAgent: "feedwatch test ~ # not a comment"',
+      'http:\n  perHostConcurrency: 0x4\n  maxRedirects: 3',
+      'log: { level: warn }',
+      'feeds:',
+      '  - name: "q&a"',
+      '    url: https://example.org/rss?a=1&b=*2',
+      '    enabled: false',
+      '    headers: { Cookie: "x=1; y=2" }',
+      '    tags: [one, "two", 3word]',
+      '  - { name: short, url: "http://example.net/feed", interval: 1h }',
+    ].join('\n'),
+  ];
+  for (const text of texts) {
+    const full = (() => {
+      try {
+        return parseConfig(text, 'f.yaml', undefined, { fullReader: true });
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    const quick = (() => {
+      try {
+        return parseConfig(text, 'f.yaml');
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    assert.deepEqual(quick, full, text.slice(0, 80));
+  }
+});
+
+test('anchors, aliases and tags go to the full reader, which bounds alias expansion', () => {
+  const anchors = `x: &h { User-Agent: a }\nfeeds:\n  - name: a\n    url: https://a.example/rss\n    headers: *h\n`;
+  assert.match(configError(anchors).message, /unknown key "x"/, 'read (by the full reader) up to the schema');
+  const shared = `defaults: &d { interval: 5m }\nfeeds:\n  - name: a\n    url: https://a.example/rss\n`;
+  assert.equal(parseConfig(shared, 'f.yaml').feeds[0]?.intervalMs, 300_000);
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+  assert.match(configError(bomb).message, /aliases expand too far/);
+});
