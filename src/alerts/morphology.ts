@@ -14,6 +14,7 @@
  * (its own lemma), only that lemma is asked for ("Лавров" asks for лавров, not for лавр, whose genitive plural it
  * also is), so "лавра" does not match "Лавров" while "Лаврова" and "Лавровым" do.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { foldWord, scriptOf, tokenize } from './tokenize.js';
@@ -180,15 +181,28 @@ export class Morphology implements Lemmatizer {
   private readonly queryMode: 'own-lemma' | 'all-lemmas';
   private readonly unknownWords: 'stem+guess' | 'stem';
 
+  /**
+   * @param dictionaries the loaded az analyzer, asked for on first use (see `loadMorphology`: the dictionaries cost
+   *   ~0.3 s and ~50 MB, and a process that never looks a word up never pays for them).
+   */
   constructor(
-    private readonly morph: AzMorphFn,
-    readonly loadStats: LoadStats,
+    private readonly dictionaries: () => { morph: AzMorphFn; stats: LoadStats },
     opts: MorphologyOptions = {},
   ) {
     this.cache = new LruCache(opts.cacheSize ?? 100_000);
     this.queryMode = opts.queryMode ?? 'own-lemma';
     this.unknownWords = opts.unknownWords ?? 'stem+guess';
     this.id = `az+snowball/${KEYS_VERSION}` + (this.unknownWords === 'stem' ? '/stem-unknown' : '');
+  }
+
+  /** The az analyzer: the dictionaries load here, on the first word looked up. */
+  private get morph(): AzMorphFn {
+    return this.dictionaries().morph;
+  }
+
+  /** What loading the dictionaries cost (loads them if not loaded yet). */
+  get loadStats(): LoadStats {
+    return this.dictionaries().stats;
   }
 
   tokenKeys(token: string): readonly string[] {
@@ -282,48 +296,77 @@ export class StemOnly implements Lemmatizer {
   }
 }
 
-let azLoad: Promise<{ morph: AzMorphFn; stats: LoadStats }> | null = null;
+let azLoaded: { morph: AzMorphFn; stats: LoadStats } | null = null;
+let azLoadCount = 0;
 
 /** Where az keeps its dictionaries: node_modules/az/dicts (the package's main file is dist/az.js). */
 export function azDictsPath(): string {
   return join(dirname(require.resolve('az')), '..', 'dicts');
 }
 
-function loadAz(): Promise<{ morph: AzMorphFn; stats: LoadStats }> {
-  if (!azLoad) {
-    azLoad = new Promise((resolve, reject) => {
-      const before = process.memoryUsage();
-      const t0 = performance.now();
-      const az = require('az') as { Morph: AzMorphFn };
-      az.Morph.init(azDictsPath(), (err) => {
-        if (err) {
-          azLoad = null;
-          reject(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        const after = process.memoryUsage();
-        resolve({
-          morph: az.Morph,
-          stats: {
-            ms: performance.now() - t0,
-            rssBytes: after.rss - before.rss,
-            heapBytes: after.heapUsed - before.heapUsed,
-            arrayBufferBytes: after.arrayBuffers - before.arrayBuffers,
-          },
-        });
-      });
+/** How often this process has loaded the dictionaries (0 or 1): what the laziness tests count. */
+export function dictionaryLoads(): number {
+  return azLoadCount;
+}
+
+type AzLoad = (url: string, responseType: string, callback: (err: unknown, data?: unknown) => void) => void;
+
+/**
+ * Load the dictionaries, once per process, synchronously (a Lemmatizer's methods are synchronous, and the first
+ * word looked up is what loads them). az reads its files through its own `load(url, type, callback)`; for the
+ * length of `Morph.init` that function is swapped for one that queues each read, and the reads run (from disk,
+ * synchronously) once `init` has asked for all of them, because az counts pending reads as it issues them.
+ */
+function loadAz(): { morph: AzMorphFn; stats: LoadStats } {
+  if (azLoaded) return azLoaded;
+  const before = process.memoryUsage();
+  const t0 = performance.now();
+  const az = require('az') as { Morph: AzMorphFn; load: AzLoad };
+  const reads: Array<() => void> = [];
+  const original = az.load;
+  let outcome: { err: unknown } | { ok: true } | null = null;
+  az.load = (url, type, callback) => {
+    reads.push(() => {
+      let data: unknown;
+      try {
+        const bytes = readFileSync(url);
+        data = type === 'json' ? JSON.parse(bytes.toString('utf8')) : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      } catch (err) {
+        callback(err);
+        return;
+      }
+      callback(null, data);
     });
+  };
+  try {
+    az.Morph.init(azDictsPath(), (err: unknown) => {
+      outcome ??= err ? { err } : { ok: true };
+    });
+    while (reads.length > 0) reads.shift()!();
+  } finally {
+    az.load = original;
   }
-  return azLoad;
+  const done = outcome as { err: unknown } | { ok: true } | null;
+  if (!done || 'err' in done) {
+    const err = done && 'err' in done ? done.err : new Error('az did not finish loading its dictionaries');
+    throw err instanceof Error ? err : new Error(String(err));
+  }
+  const after = process.memoryUsage();
+  azLoadCount++;
+  azLoaded = {
+    morph: az.Morph,
+    stats: { ms: performance.now() - t0, rssBytes: after.rss - before.rss, heapBytes: after.heapUsed - before.heapUsed, arrayBufferBytes: after.arrayBuffers - before.arrayBuffers },
+  };
+  return azLoaded;
 }
 
 /**
- * Load the dictionaries (once per process: az keeps them in module state; later calls reuse them, ~100 ms and
- * ~50 MB RSS the first time) and return a lemmatizer with its own token cache.
+ * A lemmatizer with its own token cache over the dictionaries, which load (once per process: az keeps them in
+ * module state; ~0.3 s and ~50 MB RSS) on the first word it looks up, not here: a process with no alert rule and
+ * nothing to index or search never loads them.
  */
 export async function loadMorphology(opts: MorphologyOptions = {}): Promise<Morphology> {
-  const { morph, stats } = await loadAz();
-  return new Morphology(morph, stats, opts);
+  return new Morphology(loadAz, opts);
 }
 
 /** Tokenize and key a text once; the result is plain data to store with the article. */
