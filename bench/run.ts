@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- SECTION...]`: runs the benchmark families side by side in one process and prints their
- * figures and ratios. Sections: extract, meta, dedup, alerts, ingest, boilerplate, storage (default: all). Benchmarks, not tests: the
+ * figures and ratios. Sections: extract, meta, dedup, alerts, ingest, boilerplate, storage, scale (default: all). Benchmarks, not tests: the
  * machine is shared, so targets are judged on ratios measured in the same run.
  */
 const SECTIONS: Record<string, () => Promise<unknown>> = {
@@ -31,6 +31,10 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   storage: async () => {
     const m = await import('./storage.js');
     await m.runStorageBench();
+  },
+  scale: async () => {
+    const poll = await import('./scale-poll.js');
+    await poll.runScalePollBench();
   },
 };
 
