@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { deleteMatching } from '../tests/helpers/redis.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -370,14 +371,7 @@ async function bullmqSync(count: number): Promise<SyncFigures> {
     return { schedulers: count, syncS: first.s, syncCpuS: first.cpu, againS: again.s, removeHalfS: half.s, oneAtATimeS: seq.s };
   } finally {
     for (const p of pipelines) await p.stop(0).catch(() => undefined);
-    for (const p of [prefix, `${prefix}-seq`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.client.scan(cursor, 'MATCH', `${p}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.client.del(...keys);
-      } while (cursor !== '0');
-    }
+    for (const p of [prefix, `${prefix}-seq`]) await deleteMatching(redis.client, `${p}:*`);
     await redis.close();
     await app.close();
     rmSync(dir, { recursive: true, force: true });

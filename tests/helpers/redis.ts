@@ -30,7 +30,8 @@ export interface RedisTestPrefix {
   cleanup(): Promise<void>;
 }
 
-async function deleteMatching(client: Redis, pattern: string): Promise<number> {
+/** Delete (unlink) every key matching `pattern`; returns how many. Also what the benches clean up with. */
+export async function deleteMatching(client: Redis, pattern: string): Promise<number> {
   let cursor = '0';
   let n = 0;
   do {
