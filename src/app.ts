@@ -15,12 +15,15 @@ import type { StageDeps } from './pipeline/stages.js';
 import { createAlertEngine } from './pipeline/alert-stage.js';
 import { BoilerplateLearner } from './pipeline/boilerplate-stage.js';
 import { openStore } from './store/open.js';
+import { gateStore, type StorageGate } from './store/fault-gate.js';
 import type { Store } from './store/store.js';
 
 export interface App {
   config: Config;
   deps: StageDeps;
   store: Store;
+  /** Whether a storage fault stopped work (src/store/fault-gate.ts); `store` is gated by it. */
+  storageGate: StorageGate;
   logger: Logger;
   metrics: Metrics;
   /**
@@ -52,7 +55,8 @@ export interface AppOverrides {
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger({ level: config.log.level, format: config.log.format });
-  const store = overrides.store ?? (await openStore(config, { threadByDefault: overrides.storageThreadByDefault ?? false }));
+  // A storage fault (the SQLite file deleted or read-only, say) stops work with one log line (fault-gate.ts).
+  const { store, gate: storageGate } = gateStore(overrides.store ?? (await openStore(config, { threadByDefault: overrides.storageThreadByDefault ?? false })), logger);
   await store.migrate();
   await store.syncFeeds(config.feeds);
   const metrics = overrides.metrics ?? createMetrics();
@@ -77,6 +81,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     random: overrides.random ?? Math.random,
     logger,
     metrics,
+    storageGate,
     fetch: (url, opts) => {
       const get = () => fetchUrl(url, opts, { dispatcher: agent, clock });
       return limiter.run(url, () => (gate ? gate.run(url, get) : get()));
@@ -91,6 +96,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config,
     deps,
     store,
+    storageGate,
     logger,
     metrics,
     reload: async (next, changes) => {

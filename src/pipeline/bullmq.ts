@@ -281,6 +281,9 @@ export class BullmqPipeline {
       const key = `${stage.queue}/${job.id ?? ''}`;
       this.inHand.set(key, { queue: stage.queue, job, token });
       try {
+        // A storage fault stopped work (src/store/fault-gate.ts): fail before fetching anything; retried later.
+        const fault = this.deps.storageGate?.halted() ? await this.deps.storageGate.probe() : null;
+        if (fault) throw fault;
         const result = await stage.run(job.data, ctx);
         if (stage.next && result.next.length > 0) await this.enqueue(stage.next, result.next);
         if (result.againInMs !== undefined) {

@@ -256,6 +256,8 @@ export class EmbeddedPipeline {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
+      // A storage fault stopped work (src/store/fault-gate.ts): nothing is fetched until a ping finds it gone.
+      if (this.deps.storageGate?.halted() && (await this.deps.storageGate.probe())) return;
       this.pumpPolls();
       if (this.deps.config.pipeline.fetchArticles) await this.refillPages();
       this.delivering ??= deliverAlerts(this.deps)
@@ -274,7 +276,7 @@ export class EmbeddedPipeline {
 
   /** Start due feeds while a poll slot is free; then arm one timer for the next due time (none while every slot is busy). */
   private pumpPolls(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.deps.storageGate?.halted()) return;
     const now = this.deps.clock.now();
     const perHost = this.deps.config.http.perHostConcurrency;
     while (this.pollsInFlight.size < this.opts.pollConcurrency) {
@@ -343,7 +345,7 @@ export class EmbeddedPipeline {
 
   /** Start buffered pages while a page slot is free; read more pending pages from the store when none is startable. */
   private pumpPages(): void {
-    if (this.stopped || !this.deps.config.pipeline.fetchArticles) return;
+    if (this.stopped || this.deps.storageGate?.halted() || !this.deps.config.pipeline.fetchArticles) return;
     if (!this.startBufferedPages()) void this.refillPages();
   }
 

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Article, Feed, FeedItem, FetchedResponse, PollOutcome, StoredArticle, StoredItem } from '../model.js';
 import type { Store } from '../store/store.js';
+import type { StorageGate } from '../store/fault-gate.js';
 import type { FetchOptions } from '../fetch/http.js';
 import { decodeText } from '../fetch/text-body.js';
 import { stripControlsDeep } from '../control-chars.js';
@@ -38,6 +39,8 @@ export interface StageDeps {
   alerts?: AlertEngine;
   /** Boilerplate learned per site (boilerplate-stage.ts); absent: off. */
   boilerplate?: BoilerplateLearner;
+  /** Set when a storage fault stopped work (src/store/fault-gate.ts): the drivers take none until it clears. */
+  storageGate?: StorageGate;
 }
 
 export interface PollSummary {

@@ -35,6 +35,7 @@ import type { BoilerplateFilter, RecleanArticleRequest, RecleanCandidatesRequest
 import { SqliteBoilerplate } from './boilerplate.js';
 import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
+import { SqliteFileCheck, sqliteCodeFault } from './file-check.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
 export const sqliteMigrationsDir = new URL('../migrations/sqlite/', import.meta.url);
@@ -70,7 +71,8 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    const store = new SqliteStore(db, opts.clock ?? systemClock, opts.migrationsDir ?? sqliteMigrationsDir, opts.claims ?? {});
+    const file = path === ':memory:' || path === '' ? null : new SqliteFileCheck(path);
+    const store = new SqliteStore(db, opts.clock ?? systemClock, opts.migrationsDir ?? sqliteMigrationsDir, opts.claims ?? {}, file);
     if (opts.migrate !== false) await store.migrate();
     return store;
   } catch (err) {
@@ -187,7 +189,25 @@ export class SqliteStore implements Store {
     private readonly clock: Clock,
     private readonly migrationsDir: URL,
     private readonly claims: ClaimOptions = {},
+    /** The file's identity and writability (file-check.ts); null for an in-memory database. */
+    private readonly file: SqliteFileCheck | null = null,
   ) {}
+
+  /**
+   * A storage fault that holds until restart (src/store/fault.ts): an SQLite error that retrying cannot mend (I/O,
+   * read-only, corruption). Once set, every call fails with it.
+   */
+  private fault: FeedwatchError | null = null;
+
+  /** Why nothing may be read now: a standing fault, or a file that is no longer the one opened. */
+  private readFault(): FeedwatchError | null {
+    return this.fault ?? this.file?.moved() ?? null;
+  }
+
+  /** Why nothing may be written now: as for reads, or a file or directory that cannot be written. */
+  private writeFault(): FeedwatchError | null {
+    return this.fault ?? this.file?.check() ?? null;
+  }
 
   /** Statements are prepared once, on first use (after migrations created the tables). */
   private get s(): Statements {
@@ -209,6 +229,8 @@ export class SqliteStore implements Store {
   /** A read: runs now when no write waits, otherwise after the writes made before it. */
   private read<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T> {
     if (this.queued.length === 0) {
+      const fault = this.readFault();
+      if (fault) return Promise.reject(fault);
       try {
         return Promise.resolve(this.guard(op, context, fn));
       } catch (err) {
@@ -261,6 +283,13 @@ export class SqliteStore implements Store {
       }
       return;
     }
+    // A file deleted, replaced or made read-only: nothing of the batch is written (see file-check.ts).
+    const fault = this.writeFault();
+    if (fault) {
+      this.lockWaitSince = null;
+      for (const c of this.takeBatch()) c.reject(fault);
+      return;
+    }
     const t = (this.batchStmts ??= prepareBatch(this.db));
     const since = (this.lockWaitSince ??= performance.now());
     let locked: boolean;
@@ -268,7 +297,7 @@ export class SqliteStore implements Store {
       locked = wait || performance.now() - since >= t.busyTimeoutMs ? (t.begin.run(), true) : beginWithoutWaiting(t);
     } catch (err) {
       this.lockWaitSince = null;
-      for (const c of this.takeBatch()) c.reject(storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
+      for (const c of this.takeBatch()) c.reject(this.noteFault(err) ?? storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
       return;
     }
     if (!locked) {
@@ -297,7 +326,14 @@ export class SqliteStore implements Store {
       t.commit.run();
     } catch (err) {
       if (this.db.inTransaction) t.rollback.run();
-      for (const c of calls) c.reject(storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
+      for (const c of calls) c.reject(this.noteFault(err) ?? storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
+      return;
+    }
+    // Committed, but to the file the path still names? If it was deleted or replaced meanwhile, the batch went to a
+    // file no one will read: none of it is acknowledged.
+    const moved = this.file?.moved() ?? null;
+    if (moved) {
+      for (const c of calls) c.reject(moved);
       return;
     }
     calls.forEach((c, i) => {
@@ -314,8 +350,13 @@ export class SqliteStore implements Store {
     return calls;
   }
 
-  /** A read like any other (after the writes queued before it), so that a stuck write queue shows. */
+  /**
+   * A read like any other (after the writes queued before it), so that a stuck write queue shows; it fails with the
+   * storage fault (src/store/fault.ts) when the file was deleted or replaced, or it or its directory cannot be written.
+   */
   ping(): Promise<void> {
+    const fault = this.writeFault();
+    if (fault) return Promise.reject(fault);
     return this.read('ping', {}, () => void this.db.prepare('SELECT 1').get());
   }
 
@@ -500,8 +541,16 @@ export class SqliteStore implements Store {
       return fn();
     } catch (err) {
       if (err instanceof FeedwatchError) throw err;
-      throw storageError(`${op} failed`, { op, ...context }, err);
+      throw this.noteFault(err) ?? storageError(`${op} failed`, { op, ...context }, err);
     }
+  }
+
+  /** The storage fault an SQLite error means, now standing (see `fault`); null for an error that may pass. */
+  private noteFault(err: unknown): FeedwatchError | null {
+    if (this.file === null) return null;
+    const fault = sqliteCodeFault((err as { code?: unknown } | null)?.code, this.file.path, err instanceof Error ? err.message : String(err), err);
+    if (fault) this.fault ??= fault;
+    return this.fault;
   }
 }
 
