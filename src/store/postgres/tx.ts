@@ -30,14 +30,39 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   }
 }
 
+/** Tries of one operation whose connection was lost (see `connectionLost`) before its error is let through. */
+export const LOST_CONNECTION_TRIES = 4;
+
+/**
+ * Whether `err` says the connection went away, not that the statement failed: the server ended the session
+ * (SQLSTATE 57P01-57P03: an administrator's pg_terminate_backend, a shutdown), a connection exception (class 08),
+ * a socket error (an errno code), or pg's own plain Error for a connection that ended or broke before or during the
+ * call (it carries no code; what the server or our code throws always has one, or is a FeedwatchError or a
+ * TypeError). The server rolled back what that session had not committed.
+ */
+export function connectionLost(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return /^(57P0[123]|08...)$/.test(code) || /^E[A-Z]+$/.test(code);
+  return code === undefined && Object.getPrototypeOf(err) === Error.prototype;
+}
+
 /**
  * Run `fn`; a failure becomes a storage FeedwatchError "`op` failed: …" with `{ op, ...context }` (a FeedwatchError
  * passes through as it is). `url` is the connection URL, only to redact it from the message.
+ *
+ * A call whose connection was lost is run again at once on another connection of the pool, up to
+ * LOST_CONNECTION_TRIES in all: the session it ran in is gone with whatever it had not committed, and every storage
+ * operation is idempotent (items by feed and guid, articles re-checked in their transaction, matches by rule and
+ * story, claims by owner), so a commit whose answer was lost with the connection is not stored twice.
  */
 export async function guarded<T>(url: string, op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw pgStorageError(`${op} failed`, { op, ...context }, err, url);
+  for (let tries = 1; ; tries++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (tries < LOST_CONNECTION_TRIES && connectionLost(err)) continue;
+      throw pgStorageError(`${op} failed`, { op, ...context }, err, url);
+    }
   }
 }
