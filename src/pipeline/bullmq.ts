@@ -308,9 +308,9 @@ export class BullmqPipeline {
       settings: {
         // Storage's attempt count drives the delay; the lower end of the jitter, so that the retry never comes
         // after the item's recorded retry time (the sweep would otherwise see it due with its job delayed).
-        // A storage-phase error (anything but RetryLater) is tried again soon, as the embedded driver does.
+        // A storage-phase error (anything but RetryLater) backs off the same way, counted by the job's attempts.
         backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
-          type !== 'article' ? -1 : err instanceof RetryLater ? articleRetryDelay(err.attempts, () => 0, config.pipeline) : storageRetryDelay(attemptsMade),
+          type !== 'article' ? -1 : err instanceof RetryLater ? articleRetryDelay(err.attempts, () => 0, config.pipeline) : storageRetryDelay(attemptsMade, () => 0, config.pipeline),
       },
     });
     worker.on('error', (err) => this.logError(`worker ${stage.queue}`, err));

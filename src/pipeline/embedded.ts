@@ -446,7 +446,7 @@ export class EmbeddedPipeline {
       return summary;
     } catch (err) {
       const failures = (this.storageRetry.get(item.id)?.failures ?? 0) + 1;
-      const delay = storageRetryDelay(failures);
+      const delay = storageRetryDelay(failures, this.deps.random, this.deps.config.pipeline);
       this.storageRetry.set(item.id, { failures, notBefore: this.deps.clock.now() + delay });
       const { kind, message } = describeError(err);
       this.deps.logger.error({ feed: item.feedName, item_id: item.id, err, failures, retry_in_ms: delay }, 'article could not be stored or matched; will retry');

@@ -265,11 +265,13 @@ async function matchStoredArticle(stored: Parameters<typeof matchAlerts>[0], dep
 }
 
 /**
- * Wait before trying an item again after an error of the storage phase (not a page attempt): 1 s after the first,
- * doubling, at most 1 min. Both drivers use it.
+ * Wait before trying an item again after its `failures`-th storage-phase error in a row (not a page attempt: the
+ * count is the driver's, the item's page attempts stay as they were): the backoff of a failed page,
+ * `articleRetryDelay`, so that during a storage outage a page is fetched again at the pace of any other failure
+ * (defaults: 5 min, 20 min, 80 min … 12 h), not every few seconds. Both drivers use it.
  */
-export function storageRetryDelay(failures: number): number {
-  return Math.min(1000 * 2 ** Math.max(failures - 1, 0), 60_000);
+export function storageRetryDelay(failures: number, random: Random, policy: { articleRetryDelay: number; articleRetryMaxDelay: number }): number {
+  return articleRetryDelay(failures, random, policy);
 }
 
 /**

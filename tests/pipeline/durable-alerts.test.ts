@@ -170,7 +170,12 @@ describe('durable alert matching, embedded driver', () => {
       }
       assert.equal(visits(), afterFault, 'no retry before the delay');
       assert.equal(itemRows(dbPath).find((r) => r.guid === 'v1')?.article_state, 'pending');
-      clock.advance(1000);
+      // The backoff of a failed page: 5 min, at the low end of its ±10 % with random() = 0.
+      clock.advance(270_000 - 1);
+      await pipeline.tick();
+      await pipeline.settled();
+      assert.equal(visits(), afterFault, 'not a millisecond before the backoff of a failed page');
+      clock.advance(1);
       await pipeline.tick();
       await pipeline.settled();
       assert.equal(visits(), afterFault + 1, 'retried once the delay passed');
@@ -199,7 +204,7 @@ describe('durable alert matching, bullmq driver', () => {
       const dbPath = join(dir, `bullmq-${method}.db`);
       const configPath = join(dir, `bullmq-${method}.yaml`);
       const yaml =
-        bullmqYaml({ dbPath, prefix: `${rp.prefix}:${method}`, feedUrls: [`${site.url}/feed.xml`], queue: '  deliverInterval: 200ms\n' }).replace('name: feed-0', 'name: uz') +
+        bullmqYaml({ dbPath, prefix: `${rp.prefix}:${method}`, feedUrls: [`${site.url}/feed.xml`], queue: '  deliverInterval: 200ms\n', extra: 'pipeline:\n  articleRetryDelay: 300ms\n' }).replace('name: feed-0', 'name: uz') +
         alertsYaml();
       writeFileSync(configPath, yaml);
       let faults!: Faults;
