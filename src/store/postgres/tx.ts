@@ -54,7 +54,8 @@ export function connectionLost(err: unknown): boolean {
  * A call whose connection was lost is run again at once on another connection of the pool, up to
  * LOST_CONNECTION_TRIES in all: the session it ran in is gone with whatever it had not committed, and every storage
  * operation is idempotent (items by feed and guid, articles re-checked in their transaction, matches by rule and
- * story, claims by owner), so a commit whose answer was lost with the connection is not stored twice.
+ * story, claims by owner), so a commit whose answer was lost with the connection stores nothing twice (a counter it
+ * raised, such as an item's page attempts or a feed's error count, may count one more).
  */
 export async function guarded<T>(url: string, op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
   for (let tries = 1; ; tries++) {
