@@ -3,7 +3,9 @@
  *
  *  - Health (liveness): 503 when something that should answer does not: the scheduler loop has not ticked for
  *    `staleTicks` intervals (at least `minStaleMs`), or a dependency (storage; Redis in queue mode) does not
- *    answer a ping within `pingTimeoutMs`; and while shutting down. Each failing check adds a reason to the body.
+ *    answer a ping within `pingTimeoutMs` or fails it (a storage fault fails the storage ping with its path and fix:
+ *    the SQLite file deleted, replaced or read-only, see src/store/fault.ts); and while shutting down. Each failing
+ *    check adds a reason to the body.
  *    A process still starting up is healthy (a long migration must not get it restarted).
  *  - Readiness: 503 until the process has started (storage open and migrated, Redis connected, the pipeline
  *    running), while shutting down, and whenever a dependency does not answer its ping.
