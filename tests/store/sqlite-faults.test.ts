@@ -6,11 +6,14 @@
  *
  * Read-only is made with `chattr +i` (immutable): the tests run as root, which chmod does not stop, but the kernel
  * refuses root a write to an immutable file (SQLite's checkpoint then fails with SQLITE_IOERR_WRITE, shown below).
+ * chmod is tested too, on a store in a child process that runs as the unprivileged user `nobody`.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -69,10 +72,16 @@ for (const [where, open] of OPENERS) {
   test(`${where}: the database file deleted: writes, reads and the ping fail with the fault; nothing is acknowledged`, async () => {
     const { store, path } = await fresh(open);
     try {
-      // Queued in this turn, file gone before the batch runs: refused, not written to the deleted file.
-      const queued = poll2(store);
-      rmSync(path);
-      await fault(queued, 'deleted', path);
+      if (where === 'in this thread') {
+        // Queued in this turn, file gone before the batch runs: refused, not written to the deleted file. (The
+        // threaded store's batch may run before the rmSync on this thread, so it is asked after the deletion.)
+        const queued = poll2(store);
+        rmSync(path);
+        await fault(queued, 'deleted', path);
+      } else {
+        rmSync(path);
+        await fault(poll2(store), 'deleted', path);
+      }
       const err = await fault(store.saveArticle(1, { ok: false, kind: 'network', reason: 'x' }, '2026-03-01T12:01:00Z', null), 'deleted', path);
       assert.match(err.message, /restart feedwatch/);
       await fault(store.feedStates(), 'deleted', path);
@@ -129,6 +138,63 @@ for (const [where, open] of OPENERS) {
     });
   }
 }
+
+test('chmod a-w on the file, then on the directory, under a store run as nobody: writes refused (EACCES), resumed after chmod u+w', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'feedwatch-faults-'));
+  dirs.push(root);
+  const dir = join(root, 'db');
+  mkdirSync(dir);
+  for (const p of [root, dir]) chownSync(p, 65534, 65534);
+  const path = join(dir, 'feedwatch.db');
+  const probe = join(root, 'probe.mts');
+  // One write per line read on stdin; one JSON line per outcome on stdout.
+  writeFileSync(
+    probe,
+    `import { createInterface } from 'node:readline';
+import { openSqliteStore } from ${JSON.stringify(new URL('../../src/store/sqlite/store.ts', import.meta.url).href)};
+const store = await openSqliteStore(${JSON.stringify(path)});
+console.log(JSON.stringify({ opened: true }));
+let n = 0;
+for await (const _ of createInterface({ input: process.stdin })) {
+  n++;
+  try {
+    await store.syncFeeds([{ name: 'f' + n, url: 'https://example.com/' + n, intervalMs: 60000, enabled: true, headers: {}, tags: [] }]);
+    console.log(JSON.stringify({ ok: true }));
+  } catch (e) {
+    console.log(JSON.stringify({ ok: false, fault: e.context?.fault ?? null, message: e.message }));
+  }
+}
+await store.close();
+`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', probe], { cwd: new URL('../../', import.meta.url), uid: 65534, gid: 65534, stdio: ['pipe', 'pipe', 'inherit'] });
+  const replies = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse(String((await replies.next()).value)) as { ok?: boolean; opened?: boolean; fault?: string; message?: string };
+  const write = async () => {
+    child.stdin!.write('w\n');
+    return next();
+  };
+  try {
+    assert.deepEqual(await next(), { opened: true });
+    assert.deepEqual(await write(), { ok: true });
+    chmodSync(path, 0o444);
+    const file = await write();
+    assert.equal(file.fault, 'read-only');
+    assert.match(file.message!, /database .* cannot be written \(EACCES/);
+    chmodSync(path, 0o644);
+    assert.deepEqual(await write(), { ok: true });
+    chmodSync(dir, 0o555);
+    const folder = await write();
+    assert.equal(folder.fault, 'read-only');
+    assert.match(folder.message!, /directory .* cannot be written \(EACCES/);
+    chmodSync(dir, 0o755);
+    assert.deepEqual(await write(), { ok: true });
+  } finally {
+    chmodSync(dir, 0o755);
+    child.stdin!.end();
+    await once(child, 'exit');
+  }
+});
 
 test('chattr +i is an honest read-only for root: SQLite itself then fails to write the database (checkpoint)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'feedwatch-faults-'));
