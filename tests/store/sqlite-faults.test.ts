@@ -91,6 +91,22 @@ for (const [where, open] of OPENERS) {
     }
   });
 
+  if (where === 'in this thread') {
+    test('the file deleted while a batch runs (after the check before it): the committed batch is not acknowledged', async () => {
+      const { store, path } = await fresh(open);
+      try {
+        // A write of the same batch that deletes the file: the commit goes to the deleted file.
+        const internal = store as unknown as { write(op: string, context: object, fn: () => unknown): Promise<unknown> };
+        const deleting = internal.write('delete', {}, () => rmSync(path));
+        const after = poll2(store);
+        await fault(deleting, 'deleted', path);
+        await fault(after, 'deleted', path);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
   test(`${where}: the database directory deleted: the fault names the directory`, async () => {
     const { store, dir, path } = await fresh(open);
     try {
