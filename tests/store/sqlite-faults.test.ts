@@ -193,18 +193,17 @@ await store.close();
   try {
     assert.deepEqual(await next(), { opened: true });
     assert.deepEqual(await write(), { ok: true });
-    chmodSync(path, 0o444);
-    const file = await write();
-    assert.equal(file.fault, 'read-only');
-    assert.match(file.message!, /database .* cannot be written \(EACCES/);
-    chmodSync(path, 0o644);
-    assert.deepEqual(await write(), { ok: true });
-    chmodSync(dir, 0o555);
-    const folder = await write();
-    assert.equal(folder.fault, 'read-only');
-    assert.match(folder.message!, /directory .* cannot be written \(EACCES/);
-    chmodSync(dir, 0o755);
-    assert.deepEqual(await write(), { ok: true });
+    for (const [target, readOnly, writable, said] of [
+      [path, 0o444, 0o644, /database .* cannot be written \(EACCES/],
+      [dir, 0o555, 0o755, /directory .* cannot be written \(EACCES/],
+    ] as const) {
+      chmodSync(target, readOnly);
+      const refused = await write();
+      assert.equal(refused.fault, 'read-only');
+      assert.match(refused.message!, said);
+      chmodSync(target, writable);
+      assert.deepEqual(await write(), { ok: true });
+    }
   } finally {
     chmodSync(dir, 0o755);
     child.stdin!.end();
