@@ -1,12 +1,13 @@
 /**
- * 5-fold cross-validation of the generic extractor's tuned lengths (GenericTuning in src/extract/generic.ts) on
+ * 5-fold cross-validation of the generic extractor's tuned values (GenericTuning in src/extract/generic.ts) on
  * the dev corpus and, when present, the dragnet corpus (read from ../shared, see bench/corpus.ts).
  *
- * Each corpus's pages are split into 5 folds by a hash of their key. For each fold, the grid value with the best
- * training F1 (the mean of the two corpora's F1 on the other 4 folds) is chosen and scored on the held-out fold;
- * the script prints, per fold, the chosen value with its training and held-out F1 per corpus, then the mean
- * held-out F1 of the chosen values beside that of the shipped defaults.
- * `npx tsx bench/cv-extract.ts` (about 2 minutes on the 2-core machine with both corpora).
+ * Each tuned value has a grid of its own (the others at their defaults). Each corpus's pages are split into 5
+ * folds by a hash of their key. For each value and fold, the grid point with the best training F1 (the mean of
+ * the two corpora's F1 on the other 4 folds) is chosen and scored on the held-out fold; per value the script
+ * prints the points chosen, the held-out F1 over all pages (each page scored with the point chosen without it)
+ * beside the mean training F1, and the shipped default's F1 on all pages.
+ * `npx tsx bench/cv-extract.ts`; `npm run bench -- extract` prints the same lines after its tables.
  */
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -18,16 +19,32 @@ import { aggregate, pageCounts, type PageCounts } from './score.js';
 
 const FOLDS = 5;
 
-/** The grid: every pair of these values. */
-export const GRID: GenericTuning[] = [];
-for (const shortArticleChars of [300, 500, 800]) {
-  for (const tinyArticleChars of [100, 150, 200, 300, 500]) GRID.push({ shortArticleChars, tinyArticleChars });
+/** The grid of each tuned value (the default is always one of its points). */
+export const GRIDS: { [K in keyof GenericTuning]: number[] } = {
+  shortArticleChars: [300, 500, 800],
+  tinyArticleChars: [100, 150, 200, 300, 500],
+  twinScoreShare: [0.4, 0.5, 0.6, 0.75, 2],
+};
+
+type Key = keyof GenericTuning;
+const KEYS = Object.keys(GRIDS) as Key[];
+
+/** Every distinct tuning the grids ask for: the default, and each grid point with the others at their defaults. */
+function tunings(): GenericTuning[] {
+  const out: GenericTuning[] = [DEFAULT_TUNING];
+  for (const k of KEYS) for (const v of GRIDS[k]) if (v !== DEFAULT_TUNING[k]) out.push({ ...DEFAULT_TUNING, [k]: v });
+  return out;
+}
+
+/** The index in `all` of the tuning that is the default with `k` set to `v`. */
+function indexOf(all: readonly GenericTuning[], k: Key, v: number): number {
+  return all.findIndex((t) => KEYS.every((o) => t[o] === (o === k ? v : DEFAULT_TUNING[o])));
 }
 
 interface Scored {
   corpus: string;
   fold: number;
-  /** Per grid value, the page's counts. */
+  /** Per tuning, the page's counts. */
   counts: PageCounts[];
 }
 
@@ -35,16 +52,12 @@ function foldOf(key: string): number {
   return createHash('sha256').update(key).digest()[0]! % FOLDS;
 }
 
-function label(t: GenericTuning): string {
-  return `short ${t.shortArticleChars}, tiny ${t.tinyArticleChars}`;
-}
-
-/** Each page parsed once, extracted with every grid value (the extractor does not change the document). */
-function scorePages(corpus: string, pages: readonly CorpusPage[]): Scored[] {
+/** Each page parsed once, extracted with every tuning (the extractor does not change the document). */
+function scorePages(corpus: string, pages: readonly CorpusPage[], all: readonly GenericTuning[]): Scored[] {
   return pages.map((p) => {
     const $ = loadHtml(p.html);
     const meta = extractMeta($, p.url);
-    const counts = GRID.map((t) => pageCounts(p.truth, extractGeneric($, p.url, meta, undefined, t).paragraphs.join('\n\n')));
+    const counts = all.map((t) => pageCounts(p.truth, extractGeneric($, p.url, meta, undefined, t).paragraphs.join('\n\n')));
     return { corpus, fold: foldOf(p.key), counts };
   });
 }
@@ -54,43 +67,40 @@ function f1Of(pages: readonly Scored[], g: number): number {
 }
 
 export function runCrossValidation(): string {
-  const scored: Scored[] = scorePages('dev', loadCorpus(DEFAULT_CORPUS_DIR));
+  const all = tunings();
+  const scored: Scored[] = scorePages('dev', loadCorpus(DEFAULT_CORPUS_DIR), all);
   const corpora = ['dev'];
   const lines: string[] = [];
   if (corpusExists(DRAGNET_CORPUS_DIR)) {
-    scored.push(...scorePages('dragnet', loadCorpus(DRAGNET_CORPUS_DIR, 'sniff')));
+    scored.push(...scorePages('dragnet', loadCorpus(DRAGNET_CORPUS_DIR, 'sniff'), all));
     corpora.push('dragnet');
   } else {
     lines.push(`dragnet corpus skipped: no ground-truth.json in ${DRAGNET_CORPUS_DIR}`);
   }
   const byCorpus = (set: readonly Scored[], c: string) => set.filter((p) => p.corpus === c);
   const meanF1 = (set: readonly Scored[], g: number) => corpora.reduce((s, c) => s + f1Of(byCorpus(set, c), g), 0) / corpora.length;
-  const def = GRID.findIndex((t) => t.shortArticleChars === DEFAULT_TUNING.shortArticleChars && t.tinyArticleChars === DEFAULT_TUNING.tinyArticleChars);
 
-  lines.push(`5-fold cross-validation of GenericTuning over ${GRID.length} grid values (${corpora.join(' + ')}; chosen by the mean of the corpora's F1)`);
-  lines.push(`  fold  chosen                    ${corpora.map((c) => `train ${c}`.padStart(14) + `held-out ${c}`.padStart(18)).join('')}`);
-  const heldChosen: Scored[][] = [];
-  const held: { chosen: number; fold: number }[] = [];
-  for (let f = 0; f < FOLDS; f++) {
-    const train = scored.filter((p) => p.fold !== f);
-    const test = scored.filter((p) => p.fold === f);
-    let best = 0;
-    for (let g = 1; g < GRID.length; g++) if (meanF1(train, g) > meanF1(train, best) + 1e-12) best = g;
-    held.push({ chosen: best, fold: f });
-    heldChosen.push(test);
-    lines.push(
-      `  ${String(f + 1).padStart(4)}  ${label(GRID[best]!).padEnd(24)}  ` +
-        corpora.map((c) => f1Of(byCorpus(train, c), best).toFixed(4).padStart(14) + f1Of(byCorpus(test, c), best).toFixed(4).padStart(18)).join(''),
-    );
-  }
-  // Held-out F1 over all pages: each page scored with the value chosen without it.
-  for (const c of corpora) {
-    const chosenCounts = held.flatMap(({ chosen, fold }) => byCorpus(scored, c).filter((p) => p.fold === fold).map((p) => p.counts[chosen]!));
-    const trainMean = held.reduce((s, { chosen, fold }) => s + f1Of(byCorpus(scored.filter((p) => p.fold !== fold), c), chosen), 0) / FOLDS;
-    lines.push(
-      `  ${c}: cross-validated F1 ${aggregate(chosenCounts).f1.toFixed(4)} (mean training F1 ${trainMean.toFixed(4)}); ` +
-        `shipped defaults (${label(DEFAULT_TUNING)}) on all pages ${f1Of(byCorpus(scored, c), def).toFixed(4)}`,
-    );
+  lines.push(`5-fold cross-validation of GenericTuning, one grid per value, the others at their defaults (${corpora.join(' + ')}; chosen by the mean of the corpora's F1)`);
+  for (const k of KEYS) {
+    const points = GRIDS[k].map((v) => indexOf(all, k, v));
+    const chosen: number[] = [];
+    for (let f = 0; f < FOLDS; f++) {
+      const train = scored.filter((p) => p.fold !== f);
+      let best = points[0]!;
+      for (const g of points.slice(1)) if (meanF1(train, g) > meanF1(train, best) + 1e-12) best = g;
+      chosen.push(best);
+    }
+    const def = indexOf(all, k, DEFAULT_TUNING[k]);
+    lines.push(`  ${k} (grid ${GRIDS[k].join(', ')}; default ${DEFAULT_TUNING[k]}): chosen per fold ${chosen.map((g) => all[g]![k]).join(', ')}`);
+    for (const c of corpora) {
+      // Held-out F1 over all pages: each page scored with the point chosen without it.
+      const heldOut = chosen.flatMap((g, f) => byCorpus(scored, c).filter((p) => p.fold === f).map((p) => p.counts[g]!));
+      const trainMean = chosen.reduce((s, g, f) => s + f1Of(byCorpus(scored.filter((p) => p.fold !== f), c), g), 0) / FOLDS;
+      lines.push(
+        `    ${c.padEnd(8)} cross-validated F1 ${aggregate(heldOut).f1.toFixed(4)} (mean training F1 ${trainMean.toFixed(4)}); ` +
+          `default on all pages ${f1Of(byCorpus(scored, c), def).toFixed(4)}`,
+      );
+    }
   }
   return lines.join('\n');
 }

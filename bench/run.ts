@@ -7,6 +7,9 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   extract: async () => {
     const m = await import('./extract.js');
     m.printExtractBench(await m.runExtractBench());
+    // The generic extractor's tuned values, cross-validated beside their training figures.
+    const cv = await import('./cv-extract.js');
+    console.log(cv.runCrossValidation());
   },
   meta: async () => {
     const m = await import('./meta.js');

@@ -231,11 +231,14 @@ function scoreBoxes(m: Measured): Box[] {
   return substantial.length > 0 ? substantial : scored;
 }
 
+/** The default of GenericTuning.twinScoreShare (src/extract/generic.ts). */
+export const TWIN_SHARE = 0.5;
+
 /**
  * The containers holding the article, in document order: the best candidate (or a better ancestor) and the
  * siblings that join it. Empty when the page has no paragraph of text at all.
  */
-export function chooseContainers(m: Measured): Box[] {
+export function chooseContainers(m: Measured, twinShare: number = TWIN_SHARE): Box[] {
   const scored = scoreBoxes(m);
   if (scored.length === 0) return [];
   scored.sort((a, b) => b.score - a.score);
@@ -257,11 +260,25 @@ export function chooseContainers(m: Measured): Box[] {
       anc = anc.parent;
     }
   }
-  // Climb while the parent scores about as well (the candidate is only part of the article).
+  // The article cut in chunks that the page's grid wraps one by one (chunk, cell, row of chunks): a candidate of
+  // the same tag and class as the winner, scoring at least `twinShare` of it, under the winner's grandparent
+  // (not its parent, whose children join it below anyway): take the grandparent.
+  const topClass = attr(top.el, 'class');
+  if (topClass !== '') {
+    const grand = top.parent?.parent;
+    const twin = scored
+      .slice(1, 5)
+      .find((b) => b.score >= top.score * twinShare && b.tag === top.tag && attr(b.el, 'class') === topClass && b.parent !== top.parent && !isAncestor(b, top) && !isAncestor(top, b));
+    if (twin && grand && isAncestor(grand, twin)) top = grand;
+  }
+  // Climb while the parent scores about as well (the candidate is only part of the article): up to a parent
+  // scoring more than the last one, through parents scoring at least a third of the candidate (a bar fixed at the
+  // start, as in Readability, so that a chain of ever weaker wrappers cannot lead to the page's outer columns).
+  const floor = top.score / 3;
   let last = top.score;
   let parent = top.parent;
   while (parent && parent !== m.root && parent.scored) {
-    if (parent.score < last / 3) break;
+    if (parent.score < floor) break;
     if (parent.score > last) {
       top = parent;
       break;

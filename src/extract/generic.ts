@@ -22,14 +22,14 @@ import { extractWithRule, markupAround, patternsOf, readRuleFields, ruleRoot, sp
 import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
 import { dropPatternLines, dropScoredBoilerplate, type BoilerplateOptions } from './boilerplate-score.js';
 import { isElement, type ChromeMode } from './generic-dom.js';
-import { measure, chooseContainers } from './generic-score.js';
+import { measure, chooseContainers, TWIN_SHARE } from './generic-score.js';
 import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
 import { GENERIC_BOILERPLATE } from './generic-boilerplate.js';
 import { jsonLdParagraphs } from './generic-jsonld.js';
 
 /**
- * The two lengths the extractor's fallbacks turn on (bench/cv-extract.ts reports their 5-fold cross-validated
- * F1 on the dev and dragnet corpora):
+ * The values the extractor's choices turn on (bench/cv-extract.ts reports their 5-fold cross-validated F1 on the
+ * dev and dragnet corpora; `npm run bench -- extract` prints it):
  * - `shortArticleChars`: below it, an attempt may have missed the article (a page-wide wrapper with a
  *   chrome-like class): the page is measured again without class/id words, and the JSON-LD articleBody is read;
  * - `tinyArticleChars`: below it (and without one whole sentence) an attempt has found next to nothing:
@@ -38,9 +38,14 @@ import { jsonLdParagraphs } from './generic-jsonld.js';
 export interface GenericTuning {
   shortArticleChars: number;
   tinyArticleChars: number;
+  /**
+   * The share of the best candidate's score at which a candidate of the same tag and class, under the same
+   * grandparent, makes the article a set of chunks (generic-score.ts chooseContainers).
+   */
+  twinScoreShare: number;
 }
 
-export const DEFAULT_TUNING: GenericTuning = { shortArticleChars: 500, tinyArticleChars: 200 };
+export const DEFAULT_TUNING: GenericTuning = { shortArticleChars: 500, tinyArticleChars: 200, twinScoreShare: TWIN_SHARE };
 
 /** What the paragraph-finding functions share for one page. */
 interface Ctx {
@@ -147,7 +152,7 @@ interface Found {
 function attempt(start: Element | Document, mode: ChromeMode, found: number, ctx: Ctx): Found {
   const { tuning } = ctx;
   const measured = measure(start, new Set(), mode);
-  const containers = chooseContainers(measured).map((b) => b.el);
+  const containers = chooseContainers(measured, tuning.twinScoreShare).map((b) => b.el);
   let paragraphs: string[] = [];
   for (const cleaning of CLEANINGS) {
     const again = cleanBlocks(collectBlocks(containers, measured, cleaning), containers, ctx);

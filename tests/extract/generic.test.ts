@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadHtml } from '../../src/extract/index.js';
 import { extractMeta } from '../../src/extract/meta.js';
-import { extractGeneric } from '../../src/extract/generic.js';
+import { extractGeneric, DEFAULT_TUNING, type GenericTuning } from '../../src/extract/generic.js';
 import { siteRuleSchema, type SiteRuleInput } from '../../src/extract/rule-schema.js';
 import type { Article } from '../../src/model.js';
 
@@ -65,6 +65,25 @@ describe('extractGeneric: choosing the article', () => {
     assert.ok(text.includes('The budget passed tonight, finally, after a long debate.'));
     assert.ok(!text.includes('council chamber'));
     assert.deepEqual(a.images, [{ url: 'https://news.example.com/p.jpg', caption: 'The council chamber on Tuesday. Photo: Jane Roe', credit: null }]);
+  });
+
+  test('does not climb from the article through ever weaker wrappers to the column holding a sidebar', () => {
+    const teaser = (n: number) => `<p>Teaser ${n} of another post, with a line or two, some commas, and a promise of more inside, for later, when you have time.</p>`;
+    const a = extract(
+      `<html><body><div><div><div><div>${[1, 2, 3, 4, 5, 6].map((n) => `<p>${prose(n)}</p>`).join('')}</div><div>Filed under news</div></div><div>Previous post</div></div>` +
+        `<div><div>${[1, 2, 3].map(teaser).join('')}</div><div>${[4, 5, 6].map(teaser).join('')}</div></div></div></body></html>`,
+    );
+    assert.deepEqual(a.paragraphs, [1, 2, 3, 4, 5, 6].map(prose));
+  });
+
+  test('an article cut in chunks, each in a grid cell of its own, is read whole; without the twin rule only its first chunk', () => {
+    const chunk = (from: number, to: number) =>
+      `<div class="grid"><div class="body">${Array.from({ length: to - from + 1 }, (_, i) => `<p>${prose(from + i)}</p>`).join('')}</div><div class="rail"><div class="slot"></div></div></div>`;
+    const html = `<html><body><article><div class="chunks">${chunk(1, 4)}<div class="embed"><p>Pull quote.</p></div>${chunk(5, 7)}</div></article></body></html>`;
+    const $ = loadHtml(html);
+    const read = (tuning: GenericTuning) => extractGeneric($, URL_, extractMeta($, URL_), undefined, tuning).paragraphs;
+    assert.deepEqual(read(DEFAULT_TUNING), [...[1, 2, 3, 4].map(prose), 'Pull quote.', ...[5, 6, 7].map(prose)]);
+    assert.deepEqual(read({ ...DEFAULT_TUNING, twinScoreShare: 2 }), [1, 2, 3, 4].map(prose));
   });
 
   test('a comment whose class pairs a comment word with a content word is a comment; an article flagged as having comments is the article', () => {
