@@ -66,6 +66,17 @@ const CONTENT_HINT = /(?:^|[^a-z])(?:article|content|entry|post|story|body|text|
 /** Class/id words that weigh a candidate down without dropping it. */
 const NEGATIVE_HINT = /(?:comment|sidebar|footer|related|share|promo|(?:^|[^a-z])ads?(?:$|[^a-z])|nav|menu|subscribe|newsletter|widget|meta|caption|credit|teaser|tags|header|banner|sponsor|social)/;
 
+/**
+ * A class or id naming a box about the author ("author", "post-author", "about-author", "author-bio",
+ * "author_info"): the writer's profile, not the story. Matched on whole class/id words, so a post classed
+ * "entry-author-jane" (the author's name) is not one.
+ */
+const AUTHOR_BOX = /^(?:[a-z]+[-_])?(?:about[-_]?)?author(?:[-_]?(?:box|bio|info|text|details|profile|description|wrap|area))?$/;
+
+function isAuthorBox(hint: string): boolean {
+  return hint.includes('author') && hint.split(/\s+/).some((word) => AUTHOR_BOX.test(word));
+}
+
 /** Class/id words that weigh a candidate up. */
 const POSITIVE_HINT = /(?:article|content|entry|post|story|body|text|blog|main|prose)/;
 
@@ -123,12 +134,12 @@ export function chromeReason(el: Element, tag: string, mode: ChromeMode): 'hard'
   return mode === 'hints' && CHROME_HINT.test(hint) ? 'hint' : null;
 }
 
-/** Weight of the element's class/id words for candidate scoring: +25 for content words, −25 for chrome words. */
+/** Weight of the element's class/id words for candidate scoring: +25 for content words, −25 for chrome words or an author box. */
 export function classWeight(el: Element): number {
   const hint = hintText(el);
   if (hint === '') return 0;
   let w = 0;
-  if (NEGATIVE_HINT.test(hint)) w -= 25;
+  if (NEGATIVE_HINT.test(hint) || isAuthorBox(hint)) w -= 25;
   if (POSITIVE_HINT.test(hint)) w += 25;
   return w;
 }

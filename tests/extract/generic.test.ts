@@ -86,6 +86,14 @@ describe('extractGeneric: choosing the article', () => {
     assert.deepEqual(read({ ...DEFAULT_TUNING, twinScoreShare: 2 }), [1, 2, 3, 4].map(prose));
   });
 
+  test('leaves out a box about the author next to the story; a post classed with its author\'s name stays', () => {
+    const bio = `<div class="about-author"><p>Jane Roe is a reporter who covers the council, its budget, its meetings, and the town, and has done so for ten years.</p><p>She lives in the town, with two cats, a garden, and far too many books, and can be reached by e-mail.</p></div>`;
+    const a = extract(page(`<article><div class="entry"><div class="entry-text"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p></div>${bio}</div></article>`));
+    assert.deepEqual(a.paragraphs, [prose(1), prose(2), prose(3)]);
+    const b = extract(page(`<article><div class="post entry-author-jane_roe"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p></div></article>`));
+    assert.deepEqual(b.paragraphs, [prose(1), prose(2), prose(3)]);
+  });
+
   test('a comment whose class pairs a comment word with a content word is a comment; an article flagged as having comments is the article', () => {
     const comments = (cls: string) =>
       [1, 2, 3, 4].map((n) => `<div class="${cls}"><p>Reader ${n} writes at length here, with opinions, asides, and further thoughts on the budget and the town.</p></div>`).join('');
