@@ -208,7 +208,8 @@ export interface StoryView {
   item?: { itemId: number; feed: string; url: string | null; title: string | null; publishedAt: string | null; firstSeenAt: string; pageState: string; pageError: string | null; text: StoredText | null };
 }
 
-function textOf(doc: AlertDocRecord | null): StoredText | null {
+/** The stored text of an article (or of a feed entry whose page failed) from its alert document. */
+export function textOf(doc: AlertDocRecord | null): StoredText | null {
   if (!doc) return null;
   return { title: doc.title, lead: doc.lead, paragraphs: doc.body === '' ? [] : doc.body.split('\n\n') };
 }
@@ -220,7 +221,7 @@ export function parseStoryId(raw: string): { cluster: number } | { item: number 
   return m[1] ? { item: Number(m[2]) } : { cluster: Number(m[2]) };
 }
 
-export async function storyView(ctx: ApiContext, raw: string): Promise<StoryView | null> {
+export async function storyView(ctx: Pick<ApiContext, 'store'>, raw: string): Promise<StoryView | null> {
   const id = parseStoryId(raw);
   if (id === null) return null;
   if ('item' in id) {

@@ -19,7 +19,10 @@ Commands:
   check-config             validate the config file and exit (status 2 when invalid)
   extract FILE_OR_URL... [--url URL]
                            extract articles from saved pages or URLs; one JSON object per line
-  story ID [--json]        a story cluster: its articles, sightings (feed, URL, time) and first-seen time
+  story ID [--text] [--json]
+                           a story (the id search prints: a number, or item:N): its articles, sightings
+                           (feed, URL, time) and first-seen time; --text adds each article's stored text
+  article ID [--json]      a stored article's title, lead and paragraphs (the article id search prints)
   alerts test 'RULE' [--title T] [--text T | --file F] [--json]
                            whether and where an alert rule matches a text (exit 0 match, 1 no match)
   search 'RULE' [--limit N] [--json]
@@ -35,7 +38,14 @@ Options:
   --config PATH            config file (default: $FEEDWATCH_CONFIG, else config/feedwatch.yaml)
 `;
 
+/** The command word: the first argument that is neither an option nor the value of --config. */
+function commandOf(argv: string[]): string | undefined {
+  return parseArgs({ args: argv, allowPositionals: true, strict: false, options: { config: { type: 'string', short: 'c' } } }).positionals[0];
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // `--text` is a flag of `story` and a value of `alerts test`.
+  const textIsFlag = commandOf(argv) === 'story';
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -46,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       'no-articles': { type: 'boolean', default: false },
       url: { type: 'string' },
       title: { type: 'string' },
-      text: { type: 'string' },
+      text: textIsFlag ? { type: 'boolean', default: false } : { type: 'string' },
       file: { type: 'string' },
       limit: { type: 'string' },
       role: { type: 'string' },
@@ -74,9 +84,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'extract':
       return (await import('./extract.js')).extractCommand(args, { url: values.url, configPath: values.config });
     case 'story':
-      return (await import('./story.js')).storyCommand(args, { configPath: values.config, json: values.json });
+      return (await import('./story.js')).storyCommand(args, { configPath: values.config, json: values.json, text: values.text === true });
+    case 'article':
+      return (await import('./story.js')).articleCommand(args, { configPath: values.config, json: values.json });
     case 'alerts':
-      return (await import('./alerts.js')).alertsCommand(args, { title: values.title, text: values.text, file: values.file, json: values.json });
+      return (await import('./alerts.js')).alertsCommand(args, { title: values.title, text: typeof values.text === 'string' ? values.text : undefined, file: values.file, json: values.json });
     case 'search':
       return (await import('./search.js')).searchCommand(args, { configPath: values.config, limit: values.limit, json: values.json });
     case 'import-opml':

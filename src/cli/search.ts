@@ -3,7 +3,7 @@
  * language of alerts. The store's index (SQLite FTS5 / PostgreSQL tsvector over the lemma keys) narrows the
  * candidates and matchRule decides, so search finds exactly what alerts would match (src/store/alerts.ts).
  *
- * Output: a table (story id for `feedwatch story`, article id, published in UTC, feed, title, matched terms), or with --json one object per line
+ * Output: a table (story id for `feedwatch story`, article id for `feedwatch article`, published in UTC, feed, title, matched terms), or with --json one object per line
  * `{ articleId, clusterId, feed, title, url, publishedAt, spans }`. Exit status 0 when something was found,
  * 1 when nothing was, 2 for a rule that does not parse or bad arguments.
  */
@@ -53,7 +53,8 @@ export async function searchCommand(args: string[], opts: { configPath: string |
     } else {
       const rows = hits.map(({ doc, spans }) => [
         doc.clusterId,
-        doc.articleId,
+        // A feed entry whose page failed is kept under −itemId: named item:N, as `feedwatch article` takes it.
+        doc.articleId < 0 ? `item:${-doc.articleId}` : doc.articleId,
         utcMinute(doc.publishedAt),
         doc.feed,
         clip(doc.title, 70),

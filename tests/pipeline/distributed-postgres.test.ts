@@ -10,7 +10,7 @@
  * is stored once (97 stories: 97 clusters, 98 articles — the cut republication is a second article of its story),
  * that every item has its article, sighting and revision once, that both workers did the work and the scheduler
  * none of it, and that all three processes exit 0 on SIGTERM with nothing in hand (counted: their "stopped" lines).
- * All three read ONE config file and serve /healthz, /readyz and /metrics on their own ports (server.port, --port,
+ * All three read ONE config file and serve /healthz, /readyz, /metrics, the status page and the API on their own ports (server.port, --port,
  * FEEDWATCH_PORT): each answers 200 and ready, and the scheduler's last-tick gauge is set.
  * Redis or PostgreSQL down: the test fails in `before` with how to start them.
  */
@@ -283,6 +283,16 @@ describe('distributed mode: a scheduler and two workers as processes on Redis an
         assert.deepEqual([res.status, body.ok, body.reasons, body.checks], [200, true, [], { storage: 'up', redis: 'up' }], `${p.name} ${path}: ${JSON.stringify(body)}`);
       }
     }
+    // The status page and the API on every process read the one storage: each sees every item and the same stories.
+    const views = await Promise.all(
+      [schedulerPort, worker1Port, worker2Port].map(async (port) => {
+        const feeds = ((await (await fetch(`http://127.0.0.1:${port}/api/feeds`)).json()) as { feeds: Array<{ items: number; health: string }> }).feeds;
+        const stories = ((await (await fetch(`http://127.0.0.1:${port}/api/stories?limit=100`)).json()) as { stories: Array<{ articleId: number }> }).stories;
+        return { items: feeds.reduce((n, f) => n + f.items, 0), health: [...new Set(feeds.map((f) => f.health))], stories: stories.map((s) => s.articleId), page: (await fetch(`http://127.0.0.1:${port}/`)).status };
+      }),
+    );
+    assert.ok(views[0]!.stories.length > 0);
+    for (const v of views) assert.deepEqual(v, { items: total, health: ['ok'], stories: views[0]!.stories, page: 200 });
     const metrics = await (await fetch(`http://127.0.0.1:${schedulerPort}/metrics`)).text();
     const lastTick = Number(/^feedwatch_last_tick_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
     assert.ok(lastTick * 1000 > t0, `the scheduler's last tick is set (${lastTick})`);
