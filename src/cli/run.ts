@@ -184,7 +184,8 @@ async function start(
   const detail = { feeds: config.feeds.length, role, queue: config.queue.driver, storage: config.storage.driver };
   // The port first: one in use fails at once, before any connection is opened.
   let server: Server | null = null;
-  let apiContext: ApiContext | null = null;
+  // Read at each request: a hot reload swaps app.deps.config and the alert engine.
+  let apiContext: (() => ApiContext) | null = null;
   if (port > 0) {
     // A non-loopback address without a token ends here, with one line (src/api/auth.ts).
     const token = apiToken(config, opts.env ?? process.env);
@@ -192,7 +193,7 @@ async function start(
       host: config.server.host,
       port,
       metrics,
-      api: { context: () => apiContext, token, logger },
+      api: { context: () => apiContext?.() ?? null, token, logger },
       health: async () => {
         const r = await checkHealth({ ...state, ...loop() }, health());
         return { ok: r.ok, detail: { reasons: r.reasons, ...r.detail, ...detail } };
@@ -236,7 +237,8 @@ async function start(
           articleConcurrency: config.pipeline.articleConcurrency,
           tickMs: EMBEDDED_TICK_MS,
         });
-  apiContext = { config, store: a.store, clock: systemClock, lemmatizer: a.deps.alerts?.lemmatizer ?? (await loadMorphology()) };
+  const lemmatizer = a.deps.alerts?.lemmatizer ?? (await loadMorphology());
+  apiContext = () => ({ config: a.deps.config, store: a.store, clock: systemClock, lemmatizer: a.deps.alerts?.lemmatizer ?? lemmatizer });
   const p = pipeline;
   await p.start();
   closers.push(() => p.stop(0));
