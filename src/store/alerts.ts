@@ -112,7 +112,7 @@ export interface AlertStore extends DeliveryStore {
    * (all documents when the rule cannot be narrowed, e.g. `NOT x` or a lone /regex/, or is null). Confirm with matchRule.
    */
   searchCandidates(rule: CompiledRule | null, page: SearchPage): Promise<AlertDocRecord[]>;
-  /** Recorded deliveries, oldest first. */
+  /** Recorded deliveries, oldest first (newest first with `newestFirst`). */
   deliveries(filter?: DeliveryFilter): Promise<DeliveryRecord[]>;
 }
 
