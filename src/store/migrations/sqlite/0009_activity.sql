@@ -4,4 +4,4 @@
 --  items_page_trouble     each feed's items whose page failed (given up, or waiting for another attempt).
 CREATE INDEX items_first_seen ON items (first_seen_at);
 CREATE INDEX items_feed_first_seen ON items (feed_name, first_seen_at);
-CREATE INDEX items_page_trouble ON items (feed_name, article_state, id) WHERE article_state <> 'done' AND article_attempts > 0;
+CREATE INDEX items_page_trouble ON items (feed_name, id) WHERE article_state <> 'done' AND article_attempts > 0;
