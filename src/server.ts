@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { authorized } from './api/auth.js';
 import { renderStatusPage, statusPageData } from './api/status-page.js';
-import { alertsView, ApiInputError, boilerplateView, feedsView, feedView, hourlyView, storiesPage, storyView, type ApiContext } from './api/views.js';
+import { alertsView, ApiInputError, boilerplateView, configView, feedsView, feedView, hourlyView, storiesPage, storyView, type ApiContext } from './api/views.js';
 import { FeedwatchError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -120,6 +120,7 @@ export async function startHealthServer(opts: ServerOptions): Promise<Server> {
     app.get('/api/alerts', async (request, reply) => json(reply, await alertsView(ctx(), params(request))));
     app.get('/api/boilerplate', async (request, reply) => json(reply, { entries: await boilerplateView(ctx(), params(request)) }));
     app.get('/api/activity', async (_req, reply) => json(reply, { hours: await hourlyView(ctx()) }));
+    app.get('/api/config', (_req, reply) => json(reply, configView(ctx())));
   }
 
   app.setNotFoundHandler((request, reply) => {

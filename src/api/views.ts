@@ -11,6 +11,7 @@ import { compileRule } from '../alerts/match.js';
 import { RuleSyntaxError } from '../alerts/rule-parser.js';
 import type { DeliveryRecord, DeliveryStatus } from '../alerts/deliver.js';
 import type { Clock } from '../clock.js';
+import type { ConfigVersion, ReloadResult } from '../config/reload.js';
 import type { Config } from '../config/load.js';
 import { withConfig } from '../cli/feeds.js';
 import { fillHours, hourOf, type HourCount } from '../store/activity.js';
@@ -26,6 +27,25 @@ export interface ApiContext {
   store: Store;
   clock: Clock;
   lemmatizer: Lemmatizer;
+  /** Which config file version runs, and the last reload attempt (config/reload.ts); absent in tests without one. */
+  reload?: () => { version: ConfigVersion; last: ReloadResult | null };
+}
+
+/** GET /api/config: the version running, and the last reload attempt (a failed one says why the file was not taken). */
+export function configView(ctx: ApiContext): Record<string, unknown> {
+  const status = ctx.reload?.();
+  const last = status?.last ?? null;
+  return {
+    file: ctx.config.file,
+    feeds: ctx.config.feeds.length,
+    version: status?.version ?? null,
+    lastReload:
+      last === null
+        ? null
+        : last.ok
+          ? { ok: true, reason: last.reason, version: last.version.sha256, restartNeeded: last.changes.restartNeeded }
+          : { ok: false, reason: last.reason, error: last.error },
+  };
 }
 
 /** A request parameter out of bounds or malformed: answered 400 with its name. */

@@ -238,7 +238,6 @@ async function start(
           tickMs: EMBEDDED_TICK_MS,
         });
   const lemmatizer = a.deps.alerts?.lemmatizer ?? (await loadMorphology());
-  apiContext = () => ({ config: a.deps.config, store: a.store, clock: systemClock, lemmatizer: a.deps.alerts?.lemmatizer ?? lemmatizer });
   const p = pipeline;
   await p.start();
   closers.push(() => p.stop(0));
@@ -253,6 +252,8 @@ async function start(
     onResult: (r) => logReload(logger, r),
     watch: config.reload.watch,
   });
+  const reload = () => ({ version: reloader.version, last: reloader.last });
+  apiContext = () => ({ config: a.deps.config, store: a.store, clock: systemClock, lemmatizer: a.deps.alerts?.lemmatizer ?? lemmatizer, reload });
   reloader.start();
   closers.push(() => reloader.stop());
   state.started = true;

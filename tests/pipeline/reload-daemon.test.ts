@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type TestServer } from '../helpers/http-server.js';
@@ -19,13 +20,31 @@ const rss = (title: string) =>
 let dir: string;
 let site: TestServer;
 let daemon: FeedwatchProcess;
+let port: number;
 const config = () => join(dir, 'feedwatch.yaml');
+
+/** A port free now (the daemon binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address() as { port: number };
+      srv.close(() => resolve(p));
+    });
+    srv.on('error', reject);
+  });
+}
+
+interface ConfigStatus {
+  feeds: number;
+  version: { sha256: string; feeds: number } | null;
+  lastReload: { ok: boolean; reason: string; error?: string } | null;
+}
+const configStatus = async (): Promise<ConfigStatus> => (await (await fetch(`http://127.0.0.1:${port}/api/config`)).json()) as ConfigStatus;
 
 function writeConfig(feeds: string[], extra = ''): void {
   writeFileSync(
     config(),
     `storage: { driver: sqlite, path: ${JSON.stringify(join(dir, 'feedwatch.db'))} }
-server: { port: 0 }
 log: { format: json }
 http: { allowPrivateNetworks: true }
 pipeline: { fetchArticles: false }
@@ -44,7 +63,8 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(url.pathname.slice(1, -4)));
   });
   writeConfig(['alpha', 'beta']);
-  daemon = spawnFeedwatch(['run', '--config', config()], {}, 'reload-daemon');
+  port = await freePort();
+  daemon = spawnFeedwatch(['run', '--config', config(), '--port', String(port)], {}, 'reload-daemon');
   await waitFor(() => polls('alpha') > 0 && polls('beta') > 0, 120_000, 'both first feeds polled');
 });
 
@@ -56,6 +76,8 @@ after(async () => {
 
 test('an edit of the config file adds and removes feeds without a restart', { timeout: 180_000 }, async () => {
   const pid = daemon.process.pid;
+  const before = await configStatus();
+  assert.equal(before.lastReload, null);
   const seen = reloads().length;
   writeConfig(['alpha', 'gamma']);
   await waitFor(() => reloads().length > seen, 120_000, 'the edit reloaded');
@@ -63,6 +85,11 @@ test('an edit of the config file adds and removes feeds without a restart', { ti
   assert.equal(line.msg, 'config reloaded');
   assert.equal(line.feeds_added, 1);
   assert.equal(line.feeds_removed, 1);
+  // /api/config shows the version now running.
+  const now = await configStatus();
+  assert.notEqual(now.version?.sha256, before.version?.sha256);
+  assert.equal(now.version?.sha256, line.version);
+  assert.equal(now.lastReload?.ok, true);
   await waitFor(() => polls('gamma') > 0, 120_000, 'the added feed polled');
   // beta is gone: once alpha has been polled twice more after the reload, beta has not been polled since.
   const betaAfter = polls('beta');
@@ -85,6 +112,10 @@ test('SIGHUP reloads and the daemon keeps running; a broken edit keeps the runni
   await waitFor(() => reloads().length > seen, 120_000, 'the broken edit was read');
   const failed = reloads().at(-1)!;
   assert.match(String(failed.msg), /^config reload failed, the running config stays: .*url/);
+  const status = await configStatus();
+  assert.equal(status.lastReload?.ok, false);
+  assert.match(status.lastReload?.error ?? '', /url/);
+  assert.equal(status.feeds, 2, 'the running config (alpha, gamma) is what the API shows');
   // Still polling the feeds it had: alpha and gamma keep coming.
   const alpha = polls('alpha');
   const gamma = polls('gamma');
