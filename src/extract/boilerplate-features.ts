@@ -106,12 +106,15 @@ const PLATFORM_PHRASES = [' google news ', ' google новост', ' яндек�
 /** Platform names that are also ordinary words in lower case: counted only as written by the platforms. */
 const PLATFORM_CAPS = new Set(['VK', 'ВК', 'OK', 'ОК', 'MAX', 'X']);
 
-/** Whether the text names a platform (word by word: no pattern scans the whole text). */
-function namesPlatform(text: string, lower: readonly string[]): boolean {
+/**
+ * Whether the text names a platform (word by word: no pattern scans the whole text). `joined` is the lower-case
+ * words between spaces. The words as written are read only when the text holds one of PLATFORM_CAPS at all.
+ */
+function namesPlatform(text: string, lower: readonly string[], joined: string): boolean {
   if (lower.some((w) => PLATFORM_WORD.test(w))) return true;
-  const joined = ` ${lower.join(' ')} `;
   if (PLATFORM_PHRASES.some((p) => joined.includes(p))) return true;
-  return (text.match(WORD) ?? []).some((w) => PLATFORM_CAPS.has(w));
+  for (const caps of PLATFORM_CAPS) if (text.includes(caps)) return (text.match(WORD) ?? []).some((w) => PLATFORM_CAPS.has(w));
+  return false;
 }
 
 /** Pronouns of the second person (and its possessives) in the editions' languages. */
@@ -175,10 +178,9 @@ function stem(w: string): string {
   return w.length > 5 ? w.slice(0, 5) : w;
 }
 
-function contentStems(text: string): string[] {
-  return words(text)
-    .filter((w) => w.length >= 4 && !/^\d+$/.test(w))
-    .map(stem);
+/** Stems of the content words (four letters or more, not a number) of a text's lower-case words. */
+function contentStems(lower: readonly string[]): string[] {
+  return lower.filter((w) => w.length >= 4 && !/^\d+$/.test(w)).map(stem);
 }
 
 /** Whole class/id words of a hint string, split at anything that is not a letter. */
@@ -218,11 +220,23 @@ function outletNames(ctx: PageContext, base: URL | null): string[] {
   return [...out];
 }
 
-function namesOutlet(text: string, names: readonly string[]): boolean {
+/** A written address: the outlet named inside one is not the outlet speaking. */
+const WRITTEN_ADDRESS = /(?:https?:\/\/|www\.)\S+/giu;
+
+/** Whether the outlet names itself; `joined` is the text's lower-case words between spaces (as namesPlatform's). */
+function namesOutlet(text: string, names: readonly string[], joined: string): boolean {
   if (names.length === 0) return false;
   // Not inside a written address (a citation of another page on the same domain is not the outlet speaking).
-  const t = ` ${words(text.replace(/(?:https?:\/\/|www\.)\S+/giu, ' ')).join(' ')} `;
+  WRITTEN_ADDRESS.lastIndex = 0;
+  const t = WRITTEN_ADDRESS.test(text) ? ` ${words(text.replace(WRITTEN_ADDRESS, ' ')).join(' ')} ` : joined;
   return names.some((n) => t.includes(` ${n} `) || (n.length >= 5 && !n.includes(' ') && t.includes(` ${n}`)));
+}
+
+/** The first two whitespace-separated words of a sentence (without splitting the rest of it). */
+function firstTwoWords(sentence: string): string[] {
+  const m = /^\s*(\S+)(?:\s+(\S+))?/u.exec(sentence);
+  if (!m) return [];
+  return m[2] === undefined ? [m[1]!] : [m[1]!, m[2]];
 }
 
 /** Feature vectors of the paragraphs of one body, in FEATURE_NAMES order. */
@@ -235,7 +249,7 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
   }
   const pageHost = base ? base.hostname.toLowerCase().replace(/^www\./, '') : null;
   const names = outletNames(ctx, base);
-  const titleStems = new Set(ctx.title ? contentStems(ctx.title) : []);
+  const titleStems = new Set(ctx.title ? contentStems(words(ctx.title)) : []);
   const texts = paragraphs.map((p, i) => {
     if (i === 0 && ctx.dateline) {
       const m = ctx.dateline.exec(p.text);
@@ -243,19 +257,22 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     }
     return p.text;
   });
-  const stems = texts.map(contentStems);
+  // Each paragraph's lower-case words, read once: every signal below works on them.
+  const lowers = texts.map(words);
+  const stems = lowers.map(contentStems);
   const stemCounts = new Map<string, number>();
   for (const list of stems) for (const s of new Set(list)) stemCounts.set(s, (stemCounts.get(s) ?? 0) + 1);
   const n = paragraphs.length;
   // The body's head and tail: the paragraphs before its first and after its last long one (promos, bylines
   // and disclaimers gather there, often several in a row).
-  const long = texts.map((t) => words(t).length >= LONG_WORDS);
+  const long = lowers.map((w) => w.length >= LONG_WORDS);
   const firstLong = long.indexOf(true);
   const lastLong = long.lastIndexOf(true);
 
   return paragraphs.map((p, i) => {
     const text = texts[i]!;
-    const w = words(text);
+    const w = lowers[i]!;
+    const joined = ` ${w.join(' ')} `;
     const own = stems[i]!;
     const ownSet = new Set(own);
     const titleOverlap = own.length === 0 ? 0 : own.filter((s) => titleStems.has(s)).length / own.length;
@@ -277,10 +294,10 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       else if (pageHost !== null && (host === pageHost || host.endsWith(`.${pageHost}`) || pageHost.endsWith(`.${host}`))) ownSite = true;
     }
     // The first two words of each sentence ("Нашли ошибку? Выделите её…", "Также читайте — …").
-    const openers = text
-      .replace(LEADING_MARKER, '')
+    const unmarked = text.replace(LEADING_MARKER, '');
+    const openers = unmarked
       .split(/[.!?…]\s+|\s[—–]\s/u)
-      .flatMap((sentence) => sentence.trim().split(/\s+/).slice(0, 2))
+      .flatMap(firstTwoWords)
       .map((x) => x.replace(/[^\p{L}]/gu, '').toLowerCase());
     const hints = hintWords(p.hints);
     return [
@@ -292,11 +309,11 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       p.emphLen / len >= 0.8 ? 1 : 0,
       social ? 1 : 0,
       ownSite ? 1 : 0,
-      namesPlatform(text, w) ? 1 : 0,
-      namesOutlet(text, names) ? 1 : 0,
+      namesPlatform(text, w, joined) ? 1 : 0,
+      namesOutlet(text, names, joined) ? 1 : 0,
       w.some((x) => SECOND_PERSON.has(x)) || /\S\s+Sie\b/u.test(text) ? 1 : 0,
       w.some((x) => FIRST_PLURAL.has(x)) ? 1 : 0,
-      openers.some((x) => IMPERATIVE_WORD.test(x)) || GERMAN_IMPERATIVE.test(text.replace(LEADING_MARKER, '')) ? 1 : 0,
+      openers.some((x) => IMPERATIVE_WORD.test(x)) || GERMAN_IMPERATIVE.test(unmarked) ? 1 : 0,
       questionThenCall(text) ? 1 : 0,
       LEADING_MARKER.test(text) ? 1 : 0,
       /[:：]\s*$/u.test(text) ? 1 : 0,
