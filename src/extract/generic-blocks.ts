@@ -106,7 +106,15 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
   // The text of the container being read: a block holding most of it is the article's own wrapper, whatever
   // its numbers say (text and photos in one block, a story told in list items), so cleaning never drops it.
   let containerLen = 0;
-  const visit = (node: AnyNode, inLink: boolean, isContainer: boolean, inEmph = false): void => {
+  // Depth-first in document order with an explicit stack (no recursion): a Visit enters a node; a Close does what
+  // follows an element's children (a cell's closing space; a block's flush and the return to its outer block).
+  type Visit = { node: AnyNode; inLink: boolean; isContainer: boolean; inEmph: boolean };
+  type Close = { cell: true } | { block: Element | Document | null };
+  const stack: (Visit | Close)[] = [];
+  const pushChildren = (el: Element | Document, inLink: boolean, inEmph: boolean): void => {
+    for (let i = el.children.length - 1; i >= 0; i--) stack.push({ node: el.children[i]!, inLink, isContainer: false, inEmph });
+  };
+  const step = ({ node, inLink, isContainer, inEmph }: Visit): void => {
     if (node.type === 'text') {
       const n = measureText(node.data).len;
       if (n === 0 && parts.length === 0) return;
@@ -128,10 +136,8 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
     }
     if (name === 'img') return;
     if (INLINE_TAGS.has(name)) {
-      const link = inLink || name === 'a';
       if (name === 'a' && node.attribs.href && hrefs.length < 8) hrefs.push(node.attribs.href);
-      const emph = inEmph || EMPHASIS.has(name);
-      for (const c of node.children) visit(c, link, false, emph);
+      pushChildren(node, inLink || name === 'a', inEmph || EMPHASIS.has(name));
       return;
     }
     if (name === 'h1') return;
@@ -142,23 +148,33 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
     }
     if (name === 'td' || name === 'th') {
       parts.push(' ');
-      for (const c of node.children) visit(c, inLink, false, inEmph);
-      parts.push(' ');
+      stack.push({ cell: true });
+      pushChildren(node, inLink, inEmph);
       return;
     }
     flush();
-    const outer = current;
+    stack.push({ block: current });
     current = node;
-    for (const c of node.children) visit(c, inLink, false);
-    flush();
-    current = outer;
+    pushChildren(node, inLink, false);
+  };
+  const visit = (first: Visit): void => {
+    stack.push(first);
+    while (stack.length > 0) {
+      const f = stack.pop()!;
+      if ('node' in f) step(f);
+      else if ('cell' in f) parts.push(' ');
+      else {
+        flush();
+        current = f.block;
+      }
+    }
   };
 
   for (const el of containers) {
     containerLen = (isElement(el) ? m.boxes.get(el)?.len : m.root.len) ?? 0;
     current = el;
-    if (isElement(el)) visit(el, false, true);
-    else for (const c of el.children) visit(c, false, false);
+    if (isElement(el)) visit({ node: el, inLink: false, isContainer: true, inEmph: false });
+    else for (const c of el.children) visit({ node: c, inLink: false, isContainer: false, inEmph: false });
   }
   flush();
   return out;

@@ -70,13 +70,23 @@ function newBox(el: Element | Document, tag: string, parent: Box | null): Box {
   };
 }
 
-/** Characters of text under a node that could be read (whitespace runs as one; never-text tags and hidden elements left out). */
+/**
+ * Characters of text under a node that could be read (whitespace runs as one; never-text tags and hidden elements
+ * left out). Iterative, like every walker here: a page nested deeper than the call stack is walked all the same.
+ */
 export function visibleTextLength(node: AnyNode | Document): number {
-  if (node.type === 'text') return measureText(node.data).len;
-  if (node.type !== 'tag' && node.type !== 'root') return 0;
-  if (isElement(node) && (DROP_TAGS.has(node.name.toLowerCase()) || isHidden(node))) return 0;
   let n = 0;
-  for (const c of node.children) n += visibleTextLength(c);
+  const stack: (AnyNode | Document)[] = [node];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x.type === 'text') {
+      n += measureText(x.data).len;
+      continue;
+    }
+    if (x.type !== 'tag' && x.type !== 'root') continue;
+    if (isElement(x) && (DROP_TAGS.has(x.name.toLowerCase()) || isHidden(x))) continue;
+    for (const c of x.children) stack.push(c);
+  }
   return n;
 }
 
@@ -86,6 +96,25 @@ export function visibleTextLength(node: AnyNode | Document): number {
  * a comment thread often holds more text than the article; the `tags` retry handles a chrome-like wrapper.)
  */
 const WRAPPER_SHARE = 0.5;
+
+/** A block's children are all measured: its totals are final and go to its parent. */
+function closeBox(child: Box): void {
+  const box = child.parent!;
+  const tag = child.tag;
+  child.len += child.ownLen;
+  child.linkLen += child.ownLinkLen;
+  child.commas += child.ownCommas;
+  if (tag === 'p' || (child.ownLen >= 25 && tag !== 'li' && !HEADING_TAGS.has(tag))) child.paragraphs++;
+  if (tag === 'li') child.listItems++;
+  if (HEADING_TAGS.has(tag)) child.headings++;
+  box.len += child.len;
+  box.linkLen += child.linkLen;
+  box.commas += child.commas;
+  box.paragraphs += child.paragraphs;
+  box.listItems += child.listItems;
+  box.images += child.images;
+  box.headings += child.headings;
+}
 
 /**
  * Measures the subtree under `start`. `extraSkip` holds elements a site rule removes; `mode` says what may be
@@ -103,53 +132,61 @@ export function measure(start: Element | Document, extraSkip: ReadonlySet<Elemen
     return pageText > 0 && visibleTextLength(el) > pageText * WRAPPER_SHARE;
   };
 
-  const visit = (node: AnyNode, box: Box, inLink: boolean): void => {
+  // Depth-first in document order with an explicit stack (no recursion): `nodes[i]` is visited inside
+  // `into[i]`; a null node closes the block `into[i]` (its sums go to its parent) once its children are done.
+  const nodes: (AnyNode | null)[] = [];
+  const into: Box[] = [];
+  const links: boolean[] = [];
+  const push = (children: readonly AnyNode[], box: Box, inLink: boolean): void => {
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes.push(children[i]!);
+      into.push(box);
+      links.push(inLink);
+    }
+  };
+  push(start.children, root, false);
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const box = into.pop()!;
+    const inLink = links.pop()!;
+    if (node === null) {
+      closeBox(box);
+      continue;
+    }
     if (node.type === 'text') {
       const m = measureText(node.data);
       box.ownLen += m.len;
       box.ownCommas += m.commas;
       if (inLink) box.ownLinkLen += m.len;
-      return;
+      continue;
     }
-    if (!isElement(node)) return;
+    if (!isElement(node)) continue;
     const tag = node.name.toLowerCase();
     if (extraSkip.has(node)) {
       skipped.add(node);
-      return;
+      continue;
     }
     const reason = chromeReason(node, tag, mode);
     if (reason === 'hard' || (reason !== null && !(tag === 'form' && isWrapper(node)))) {
       skipped.add(node);
-      return;
+      continue;
     }
     if (tag === 'img') {
       box.images++;
-      return;
+      continue;
     }
     if (INLINE_TAGS.has(tag)) {
-      const link = inLink || tag === 'a';
-      for (const c of node.children) visit(c, box, link);
-      return;
+      push(node.children, box, inLink || tag === 'a');
+      continue;
     }
     const child = newBox(node, tag, box);
     boxes.set(node, child);
     box.children.push(child);
-    for (const c of node.children) visit(c, child, inLink);
-    child.len += child.ownLen;
-    child.linkLen += child.ownLinkLen;
-    child.commas += child.ownCommas;
-    if (tag === 'p' || (child.ownLen >= 25 && tag !== 'li' && !HEADING_TAGS.has(tag))) child.paragraphs++;
-    if (tag === 'li') child.listItems++;
-    if (HEADING_TAGS.has(tag)) child.headings++;
-    box.len += child.len;
-    box.linkLen += child.linkLen;
-    box.commas += child.commas;
-    box.paragraphs += child.paragraphs;
-    box.listItems += child.listItems;
-    box.images += child.images;
-    box.headings += child.headings;
-  };
-  for (const c of start.children) visit(c, root, false);
+    nodes.push(null);
+    into.push(child);
+    links.push(inLink);
+    push(node.children, child, inLink);
+  }
   root.len += root.ownLen;
   root.linkLen += root.ownLinkLen;
   root.commas += root.ownCommas;
@@ -330,11 +367,15 @@ function attr(el: Element | Document, name: string): string {
   return isElement(el) ? (el.attribs[name] ?? '') : '';
 }
 
+/** The text of an element's text nodes, in document order (elements of every kind entered). */
 function textOf(el: Element | Document): string {
   let s = '';
-  for (const c of el.children) {
+  const stack: AnyNode[] = [];
+  for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+  while (stack.length > 0) {
+    const c = stack.pop()!;
     if (c.type === 'text') s += c.data;
-    else if (isElement(c)) s += textOf(c);
+    else if (isElement(c)) for (let i = c.children.length - 1; i >= 0; i--) stack.push(c.children[i]!);
   }
   return s;
 }

@@ -74,7 +74,15 @@ export function inlineSegments(el: AnyNode | Cheerio<AnyNode>): Segment[] {
     parts = [];
     cur = { len: 0, linkLen: 0, emphLen: 0, hrefs: [], block };
   };
-  const visit = (node: AnyNode, block: Element | null, inLink: boolean, inEmph: boolean): void => {
+  // Depth-first in document order with an explicit stack (no recursion): a Visit enters a node; a Close does what
+  // follows an element's children (a block's flush, a cell's closing space).
+  type Visit = { node: AnyNode; block: Element | null; inLink: boolean; inEmph: boolean };
+  type Close = { flush: Element | null } | { cell: true };
+  const stack: (Visit | Close)[] = [];
+  const pushChildren = (children: readonly AnyNode[], block: Element | null, inLink: boolean, inEmph: boolean): void => {
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, block, inLink, inEmph });
+  };
+  const step = ({ node, block, inLink, inEmph }: Visit): void => {
     if (node.type === 'text') {
       const data = node.data.replace(/[\r\n\t\f]+/g, ' ');
       parts.push(data);
@@ -85,7 +93,7 @@ export function inlineSegments(el: AnyNode | Cheerio<AnyNode>): Segment[] {
       return;
     }
     if (node.type === 'cdata' || node.type === 'root') {
-      for (const c of node.children) visit(c, block, inLink, inEmph);
+      pushChildren(node.children, block, inLink, inEmph);
       return;
     }
     if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') return;
@@ -101,13 +109,22 @@ export function inlineSegments(el: AnyNode | Cheerio<AnyNode>): Segment[] {
     else if (CELL.has(name)) parts.push(' ');
     const link = inLink || name === 'a';
     if (name === 'a' && e.attribs.href && cur.hrefs.length < MAX_HREFS) cur.hrefs.push(e.attribs.href);
-    for (const c of e.children) visit(c, isBlock ? e : block, link, inEmph || EMPHASIS.has(name));
-    if (isBlock) flush(block);
-    else if (CELL.has(name)) parts.push(' ');
+    if (isBlock) stack.push({ flush: block });
+    else if (CELL.has(name)) stack.push({ cell: true });
+    pushChildren(e.children, isBlock ? e : block, link, inEmph || EMPHASIS.has(name));
+  };
+  const visit = (first: Visit): void => {
+    stack.push(first);
+    while (stack.length > 0) {
+      const f = stack.pop()!;
+      if ('node' in f) step(f);
+      else if ('cell' in f) parts.push(' ');
+      else flush(f.flush);
+    }
   };
   const nodes: AnyNode[] = isCheerio(el) ? el.toArray() : [el];
   for (const n of nodes) {
-    visit(n, null, false, false);
+    visit({ node: n, block: null, inLink: false, inEmph: false });
     flush(null);
   }
   return out;
