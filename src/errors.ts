@@ -19,6 +19,8 @@ export type ErrorKind =
   | 'not-html'
   | 'not-text'
   | 'nothing-extracted'
+  /** A page over the parser's work budget (too many nodes or closing tags, nested too deep). */
+  | 'too-complex'
   | 'storage'
   | 'delivery';
 

@@ -224,7 +224,7 @@ export function extractGeneric(
     ({ paragraphs, dateline, place } = split);
   }
   const containerElements = found.containers.filter(isElement);
-  const figures = containerElements.length > 0 ? figureImages($, $(containerElements), url) : [];
+  const figures = containerElements.length > 0 ? figureImages(containerElements, url) : [];
 
   return {
     title,

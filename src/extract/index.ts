@@ -3,7 +3,7 @@
  * chooses an extractor by the page's markup (the Sputnik/RIA engine by its blocks, whatever the host), lets
  * the config's site rules refine or override it, and falls back to the generic extractor.
  *
- *   extractArticle(html, url, { rules }) = loadHtml → extractMeta → chooseExtractor → sputnik | rule | generic
+ *   extractArticle(html, url, { rules }) = loadHtml (within a work budget) → extractMeta → chooseExtractor → sputnik | rule | generic
  *                                          → language checked against the text
  */
 import { load, type CheerioAPI } from 'cheerio';
@@ -11,6 +11,7 @@ import type { Article } from '../model.js';
 import { BUILTIN_RULES } from './builtin-rules.js';
 import { extractGeneric } from './generic.js';
 import { extractMeta } from './meta.js';
+import { HTML_LIMITS, parseHtmlWithinBudget, type HtmlLimits } from './html-budget.js';
 import type { SiteRule } from './rule-schema.js';
 import type { BoilerplateOptions } from './boilerplate-score.js';
 import { extractWithRule, mergeRules, ruleApplies, ruleMatchesHost } from './rules.js';
@@ -28,8 +29,12 @@ export { extractMeta } from './meta.js';
  */
 export const HTMLPARSER2_OPTIONS = { xml: { xmlMode: false, decodeEntities: true } } as const;
 
-export function loadHtml(html: string): CheerioAPI {
-  return load(html, HTMLPARSER2_OPTIONS);
+/**
+ * The page loaded for the extractors: parsed within the work budget of html-budget.ts (FeedwatchError
+ * `too-complex` over it), then wrapped by cheerio with the same options as if cheerio had parsed it.
+ */
+export function loadHtml(html: string, limits: HtmlLimits = HTML_LIMITS): CheerioAPI {
+  return load(parseHtmlWithinBudget(html, limits), HTMLPARSER2_OPTIONS);
 }
 
 export type ExtractorChoice =

@@ -298,7 +298,7 @@ function pickDate(fromRule: { iso: string; hasOffset: boolean } | null, fromMeta
 export function extractWithRule($: CheerioAPI, url: string, meta: PageMeta, rule: SiteRule, options?: BoilerplateOptions): Article {
   const root = ruleRoot($, rule);
   const f = readRuleFields(root, rule, meta, { url, ...(options ? { options } : {}) });
-  const figures = figureImages($, root, url);
+  const figures = figureImages(root.toArray(), url);
   return {
     ...f,
     language: meta.language,

@@ -50,7 +50,7 @@ export function sputnikImages($: CheerioAPI, root: Cheerio<AnyNode>, url: string
     const caption = normalizeSpace(img?.attribs.alt ?? img?.attribs.title ?? '') || null;
     pushImage(out, { url: src, caption, credit: cleanCredit($(h).find('.b-article__header-copy').first().text()) });
   });
-  for (const f of figureImages($, root.find('.article__body, .b-article__text'), url)) pushImage(out, f);
+  for (const f of figureImages(root.find('.article__body, .b-article__text').toArray(), url)) pushImage(out, f);
   return out;
 }
 

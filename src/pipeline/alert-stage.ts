@@ -22,6 +22,7 @@ import { buildAlertDoc, compileRule, matchRule, type CompiledRule } from '../ale
 import { alertItem } from '../alerts/message.js';
 import { loadMorphology, type AnalyzedText, type Lemmatizer } from '../alerts/morphology.js';
 import type { Field } from '../alerts/rule-parser.js';
+import { FeedwatchError } from '../errors.js';
 import { loadHtml } from '../extract/index.js';
 import { inlineText } from '../extract/text.js';
 import type { Logger } from '../log.js';
@@ -104,11 +105,19 @@ export function feedOnlyKey(itemId: number): { articleId: number; clusterId: str
   return { articleId: -itemId, clusterId: `item:${itemId}` };
 }
 
-/** A feed description as text: markup dropped, block elements and <br> as line breaks. */
+/**
+ * A feed description as text: markup dropped, block elements and <br> as line breaks. Markup over the parser's
+ * work budget (nested thousands deep) is not parsed: its tags are cut out and the text kept on one line.
+ */
 export function descriptionText(description: string | null): string {
   if (!description) return '';
   if (!/[<&]/.test(description)) return description.trim();
-  return inlineText(loadHtml(description).root());
+  try {
+    return inlineText(loadHtml(description).root());
+  } catch (err) {
+    if (!(err instanceof FeedwatchError && err.kind === 'too-complex')) throw err;
+    return description.replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  }
 }
 
 type DocTexts = Omit<AlertDocRecord, 'analyzed' | 'storedAt'>;

@@ -1,0 +1,69 @@
+/**
+ * HTML parsed within a budget of work. htmlparser2 keeps its open elements in an array it shifts at every open
+ * and searches at every close tag, so its time grows with nesting depth × tags: 100,000 nested elements take
+ * seconds, 400,000 minutes. The page is refused, before any extractor walks it, with a FeedwatchError of kind
+ * `too-complex` when it holds
+ * - more closing tags than `maxNodes` (counted in the text before parsing: a stray closing tag makes no node but
+ *   costs a search of the open elements),
+ * - more nodes (elements, text runs, comments) than `maxNodes`, or elements nested deeper than `maxDepth`
+ *   (counted while parsing: the parse stops at the first node over the budget).
+ * Under the budget the parse and every walker of the extractors do work linear in the page's size.
+ * The largest page of the two extraction corpora (1,446 pages) holds 10,477 elements, the deepest nests 39.
+ */
+import { DomHandler, type ChildNode, type Document } from 'domhandler';
+import { Parser } from 'htmlparser2';
+import { FeedwatchError } from '../errors.js';
+
+export interface HtmlLimits {
+  maxNodes: number;
+  maxDepth: number;
+}
+
+export const HTML_LIMITS: HtmlLimits = { maxNodes: 250_000, maxDepth: 1_000 };
+
+/** htmlparser2 in HTML mode, as cheerio's `{ xml: { xmlMode: false, decodeEntities: true } }` sets it up. */
+const PARSER_OPTIONS = { xmlMode: false, decodeEntities: true } as const;
+
+/** `what` is the budget's name: "nodes", "closing tags" or "nesting depth". */
+function tooComplex(what: 'nodes' | 'closing tags' | 'nesting depth', limit: number): FeedwatchError {
+  const over = what === 'nesting depth' ? `elements nested more than ${limit.toLocaleString('en')} deep` : `more than ${limit.toLocaleString('en')} ${what}`;
+  return new FeedwatchError('too-complex', `the page has ${over}: not parsed (work budget)`, { budget: what, limit });
+}
+
+/** Counts nodes and nesting depth as the parser reports them, and stops the parse (throws) over the budget. */
+class BudgetHandler extends DomHandler {
+  private nodes = 0;
+
+  constructor(private readonly limits: HtmlLimits) {
+    super(undefined, PARSER_OPTIONS);
+  }
+
+  override onopentag(name: string, attribs: Record<string, string>): void {
+    // The stack holds the document and the open elements: its length is the new element's depth.
+    if (this.tagStack.length > this.limits.maxDepth) throw tooComplex('nesting depth', this.limits.maxDepth);
+    super.onopentag(name, attribs);
+  }
+
+  protected override addNode(node: ChildNode): void {
+    if (++this.nodes > this.limits.maxNodes) throw tooComplex('nodes', this.limits.maxNodes);
+    super.addNode(node);
+  }
+}
+
+/** Closing tags (`</` followed by a letter) in the text, counted up to `stop`. */
+function closingTags(html: string, stop: number): number {
+  let n = 0;
+  for (let i = html.indexOf('</'); i >= 0 && n <= stop; i = html.indexOf('</', i + 2)) {
+    const c = html.charCodeAt(i + 2) | 0x20;
+    if (c >= 0x61 && c <= 0x7a) n++;
+  }
+  return n;
+}
+
+/** The page's document, parsed as cheerio's htmlparser2 backend parses it; FeedwatchError `too-complex` over the budget. */
+export function parseHtmlWithinBudget(html: string, limits: HtmlLimits = HTML_LIMITS): Document {
+  if (closingTags(html, limits.maxNodes) > limits.maxNodes) throw tooComplex('closing tags', limits.maxNodes);
+  const handler = new BudgetHandler(limits);
+  new Parser(handler, PARSER_OPTIONS).end(html);
+  return handler.root;
+}
