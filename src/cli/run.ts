@@ -90,8 +90,26 @@ export function startupFailure(err: unknown, where: { role: Role; host?: string;
   } else if (err instanceof ConfigError) reason = `invalid config: ${err.message}`;
   else if (err instanceof FeedwatchError) reason = `${err.kind}: ${err.message}`;
   else reason = err instanceof Error ? err.message : String(err);
-  const line = `cannot start (role ${where.role}): ${reason.replace(/\s*\n\s*/g, '; ')}`;
+  const line = `cannot start (role ${where.role}): ${reasonOnOneLine(reason)}`;
   return new StartupError(line, err instanceof ConfigError ? 2 : 1, { cause: err });
+}
+
+/**
+ * The reason on one line: each run of whitespace holding a line break becomes "; " (one pass over the lines, no
+ * pattern scanning whitespace from every position).
+ */
+function reasonOnOneLine(reason: string): string {
+  const lines = reason.split('\n');
+  if (lines.length === 1) return reason;
+  let out = lines[0]!.trimEnd();
+  for (let i = 1; i < lines.length; i++) {
+    const last = i === lines.length - 1;
+    const line = last ? lines[i]!.trimStart() : lines[i]!.trim();
+    // A line of whitespace only belongs to the run around it.
+    if (line === '' && !last) continue;
+    out += `; ${line}`;
+  }
+  return out;
 }
 
 /** Run the closers (most recent first), each bounded, so that a dead dependency cannot hold the exit. */

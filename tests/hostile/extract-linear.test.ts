@@ -13,7 +13,8 @@ import { extractArticle } from '../../src/extract/index.js';
 import { HTML_LIMITS, parseHtmlWithinBudget } from '../../src/extract/html-budget.js';
 import { chooseContainers, measure, visibleTextLength } from '../../src/extract/generic-score.js';
 import { collectBlocks } from '../../src/extract/generic-blocks.js';
-import { inlineSegments } from '../../src/extract/text.js';
+import { inlineSegments, isBoilerplateLine } from '../../src/extract/text.js';
+import { GENERIC_BOILERPLATE } from '../../src/extract/generic-boilerplate.js';
 import { descriptionText } from '../../src/pipeline/alert-stage.js';
 import { FeedwatchError } from '../../src/errors.js';
 
@@ -118,4 +119,21 @@ test('the extractor walkers reach the bottom of a DOM 400,000 elements deep with
 test('a feed description nested past the budget is read as text without its tags', () => {
   const description = `${'<b>'.repeat(5_000)}Budget approved${'</b>'.repeat(5_000)} by the council`;
   assert.equal(descriptionText(description), 'Budget approved by the council');
+});
+
+test('the generic boilerplate patterns over hostile lines: the 80-character "By John A-A-…" byline and 5,000-character variants', () => {
+  const hyphens = (n: number) => `By John ${'A-'.repeat(n)}A`;
+  // A byline of hyphenated capitals is a byline; with a trailing "!" nothing matches, which is where backtracking
+  // patterns used to take seconds per line (40 s for the 80-character one).
+  assert.equal(isBoilerplateLine(hyphens(36), GENERIC_BOILERPLATE), true);
+  assert.equal(isBoilerplateLine(`${hyphens(36)}!`, GENERIC_BOILERPLATE), false);
+  assert.equal(isBoilerplateLine(`${hyphens(2_500)}!`, GENERIC_BOILERPLATE), false);
+  assert.equal(isBoilerplateLine(`By ${'B-'.repeat(2_500)}, ${'C-'.repeat(2_500)}!`, GENERIC_BOILERPLATE), false);
+  assert.equal(isBoilerplateLine(`share on ${'s'.repeat(5_000)}! x`, GENERIC_BOILERPLATE), false);
+  assert.equal(isBoilerplateLine(`see also${' x'.repeat(2_500)}`, GENERIC_BOILERPLATE), false);
+  // What the byline pattern is for still holds.
+  for (const line of ['By Jane Roe', 'By JANE ROE - 2019-04-10', 'By Robert Burns, AP National Security Writer', 'By Jean-Pierre Dupont and Anna de Vries']) {
+    assert.equal(isBoilerplateLine(line, GENERIC_BOILERPLATE), true, line);
+  }
+  assert.equal(isBoilerplateLine('By Tuesday, officials said the bridge would reopen.', GENERIC_BOILERPLATE), false);
 });

@@ -22,18 +22,11 @@ const BOUNDED: { where: string; starts: string; why: string }[] = [
   { where: 'extract/meta-dates.ts', starts: '(?<![\\p{L}])', why: 'date lines are cut to MAX_DATE_LINE (300) characters' },
   { where: 'extract/meta-title.ts', starts: '\\s+(?:\\||-', why: 'declared titles are cut to MAX_TITLE_CHARS (500)' },
 ];
-/** Polynomial on unbounded text: known from this test, to be fixed by the code that owns them. */
-const TO_FIX: { where: string; starts: string }[] = [
-  { where: 'extract/text.ts', starts: '^(?:share|share this' },
-  { where: 'extract/text.ts', starts: '^(?:read|see) (?:more' },
-  { where: 'extract/text.ts', starts: '^(?:related|more|rec' },
-  { where: 'extract/text.ts', starts: '^(?:sign up|subscrib' },
-  { where: 'extract/text.ts', starts: '^(?:copyright\\s*)?' },
-  { where: 'extract/generic-boilerplate.ts', starts: '^By\\s+\\p{Lu}' },
-  { where: 'dedup/normalize.ts', starts: '^[\\p{Lu}][\\p{Lu}\\p{M}' },
-  { where: 'builtin rule', starts: '^(?<place>\\p{Lu}' },
-  { where: 'cli/run.ts', starts: '\\s*\\n\\s*' },
-];
+/**
+ * Polynomial on unbounded text, to be fixed by the code that owns them. Dedup's place names: splitting words at
+ * spaces only makes them unambiguous, but recheck then needs many minutes to prove the whole dateline patterns safe.
+ */
+const TO_FIX: { where: string; starts: string }[] = [{ where: 'dedup/normalize.ts', starts: '^[\\p{Lu}][\\p{Lu}\\p{M}' }];
 
 const listed = (r: FoundRegex, list: { where: string; starts: string }[]) => list.find((e) => r.where.startsWith(e.where) && r.source.startsWith(e.starts));
 
