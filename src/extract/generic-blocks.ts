@@ -7,6 +7,7 @@
 import type { AnyNode, Document, Element } from 'domhandler';
 import { INLINE_TAGS, classWeight, isElement } from './generic-dom.js';
 import { linkDensity, measureText, type Box, type Measured } from './generic-score.js';
+import { walkFrames } from './text.js';
 
 /** One paragraph of extracted text with the numbers the final filters need. */
 export interface Block {
@@ -157,18 +158,14 @@ export function collectBlocks(containers: readonly (Element | Document)[], m: Me
     current = node;
     pushChildren(node, inLink, false);
   };
-  const visit = (first: Visit): void => {
-    stack.push(first);
-    while (stack.length > 0) {
-      const f = stack.pop()!;
-      if ('node' in f) step(f);
-      else if ('cell' in f) parts.push(' ');
+  const visit = (first: Visit): void =>
+    walkFrames<Visit, Close>(stack, first, step, (f) => {
+      if ('cell' in f) parts.push(' ');
       else {
         flush();
         current = f.block;
       }
-    }
-  };
+    });
 
   for (const el of containers) {
     containerLen = (isElement(el) ? m.boxes.get(el)?.len : m.root.len) ?? 0;

@@ -113,21 +113,27 @@ export function inlineSegments(el: AnyNode | Cheerio<AnyNode>): Segment[] {
     else if (CELL.has(name)) stack.push({ cell: true });
     pushChildren(e.children, isBlock ? e : block, link, inEmph || EMPHASIS.has(name));
   };
-  const visit = (first: Visit): void => {
-    stack.push(first);
-    while (stack.length > 0) {
-      const f = stack.pop()!;
-      if ('node' in f) step(f);
-      else if ('cell' in f) parts.push(' ');
-      else flush(f.flush);
-    }
-  };
+  const visit = (first: Visit): void => walkFrames<Visit, Close>(stack, first, step, (f) => ('cell' in f ? parts.push(' ') : flush(f.flush)));
   const nodes: AnyNode[] = isCheerio(el) ? el.toArray() : [el];
   for (const n of nodes) {
     visit({ node: n, block: null, inLink: false, inEmph: false });
     flush(null);
   }
   return out;
+}
+
+/**
+ * Runs a depth-first walk kept on an explicit stack (the extractors' walkers never recurse, so no nesting depth
+ * overflows the call stack): from `first`, each frame popped is a visit (it has a `node`), handled by `enter`,
+ * which pushes the frames that follow, or a frame closing an element, handled by `leave`.
+ */
+export function walkFrames<V extends { node: AnyNode }, C extends object>(stack: (V | C)[], first: V, enter: (v: V) => void, leave: (c: C) => void): void {
+  stack.push(first);
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if ('node' in f) enter(f as V);
+    else leave(f);
+  }
 }
 
 /** `inlineLines` joined by newlines: one string, "\n" where the page breaks a line. */
