@@ -5,7 +5,7 @@
 import { systemClock, type Clock, type Random } from './clock.js';
 import type { Config } from './config/load.js';
 import type { ConfigChanges } from './config/reload.js';
-import { extractArticle } from './extract/index.js';
+import { createCpuPool, type CpuWork } from './cpu/pool.js';
 import { createFetchAgent, fetchUrl } from './fetch/http.js';
 import { createHostLimiter } from './fetch/politeness.js';
 import { createHostGate, memorySlots, type HostGate } from './fetch/host-gate.js';
@@ -20,6 +20,8 @@ import type { Store } from './store/store.js';
 
 export interface App {
   config: Config;
+  /** The pool of worker threads for CPU work on untrusted input (src/cpu/pool.ts). */
+  cpu: CpuWork;
   deps: StageDeps;
   store: Store;
   /** Whether a storage fault stopped work (src/store/fault-gate.ts); `store` is gated by it. */
@@ -69,8 +71,21 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     (config.http.perHostRate > 0
       ? createHostGate(memorySlots(), { perHost: config.http.perHostConcurrency, perSecond: config.http.perHostRate, leaseMs: config.http.timeout + 5000 })
       : null);
+  // Decoding, parsing, extraction and morphology of untrusted input run in worker threads, each task under its budgets
+  // (fixed at start: `budgets` waits for a restart).
+  const cpu = createCpuPool(config.budgets, {
+    finished: (task, outcome) => metrics.cpuTasks.inc({ task, outcome }),
+    running: (n) => metrics.cpuTasksRunning.set(n),
+  });
   // Dictionaries loaded once per process; rules compiled and channel secrets read once, here.
-  const engineFor = (c: Config) => createAlertEngine(c.alerts, { env: overrides.env ?? process.env, logger, userAgent: c.userAgent });
+  const engineFor = (c: Config) =>
+    createAlertEngine(c.alerts, {
+      env: overrides.env ?? process.env,
+      logger,
+      userAgent: c.userAgent,
+      maxTokens: c.budgets.analyzedTokens,
+      analyse: (fields, maxTokens) => cpu.run({ type: 'analyse', fields, maxTokens }, 'alerts'),
+    });
   const alerts = await engineFor(config);
   // Engines replaced by a reload: their channels stay open until close, as a delivery may still hold one.
   const retired: (typeof alerts)[] = [];
@@ -86,7 +101,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       const get = () => fetchUrl(url, opts, { dispatcher: agent, clock });
       return limiter.run(url, () => (gate ? gate.run(url, get) : get()));
     },
-    extract: (html, url) => extractArticle(html, url, { rules: config.sites }),
+    // The site rules of the running config (a reload replaces deps.config) go with each page.
+    extract: (html, url, feed) => cpu.run({ type: 'extract', html, url, sites: deps.config.sites }, feed ?? new URL(url).host),
+    decode: (body, contentType, kind, url, feed) => cpu.run({ type: 'decode', body, contentType, kind, url }, feed),
+    parseFeed: (xml, feedName, opts) => cpu.run({ type: 'parse-feed', xml, feedName, opts }, feedName),
     alerts,
     ...(config.boilerplate.enabled
       ? { boilerplate: new BoilerplateLearner({ minStories: config.boilerplate.minStories, windowMs: config.boilerplate.window, maxPerHost: config.boilerplate.maxPerHost }) }
@@ -94,6 +112,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   };
   return {
     config,
+    cpu,
     deps,
     store,
     storageGate,
@@ -109,9 +128,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         deps.alerts = engine;
       }
       deps.config = next;
-      deps.extract = (html, url) => extractArticle(html, url, { rules: next.sites });
     },
     close: async () => {
+      await cpu.close();
       await store.close();
       await agent.close();
       for (const engine of [...retired, deps.alerts]) for (const channel of engine?.channels.values() ?? []) await channel.close?.();

@@ -22,7 +22,11 @@ export type ErrorKind =
   /** A page over the parser's work budget (too many nodes or closing tags, nested too deep). */
   | 'too-complex'
   | 'storage'
-  | 'delivery';
+  | 'delivery'
+  /** Work on one input ran past its time budget (`budgets.taskTimeout`): the task was ended. */
+  | 'too-slow'
+  /** An input over a structure or memory budget (nesting depth, element count, `budgets.taskMemory`). */
+  | 'too-complex';
 
 export class FeedwatchError extends Error {
   readonly kind: ErrorKind;

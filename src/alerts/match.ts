@@ -30,8 +30,11 @@ export interface AlertDocInput {
   analyzed?: Partial<Record<Field, AnalyzedText>>;
 }
 
-/** Raw field texts and analyses of an article. Tags are joined one per line. */
-export function buildAlertDoc(input: AlertDocInput, lem: Lemmatizer): AlertDoc {
+/**
+ * Raw field texts and analyses of an article. Tags are joined one per line. Each field analysed here keys at most
+ * `maxTokens` tokens (morphology.ts `analyzeText`).
+ */
+export function buildAlertDoc(input: AlertDocInput, lem: Lemmatizer, maxTokens = Infinity): AlertDoc {
   const text: Record<Field, string> = {
     title: input.title ?? '',
     lead: input.lead ?? '',
@@ -42,7 +45,7 @@ export function buildAlertDoc(input: AlertDocInput, lem: Lemmatizer): AlertDoc {
   const analyzed = {} as Record<Field, AnalyzedText>;
   for (const f of Object.keys(text) as Field[]) {
     const stored = input.analyzed?.[f];
-    analyzed[f] = stored && stored.by === lem.id ? stored : analyzeText(text[f], lem);
+    analyzed[f] = stored && stored.by === lem.id ? stored : analyzeText(text[f], lem, maxTokens);
   }
   return { text, analyzed };
 }

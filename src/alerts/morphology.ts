@@ -51,6 +51,11 @@ export interface AnalyzedText {
   starts: number[];
   ends: number[];
   keys: string[];
+  /**
+   * Present (true) when the text had more tokens than the analysis was allowed (`budgets.analyzedTokens`): only the
+   * first ones were analysed, so rule words and search do not see the rest (regexes still run on the whole text).
+   */
+  cut?: true;
 }
 
 export interface LoadStats {
@@ -369,11 +374,16 @@ export async function loadMorphology(opts: MorphologyOptions = {}): Promise<Morp
   return new Morphology(loadAz, opts);
 }
 
-/** Tokenize and key a text once; the result is plain data to store with the article. */
-export function analyzeText(text: string, lem: Lemmatizer): AnalyzedText {
-  const toks = tokenize(text);
+/**
+ * Tokenize and key a text once; the result is plain data to store with the article. At most `maxTokens` tokens
+ * are keyed (dictionary lookups are the cost: a 4.9 MB page took 18 s); a longer text is marked `cut`.
+ */
+export function analyzeText(text: string, lem: Lemmatizer, maxTokens = Infinity): AnalyzedText {
+  const toks = tokenize(text, maxTokens + 1);
+  const cut = toks.length > maxTokens;
+  if (cut) toks.length = maxTokens;
   const n = toks.length;
-  const out: AnalyzedText = { by: lem.id, starts: new Array<number>(n), ends: new Array<number>(n), keys: new Array<string>(n) };
+  const out: AnalyzedText = { by: lem.id, starts: new Array<number>(n), ends: new Array<number>(n), keys: new Array<string>(n), ...(cut ? { cut: true as const } : {}) };
   for (let i = 0; i < n; i++) {
     const t = toks[i]!;
     out.starts[i] = t.start;

@@ -35,10 +35,14 @@ export function foldKeepingOffsets(text: string): string {
   return out.replace(/ё/g, 'е');
 }
 
-/** All word tokens of a text, in order. Tokens made only of marks or soft hyphens are skipped. */
-export function tokenize(text: string): RawToken[] {
+/**
+ * The word tokens of a text, in order, at most `max` of them (the scan stops there). Tokens made only of marks or
+ * soft hyphens are skipped.
+ */
+export function tokenize(text: string, max = Infinity): RawToken[] {
   const out: RawToken[] = [];
   for (const m of text.matchAll(TOKEN_RE)) {
+    if (out.length >= max) break;
     const start = m.index;
     const t = m[0];
     if (!/[\p{L}\p{N}]/u.test(t)) continue;

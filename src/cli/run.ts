@@ -214,7 +214,7 @@ async function start(
       api: { context: () => apiContext?.() ?? null, token, logger },
       health: async () => {
         const r = await checkHealth({ ...state, ...loop() }, health());
-        return { ok: r.ok, detail: { reasons: r.reasons, ...r.detail, ...detail } };
+        return { ok: r.ok, detail: { reasons: r.reasons, ...r.detail, ...detail, ...(app ? { cpu: app.cpu.status() } : {}) } };
       },
       ready: async () => {
         const r = await checkReady(state, health());

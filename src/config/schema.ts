@@ -225,6 +225,31 @@ const boilerplateSchema = z
   .strict()
   .prefault({});
 
+const budgetsSchema = z
+  .object({
+    /**
+     * Worker threads for the CPU work on untrusted input (feed parse, page parse and extraction, morphology of an
+     * article), per process; 0 runs it on the main thread, with no deadline nor memory limit (for debugging).
+     */
+    threads: z.number().int().min(0).max(64).default(2),
+    /** Longest one such task may run; then its worker is ended and the feed or page fails as `too-slow`. */
+    taskTimeout: duration
+      .prefault('20s')
+      .refine((ms) => ms >= 100, 'must be at least 100ms'),
+    /** Heap of one worker thread; a task that needs more ends its worker and fails as `too-complex`. */
+    taskMemory: size
+      .prefault('512MB')
+      .refine((b) => b >= 32 * 1024 * 1024, 'must be at least 32MB'),
+    /** Deepest element nesting of a feed document; deeper fails as `too-complex` before parsing. */
+    feedDepth: z.number().int().min(8).max(10_000).default(100),
+    /** Most elements in a feed document; more fails as `too-complex` before parsing. */
+    feedElements: z.number().int().min(100).max(10_000_000).default(100_000),
+    /** Word tokens of one article analysed for alerts and search (title first, then lead, body…); the rest is not. */
+    analyzedTokens: z.number().int().min(100).max(10_000_000).default(20_000),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** Largest feed list accepted; a longer one is a config error (a bound on untrusted input, raise it at will). */
@@ -236,6 +261,8 @@ export const configSchema = z
     storage: storageSchema,
     queue: queueSchema,
     pipeline: pipelineSchema,
+    /** Time, memory and size budgets of the CPU work on untrusted input (src/cpu/). */
+    budgets: budgetsSchema,
     log: logSchema,
     server: serverSchema,
     /** Removing old stories and deliveries (src/store/retention.ts has the rules). Off by default (days: null). */

@@ -7,7 +7,8 @@
  * - Categories from strings and from objects (`<category domain=…>`, Atom `term`/`label`); enclosures from
  *   `<enclosure>`, Atom `<link rel="enclosure">` and `<media:content>`; extension fields (ria.ru's `rian:`
  *   namespace by default) into `extra` under their qualified names.
- * - Bounds: at most `maxItems` items, each text field cut to its limit.
+ * - Bounds: at most `maxItems` items, each text field cut to its limit; a document nested deeper than `maxDepth` or
+ *   with more than `maxElements` elements is refused as 'too-complex' by a linear scan before rss-parser runs.
  * - Safety: an Atom `<link>` without attributes would make rss-parser throw; it gets its text as href.
  *   rss-parser computes a "snippet" of every description with regular expressions that take quadratic
  *   time on some HTML (100 KB of `x<br>\n` blocks the event loop for seconds). Long text fields are therefore
@@ -25,6 +26,7 @@ import Parser from 'rss-parser';
 import { FeedwatchError } from '../errors.js';
 import type { Enclosure, FeedItem } from '../model.js';
 import { normalizeDate } from './dates.js';
+import { checkXmlBudget } from './complexity.js';
 import { stripControls, stripControlsDeep } from '../control-chars.js';
 
 export interface ParseOptions {
@@ -38,6 +40,10 @@ export interface ParseOptions {
   extraFields?: string[];
   /** Base for relative item links (the feed's final URL); the channel's own link is tried next. */
   baseUrl?: string;
+  /** Deepest element nesting accepted before parsing (complexity.ts). Default 100. */
+  maxDepth?: number;
+  /** Most elements accepted before parsing (complexity.ts). Default 100 000. */
+  maxElements?: number;
 }
 
 export const RIAN_FIELDS = ['rian:priority', 'rian:type'];
@@ -46,6 +52,8 @@ export const PARSE_DEFAULTS = {
   maxItems: 1000,
   maxDescriptionChars: 100_000,
   maxFieldChars: 2_000,
+  maxDepth: 100,
+  maxElements: 100_000,
 } as const;
 
 const LONG_TEXT = new Set(['description', 'content:encoded', 'content', 'summary']);
@@ -66,6 +74,8 @@ export async function parseFeed(xml: string, feedName: string, opts: ParseOption
   const extraFields = opts.extraFields ?? RIAN_FIELDS;
   const text = prepare(stripControls(xml));
   if (text === '') throw parseError(feedName, 'empty document');
+  // Refused before rss-parser runs: its cost grows with depth × elements (complexity.ts).
+  checkXmlBudget(text, { maxDepth: opts.maxDepth ?? PARSE_DEFAULTS.maxDepth, maxElements: opts.maxElements ?? PARSE_DEFAULTS.maxElements }, { feed: feedName });
 
   // Long texts wait here while rss-parser runs (see the header comment).
   const stash: string[] = [];

@@ -25,7 +25,9 @@ import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
 import { loadHtml } from '../extract/index.js';
 import { inlineText } from '../extract/text.js';
+import { FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Article, FeedItem } from '../model.js';
 import type { AlertDocRecord, AlertStore } from '../store/alerts.js';
 
@@ -40,6 +42,13 @@ export interface AlertRule {
 /** What the alert stage needs, built once per process by `createAlertEngine`. */
 export interface AlertEngine {
   lemmatizer: Lemmatizer;
+  /** Tokens of one field analysed at most (`budgets.analyzedTokens`); the rest of a longer field is not. */
+  maxTokens: number;
+  /**
+   * Analyse field texts with `lemmatizer`'s key scheme elsewhere (app.ts: in the CPU pool, under its budgets).
+   * Absent: analysed here, in the calling thread.
+   */
+  analyse?: (fields: Partial<Record<Field, string>>, maxTokens: number) => Promise<Partial<Record<Field, AnalyzedText>>>;
   /** Enabled rules only. */
   rules: readonly AlertRule[];
   channels: ReadonlyMap<string, Channel>;
@@ -51,6 +60,7 @@ export interface AlertStageDeps {
   clock: Clock;
   logger: Logger;
   alerts: AlertEngine;
+  metrics?: Pick<Metrics, 'analysisCut'>;
 }
 
 /** An article as the store step hands it on (plain data). */
@@ -90,15 +100,23 @@ export function compileAlertRules(rules: AlertsConfig['rules'], lem: Lemmatizer)
 }
 
 /** Load the lemmatizer (once per process), compile the rules and build the channels (secrets read here, once). */
-export async function createAlertEngine(config: AlertsConfig, deps: ChannelDeps & { lemmatizer?: Lemmatizer }): Promise<AlertEngine> {
+export async function createAlertEngine(
+  config: AlertsConfig,
+  deps: ChannelDeps & { lemmatizer?: Lemmatizer; maxTokens?: number; analyse?: AlertEngine['analyse'] },
+): Promise<AlertEngine> {
   const lemmatizer = deps.lemmatizer ?? (await loadMorphology());
   return {
     lemmatizer,
+    maxTokens: deps.maxTokens ?? DEFAULT_ANALYZED_TOKENS,
+    ...(deps.analyse ? { analyse: deps.analyse } : {}),
     rules: compileAlertRules(config.rules, lemmatizer),
     channels: createChannels(config, deps),
     policy: config.delivery,
   };
 }
+
+/** Tokens of one field analysed at most, unless the config says otherwise (`budgets.analyzedTokens`). */
+export const DEFAULT_ANALYZED_TOKENS = 20_000;
 
 /** Article id and cluster id under which a feed entry without an article (its page failed for good) is kept. */
 export function feedOnlyKey(itemId: number): { articleId: number; clusterId: string } {
@@ -164,8 +182,14 @@ export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps)
       if (previous.analyzed[f]?.by === lem.id && FIELD_TEXT[f](previous) === FIELD_TEXT[f](texts)) reused[f] = previous.analyzed[f];
     }
   }
-  const doc = buildAlertDoc({ title: texts.title, lead: texts.lead, body: texts.body, feed: texts.feed, tags: texts.tags, analyzed: reused }, lem);
+  const fresh = await analyseMissing(texts, reused, deps);
+  const doc = buildAlertDoc({ title: texts.title, lead: texts.lead, body: texts.body, feed: texts.feed, tags: texts.tags, analyzed: { ...reused, ...fresh } }, lem, alerts.maxTokens);
   const analyzedFields = 5 - Object.keys(reused).length;
+  const cut = (Object.keys(FIELD_TEXT) as Field[]).filter((f) => reused[f] === undefined && doc.analyzed[f].cut);
+  if (cut.length > 0) {
+    deps.metrics?.analysisCut.inc(cut.length);
+    deps.logger.info({ article_id: stored.articleId, feed: texts.feed, fields: cut, max_tokens: alerts.maxTokens }, 'analysis cut: only the first tokens of a long field are analysed');
+  }
   // A later sighting of the same text from another feed keeps the document of the first; a new text replaces it.
   if (!previous || (['title', 'lead', 'body'] as const).some((f) => reused[f] === undefined)) {
     await store.saveAlertDoc({ ...texts, analyzed: doc.analyzed, storedAt: new Date(clock.now()).toISOString() });
@@ -184,6 +208,27 @@ export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps)
     deps.logger.info({ article_id: stored.articleId, cluster_id: texts.clusterId, feed: texts.feed, matched: summary.matched, queued: summary.queued }, 'alert rules matched');
   }
   return summary;
+}
+
+/**
+ * The analyses of the fields not reused, made by the engine's `analyse` (the CPU pool) when it has one; else none
+ * (buildAlertDoc makes them here). A field whose analysis ran over the pool's budgets is kept with no tokens, marked
+ * cut: the article is still stored and matched on the rest and on regexes, instead of failing again and again.
+ */
+async function analyseMissing(texts: DocTexts, reused: Partial<Record<Field, AnalyzedText>>, deps: AlertStageDeps): Promise<Partial<Record<Field, AnalyzedText>>> {
+  const { alerts } = deps;
+  if (!alerts.analyse) return {};
+  const missing = (Object.keys(FIELD_TEXT) as Field[]).filter((f) => reused[f] === undefined);
+  if (missing.length === 0) return {};
+  const fields = Object.fromEntries(missing.map((f) => [f, FIELD_TEXT[f](texts)])) as Partial<Record<Field, string>>;
+  try {
+    return await alerts.analyse(fields, alerts.maxTokens);
+  } catch (err) {
+    if (!(err instanceof FeedwatchError) || (err.kind !== 'too-slow' && err.kind !== 'too-complex')) throw err;
+    deps.logger.warn({ article_id: texts.articleId, feed: texts.feed, error_kind: err.kind, error: err.message }, 'analysis over budget: fields kept unanalysed');
+    const empty = (): AnalyzedText => ({ by: alerts.lemmatizer.id, starts: [], ends: [], keys: [], cut: true });
+    return Object.fromEntries(missing.map((f) => [f, empty()]));
+  }
 }
 
 /** One delivery pass over what is due; null when the process has no alert engine. */

@@ -225,7 +225,7 @@ async function recleanArticle(articleId: number, hashes: ReadonlySet<string>, ke
       const body = kept.join('\n\n');
       const reused: Partial<Record<Field, AnalyzedText>> = { ...doc.analyzed };
       delete reused.body;
-      const analyzed = buildAlertDoc({ title: doc.title, lead: doc.lead, body, feed: doc.feed, tags: doc.tags, analyzed: reused }, lem).analyzed;
+      const analyzed = buildAlertDoc({ title: doc.title, lead: doc.lead, body, feed: doc.feed, tags: doc.tags, analyzed: reused }, lem, deps.alerts!.maxTokens).analyzed;
       // Saved as the document it was, with the clean body: its rules are not run again, so nothing alerts twice.
       await deps.store.saveAlertDoc({ ...doc, body, analyzed });
       docChanged = true;

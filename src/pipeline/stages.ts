@@ -12,13 +12,13 @@ import type { Config } from '../config/load.js';
 import { describeError, FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Article, Feed, FeedItem, FetchedResponse, PollOutcome, StoredArticle, StoredItem } from '../model.js';
+import type { Article, DecodedText, Feed, FeedItem, FetchedResponse, PollOutcome, StoredArticle, StoredItem } from '../model.js';
 import type { Store } from '../store/store.js';
 import type { StorageGate } from '../store/fault-gate.js';
 import type { FetchOptions } from '../fetch/http.js';
 import { decodeText } from '../fetch/text-body.js';
 import { stripControlsDeep } from '../control-chars.js';
-import { parseFeed } from '../feed/parse.js';
+import { parseFeed, type ParseOptions } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import { dedupArticle } from './dedup-stage.js';
 import { cleanExtracted, learnFromStored, type BoilerplateLearner } from './boilerplate-stage.js';
@@ -32,8 +32,18 @@ export interface StageDeps {
   logger: Logger;
   /** HTTP GET (src/fetch/http.ts `fetchUrl`, wrapped by the per-host limiter). */
   fetch: (url: string, opts: FetchOptions) => Promise<FetchedResponse>;
-  /** Page → clean article (src/extract `extractArticle` with the config's site rules). */
-  extract: (html: string, url: string) => Article;
+  /**
+   * Page → clean article (src/extract `extractArticle` with the config's site rules); app.ts runs it in the CPU
+   * pool (src/cpu/pool.ts), under its time and memory budgets. `feed` names the page's feed in status output.
+   */
+  extract: (html: string, url: string, feed?: string) => Article | Promise<Article>;
+  /**
+   * Body bytes → text (src/fetch/text-body.ts `decodeText`: binary refused, charset chosen and checked); app.ts runs
+   * it in the CPU pool. Default: decodeText here.
+   */
+  decode?: (body: Uint8Array, contentType: string | null, kind: 'xml' | 'html', url: string, feed: string) => Promise<DecodedText>;
+  /** Feed text → items (src/feed/parse.ts `parseFeed`); app.ts runs it in the CPU pool. Default: parseFeed here. */
+  parseFeed?: (xml: string, feedName: string, opts: ParseOptions) => Promise<FeedItem[]>;
   metrics?: Metrics;
   /** Alert rules, lemmatizer and channels (alert-stage.ts); absent: articles are not matched nor indexed for search. */
   alerts?: AlertEngine;
@@ -68,6 +78,11 @@ function fetchOptions(config: Config, kind: 'feed' | 'page', extra: Partial<Fetc
   };
 }
 
+/** A body as text, through the deps' decoder (the CPU pool) when there is one. */
+function decode(body: Uint8Array, contentType: string | null, kind: 'xml' | 'html', url: string, feed: string, deps: StageDeps): Promise<DecodedText> {
+  return deps.decode ? deps.decode(body, contentType, kind, url, feed) : Promise.resolve(decodeText(body, contentType, kind, url));
+}
+
 /** Poll one feed: conditional GET, decode, parse, and record state and new items in one transaction. */
 export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary> {
   const { clock, store, config } = deps;
@@ -89,9 +104,10 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
       }),
     );
     if (!res.notModified) {
-      const decoded = decodeText(res.body, res.headers['content-type'] ?? null, 'xml', res.finalUrl);
+      const decoded = await decode(res.body, res.headers['content-type'] ?? null, 'xml', res.finalUrl, feed.name, deps);
       charset = { charset: decoded.charset, reason: decoded.charsetReason };
-      items = await parseFeed(decoded.text, feed.name);
+      const budget = { maxDepth: config.budgets.feedDepth, maxElements: config.budgets.feedElements };
+      items = await (deps.parseFeed ?? parseFeed)(decoded.text, feed.name, budget);
     }
   } catch (err) {
     error = describeError(err);
@@ -191,9 +207,9 @@ async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedA
   if (type && !HTML_TYPES.test(type)) {
     throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
   }
-  const page = decodeText(res.body, type || null, 'html', res.finalUrl);
+  const page = await decode(res.body, type || null, 'html', res.finalUrl, item.feedName, deps);
   // Character references (&#27;) come back as controls after parsing: strip them from what is stored.
-  const article = stripControlsDeep(deps.extract(page.text, res.finalUrl));
+  const article = stripControlsDeep(await deps.extract(page.text, res.finalUrl, item.feedName));
   if (article.paragraphs.length === 0) {
     throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });
   }
@@ -261,7 +277,7 @@ async function pageFailed(item: StoredItem, err: unknown, at: string, deps: Stag
 /** Index a stored article for search and match it, when the process has an alert engine; errors propagate. */
 async function matchStoredArticle(stored: Parameters<typeof matchAlerts>[0], deps: StageDeps): Promise<void> {
   if (!deps.alerts) return;
-  await matchAlerts(stored, { store: deps.store, clock: deps.clock, logger: deps.logger, alerts: deps.alerts });
+  await matchAlerts(stored, { store: deps.store, clock: deps.clock, logger: deps.logger, alerts: deps.alerts, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
 }
 
 /**

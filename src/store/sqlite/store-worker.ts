@@ -11,7 +11,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FeedwatchError } from '../../errors.js';
 import { openSqliteStore, type SqliteStore } from './store.js';
 import { findAndStoreArticle, type FindAndStoreRequest } from '../articles.js';
-import { alertDocFromArgs, STORE_METHODS, type SerializedError, type StoreReply, type StoreRequest, type StoreWorkerData, type StoreWorkerHello } from './threaded.js';
+import { serializeError } from '../../thread-errors.js';
+import { alertDocFromArgs, STORE_METHODS, type StoreReply, type StoreRequest, type StoreWorkerData, type StoreWorkerHello } from './threaded.js';
 
 const port = parentPort;
 if (port === null) throw new Error('store-worker: run me as a worker thread (see src/store/sqlite/threaded.ts)');
@@ -61,46 +62,3 @@ async function answer(store: SqliteStore, { id, method, args }: StoreRequest): P
   }
 }
 
-/** An error as plain data that structured clone carries whole. */
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof FeedwatchError) {
-    return {
-      feedwatch: true,
-      name: err.name,
-      message: err.message,
-      stack: err.stack,
-      kind: err.kind,
-      context: cloneableContext(err.context),
-      retryable: err.retryable,
-      cause: causeOf(err.cause),
-    };
-  }
-  if (err instanceof Error) return { feedwatch: false, name: err.name, message: err.message, stack: err.stack };
-  return { feedwatch: false, name: 'Error', message: String(err) };
-}
-
-function causeOf(cause: unknown): SerializedError['cause'] {
-  if (cause === undefined) return undefined;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return { name: cause.name, message: cause.message, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { name: 'Error', message: String(cause) };
-}
-
-/** The context as is when it clones; otherwise each value that does not clone as its text. */
-function cloneableContext(context: Record<string, unknown>): Record<string, unknown> {
-  try {
-    return structuredClone(context);
-  } catch {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(context)) {
-      try {
-        out[k] = structuredClone(v);
-      } catch {
-        out[k] = String(v);
-      }
-    }
-    return out;
-  }
-}

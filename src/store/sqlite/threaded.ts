@@ -21,7 +21,8 @@ import { Worker } from 'node:worker_threads';
 import type { NewMatch } from '../../alerts/deliver.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { AnalyzedText } from '../../alerts/morphology.js';
-import { ConfigError, FeedwatchError, type ErrorKind } from '../../errors.js';
+import { FeedwatchError } from '../../errors.js';
+import { rebuildError, type SerializedError } from '../../thread-errors.js';
 import type { ArticleOutcome, DedupFound, DedupInput, DedupOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
 import type { ActivityStore } from '../activity.js';
 import type { AlertDocRecord, AlertStore, DeliveryFilter, PendingClaimOptions, SearchPage } from '../alerts.js';
@@ -96,6 +97,9 @@ export interface StoreWorkerData {
 }
 
 /** The thread's first message. */
+/** How errors of the storage thread are rebuilt here (thread-errors.ts). */
+const STORAGE_THREAD = { thread: 'storage thread', kind: 'storage' } as const;
+
 export type StoreWorkerHello = { type: 'ready'; lastMigration: MigrateResult | null } | { type: 'open-failed'; error: SerializedError };
 
 export interface StoreRequest {
@@ -105,35 +109,6 @@ export interface StoreRequest {
 }
 
 export type StoreReply = { id: number; value: unknown; error?: undefined } | { id: number; error: SerializedError };
-
-/** An error as plain data (see store-worker.ts `serializeError`). */
-export interface SerializedError {
-  feedwatch: boolean;
-  name: string;
-  message: string;
-  stack?: string | undefined;
-  kind?: ErrorKind;
-  context?: Record<string, unknown>;
-  retryable?: boolean;
-  cause?: { name: string; message: string; code?: string } | undefined;
-}
-
-/** The error the thread threw, rebuilt: a FeedwatchError (ConfigError) with its kind, context and cause, or an Error. */
-export function rebuildError(s: SerializedError): Error {
-  const cause = s.cause === undefined ? undefined : Object.assign(new Error(s.cause.message), { name: s.cause.name }, s.cause.code === undefined ? {} : { code: s.cause.code });
-  let err: Error;
-  if (s.feedwatch && s.name === 'ConfigError') {
-    err = new ConfigError(s.message, (s.context ?? {}) as ConstructorParameters<typeof ConfigError>[1]);
-  } else if (s.feedwatch) {
-    err = new FeedwatchError(s.kind ?? 'storage', s.message, s.context ?? {}, { retryable: s.retryable ?? true, ...(cause === undefined ? {} : { cause }) });
-    err.name = s.name;
-  } else {
-    err = new Error(s.message);
-    err.name = s.name;
-  }
-  if (s.stack !== undefined) err.stack = `${s.stack}\n    (thrown in the storage thread)`;
-  return err;
-}
 
 /**
  * The five analyses of an alert document packed for the thread: structured clone copies an array of numbers one
@@ -255,7 +230,7 @@ export async function openThreadedSqliteStore(path: string, opts: ThreadedSqlite
   });
   if (hello.type === 'open-failed') {
     await worker.terminate();
-    throw rebuildError(hello.error);
+    throw rebuildError(hello.error, STORAGE_THREAD);
   }
   return new ThreadedSqliteStore(worker, path, hello.lastMigration);
 }
@@ -363,7 +338,7 @@ export class ThreadedSqliteStore implements Store {
     if (w === undefined) return;
     this.waiting.delete(m.id);
     if (this.waiting.size === 0) this.worker.unref();
-    if (m.error !== undefined) w.reject(rebuildError(m.error));
+    if (m.error !== undefined) w.reject(rebuildError(m.error, STORAGE_THREAD));
     else w.resolve(m.value);
   }
 

@@ -1,0 +1,193 @@
+/**
+ * The edge where CPU work on untrusted input leaves the main thread: feed parsing, page parsing and extraction, and
+ * the morphology of an article run as tasks (tasks.ts) in a pool of worker threads (piscina), so that no input can
+ * hold up the event loop (timers, polls, deliveries, /healthz). Each task has budgets:
+ *
+ *  - time (`budgets.taskTimeout`), counted from when a worker takes it (tasks wait here, not in a worker's queue):
+ *    past it the worker is ended (piscina terminates the thread and starts another) and the task fails as
+ *    FeedwatchError 'too-slow';
+ *  - memory (`budgets.taskMemory`, the worker's heap limit): a task that needs more ends its worker and fails as
+ *    'too-complex'.
+ *
+ * The caller records either failure against the feed or page like any other, and retries it with backoff.
+ * `budgets.threads: 0` runs the same tasks in the calling thread without budgets (createInlineCpu).
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { FeedwatchError } from '../errors.js';
+import { rebuildError } from '../thread-errors.js';
+import { createTaskRunner, type CpuResults, type CpuTask, type CpuTaskType } from './tasks.js';
+import type { CpuEnvelope, CpuReply } from './worker.js';
+
+export interface CpuBudgets {
+  /** Worker threads; 0: run in the calling thread. */
+  threads: number;
+  /** Longest run of one task, ms. */
+  taskTimeout: number;
+  /** Heap limit of one worker, bytes. */
+  taskMemory: number;
+}
+
+/**
+ * A task running now: its type, what it is for (a feed's name) and since when (performance.now: when a worker began
+ * it, or while a worker starts up for it, when it was handed over).
+ */
+export interface RunningTask {
+  task: CpuTaskType;
+  for: string;
+  since: number;
+}
+
+export interface CpuStatus {
+  threads: number;
+  running: Array<{ task: CpuTaskType; for: string; ms: number }>;
+  waiting: number;
+}
+
+/** Counts outcomes; the process's metrics by default (app.ts), nothing in tests that do not care. */
+export interface CpuObserver {
+  finished?(task: CpuTaskType, outcome: 'ok' | 'failed' | 'too-slow' | 'too-complex'): void;
+  running?(count: number): void;
+}
+
+export interface CpuWork {
+  /** Run a task; `label` names what it is for in status output (a feed's name, a page's host). */
+  run<T extends CpuTask>(task: T, label: string): Promise<CpuResults[T['type']]>;
+  status(): CpuStatus;
+  close(): Promise<void>;
+}
+
+/** The tasks in the calling thread, with no budget (`budgets.threads: 0`, and tools that run one task). */
+export function createInlineCpu(): CpuWork {
+  const run = createTaskRunner();
+  const running = new Set<RunningTask>();
+  return {
+    run: async <T extends CpuTask>(task: T, label: string) => {
+      const entry = { task: task.type, for: label, since: performance.now() };
+      running.add(entry);
+      try {
+        return (await run(task)) as CpuResults[T['type']];
+      } finally {
+        running.delete(entry);
+      }
+    },
+    status: () => statusOf(0, running, 0),
+    close: async () => undefined,
+  };
+}
+
+/** The worker's entry: the built body next to this file, or, running from the sources, the tsx shim. */
+function workerEntry(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./worker-tsx.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
+}
+
+const MB = 1024 * 1024;
+const CPU_WORKER = { thread: 'CPU worker', kind: 'parse' } as const;
+
+/** A pool of `budgets.threads` workers; tasks beyond that wait here for a free one. */
+export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): CpuWork {
+  if (budgets.threads === 0) return createInlineCpu();
+  const heapMb = Math.max(16, Math.floor(budgets.taskMemory / MB));
+  const pool = new Piscina({
+    filename: workerEntry().href,
+    minThreads: 0,
+    maxThreads: budgets.threads,
+    concurrentTasksPerWorker: 1,
+    // A worker that has parsed a big page gives its memory back by ending; a fresh one costs ~0.3 s.
+    idleTimeout: 60_000,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(heapMb / 8))), stackSizeMb: 4 },
+  });
+  const running = new Set<RunningTask>();
+  // Slots handed from a finished task straight to the next waiting one, so that no more than `threads` tasks are in
+  // the pool at once (a task queued inside piscina would spend its deadline waiting).
+  const waiting: Array<() => void> = [];
+  let busy = 0;
+  let closed = false;
+  const acquire = (): Promise<void> => {
+    if (busy < budgets.threads) {
+      busy++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else busy--;
+  };
+
+  const run = async <T extends CpuTask>(task: T, label: string): Promise<CpuResults[T['type']]> => {
+    await acquire();
+    if (closed) {
+      release();
+      throw new Error('the CPU pool is closed');
+    }
+    const entry: RunningTask = { task: task.type, for: label, since: performance.now() };
+    running.add(entry);
+    observer.running?.(running.size);
+    const abort = new AbortController();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    // The deadline counts from when the worker begins the task, not while a replacement worker starts up.
+    const { port1, port2 } = new MessageChannel();
+    port1.once('message', () => {
+      entry.since = performance.now();
+      timer = setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+      }, budgets.taskTimeout);
+    });
+    let reply: CpuReply;
+    try {
+      const envelope: CpuEnvelope = { task, started: port2 };
+      reply = (await pool.run(envelope, { signal: abort.signal, transferList: [port2] })) as CpuReply;
+    } catch (err) {
+      if (closed) throw new Error(`the CPU pool closed while ${task.type} ran`, { cause: err });
+      const over = budgetError(err, timedOut, task, label, budgets);
+      observer.finished?.(task.type, over.kind === 'too-slow' ? 'too-slow' : 'too-complex');
+      throw over;
+    } finally {
+      clearTimeout(timer);
+      port1.close();
+      running.delete(entry);
+      observer.running?.(running.size);
+      release();
+    }
+    if (!reply.ok) {
+      observer.finished?.(task.type, reply.error.kind === 'too-complex' ? 'too-complex' : 'failed');
+      throw rebuildError(reply.error, CPU_WORKER);
+    }
+    observer.finished?.(task.type, 'ok');
+    return reply.value as CpuResults[T['type']];
+  };
+
+  return {
+    run,
+    status: () => statusOf(budgets.threads, running, waiting.length),
+    close: async () => {
+      closed = true;
+      for (const wake of waiting.splice(0)) wake();
+      await pool.destroy();
+    },
+  };
+}
+
+/** What ended a task in the pool: its deadline, its memory limit, or its worker failing in another way. */
+function budgetError(err: unknown, timedOut: boolean, task: CpuTask, label: string, budgets: CpuBudgets): FeedwatchError {
+  const context = { task: task.type, for: label };
+  if (timedOut) {
+    return new FeedwatchError('too-slow', `${task.type} ran over its ${budgets.taskTimeout} ms budget (budgets.taskTimeout); its worker was ended`, { ...context, limitMs: budgets.taskTimeout });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new FeedwatchError('too-complex', `${task.type} needed more than ${Math.round(budgets.taskMemory / MB)} MB (budgets.taskMemory); its worker was ended`, { ...context, limitBytes: budgets.taskMemory }, { cause: err });
+  }
+  // Any other end of a worker (a native crash, a stack overflow outside the stage's own handling): the input is blamed.
+  const message = err instanceof Error ? err.message : String(err);
+  return new FeedwatchError('too-complex', `${task.type}: its worker stopped (${message})`, context, { cause: err });
+}
+
+function statusOf(threads: number, running: Set<RunningTask>, waiting: number): CpuStatus {
+  const now = performance.now();
+  return { threads, running: [...running].map((r) => ({ task: r.task, for: r.for, ms: Math.round(now - r.since) })), waiting };
+}

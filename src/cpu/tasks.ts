@@ -1,0 +1,69 @@
+/**
+ * The CPU work done on untrusted input (decoding a body, parsing a feed, parsing and extracting a page, analysing an
+ * article's words), as tasks that can cross to a worker thread: plain data in, plain data out.
+ * Each task calls a stage function unchanged (parseFeed, extractArticle, analyzeText); `runTask` is the one place
+ * that maps a task to its function, used by the worker threads (worker.ts) and by the in-thread runner
+ * (`budgets.threads: 0`).
+ */
+import type { AnalyzedText, Lemmatizer } from '../alerts/morphology.js';
+import { analyzeText, loadMorphology } from '../alerts/morphology.js';
+import type { Field } from '../alerts/rule-parser.js';
+import { FeedwatchError } from '../errors.js';
+import { decodeText } from '../fetch/text-body.js';
+import { extractArticle } from '../extract/index.js';
+import type { SiteRule } from '../extract/rule-schema.js';
+import { parseFeed, type ParseOptions } from '../feed/parse.js';
+import type { Article, DecodedText, FeedItem } from '../model.js';
+
+export type CpuTask =
+  | { type: 'decode'; body: Uint8Array; contentType: string | null; kind: 'xml' | 'html'; url: string }
+  | { type: 'parse-feed'; xml: string; feedName: string; opts: ParseOptions }
+  | { type: 'extract'; html: string; url: string; sites: readonly SiteRule[] }
+  | { type: 'analyse'; fields: Partial<Record<Field, string>>; maxTokens: number };
+
+export type CpuTaskType = CpuTask['type'];
+
+/** What a task returns, by its type. */
+export interface CpuResults {
+  decode: DecodedText;
+  'parse-feed': FeedItem[];
+  extract: Article;
+  analyse: Partial<Record<Field, AnalyzedText>>;
+}
+
+/**
+ * Runs tasks in the calling thread; the lemmatizer is loaded on the first analysis (once per thread). A RangeError
+ * out of a stage (the call stack exhausted by nesting, an array or string over V8's length limit) is the input
+ * exceeding what the thread can hold: it fails as 'too-complex'.
+ */
+export function createTaskRunner(): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
+  const run = taskFunction();
+  return async (task) => {
+    try {
+      return await run(task);
+    } catch (err) {
+      if (err instanceof RangeError) throw new FeedwatchError('too-complex', `${task.type}: the input is too complex to process (${err.message})`, { task: task.type }, { cause: err });
+      throw err;
+    }
+  };
+}
+
+function taskFunction(): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
+  let lemmatizer: Promise<Lemmatizer> | null = null;
+  return async (task) => {
+    switch (task.type) {
+      case 'decode':
+        return decodeText(task.body, task.contentType, task.kind, task.url);
+      case 'parse-feed':
+        return parseFeed(task.xml, task.feedName, task.opts);
+      case 'extract':
+        return extractArticle(task.html, task.url, { rules: task.sites });
+      case 'analyse': {
+        const lem = await (lemmatizer ??= loadMorphology());
+        const out: Partial<Record<Field, AnalyzedText>> = {};
+        for (const [field, text] of Object.entries(task.fields) as [Field, string][]) out[field] = analyzeText(text, lem, task.maxTokens);
+        return out;
+      }
+    }
+  };
+}

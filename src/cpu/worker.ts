@@ -1,0 +1,29 @@
+/**
+ * A CPU worker thread's body (see pool.ts): runs one task at a time and answers with its value or its error as
+ * plain data (thread-errors.ts), so that a FeedwatchError keeps its kind across the thread.
+ *
+ * Loaded from dist/ as worker.js; from the sources through worker-tsx.mjs.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { serializeError, type SerializedError } from '../thread-errors.js';
+import { createTaskRunner, type CpuTask } from './tasks.js';
+
+export type CpuReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+/** A task as the pool sends it: `started` is told when this worker begins it (the deadline counts from then). */
+export interface CpuEnvelope {
+  task: CpuTask;
+  started: MessagePort;
+}
+
+const run = createTaskRunner();
+
+export default async function runInWorker({ task, started }: CpuEnvelope): Promise<CpuReply> {
+  started.postMessage(null);
+  started.close();
+  try {
+    return { ok: true, value: await run(task) };
+  } catch (err) {
+    return { ok: false, error: serializeError(err) };
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The CPU pool (src/cpu/pool.ts): tasks run in worker threads and give what the stage functions give in this thread;
+ * a task's FeedwatchError keeps its kind across the thread; a task past its deadline or its memory limit is ended
+ * with its worker (`too-slow`, `too-complex`) and the pool goes on with a fresh worker.
+ */
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createCpuPool, createInlineCpu, type CpuWork } from '../../src/cpu/pool.js';
+import { FeedwatchError } from '../../src/errors.js';
+import { deepFeed } from '../helpers/hostile-inputs.js';
+
+const MB = 1024 * 1024;
+const page = readFileSync(new URL('../fixtures/extract/sputnik-by-b-article.html', import.meta.url), 'utf8');
+const feed = readFileSync(new URL('../fixtures/sputnik/ria-rss-archive-excerpt.xml', import.meta.url), 'utf8');
+/** rss-parser's time grows with depth × elements: with the depth budget lifted, 100k deep runs for minutes. */
+const deep = deepFeed('https://example.com/a');
+
+async function failure(p: Promise<unknown>): Promise<FeedwatchError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof FeedwatchError, `expected a FeedwatchError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the task to fail');
+}
+
+describe('CPU pool', () => {
+  const pools: CpuWork[] = [];
+  const pool = (budgets: { threads: number; taskTimeout: number; taskMemory: number }) => {
+    const p = createCpuPool(budgets);
+    pools.push(p);
+    return p;
+  };
+  after(async () => {
+    for (const p of pools) await p.close();
+  });
+
+  test('decode, extract, parse-feed and analyse give in a worker what they give in this thread', async () => {
+    const inThread = createInlineCpu();
+    const workers = pool({ threads: 2, taskTimeout: 120_000, taskMemory: 256 * MB });
+    const tasks = [
+      { type: 'decode', body: new TextEncoder().encode(page), contentType: 'text/html', kind: 'html', url: 'https://sputnik.by/20240101/a.html' },
+      { type: 'extract', html: page, url: 'https://sputnik.by/20240101/a.html', sites: [] },
+      { type: 'parse-feed', xml: feed, feedName: 'ria', opts: {} },
+      { type: 'analyse', fields: { title: 'Лавров встретился с министрами', body: 'Сергей Лавров '.repeat(50) }, maxTokens: 60 },
+    ] as const;
+    for (const task of tasks) assert.deepEqual(await workers.run(task, 'x'), await inThread.run(task, 'x'), task.type);
+  });
+
+  test('a FeedwatchError thrown in a worker keeps its kind and context', async () => {
+    const workers = pool({ threads: 1, taskTimeout: 120_000, taskMemory: 256 * MB });
+    const parse = await failure(workers.run({ type: 'parse-feed', xml: '<rss><channel><item>', feedName: 'broken', opts: {} }, 'broken'));
+    assert.equal(parse.kind, 'parse');
+    assert.equal(parse.context['feed'], 'broken');
+    const nested = await failure(workers.run({ type: 'parse-feed', xml: deep, feedName: 'deep', opts: {} }, 'deep'));
+    assert.equal(nested.kind, 'too-complex');
+    assert.equal(nested.context['budget'], 'depth');
+  });
+
+  test('past its deadline a task fails as too-slow, its worker is ended, and the next task runs on a fresh one', async () => {
+    const workers = pool({ threads: 1, taskTimeout: 500, taskMemory: 256 * MB });
+    const slow = workers.run({ type: 'parse-feed', xml: deep, feedName: 'deep', opts: { maxDepth: 1e9, maxElements: 1e9 } }, 'deep');
+    const next = workers.run({ type: 'parse-feed', xml: feed, feedName: 'ria', opts: {} }, 'ria');
+    // One thread: the second task waits, not counted against its deadline, until the first is ended.
+    await new Promise(setImmediate);
+    assert.deepEqual(
+      workers.status().running.map((r) => r.for),
+      ['deep'],
+    );
+    assert.equal(workers.status().waiting, 1);
+    const err = await failure(slow);
+    assert.equal(err.kind, 'too-slow');
+    assert.equal(err.context['limitMs'], 500);
+    assert.equal((await next).length, 6);
+    assert.deepEqual(workers.status(), { threads: 1, running: [], waiting: 0 });
+  });
+
+  test('over its memory limit a task fails as too-complex, and the pool goes on', async () => {
+    const workers = pool({ threads: 1, taskTimeout: 600_000, taskMemory: 32 * MB });
+    const huge = `<html><body><article>${'<i></i>'.repeat(1_000_000)}<p>text</p></article></body></html>`;
+    const err = await failure(workers.run({ type: 'extract', html: huge, url: 'https://example.com/', sites: [] }, 'huge'));
+    assert.equal(err.kind, 'too-complex');
+    assert.equal(err.context['limitBytes'], 32 * MB);
+    assert.equal((await workers.run({ type: 'parse-feed', xml: feed, feedName: 'ria', opts: {} }, 'ria')).length, 6);
+  });
+});
