@@ -115,10 +115,12 @@ export interface IngestBench {
   extractOnly: { perSecond: number; msPerPage: number; decodeMsPerPage: number };
   embedded: { perSecond: number; seconds: number; stored: number; ratio: number };
   embeddedThread: { perSecond: number; seconds: number; stored: number; ratio: number };
+  /** The storage thread with `budgets.threads: 0`: decoding, parsing, extraction and morphology on the main thread. */
+  embeddedNoPool: { perSecond: number; seconds: number; stored: number; ratio: number };
   bullmq: { perSecond: number; seconds: number; stored: number; ratio: number; workers: number };
 }
 
-function yaml(o: { db: string; feeds: number; hosts: number; ports: number[]; queue?: string; thread?: boolean }): string {
+function yaml(o: { db: string; feeds: number; hosts: number; ports: number[]; queue?: string; thread?: boolean; cpuThreads?: number }): string {
   const feeds = Array.from({ length: o.feeds }, (_, n) => `  - name: f${n}\n    url: http://127.0.0.1:${o.ports[n % o.hosts]}/feeds/f${n}.xml\n`).join('');
   return [
     'log:\n  level: info\n  format: json',
@@ -128,6 +130,7 @@ function yaml(o: { db: string; feeds: number; hosts: number; ports: number[]; qu
     'http:\n  allowPrivateNetworks: true\n  perHostConcurrency: 8\n  concurrency: 64',
     'pipeline:\n  pollConcurrency: 8\n  articleConcurrency: 8',
     o.queue ?? '',
+    o.cpuThreads === undefined ? '' : `budgets:\n  threads: ${o.cpuThreads}`,
     `feeds:\n${feeds}`,
   ].join('\n');
 }
@@ -200,9 +203,9 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
     const extractOnly = { perSecond: articles / (extractMs / 1000), msPerPage: extractMs / articles, decodeMsPerPage: decodeMs / articles };
 
     // 2. Embedded: one process; then the same with the SQLite queries on a second thread.
-    const embedded = async (name: string, thread: boolean): Promise<IngestBench['embedded']> => {
+    const embedded = async (name: string, thread: boolean, cpuThreads?: number): Promise<IngestBench['embedded']> => {
       const db = join(dir, `${name}.db`);
-      const cfg = parseConfig(yaml({ db, feeds, hosts, ports: site.ports, thread }), join(dir, `${name}.yaml`));
+      const cfg = parseConfig(yaml({ db, feeds, hosts, ports: site.ports, thread, ...(cpuThreads === undefined ? {} : { cpuThreads }) }), join(dir, `${name}.yaml`));
       const app = await createApp(cfg, { logger: silentLogger });
       const t0 = performance.now();
       await new EmbeddedPipeline(app.deps, cfg.feeds, { pollConcurrency: cfg.pipeline.pollConcurrency, articleConcurrency: cfg.pipeline.articleConcurrency }).runOnce();
@@ -213,6 +216,7 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
     };
     const embeddedMain = await embedded('embedded', false);
     const embeddedThread = await embedded('embedded-thread', true);
+    const embeddedNoPool = await embedded('embedded-no-pool', true, 0);
 
     // 3. BullMQ: two worker processes, the scheduler here.
     const prefix = `fwbench-${Date.now().toString(36)}`;
@@ -262,6 +266,7 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
       extractOnly,
       embedded: embeddedMain,
       embeddedThread,
+      embeddedNoPool,
       bullmq: { perSecond: bStored / bSeconds, seconds: bSeconds, stored: bStored, ratio: bStored / bSeconds / extractOnly.perSecond, workers: 2 },
     };
     if (opts.print !== false) printIngestBench(result);
@@ -278,6 +283,7 @@ export function printIngestBench(r: IngestBench): void {
   console.log(`  extraction only          ${f0(r.extractOnly.perSecond)} articles/s  (${r.extractOnly.msPerPage.toFixed(2)} ms/page: ${r.extractOnly.decodeMsPerPage.toFixed(2)} decode + ${(r.extractOnly.msPerPage - r.extractOnly.decodeMsPerPage).toFixed(2)} extract, one process)`);
   console.log(`  embedded, main thread    ${f0(r.embedded.perSecond)} articles/s  ratio ${r.embedded.ratio.toFixed(2)}  (${r.embedded.stored} stored in ${r.embedded.seconds.toFixed(1)} s)`);
   console.log(`  embedded, storage thread ${f0(r.embeddedThread.perSecond)} articles/s  ratio ${r.embeddedThread.ratio.toFixed(2)}  (${r.embeddedThread.stored} stored in ${r.embeddedThread.seconds.toFixed(1)} s)`);
+  console.log(`  embedded, no CPU pool   ${f0(r.embeddedNoPool.perSecond)} articles/s  ratio ${r.embeddedNoPool.ratio.toFixed(2)}  (${r.embeddedNoPool.stored} stored in ${r.embeddedNoPool.seconds.toFixed(1)} s; storage thread, budgets.threads: 0)`);
   console.log(`  bullmq + ${r.bullmq.workers} workers       ${f0(r.bullmq.perSecond)} articles/s  ratio ${r.bullmq.ratio.toFixed(2)}  (${r.bullmq.stored} stored in ${r.bullmq.seconds.toFixed(1)} s)`);
   console.log('  target: ratio ≥ 0.67 (the pipeline costs less than half again what extraction alone costs)');
 }

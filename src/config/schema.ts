@@ -245,7 +245,7 @@ const budgetsSchema = z
     /** Most elements in a feed document; more fails as `too-complex` before parsing. */
     feedElements: z.number().int().min(100).max(10_000_000).default(100_000),
     /** Word tokens of one article analysed for alerts and search (title first, then lead, body…); the rest is not. */
-    analyzedTokens: z.number().int().min(100).max(10_000_000).default(20_000),
+    analyzedTokens: z.number().int().min(100).max(10_000_000).default(10_000),
   })
   .strict()
   .prefault({});

@@ -1,6 +1,6 @@
 /**
- * The edge where CPU work on untrusted input leaves the main thread: feed parsing, page parsing and extraction, and
- * the morphology of an article run as tasks (tasks.ts) in a pool of worker threads (piscina), so that no input can
+ * The edge where CPU work on untrusted input leaves the main thread: decoding a body, feed parsing, page parsing and
+ * extraction, and the morphology of an article run as tasks (tasks.ts) in a pool of worker threads (piscina), so that no input can
  * hold up the event loop (timers, polls, deliveries, /healthz). Each task has budgets:
  *
  *  - time (`budgets.taskTimeout`), counted from when a worker takes it (tasks wait here, not in a worker's queue):
@@ -93,7 +93,7 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
     minThreads: 0,
     maxThreads: budgets.threads,
     concurrentTasksPerWorker: 1,
-    // A worker that has parsed a big page gives its memory back by ending; a fresh one costs ~0.3 s.
+    // An idle worker ends after a minute, giving back what a big page made it grow to; the next task starts a new one.
     idleTimeout: 60_000,
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(heapMb / 8))), stackSizeMb: 4 },
   });

@@ -116,7 +116,7 @@ export async function createAlertEngine(
 }
 
 /** Tokens of one field analysed at most, unless the config says otherwise (`budgets.analyzedTokens`). */
-export const DEFAULT_ANALYZED_TOKENS = 20_000;
+export const DEFAULT_ANALYZED_TOKENS = 10_000;
 
 /** Article id and cluster id under which a feed entry without an article (its page failed for good) is kept. */
 export function feedOnlyKey(itemId: number): { articleId: number; clusterId: string } {
