@@ -257,7 +257,7 @@ describe('distributed mode: a scheduler and two workers as processes on Redis an
     const pollQueue = new Queue('poll', { connection: conn, prefix: rp.prefix });
     try {
       // A job is marked completed just after its article is stored: the last ones may still be finishing.
-      await waitForCount(async () => (await articleQueue.getJobCounts('completed')).completed, total, 'article jobs completed');
+      await waitForCount(async () => (await articleQueue.getJobCounts('completed')).completed ?? 0, total, 'article jobs completed');
       const jobs = await articleQueue.getCompleted(0, -1);
       assert.equal(jobs.length, total, 'one completed article job per item');
       const by = new Map<string, number>();
