@@ -25,7 +25,6 @@ import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
 import { loadHtml } from '../extract/index.js';
 import { inlineText } from '../extract/text.js';
-import { FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Article, FeedItem } from '../model.js';
