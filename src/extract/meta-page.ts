@@ -30,7 +30,14 @@ export interface PageScan {
   ldJson: string[];
   itemprops: Map<string, Element[]>;
   times: { datetime: string; pubdate: boolean }[];
-  relAuthor: Element | null;
+  /** The page's first rel=author links (up to 10). */
+  relAuthors: Element[];
+  /**
+   * The names in the addresses of the page's author pages ("/author/jane-doe/", "/people/janedoe01/", a rel=author
+   * link's last segment), as lower-case letters only ("janedoe"): a name that reads the same is the page's
+   * way of naming an author.
+   */
+  authorSlugs: Set<string>;
   headings: PageHeading[];
   body: Element | null;
 }
@@ -47,7 +54,76 @@ const MAX_HEADINGS = 300;
 const AUTHOR_WORDS = /(?:^|[\s_-])(?:author|authors|byline|bylines|by-line|writer|creator|contributor|reporter|vcard)(?:$|[\s_-])/i;
 const DATE_WORDS = /(?:^|[\s_-])(?:date|dates|time|timestamp|published|publish|pubdate|posted|dateline|datetime|meta|entry-meta|post-meta|byline)(?:$|[\s_-])/i;
 const COMMENT_WORDS = /(?:^|[\s_-])(?:comments?|reply|replies|respond|disqus|trackbacks?|pingbacks?)(?:$|[\s_-])/i;
+/** Lists of other stories: their bylines and dates are theirs. */
+const RELATED_WORDS = /(?:^|[\s_-])(?:related|recommended|more-stories|most-popular|most-read|read-more|also-read)(?:$|[\s_-])/i;
 const HEADLINE_CLASS = /(?:^|\s)(?:headline|[\w-]*(?:entry|post|article|story|page|news)[_-]{0,2}(?:title|headline|heading))(?:$|\s)/i;
+
+const MAX_AUTHOR_SLUGS = 50;
+/** An author page's address: a path segment naming authors, then the author's own segment. */
+const AUTHOR_PATH = /\/(?:author|authors|people|profiles?|writers?|contributors?|journalists?|columnists?|staff|autor|autoren|avtor|auteur)\/([^/?#]{2,80})\/?(?:[?#]|$)/i;
+/**
+ * The id or a class of the site's own furniture, repeated on every page. An id names one part of the page (so
+ * `header` is the site's header); a class may name a part of a component too, so fewer words count there.
+ */
+const CHROME_ID = /^(?:header|site-header|masthead|sidebar|side-bar|footer|site-footer|navbar|nav)$/i;
+const CHROME_CLASS = /^(?:sidebar|side-bar|site-header|site-footer|masthead|navbar)$/i;
+
+/** The letters of an author page's own segment ("jane-doe" → "janedoe"), or null when `href` is no author page. */
+function authorSlug(href: string, rel: boolean): string | null {
+  const h = href.slice(0, 300);
+  let segment = AUTHOR_PATH.exec(h)?.[1];
+  if (segment === undefined && rel) segment = /\/([^/?#]+)\/?(?:[?#]|$)/.exec(h.replace(/^(?:https?:)?\/\/[^/]+/i, ''))?.[1];
+  if (segment === undefined) return null;
+  let decoded = segment;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    // A malformed escape: the segment as written.
+  }
+  const letters = slugLetters(decoded);
+  return letters.length >= 3 ? letters : null;
+}
+
+/** Lower-case letters only, without diacritics ("Anna Breslaw" and "anna-breslaw01" → "annabreslaw"). */
+export function slugLetters(s: string): string {
+  return s
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^\p{L}]+/gu, '');
+}
+
+function inArticle(el: Element): boolean {
+  for (let p: AnyNode | null = el.parent; p; p = (p as Node).parent) if (isElement(p) && p.name === 'article') return true;
+  return false;
+}
+
+/**
+ * A test of whether an element sits in the site's furniture apart from the headline: inside an <aside> or <nav>
+ * that is not part of an <article> (a post's own <aside> holds its date and byline), or an element with an id such
+ * as `header`, `sidebar`, `footer` or a class such as `sidebar`, `site-header`, that does not also hold the headline (a sidebar's "about the author", the header's date of today). Answers are
+ * remembered per element. Without a headline, nothing is furniture.
+ */
+export function siteChrome(headline: Element | null): (el: Element) => boolean {
+  if (headline === null || headline.name === 'body') return () => false;
+  const holdsHeadline = new Set<AnyNode>();
+  for (let h: AnyNode | null = headline; h; h = (h as Node).parent) holdsHeadline.add(h);
+  const memo = new Map<AnyNode, boolean>();
+  const chrome = (p: AnyNode | null): boolean => {
+    if (!p || !isElement(p) || holdsHeadline.has(p)) return false;
+    let known = memo.get(p);
+    if (known === undefined) {
+      const { id, class: cls } = p.attribs;
+      known =
+        ((p.name === 'aside' || p.name === 'nav') && !inArticle(p)) ||
+        (id !== undefined && CHROME_ID.test(id.trim())) ||
+        (cls !== undefined && cls.split(/\s+/).some((t) => CHROME_CLASS.test(t))) ||
+        chrome((p as Node).parent);
+      memo.set(p, known);
+    }
+    return known;
+  };
+  return (el) => chrome(el);
+}
 
 function isHomeLink(href: string | undefined, host: string | null): boolean {
   if (!href) return false;
@@ -59,7 +135,7 @@ function isHomeLink(href: string | undefined, host: string | null): boolean {
 }
 
 export function scanPage($: CheerioAPI, host: string | null): PageScan {
-  const scan: PageScan = { metas: new Map(), title: null, htmlLang: null, canonical: null, ldJson: [], itemprops: new Map(), times: [], relAuthor: null, headings: [], body: null };
+  const scan: PageScan = { metas: new Map(), title: null, htmlLang: null, canonical: null, ldJson: [], itemprops: new Map(), times: [], relAuthors: [], authorSlugs: new Set(), headings: [], body: null };
   // Elements only, in document order (text and comments are never pushed).
   const stack: Element[] = [];
   const pushChildren = (children: AnyNode[]) => {
@@ -103,9 +179,15 @@ export function scanPage($: CheerioAPI, host: string | null): PageScan {
       case 'time':
         if (a.datetime) scan.times.push({ datetime: a.datetime, pubdate: 'pubdate' in a || /publish/i.test(`${a.class ?? ''} ${a.itemprop ?? ''}`) });
         break;
-      case 'a':
-        if (scan.relAuthor === null && a.rel !== undefined && /(?:^|\s)author(?:\s|$)/i.test(a.rel)) scan.relAuthor = el;
+      case 'a': {
+        const rel = a.rel !== undefined && /(?:^|\s)author(?:\s|$)/i.test(a.rel);
+        if (rel && scan.relAuthors.length < 10) scan.relAuthors.push(el);
+        if (a.href !== undefined && scan.authorSlugs.size < MAX_AUTHOR_SLUGS) {
+          const slug = authorSlug(a.href, rel);
+          if (slug !== null) scan.authorSlugs.add(slug);
+        }
         break;
+      }
     }
     if (itemprop) {
       for (const prop of itemprop.split(/\s+/)) {
@@ -158,10 +240,12 @@ export interface PageLine {
   /** From the classes, ids, itemprops and rels of the text's nearest three elements. */
   author: boolean;
   date: boolean;
-  /** Inside a comment section (any ancestor). */
-  comment: boolean;
+  /** Inside a comment section or a list of other stories ("related", "recommended"; any ancestor). */
+  apart: boolean;
   /** The <time datetime> value when the line sits in a <time> element. */
   datetime: string | null;
+  /** The element holding the line's first text. */
+  el: Element | null;
 }
 
 type Node = AnyNode & { parent: AnyNode | null; prev: AnyNode | null; next: AnyNode | null };
@@ -203,15 +287,17 @@ function prevNode(n: AnyNode): AnyNode | null {
 const AUTHOR_FLAG = 1;
 const DATE_FLAG = 2;
 const COMMENT_FLAG = 4;
+const RELATED_FLAG = 8;
 
 /**
  * What the elements of one page say about the text inside them, each element read once: the words of its classes,
- * ids, itemprops and rels (author, date, comment) and whether it or an ancestor is a comment section or an element
- * whose text is not shown. One per page: lines near each other share their ancestors.
+ * ids, itemprops and rels (author, date, comment, related) and whether it or an ancestor is a comment section, a
+ * list of other stories or an element whose text is not shown. One per page: lines near each other share their
+ * ancestors.
  */
 export class PageMarks {
   private readonly own = new Map<Element, number>();
-  private readonly inComment = new Map<AnyNode, boolean>();
+  private readonly inApart = new Map<AnyNode, boolean>();
   private readonly inSkipped = new Map<AnyNode, boolean>();
 
   /** The author / date / comment words of the element's own attributes, as flags. */
@@ -225,15 +311,16 @@ export class PageMarks {
         if (AUTHOR_WORDS.test(words)) f |= AUTHOR_FLAG;
         if (DATE_WORDS.test(words)) f |= DATE_FLAG;
         if (COMMENT_WORDS.test(words)) f |= COMMENT_FLAG;
+        if (RELATED_WORDS.test(words)) f |= RELATED_FLAG;
       }
       this.own.set(el, f);
     }
     return f;
   }
 
-  /** Whether `n` or an ancestor says it is a comment section. */
-  comment(n: AnyNode | null): boolean {
-    return this.chain(n, this.inComment, (el) => (this.flags(el) & COMMENT_FLAG) !== 0);
+  /** Whether `n` or an ancestor says it is a comment section or a list of other stories. */
+  apart(n: AnyNode | null): boolean {
+    return this.chain(n, this.inApart, (el) => (this.flags(el) & (COMMENT_FLAG | RELATED_FLAG)) !== 0);
   }
 
   /** Whether `n` or an ancestor is an element whose text is not shown (script, style, template…). */
@@ -280,7 +367,7 @@ function lineOf(texts: AnyNode[], pieces: string[], marks: PageMarks): PageLine 
       date ||= p.name === 'time' || (f & DATE_FLAG) !== 0;
     }
   }
-  return { text, author, date, comment: marks.comment(parent), datetime };
+  return { text, author, date, apart: marks.apart(parent), datetime, el: isElement(parent) ? parent : null };
 }
 
 /**
@@ -344,7 +431,21 @@ export function walkAfter(from: AnyNode, marks: PageMarks, inside = false): Line
   return new LineWalk(nextNode(from, inside), (n) => nextNode(n, true), false, marks);
 }
 
-/** Up to `maxLines` visible text lines before `from`, nearest first. */
+/**
+ * Visible text lines before `from`, nearest first: up to `maxLines` lines of two words or more, the one-word lines
+ * among them (share buttons, menu items) not counted, and `3 * maxLines` lines in all.
+ */
 export function linesBefore(from: AnyNode, marks: PageMarks, maxLines: number): PageLine[] {
-  return new LineWalk(prevNode(from), prevNode, true, marks).read(maxLines);
+  const walk = new LineWalk(prevNode(from), prevNode, true, marks);
+  // Read as many lines as are still wanted, more only while one-word lines took some of them.
+  let wanted = maxLines;
+  for (;;) {
+    const lines = walk.read(wanted);
+    let counted = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i]!.text.includes(' ') && ++counted === maxLines) return lines.slice(0, i + 1);
+    }
+    if (lines.length < wanted || wanted >= 3 * maxLines) return lines.slice(0, 3 * maxLines);
+    wanted = Math.min(3 * maxLines, wanted + maxLines - counted);
+  }
 }

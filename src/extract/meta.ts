@@ -9,8 +9,8 @@ import type { Element } from 'domhandler';
 import type { ArticleImage } from '../model.js';
 import { creativeWork, ldPublisherNames, ldTypes, parseJsonLd, type LdObject } from './generic-jsonld.js';
 import { BYLINE_PREFIX, MAX_BYLINE_CHARS, nameKey, personNames, trimChars } from './meta-author.js';
-import { findVisibleDate, weekdayIn, type VisibleDate } from './meta-dates.js';
-import { linesBefore, PageMarks, scanPage, walkAfter, type PageLine } from './meta-page.js';
+import { findVisibleDate, monthNumber, weekdayIn, type VisibleDate } from './meta-dates.js';
+import { linesBefore, PageMarks, scanPage, siteChrome, slugLetters, walkAfter, type LineWalk, type PageLine } from './meta-page.js';
 import { chooseTitle, namesSite, siteKeys, stripSiteAffixes } from './meta-title.js';
 import { normalizeSpace } from './text.js';
 
@@ -60,7 +60,8 @@ export function extractMeta($: CheerioAPI, url: string): PageMeta {
 
   const itemprop = (prop: string) => (page.itemprops.get(prop) ?? []).map((el) => normalizeSpace(el.attribs.content ?? el.attribs.datetime ?? $(el).text()));
   const marks = new PageMarks();
-  const window = nearHeadline(headline?.el ?? page.body, marks);
+  const chrome = siteChrome(headline?.el ?? null);
+  const window = nearHeadline(headline?.el ?? page.body, marks, chrome);
   const near = window.near;
   const monthFirst = /^en\b/i.test(page.htmlLang ?? first('og:locale', 'content-language') ?? 'en');
   const machine =
@@ -70,17 +71,23 @@ export function extractMeta($: CheerioAPI, url: string): PageMeta {
     firstDate(page.times.filter((t) => t.pubdate).map((t) => t.datetime)) ??
     firstDate(near.flatMap((l) => (l.datetime ? [l.datetime] : []))) ??
     firstDate(page.times.map((t) => t.datetime));
-  const publishedAt = reconcileDates(machine, visibleDate(near, monthFirst, machine, url) ?? visibleDate(window.all(), monthFirst, machine, url));
+  const shown = visibleDate(window.dateNear, monthFirst, machine, url) ?? visibleDate(window.all(), monthFirst, machine, url);
+  // Nothing declared and nothing shown near the headline: a "Posted: …" line below a long article.
+  const publishedAt = reconcileDates(machine, shown ?? (machine ? null : visibleDate(window.far(), monthFirst, machine, url, true)));
   const modifiedAt =
     firstDate(metas.get('article:modified_time')) ?? parseDateTime(ldString(ld?.dateModified)) ?? firstDate(itemprop('dateModified'));
 
   const author = chooseAuthor({
     ld: ld ? ldAuthorNames(ld.author) : [],
-    byline: ((b) => (b.names.length > 0 || b.org ? b : bylineNames(window.all(), near.length)))(bylineNames(near, near.length)),
+    byline: ((b) => (b.names.length > 0 || b.org ? b : bylineNames(window.all(), near.length, page.authorSlugs)))(bylineNames(near, near.length, page.authorSlugs)),
     meta: [
       ...AUTHOR_KEYS.flatMap((k) => metas.get(k) ?? []),
       ...(page.itemprops.get('author') ?? []).slice(0, 1).map((el) => microdataAuthor($, el)),
-      ...(page.relAuthor ? [normalizeSpace($(page.relAuthor).text())] : []),
+      // A rel=author link in a sidebar or footer names the site's usual writer, not this page's.
+      ...page.relAuthors
+        .filter((el) => !chrome(el))
+        .slice(0, 1)
+        .map((el) => normalizeSpace($(el).text())),
     ],
     siteKeys: keys,
   });
@@ -125,37 +132,85 @@ function hostOf(url: string): string | null {
 }
 
 /**
- * The lines readers see around the headline, nearest first: `near` holds the dozen after it and the few before
- * it; `all()` adds the rest of a bounded stretch after it (read only when `near` has no byline or date).
- * Comments are left out. Without a headline, the top of the page.
+ * The lines readers see around the headline, nearest first: `near` holds the dozen after it and the eight before
+ * it; `dateNear` the same with more lines before it when some of those are single words (a row of share buttons
+ * between a date and the headline); `all()` adds the rest of a bounded stretch after it (read only when `near` has no byline or date), `far()`
+ * the lines after that down to the end of a long article. Comments, lists of other stories and the site's
+ * furniture (sidebars, its header and footer) are left out, and a date written over several short elements ("23",
+ * "Jul", "2012") is read as one line. Without a headline, the top of the page.
  */
-function nearHeadline(headline: Element | null, marks: PageMarks): { near: PageLine[]; all: () => PageLine[] } {
-  const visible = (lines: PageLine[]) => lines.filter((l) => !l.comment);
-  if (headline === null) return { near: [], all: () => [] };
+function nearHeadline(
+  headline: Element | null,
+  marks: PageMarks,
+  chrome: (el: Element) => boolean,
+): { near: PageLine[]; dateNear: PageLine[]; all: () => PageLine[]; far: () => PageLine[] } {
+  const visible = (lines: PageLine[]) => joinDateParts(lines.filter((l) => !l.apart && !(l.el && chrome(l.el))));
+  if (headline === null) return { near: [], dateNear: [], all: () => [], far: () => [] };
   if (headline.name === 'body') {
-    const top = visible(walkAfter(headline, marks, true).read(60, 6000));
-    return { near: top, all: () => top };
+    const walk = walkAfter(headline, marks, true);
+    const read = walk.read(60, 6000);
+    const top = visible(read);
+    return { near: top, dateNear: top, all: () => top, far: () => visible(walk.read(400, 40_000).slice(read.length)) };
   }
   // One walk after the headline: the near lines first, continued for the rest only when asked.
-  const after = walkAfter(headline, marks);
-  const near = visible([...after.read(12, 3000), ...linesBefore(headline, marks, 8)]);
+  const after: LineWalk = walkAfter(headline, marks);
+  const following = visible(after.read(12, 3000));
+  const before = linesBefore(headline, marks, 8);
+  const preceding = (lines: PageLine[]) => visible([...lines].reverse()).reverse();
+  const near = [...following, ...preceding(before.slice(0, 8))];
+  const dateNear = before.length > 8 ? [...following, ...preceding(before)] : near;
   let all: PageLine[] | null = null;
-  return { near, all: () => (all ??= [...near, ...visible(after.read(80, 6000).slice(12))]) };
+  let read = 0;
+  const wider = () => {
+    const lines = after.read(80, 6000);
+    read = lines.length;
+    return [...near, ...visible(lines.slice(12))];
+  };
+  return { near, dateNear, all: () => (all ??= wider()), far: () => visible(after.read(400, 40_000).slice(read)) };
+}
+
+/** The most characters of one part of a date written over several elements ("23", "Jul", "2012", "6:06pm, EDT"). */
+const MAX_DATE_PART = 16;
+
+/** A short date-marked line that holds a number, a month or a weekday: a piece of a date. */
+function datePart(l: PageLine | undefined): boolean {
+  if (l === undefined || !l.date || l.text.length > MAX_DATE_PART) return false;
+  return /\d/.test(l.text) || monthNumber(l.text) !== null || weekdayIn(l.text) !== null;
+}
+
+/** Runs of date pieces, in page order, joined into one line each. */
+function joinDateParts(lines: PageLine[]): PageLine[] {
+  const out: PageLine[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const part = datePart;
+    let j = i;
+    while (j - i < 5 && part(lines[j])) j++;
+    if (j - i < 2) {
+      out.push(lines[i]!);
+      continue;
+    }
+    const run = lines.slice(i, j);
+    out.push({ ...run[0]!, text: run.map((l) => l.text).join(' '), author: run.some((l) => l.author), datetime: run.find((l) => l.datetime !== null)?.datetime ?? null });
+    i = j - 1;
+  }
+  return out;
 }
 
 /** A date line: short, and mostly the date or introduced as one ("Posted on", "Published:", a byline, a date class). */
-function visibleDate(window: readonly PageLine[], monthFirst: boolean, machine: string | null, url: string): VisibleDate | null {
+function visibleDate(window: readonly PageLine[], monthFirst: boolean, machine: string | null, url: string, posted = false): VisibleDate | null {
   // A date shown without its year ("Nov 19, 6:51 AM") takes the metadata's year, else the one in the page's address.
   const urlYear = /\/((?:19|20)\d\d)\/(?:[01]?\d\/)?/.exec(url.split(/[?#]/)[0]!.slice(0, 2000))?.[1];
   const refYear = machine ? +machine.slice(0, 4) : urlYear ? +urlYear : undefined;
   let updated: VisibleDate | null = null;
   for (const l of window) {
-    if (l.text.length > 200 || !/\d/.test(l.text)) continue;
+    if (l.text.length > 200 || !/\d/.test(l.text) || (posted && !POSTED_WORD.test(l.text))) continue;
     const d = findVisibleDate(l.text, { monthFirst, refYear });
     if (!d) continue;
     const before = l.text.slice(0, d.index);
     const introduced = /(?:^|\b)(?:posted|published|updated|submitted|date|on|am|le|el|il|em|от|publiziert|veröffentlicht|опубликовано)$/iu.test(trimChars(before, '', ' \t:\u00a0')) || BYLINE_PREFIX.test(l.text) || /\bby\b/i.test(l.text) || (before.length <= 16 && weekdayIn(before) !== null);
     if (!(l.date || l.author || introduced || d.span / l.text.length >= 0.3)) continue;
+    // Far from the headline, only a line that says it gives the publication ("Posted: …", "Published …").
+    if (posted && !POSTED.test(trimChars(before, '', ' \t:\u00a0'))) continue;
     if (/updated|modified|обновлено|aktualisiert/i.test(before) && !/posted|published|опубликовано/i.test(before)) {
       updated ??= d;
       continue;
@@ -164,6 +219,10 @@ function visibleDate(window: readonly PageLine[], monthFirst: boolean, machine: 
   }
   return updated;
 }
+
+/** What a date line says before the date when it is the publication's. */
+const POSTED_WORD = /posted|published|publiziert|veröffentlicht|опубликовано/iu;
+const POSTED = /(?:^|\b)(?:posted|published|publiziert|veröffentlicht|опубликовано)(?:\s+on)?$/iu;
 
 /**
  * The publication time from the metadata, shown in the page's own zone when the visible date says which one;
@@ -207,11 +266,14 @@ const NOT_A_BYLINE = /©|copyright|powered by|designed by|theme by|(?:photo(?:gr
 const INNER_BYLINE = /^(?:\p{Lu}?[\p{Ll}\s]{0,16})?\b(?:posted|written|post|filed|reported|story|words|text|entry)\s+by\s+(?=\p{Lu})|(?:^|[|·•]\s*|\s)(?:author|autor|автор)\s*:\s*(?=\p{Lu})/iu;
 
 /**
- * The byline near the headline: the first line, nearest first, that is marked as an author or reads as a byline
- * ("By …", "Posted by …", "Author: …"). `org` says that line names no person but an outlet or agency ("By
- * Reuters", "Associated Press November 19, 2019"): the page credits an organisation, whatever its metadata says.
+ * The byline near the headline: the first line, nearest first, that is marked as an author, reads as a byline
+ * ("By …", "Posted by …", "Author: …") or is the name an author page's address spells (`slugs`). `org` says that
+ * line names no person but an outlet or agency ("By Reuters", "Associated Press November 19, 2019"): the page
+ * credits an organisation, whatever its metadata says. A single first name counts beside a date, or when an
+ * author page's address spells it ("By Jane", a link to /author/jane/).
  */
-function bylineNames(window: readonly PageLine[], near: number): { names: string[]; org: boolean } {
+function bylineNames(window: readonly PageLine[], near: number, slugs: ReadonlySet<string>): { names: string[]; org: boolean } {
+  const spelled = (name: string) => slugs.size > 0 && name.length <= 60 && slugs.has(slugLetters(name));
   for (let i = 0; i < window.length; i++) {
     const l = window[i]!;
     let text = l.text;
@@ -221,10 +283,12 @@ function bylineNames(window: readonly PageLine[], near: number): { names: string
     const prefixed = BYLINE_PREFIX.test(text);
     // Far from the headline, only a line that starts as a byline or is marked as one.
     const inner = prefixed || i >= near ? null : (INNER_BYLINE.exec(text) ?? datedBy(text));
-    const byline = prefixed ? text : inner ? text.slice(inner.index + inner[0].length) : l.author ? text : null;
+    const byline = prefixed ? text : inner ? text.slice(inner.index + inner[0].length) : l.author || spelled(text) ? text : null;
     if (byline === null) continue;
     const dated = /\d/.test(text) && findVisibleDate(text) !== null;
-    const names = personNames(byline, { singleOk: dated });
+    let names = personNames(byline, { singleOk: dated });
+    // A first name alone after "By" / "Posted by" when an author page spells it; a bare word is usually an agency.
+    if (names.length === 0 && prefixed && slugs.size > 0) names = personNames(byline, { singleOk: true }).filter(spelled);
     if (names.length > 0) return { names, org: false };
     if ((prefixed || (l.author && (dated || byline === byline.toUpperCase()))) && organisationLike(byline)) return { names: [], org: true };
   }

@@ -297,3 +297,61 @@ describe('more shapes', () => {
     assert.equal(meta('<h2>Garden lights for winter</h2><div class="author-box">About Nora</div>').author, null);
   });
 });
+
+describe('bylines confirmed by author pages, and the site furniture left out', () => {
+  const filler = '<p>' + 'The council met again on Tuesday and talked about the budget for the coming year. '.repeat(3) + '</p>';
+  test('a first name alone after "By" / "Posted by" counts when an author page spells it', () => {
+    assert.equal(meta(`<h1>Stone house by the lake</h1>${filler}<p>By <a href="/author/solveig/">Solveig</a></p>`).author, 'Solveig');
+    assert.equal(meta(`<h2>Winter wreaths</h2><p>Posted by Marek | <a href="https://blog.example.net/writers/marek/">View all posts by Marek</a></p>`).author, 'Marek');
+    // Without an author page that spells it, or spelling another name, a lone first name is not enough.
+    assert.equal(meta(`<h1>Stone house by the lake</h1>${filler}<p>By Solveig</p>`).author, null);
+    assert.equal(meta(`<h1>Stone house by the lake</h1>${filler}<p>By <a href="/author/ingrid/">Solveig</a></p>`).author, null);
+  });
+  test('a bare one-word byline stays an agency even when it has an author page', () => {
+    assert.equal(meta('<h1>Markets slip</h1><div class="byline"><a href="/author/agencia/">Agencia</a></div><p>Shares fell.</p>').author, null);
+  });
+  test('a bare name next to the headline counts when an author page spells it (with digits, dashes, accents)', () => {
+    const page = (name: string, href: string) => `<h1>Tabloids declare a pregnancy</h1><div class="nodeline"><strong>${name}</strong><ul class="dropdown"><li><a rel="author" href="${href}">View Profile</a></li></ul></div><p>Text.</p>`;
+    assert.equal(meta(page('Tova Lindqvist', '/people/tovalindqvist01/')).author, 'Tova Lindqvist');
+    assert.equal(meta(page('Renée Castaño', 'https://mag.example.com/contributors/renee-castano')).author, 'Renée Castaño');
+    assert.equal(meta(page('Tova Lindqvist', '/people/someone-else/')).author, null);
+  });
+  test("a rel=author link in a sidebar names the site's usual writer, not the post's; in the post's own aside it counts", () => {
+    const sidebar = '<aside id="sidebar"><h4>about the author</h4><a rel="author" href="/about/">Omar Haddad</a> writes here.</aside>';
+    assert.equal(meta(`<div id="main"><h1>Remap a key</h1><p>Do this.</p></div>${sidebar}`).author, null);
+    assert.equal(meta(`<div id="main"><h1>Remap a key</h1><p>Do this.</p></div><div class="widget sidebar"><a rel="author" href="/me">Omar Haddad</a></div>`).author, null);
+    assert.equal(meta('<article><header><h1>Remap a key</h1></header><aside class="post-meta"><a rel="author" href="/u/7">Omar Haddad</a></aside><p>Do this.</p></article>').author, 'Omar Haddad');
+  });
+});
+
+describe('dates written in pieces, behind share buttons, in lists of other stories, in the site header, below the article', () => {
+  const day = (html: string, url?: string) => meta(html, url ?? 'https://news.example.org/story').publishedAt?.slice(0, 10) ?? null;
+  test('a date written over several short elements is read as one', () => {
+    assert.equal(day('<header><time><div>23</div><div>Jul</div><div>2012</div><div>6:06pm</div></time><h1>Lungs did not come from victims</h1></header><p>Text.</p>'), '2012-07-23');
+    assert.equal(day('<h1>Neue Brücke eröffnet</h1><div class="date"><span>5.</span><span>März</span><span>2021</span></div><p>Text.</p>'), '2021-03-05');
+    // A generic date meta tag (the page's render time) does not beat it.
+    assert.equal(day('<meta name="date" content="July 31, 2012, 2:30 pm"><header><time><div>23</div><div>Jul</div><div>2012</div></time><h1>Lungs did not come from victims</h1></header><p>Text.</p>'), '2012-07-23');
+  });
+  test('a row of one-word share buttons between the date and the headline does not hide the date', () => {
+    const buttons = ['Print', 'Email', 'Twitter', 'Facebook', 'Reddit', 'Digg', 'Delicious', 'Tumblr', 'LinkedIn'].map((b) => `<li><a href="#">${b}</a></li>`).join('');
+    assert.equal(day(`<p class="story-date">24 July 2012 Last updated at 12:59</p><div class="share"><h3>Share this page</h3><ul>${buttons}</ul></div><h1>Land reform review</h1><p>Text.</p>`), '2012-07-24');
+  });
+  test("a list of other stories gives neither the date nor the byline", () => {
+    const related = '<ul class="related-links-list"><li><a href="/a">Cabinet meets</a> <span class="timestamp">23 JULY 2012</span></li><li><a href="/b">Fund opens</a> <span class="date">By Ana Ruiz, 29 June 2012</span></li></ul>';
+    const page = meta(`<h1>Land reform review</h1>${related}<p>A review was announced.</p>`);
+    assert.equal(page.publishedAt, null);
+    assert.equal(page.author, null);
+    assert.equal(day(`<h1>Land reform review</h1><div class="recommended"><p class="date">3 May 2011</p></div><p>Text.</p>`), null);
+  });
+  test("the site header's date of today is not the post's", () => {
+    assert.equal(day('<div id="header"><span class="date-header">Wednesday, November 7 2012</span><a href="/">BLOGS</a></div><div id="main"><h2>Fantasy post mortem</h2><p>Text.</p></div>'), null);
+    assert.equal(day('<div class="site-header"><p>Tuesday, 4 March 2014</p></div><div id="main"><h1>Budget talks</h1><p class="date">3 March 2014</p><p>Text.</p></div>'), '2014-03-03');
+  });
+  test('with no date near the headline and none declared, a "Posted:" line below a long article counts', () => {
+    const article = Array.from({ length: 90 }, (_, i) => `<p>Paragraph ${i} of a long post about the tools I use every day, one after another.</p>`).join('');
+    assert.equal(day(`<h2>My essential setup</h2>${article}<div class="navigation"><h5>Posted: 10.12.2012</h5></div>`, 'https://blog.example.com/setup/'), '2012-10-12');
+    assert.equal(day(`<h2>My essential setup</h2>${article}<p>Published on 3 March 2015</p>`), '2015-03-03');
+    // Any other date down there (a comment, a copyright line, a story link) is not the post's.
+    assert.equal(day(`<h2>My essential setup</h2>${article}<p>See also the list of 3 March 2015</p>`), null);
+  });
+});
