@@ -106,7 +106,7 @@ export function digestDueAt(now: number, digestMs: number): number {
 
 /** Record that `rule` matched an article of a cluster; true when this is the cluster's first match. */
 export async function enqueueMatch(
-  deps: { store: DeliveryStore; clock: Clock },
+  deps: { store: Pick<DeliveryStore, 'recordMatch'>; clock: Clock },
   rule: RuleTarget,
   match: { clusterId: string; articleId: number; item: AlertItem },
 ): Promise<boolean> {

@@ -13,6 +13,7 @@ import type { DeliveryRecord, DeliveryStatus } from '../alerts/deliver.js';
 import type { Clock } from '../clock.js';
 import type { ConfigVersion, ReloadResult } from '../config/reload.js';
 import type { Config } from '../config/load.js';
+import { parseIsoTime } from '../iso-time.js';
 import { withConfig } from '../cli/feeds.js';
 import { fillHours, hourOf, type HourCount } from '../store/activity.js';
 import { searchPage, type AlertDocRecord } from '../store/alerts.js';
@@ -91,9 +92,9 @@ function textParam(name: string, raw: string | undefined, max: number): string |
 /** `since`: an ISO 8601 date or time ("2026-03-05", "2026-03-05T18:00:00Z"). */
 function timeParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const t = raw.length <= 40 && /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
-  if (!Number.isFinite(t)) throw new ApiInputError(name, `${name} must be an ISO 8601 date or time, e.g. 2026-03-05 or 2026-03-05T18:00:00Z`);
-  return new Date(t).toISOString();
+  const t = parseIsoTime(raw);
+  if (t === null) throw new ApiInputError(name, `${name} must be an ISO 8601 date or time, e.g. 2026-03-05 or 2026-03-05T18:00:00Z`);
+  return t;
 }
 
 // --- feeds ---

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { buildAlertDoc, compileRule, matchRule, type AlertDocInput, type MatchSpan } from '../alerts/match.js';
 import { loadMorphology } from '../alerts/morphology.js';
 import { parseRule, RuleSyntaxError } from '../alerts/rule-parser.js';
+import type { AlertHistoryOptions } from './alert-history.js';
 
 export interface AlertsTestOptions {
   title?: string | undefined;
@@ -20,12 +21,30 @@ export interface AlertsTestOptions {
   json: boolean;
 }
 
-/** `feedwatch alerts SUBCOMMAND ...`; only `test` exists. */
-export async function alertsCommand(args: string[], opts: AlertsTestOptions): Promise<number> {
+const SUBCOMMANDS = `  feedwatch alerts test 'RULE' [--title T] [--text T | --file F] [--json]
+  feedwatch alerts list [--rule R] [--state pending|delivered|failed] [--limit N] [--json]
+  feedwatch alerts retry ID
+  feedwatch alerts replay RULE --since DATE [--dry-run] [--json]
+`;
+
+/**
+ * `feedwatch alerts SUBCOMMAND ...`: `test` here; `list`, `retry` and `replay` in alert-history.ts, imported only
+ * when they run (they open the store).
+ */
+export async function alertsCommand(args: string[], opts: AlertsTestOptions & AlertHistoryOptions): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'test') {
-    process.stderr.write(`feedwatch alerts: unknown subcommand ${sub === undefined ? '(none)' : `"${sub}"`}; use: feedwatch alerts test 'RULE' [--title T] [--text T | --file F] [--json]\n`);
-    return 2;
+  switch (sub) {
+    case 'list':
+      return (await import('./alert-history.js')).alertsListCommand(rest, opts);
+    case 'retry':
+      return (await import('./alert-history.js')).alertsRetryCommand(rest, opts);
+    case 'replay':
+      return (await import('./alert-history.js')).alertsReplayCommand(rest, opts);
+    case 'test':
+      break;
+    default:
+      process.stderr.write(`feedwatch alerts: unknown subcommand ${sub === undefined ? '(none)' : `"${sub}"`}; use one of:\n${SUBCOMMANDS}`);
+      return 2;
   }
   if (rest.length !== 1) {
     process.stderr.write(`feedwatch alerts test: give exactly one rule (quote it), not ${rest.length}\n`);

@@ -25,6 +25,12 @@ Commands:
   article ID [--json]      a stored article's title, lead and paragraphs (the article id search prints)
   alerts test 'RULE' [--title T] [--text T | --file F] [--json]
                            whether and where an alert rule matches a text (exit 0 match, 1 no match)
+  alerts list [--rule R] [--state pending|delivered|failed] [--limit N] [--json]
+                           alert deliveries, newest first: rule, story, channel, state, attempts, last error (UTC)
+  alerts retry ID          make a failed delivery pending again, due now (exit 1: unknown or not failed)
+  alerts replay RULE --since DATE [--dry-run] [--json]
+                           re-apply the config's rule to articles stored since DATE; alert on stories not yet
+                           alerted (once per rule and story); --dry-run lists them and writes nothing
   search 'RULE' [--limit N] [--json]
                            stored articles the rule matches, newest first (same rule language as alerts)
   import-opml FILE [--tag T]... [--dry-run]
@@ -63,6 +69,9 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       tag: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean', default: false },
+      rule: { type: 'string' },
+      state: { type: 'string' },
+      since: { type: 'string' },
       all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -88,7 +97,18 @@ export async function main(argv: string[]): Promise<number> {
     case 'article':
       return (await import('./story.js')).articleCommand(args, { configPath: values.config, json: values.json });
     case 'alerts':
-      return (await import('./alerts.js')).alertsCommand(args, { title: values.title, text: typeof values.text === 'string' ? values.text : undefined, file: values.file, json: values.json });
+      return (await import('./alerts.js')).alertsCommand(args, {
+        title: values.title,
+        text: typeof values.text === 'string' ? values.text : undefined,
+        file: values.file,
+        json: values.json,
+        configPath: values.config,
+        rule: values.rule,
+        state: values.state,
+        limit: values.limit,
+        since: values.since,
+        dryRun: values['dry-run'],
+      });
     case 'search':
       return (await import('./search.js')).searchCommand(args, { configPath: values.config, limit: values.limit, json: values.json });
     case 'import-opml':

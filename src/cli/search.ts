@@ -15,7 +15,7 @@ import { searchArticles } from '../store/alerts.js';
 import { openStore } from '../store/open.js';
 import { describeRuleError } from './alerts.js';
 import { loadCliConfig } from './config.js';
-import { formatTable, utcMinute } from './table.js';
+import { clip, formatTable, utcMinute } from './table.js';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 const MAX_SEARCH_LIMIT = 10_000;
@@ -67,9 +67,4 @@ export async function searchCommand(args: string[], opts: { configPath: string |
   } finally {
     await store.close();
   }
-}
-
-function clip(s: string, n: number): string {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > n ? flat.slice(0, n - 1) + '…' : flat;
 }

@@ -23,3 +23,9 @@ export function utcMinute(iso: string | null | undefined): string | null {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? iso : new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 }
+
+/** Text on one line, whitespace runs collapsed, cut to at most `n` characters (an ellipsis marks the cut). */
+export function clip(s: string, n: number): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > n ? flat.slice(0, n - 1) + '…' : flat;
+}

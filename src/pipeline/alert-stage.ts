@@ -18,8 +18,8 @@ import type { ChannelDeps } from '../alerts/channels/index.js';
 import { createChannels, type Channel } from '../alerts/channels/index.js';
 import type { AlertsConfig, DeliveryPolicy } from '../alerts/config-schema.js';
 import { deliverPending, enqueueMatch, type DeliverReport } from '../alerts/deliver.js';
-import { buildAlertDoc, compileRule, matchRule, type CompiledRule } from '../alerts/match.js';
-import { alertItem } from '../alerts/message.js';
+import { buildAlertDoc, compileRule, matchRule, type CompiledRule, type MatchSpan } from '../alerts/match.js';
+import { alertItem, type AlertItem } from '../alerts/message.js';
 import { loadMorphology, type AnalyzedText, type Lemmatizer } from '../alerts/morphology.js';
 import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
@@ -156,6 +156,11 @@ export function alertDocTexts(stored: StoredForAlerts): DocTexts {
   };
 }
 
+/** What an alert about this document says: its title, lead, link, feed and time, with the matched terms. */
+export function alertItemOf(texts: DocTexts, spans: readonly MatchSpan[]): AlertItem {
+  return alertItem({ title: texts.title, lead: texts.lead || null, url: texts.url, feed: texts.feed, publishedAt: texts.publishedAt }, spans);
+}
+
 const FIELD_TEXT: Record<Field, (d: DocTexts) => string> = {
   title: (d) => d.title,
   lead: (d) => d.lead,
@@ -195,12 +200,11 @@ export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps)
   }
 
   const summary: AlertsSummary = { articleId: stored.articleId, analyzedFields, matched: [], queued: [] };
-  const article = { title: texts.title, lead: texts.lead || null, url: texts.url, feed: texts.feed, publishedAt: texts.publishedAt };
   for (const rule of alerts.rules) {
     const m = matchRule(rule.compiled, doc);
     if (!m.match) continue;
     summary.matched.push(rule.name);
-    const created = await enqueueMatch({ store, clock }, rule, { clusterId: texts.clusterId, articleId: stored.articleId, item: alertItem(article, m.spans) });
+    const created = await enqueueMatch({ store, clock }, rule, { clusterId: texts.clusterId, articleId: stored.articleId, item: alertItemOf(texts, m.spans) });
     if (created) summary.queued.push(rule.name);
   }
   if (summary.matched.length > 0) {

@@ -114,7 +114,20 @@ export interface AlertStore extends DeliveryStore {
   searchCandidates(rule: CompiledRule | null, page: SearchPage): Promise<AlertDocRecord[]>;
   /** Recorded deliveries, oldest first (newest first with `newestFirst`). */
   deliveries(filter?: DeliveryFilter): Promise<DeliveryRecord[]>;
+  /**
+   * A delivery that failed for good made pending again, due at `now` (attempts, last error and message id kept, so
+   * the next pass makes one more attempt under the same id). `retried` false: the id is unknown (`status` null) or
+   * the delivery is not failed (its `status`); nothing changed.
+   */
+  retryDelivery(id: number, now: string): Promise<RetryOutcome>;
+  /** Those of `clusterIds` the rule has matched already (each has its one recorded (rule, cluster) match). */
+  alertedClusters(rule: string, clusterIds: string[]): Promise<string[]>;
 }
+
+export type RetryOutcome = { retried: true } | { retried: false; status: DeliveryStatus | null };
+
+/** Most cluster ids `alertedClusters` takes at once. */
+export const MAX_CLUSTER_LOOKUP = 1000;
 
 /** A page of search candidates as the drivers receive it. */
 export interface CandidatePage {
@@ -173,6 +186,12 @@ export interface AlertRows {
   /** Pending → pending again at `retryAt`, or failed when null; claim released (no-op unless pending). */
   markFailed(id: number, f: { attempts: number; error: string; retryAt: string | null; at: string }): Row<void>;
   deliveries(filter: DeliveryQuery): Row<DeliveryRecord[]>;
+  /** Failed → pending, due at `at`, claim released; false when the delivery is not failed (or not there). */
+  requeueFailed(id: number, at: string): Row<boolean>;
+  /** The delivery's status, or null when there is none with this id. */
+  deliveryStatus(id: number): Row<DeliveryStatus | null>;
+  /** Those of `clusterIds` with a recorded match of `rule`. */
+  matchedClusters(rule: string, clusterIds: string[]): Row<string[]>;
 }
 
 /**
@@ -212,6 +231,11 @@ function* recordMatchSteps(rows: AlertRows, m: NewMatch): Steps<{ created: boole
   if (!(yield* step(rows.insertMatch(m)))) return { created: false };
   yield* step(rows.insertDeliveries(m, [...new Set(m.channels)]));
   return { created: true };
+}
+
+function* retrySteps(rows: AlertRows, id: number, at: string): Steps<RetryOutcome> {
+  if (yield* step(rows.requeueFailed(id, at))) return { retried: true };
+  return { retried: false, status: yield* step(rows.deliveryStatus(id)) };
 }
 
 /** Release the claims of dead owners, then claim what is due: one transaction. */
@@ -311,6 +335,23 @@ export class RowAlertStore implements AlertStore {
     checkLimit(limit, 100_000, 'deliveries');
     const query: DeliveryQuery = { status: filter.status ?? null, rule: filter.rule ?? null, limit, newestFirst: filter.newestFirst ?? false, beforeId: filter.beforeId ?? null };
     return this.run.read('deliveries', {}, (r) => step(r.deliveries(query)));
+  }
+
+  async retryDelivery(id: number, now: string): Promise<RetryOutcome> {
+    return this.checked('retryDelivery', { deliveryId: id }, () => {
+      if (!Number.isSafeInteger(id) || id < 1) return Promise.resolve({ retried: false, status: null });
+      const at = isoUtc(now, 'now');
+      return this.run.transaction('retryDelivery', { deliveryId: id }, (r) => retrySteps(r, id, at));
+    });
+  }
+
+  async alertedClusters(rule: string, clusterIds: string[]): Promise<string[]> {
+    return this.checked('alertedClusters', { rule }, () => {
+      checkLimit(Math.max(1, clusterIds.length), MAX_CLUSTER_LOOKUP, 'alertedClusters');
+      if (clusterIds.length === 0) return Promise.resolve([]);
+      const ids = [...new Set(clusterIds)];
+      return this.run.read('alertedClusters', { rule }, (r) => step(r.matchedClusters(rule, ids)));
+    });
   }
 
   /** Run `fn`; a non-storage error thrown before it reaches the driver (a bad argument) becomes a storage error naming `op`. */

@@ -20,6 +20,7 @@ import { okPoll, testFeed, testItem as feedItem } from '../helpers/store-fixture
 import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
+import { runAlertHistoryContract } from './alert-history-contract.js';
 import { runRetentionStoreContract } from './retention-contract.js';
 
 const pg = pgTestSchemas();
@@ -39,6 +40,10 @@ runArticleStoreContract('postgres', () => fresh(), async () => {
   return [one, await fresh({ schema })];
 });
 runAlertStoreContract('postgres', async () => {
+  const schema = await pg.create();
+  return { store: await fresh({ schema }), reopen: (o) => fresh({ schema, ...(o?.claimIdentity ? { claims: { identity: o.claimIdentity } } : {}) }) };
+});
+runAlertHistoryContract('postgres', async () => {
   const schema = await pg.create();
   return { store: await fresh({ schema }), reopen: (o) => fresh({ schema, ...(o?.claimIdentity ? { claims: { identity: o.claimIdentity } } : {}) }) };
 });

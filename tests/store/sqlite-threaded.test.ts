@@ -22,6 +22,7 @@ import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
 import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
+import { runAlertHistoryContract } from './alert-history-contract.js';
 import { runRetentionStoreContract } from './retention-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-threaded-'));
@@ -37,6 +38,10 @@ runArticleStoreContract('sqlite (thread)', () => openThreadedSqliteStore(freshPa
   return [one, await openThreadedSqliteStore(path)];
 });
 runAlertStoreContract('sqlite (thread)', async () => {
+  const path = freshPath();
+  return { store: await openThreadedSqliteStore(path), reopen: (o) => openThreadedSqliteStore(path, o?.claimIdentity ? { claimIdentity: o.claimIdentity } : {}) };
+});
+runAlertHistoryContract('sqlite (thread)', async () => {
   const path = freshPath();
   return { store: await openThreadedSqliteStore(path), reopen: (o) => openThreadedSqliteStore(path, o?.claimIdentity ? { claimIdentity: o.claimIdentity } : {}) };
 });

@@ -16,6 +16,7 @@ import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
 import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
+import { runAlertHistoryContract } from './alert-history-contract.js';
 import { runRetentionStoreContract } from './retention-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-store-'));
@@ -31,6 +32,10 @@ runArticleStoreContract('sqlite', () => openSqliteStore(freshPath()), async () =
   return [one, await openSqliteStore(path)];
 });
 runAlertStoreContract('sqlite', async () => {
+  const path = freshPath();
+  return { store: await openSqliteStore(path), reopen: (o) => openSqliteStore(path, o?.claimIdentity ? { claims: { identity: o.claimIdentity } } : {}) };
+});
+runAlertHistoryContract('sqlite', async () => {
   const path = freshPath();
   return { store: await openSqliteStore(path), reopen: (o) => openSqliteStore(path, o?.claimIdentity ? { claims: { identity: o.claimIdentity } } : {}) };
 });

@@ -257,6 +257,9 @@ const FAILED = `UPDATE alert_deliveries SET attempts = $2, last_error = $3, upda
 const DELIVERY_FILTER = '($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR rule = $2) AND ($4::int8 IS NULL OR id < $4)';
 const DELIVERIES = `SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id LIMIT $3`;
 const DELIVERIES_NEWEST = `SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id DESC LIMIT $3`;
+const REQUEUE = `UPDATE alert_deliveries SET status = 'pending', due_at = $2, updated_at = $2, claimed_by = NULL, claimed_until = NULL
+  WHERE id = $1 AND status = 'failed'`;
+const MATCHED = 'SELECT cluster_id FROM alert_matches WHERE rule = $1 AND cluster_id = ANY ($2::text[])';
 
 function toDoc(row: DocRow): AlertDocRecord {
   return {
@@ -385,6 +388,20 @@ class PostgresAlertRows implements AlertRows {
   async deliveries(filter: DeliveryQuery): Promise<DeliveryRecord[]> {
     const sql = filter.newestFirst ? DELIVERIES_NEWEST : DELIVERIES;
     return (await this.db.query<DeliveryRow>(sql, [filter.status, filter.rule, filter.limit, filter.beforeId])).rows.map(toRecord);
+  }
+
+  async requeueFailed(id: number, at: string): Promise<boolean> {
+    return ((await this.db.query(REQUEUE, [id, at])).rowCount ?? 0) > 0;
+  }
+
+  async deliveryStatus(id: number): Promise<DeliveryStatus | null> {
+    const { rows } = await this.db.query<{ status: DeliveryStatus }>('SELECT status FROM alert_deliveries WHERE id = $1', [id]);
+    return rows[0]?.status ?? null;
+  }
+
+  async matchedClusters(rule: string, clusterIds: string[]): Promise<string[]> {
+    const { rows } = await this.db.query<{ cluster_id: string }>(MATCHED, [sameLengthText(rule), clusterIds.map(sameLengthText)]);
+    return rows.map((r) => r.cluster_id);
   }
 }
 

@@ -364,6 +364,8 @@ export class PostgresStore implements Store {
   markDelivered: AlertStore['markDelivered'] = async (id, f) => this.alerts.markDelivered(id, f);
   markFailed: AlertStore['markFailed'] = async (id, f) => this.alerts.markFailed(id, f);
   deliveries = async (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
+  retryDelivery: AlertStore['retryDelivery'] = async (id, now) => this.alerts.retryDelivery(id, now);
+  alertedClusters: AlertStore['alertedClusters'] = async (rule, clusterIds) => this.alerts.alertedClusters(rule, clusterIds);
 
   // --- ArticleStore: implemented in ./articles.ts ---
   private articlesPart: PostgresArticles | null = null;

@@ -98,6 +98,13 @@ function prepareAll(db: BetterSqlite3.Database) {
       WHERE id = @id AND status = 'pending'`),
     deliveries: db.prepare<DeliveryParams, DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id LIMIT @limit`),
     deliveriesNewest: db.prepare<DeliveryParams, DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${DELIVERY_FILTER} ORDER BY id DESC LIMIT @limit`),
+    requeue: db.prepare<{ id: number; at: string }>(`UPDATE alert_deliveries SET status = 'pending', due_at = @at, updated_at = @at,
+        claimed_by = NULL, claimed_until = NULL
+      WHERE id = @id AND status = 'failed'`),
+    status: db.prepare<[number], { status: DeliveryStatus }>('SELECT status FROM alert_deliveries WHERE id = ?'),
+    matched: db.prepare<{ rule: string; ids: string }, { cluster_id: string }>(
+      'SELECT cluster_id FROM alert_matches WHERE rule = @rule AND cluster_id IN (SELECT value FROM json_each(@ids))',
+    ),
   };
 }
 
@@ -220,6 +227,18 @@ class SqliteAlertRows implements AlertRows {
   deliveries(filter: DeliveryQuery): DeliveryRecord[] {
     const params = { status: filter.status, rule: filter.rule, limit: filter.limit, before: filter.beforeId };
     return (filter.newestFirst ? this.s.deliveriesNewest : this.s.deliveries).all(params).map(toRecord);
+  }
+
+  requeueFailed(id: number, at: string): boolean {
+    return this.s.requeue.run({ id, at }).changes > 0;
+  }
+
+  deliveryStatus(id: number): DeliveryStatus | null {
+    return this.s.status.get(id)?.status ?? null;
+  }
+
+  matchedClusters(rule: string, clusterIds: string[]): string[] {
+    return this.s.matched.all({ rule, ids: JSON.stringify(clusterIds) }).map((r) => r.cluster_id);
   }
 }
 

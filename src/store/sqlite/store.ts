@@ -478,6 +478,8 @@ export class SqliteStore implements Store {
   markDelivered: AlertStore['markDelivered'] = (id, f) => this.alerts.markDelivered(id, f);
   markFailed: AlertStore['markFailed'] = (id, f) => this.alerts.markFailed(id, f);
   deliveries = (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
+  retryDelivery: AlertStore['retryDelivery'] = (id, now) => this.alerts.retryDelivery(id, now);
+  alertedClusters: AlertStore['alertedClusters'] = (rule, clusterIds) => this.alerts.alertedClusters(rule, clusterIds);
 
   // --- ArticleStore: implemented in ./articles.ts ---
   private articlesPart: SqliteArticles | null = null;

@@ -56,6 +56,8 @@ export const STORE_METHODS = [
   'markDelivered',
   'markFailed',
   'deliveries',
+  'retryDelivery',
+  'alertedClusters',
   'findDuplicates',
   'storeArticle',
   'story',
@@ -281,6 +283,8 @@ export class ThreadedSqliteStore implements Store {
   markDelivered: AlertStore['markDelivered'] = (id, f) => this.call('markDelivered', [id, f]);
   markFailed: AlertStore['markFailed'] = (id, f) => this.call('markFailed', [id, f]);
   deliveries = (filter?: DeliveryFilter): ReturnType<AlertStore['deliveries']> => this.call('deliveries', [filter]);
+  retryDelivery: AlertStore['retryDelivery'] = (id, now) => this.call('retryDelivery', [id, now]);
+  alertedClusters: AlertStore['alertedClusters'] = (rule, clusterIds) => this.call('alertedClusters', [rule, clusterIds]);
   findDuplicates = (input: DedupInput): Promise<DedupFound> => this.call('findDuplicates', [input]);
   storeArticle = (req: StoreArticleRequest): Promise<StoredArticle> => this.call('storeArticle', [req]);
   /** `findAndStoreArticle` in the thread: the dedup stage uses it when the store offers it. */
