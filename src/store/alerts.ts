@@ -18,6 +18,8 @@
  *  - message ids: before a message goes out for the first time, its deliveries get one id (`assignMessage`); a
  *    repeat (a crash after the send, before it was recorded) carries the same id, so a receiver drops it;
  *  - the delivery log: every delivery with its rule, article, channel, status, attempts and last error.
+ *  - alert history: a failed delivery made pending again (`retryDelivery`), and which stories a rule has matched
+ *    (`alertedClusters`, what a dry-run replay asks; src/pipeline/alert-replay.ts).
  *
  * tests/store/alerts-contract.ts proves every driver against one suite.
  */

@@ -36,13 +36,12 @@ const STORED: Array<[number, string, string]> = [
 export function runAlertHistoryContract(name: string, open: () => Promise<OpenedStore>): void {
   describe(`alert history: ${name}`, () => {
     let lem: Morphology;
-    const servers: TestHttpServer[] = [];
+    let hookServer: TestHttpServer;
     before(async () => {
       lem = await loadMorphology();
+      hookServer = await startHttpServer((_r, res) => json(res, 200, {}));
     });
-    after(async () => {
-      await Promise.all(servers.map((s) => s.close()));
-    });
+    after(() => hookServer.close());
 
     const rule = (ruleName: string, query: string, channels = ['hook', 'tg']): AlertRule => ({ name: ruleName, channels, compiled: compileRule(query, lem, query) });
 
@@ -146,8 +145,7 @@ export function runAlertHistoryContract(name: string, open: () => Promise<Opened
 
     test('retryDelivery: a failed delivery is pending again, due now, and goes out to the webhook on the next pass; others are refused', () =>
       withStores(async (store) => {
-        const s = await startHttpServer((_r, res) => json(res, 200, {}));
-        servers.push(s);
+        const s = hookServer;
         const item = alertItem({ title: 'Визит Лаврова', lead: null, url: 'https://example.org/1', feed: 'kg', publishedAt: null }, []);
         const m = { rule: 'lavrov', articleId: 1, channels: ['hook'], item, digest: false, dueAt: at(0), matchedAt: at(0) };
         await store.recordMatch({ ...m, clusterId: 'c1' });
