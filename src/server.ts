@@ -2,7 +2,8 @@
  * The process's HTTP server (fastify): GET /healthz (is the process working: 200, or 503 with the reasons), GET
  * /readyz (may it be given work: 200 once started, 503 while starting or shutting down or when a dependency does not
  * answer), GET /metrics (Prometheus text) — what the checks look at is src/health.ts — and, with `api`, the status
- * page at `/` (src/api/status-page.ts) and the JSON API under `/api/` (src/api/views.ts). Binds to 127.0.0.1 by
+ * page at `/` (src/api/status-page.ts), the JSON API under `/api/` (src/api/views.ts) and alert rules as RSS at
+ * `/feeds/RULE.xml` (src/api/rule-feed.ts). Binds to 127.0.0.1 by
  * default; who may read the page and the API is src/api/auth.ts.
  *
  * The server starts before storage is open (a port in use fails at once): until the process has started, the page
@@ -11,6 +12,7 @@
 import type { Server } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { authorized } from './api/auth.js';
+import { ruleFeed } from './api/rule-feed.js';
 import { renderStatusPage, statusPageData } from './api/status-page.js';
 import { alertsView, ApiInputError, boilerplateView, configView, feedsView, feedView, hourlyView, storiesPage, storyView, type ApiContext } from './api/views.js';
 import { FeedwatchError } from './errors.js';
@@ -121,6 +123,12 @@ export async function startHealthServer(opts: ServerOptions): Promise<Server> {
     app.get('/api/boilerplate', async (request, reply) => json(reply, { entries: await boilerplateView(ctx(), params(request)) }));
     app.get('/api/activity', async (_req, reply) => json(reply, { hours: await hourlyView(ctx()) }));
     app.get('/api/config', (_req, reply) => json(reply, configView(ctx())));
+    app.get<{ Params: { file: string } }>('/feeds/:file', async (request, reply) => {
+      const name = request.params.file.endsWith('.xml') ? request.params.file.slice(0, -'.xml'.length) : null;
+      const feed = name === null ? null : await ruleFeed(ctx(), { name, siteUrl: siteUrlOf(request) });
+      if (feed === null) return json(reply, { error: `no alert rule named ${JSON.stringify(name ?? request.params.file)} (GET /feeds/RULE.xml, RULE: a rule's name)` }, 404);
+      return reply.code(200).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').type('application/rss+xml; charset=utf-8').send(feed);
+    });
   }
 
   app.setNotFoundHandler((request, reply) => {
@@ -147,3 +155,9 @@ export async function startHealthServer(opts: ServerOptions): Promise<Server> {
 }
 
 class NotStarted extends Error {}
+
+/** This server's address as the client asked for it (links in a feed), or loopback when the Host header is odd. */
+function siteUrlOf(request: FastifyRequest): string {
+  const host = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(request.host) ? request.host : `127.0.0.1:${request.port ?? 80}`;
+  return `${request.protocol}://${host}`;
+}

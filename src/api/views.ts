@@ -90,7 +90,7 @@ function textParam(name: string, raw: string | undefined, max: number): string |
 }
 
 /** `since`: an ISO 8601 date or time ("2026-03-05", "2026-03-05T18:00:00Z"). */
-function timeParam(name: string, raw: string | undefined): string | undefined {
+export function timeParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const t = parseIsoTime(raw);
   if (t === null) throw new ApiInputError(name, `${name} must be an ISO 8601 date or time, e.g. 2026-03-05 or 2026-03-05T18:00:00Z`);

@@ -36,6 +36,9 @@ Commands:
   import-opml FILE [--tag T]... [--dry-run]
                            append the feeds of an OPML file to the config file (comments kept, known feeds skipped)
   export-opml              print the config's feeds as OPML 2.0
+  export --format jsonl|csv|rss [--since DATE] [--query 'RULE'] [--feed NAME] [--output FILE]
+                           stored articles, newest first (those the rule matches with --query), streamed to
+                           stdout or FILE; DATE: ISO 8601, e.g. 2026-03-05
   boilerplate [HOST] [--all] [--limit N] [--json]
                            paragraphs learned as each site's boilerplate, with counts and first/last seen
   help                     this text
@@ -73,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
       state: { type: 'string' },
       since: { type: 'string' },
       all: { type: 'boolean', default: false },
+      format: { type: 'string' },
+      since: { type: 'string' },
+      query: { type: 'string' },
+      feed: { type: 'string' },
+      output: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -115,6 +123,15 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./opml.js')).importOpmlCommand(args, { configPath: values.config, tags: values.tag ?? [], dryRun: values['dry-run'] });
     case 'export-opml':
       return (await import('./opml.js')).exportOpmlCommand(values.config);
+    case 'export':
+      return (await import('./export.js')).exportCommand(args, {
+        configPath: values.config,
+        format: values.format,
+        since: values.since,
+        query: values.query,
+        feed: values.feed,
+        output: values.output,
+      });
     case 'boilerplate':
       return (await import('./boilerplate.js')).boilerplateCommand(args, { configPath: values.config, json: values.json, all: values.all, limit: values.limit });
     default:
