@@ -10,14 +10,13 @@ import { createWriteStream } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { compileRule } from '../alerts/match.js';
 import { loadMorphology } from '../alerts/morphology.js';
-import { parseRule, RuleSyntaxError } from '../alerts/rule-parser.js';
 import { ApiInputError, timeParam } from '../api/views.js';
 import { channelOf, configuredSiteUrl } from '../export/channel.js';
 import { exportedDocs } from '../export/read.js';
 import { EXPORT_FORMATS, rendering, writeExport, type ExportFormat } from '../export/write.js';
 import { openStore } from '../store/open.js';
-import { describeRuleError } from './alerts.js';
 import { loadCliConfig } from './config.js';
+import { ruleParses } from './rule-arg.js';
 
 export interface ExportOptions {
   configPath: string | undefined;
@@ -45,15 +44,7 @@ export async function exportCommand(args: string[], opts: ExportOptions): Promis
     throw err;
   }
   const query = opts.query?.trim() || undefined;
-  if (query !== undefined) {
-    try {
-      parseRule(query);
-    } catch (err) {
-      if (!(err instanceof RuleSyntaxError)) throw err;
-      process.stderr.write(`feedwatch export: ${describeRuleError(query, err)}`);
-      return 2;
-    }
-  }
+  if (query !== undefined && !ruleParses('export', query)) return 2;
   const config = loadCliConfig(opts.configPath);
   const store = await openStore(config);
   const bar = process.stderr.isTTY === true ? new SingleBar({ format: 'exporting: {value} articles written', hideCursor: true }, Presets.shades_classic) : null;

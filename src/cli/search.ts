@@ -10,11 +10,10 @@
 import { compileRule } from '../alerts/match.js';
 import { printable } from '../control-chars.js';
 import { loadMorphology } from '../alerts/morphology.js';
-import { parseRule, RuleSyntaxError } from '../alerts/rule-parser.js';
 import { searchArticles } from '../store/alerts.js';
 import { openStore } from '../store/open.js';
-import { describeRuleError } from './alerts.js';
 import { loadCliConfig } from './config.js';
+import { ruleParses } from './rule-arg.js';
 import { clip, formatTable, utcMinute } from './table.js';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
@@ -31,13 +30,7 @@ export async function searchCommand(args: string[], opts: { configPath: string |
     process.stderr.write(`feedwatch search: --limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}, not "${opts.limit}"\n`);
     return 2;
   }
-  try {
-    parseRule(rule);
-  } catch (err) {
-    if (!(err instanceof RuleSyntaxError)) throw err;
-    process.stderr.write(`feedwatch search: ${describeRuleError(rule, err)}`);
-    return 2;
-  }
+  if (!ruleParses('search', rule)) return 2;
   const config = loadCliConfig(opts.configPath);
   const store = await openStore(config);
   try {
