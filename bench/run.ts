@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- SECTION...]`: runs the benchmark families side by side in one process and prints their
- * figures and ratios. Sections: extract, meta, dedup, alerts, ingest, boilerplate, storage, scale, hostile (default: all). Benchmarks, not tests: the
+ * figures and ratios. Sections: extract, meta, dedup, alerts, ingest, boilerplate, storage, scale, hostile, export (default: all). Benchmarks, not tests: the
  * machine is shared, so targets are judged on ratios measured in the same run.
  */
 const SECTIONS: Record<string, () => Promise<unknown>> = {
@@ -42,6 +42,10 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   hostile: async () => {
     const m = await import('./hostile.js');
     await m.runHostileBench();
+  },
+  export: async () => {
+    const m = await import('./export.js');
+    await m.runExportBench();
   },
 };
 
