@@ -77,7 +77,6 @@ export async function main(argv: string[]): Promise<number> {
       since: { type: 'string' },
       all: { type: 'boolean', default: false },
       format: { type: 'string' },
-      since: { type: 'string' },
       query: { type: 'string' },
       feed: { type: 'string' },
       output: { type: 'string', short: 'o' },

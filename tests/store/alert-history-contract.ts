@@ -62,7 +62,7 @@ export function runAlertHistoryContract(name: string, open: () => Promise<Opened
     /** The live pipeline: each entry stored and matched by `live` at its time (feed-only entries: no page). */
     async function storeLive(store: Store, live: AlertRule[]): Promise<void> {
       const clock = new ManualClock(T0);
-      const engine = { lemmatizer: lem, rules: live, channels: new Map(), policy };
+      const engine = { lemmatizer: lem, rules: live, channels: new Map(), policy, maxTokens: 10_000 };
       for (const [i, [minutes, cluster, title]] of STORED.entries()) {
         clock.set(T0 + minutes * 60_000);
         await matchAlerts({ articleId: i + 1, clusterId: cluster, article: null, item: testItem('kg', `g${i + 1}`, { title }) }, { store, clock, logger: silentLogger, alerts: engine });
