@@ -13,7 +13,7 @@
 import type { Server } from 'node:http';
 import { createApp, type App } from '../app.js';
 import { systemClock } from '../clock.js';
-import { loadConfigFile, type Config } from '../config/load.js';
+import { loadConfigSource, type Config } from '../config/load.js';
 import { ConfigReloader, type ReloadResult } from '../config/reload.js';
 import { ConfigError, FeedwatchError, StartupError } from '../errors.js';
 import { checkHealth, checkReady, type Dependency, type HealthOptions, type HealthState } from '../health.js';
@@ -262,7 +262,7 @@ async function start(
   const reloader = new ConfigReloader({
     file: config.file,
     initial: config,
-    load: (file) => loadConfigFile(file),
+    load: (file) => loadConfigSource(file),
     apply: async (next, changes) => {
       await a.reload(next, changes);
       await p.setFeeds(next.feeds);

@@ -55,6 +55,11 @@ export function configMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfigSource(path, env).config;
+}
+
+/** The config file read once (within the size limit) and parsed: the Config and the text it was parsed from. */
+export function loadConfigSource(path: string, env: NodeJS.ProcessEnv = process.env): { config: Config; text: string } {
   const maxBytes = configMaxBytes(env);
   let text: string;
   try {
@@ -66,7 +71,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass --config PATH or set FEEDWATCH_CONFIG`, { file: path });
   }
-  return parseConfig(text, path, maxBytes);
+  return { config: parseConfig(text, path, maxBytes), text };
 }
 
 function tooBig(file: string, bytes: number, limit: number): ConfigError {

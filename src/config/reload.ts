@@ -70,8 +70,8 @@ export function runningConfig(prev: Config, next: Config): Config {
   return merged;
 }
 
-export function versionOf(file: string, bytes: Buffer | string, feeds: number, at: Date): ConfigVersion {
-  return { file, sha256: createHash('sha256').update(bytes).digest('hex').slice(0, 16), loadedAt: at.toISOString(), feeds };
+export function versionOf(file: string, text: string, feeds: number, at: Date): ConfigVersion {
+  return { file, sha256: createHash('sha256').update(text).digest('hex').slice(0, 16), loadedAt: at.toISOString(), feeds };
 }
 
 export type ReloadResult =
@@ -82,8 +82,8 @@ export interface ReloaderOptions {
   file: string;
   /** The config running now and the version of the file it came from. */
   initial: Config;
-  /** Reads and validates the file (loadConfigFile); throws a ConfigError on a bad file. */
-  load(file: string): Config;
+  /** Reads and validates the file (loadConfigSource): the config and the text it came from; throws a ConfigError on a bad file. */
+  load(file: string): { config: Config; text: string };
   /** Makes the daemon use `next` (already merged by `runningConfig`). A throw counts as a failed reload. */
   apply(next: Config, changes: ConfigChanges): Promise<void>;
   /** Called after every attempt, for the log. */
@@ -116,13 +116,13 @@ export class ConfigReloader {
   constructor(private readonly opts: ReloaderOptions) {
     this.now = opts.now ?? (() => new Date());
     this.current = opts.initial;
-    let bytes: Buffer | string = '';
+    let text = '';
     try {
-      bytes = readFileSync(opts.file);
+      text = readFileSync(opts.file, 'utf8');
     } catch {
       // The file was read a moment ago to make `initial`; if it is gone now the version is of nothing.
     }
-    this.currentVersion = versionOf(opts.file, bytes, opts.initial.feeds.length, this.now());
+    this.currentVersion = versionOf(opts.file, text, opts.initial.feeds.length, this.now());
   }
 
   get config(): Config {
@@ -186,13 +186,13 @@ export class ConfigReloader {
   private async reloadOnce(reason: string): Promise<void> {
     let result: ReloadResult;
     try {
-      const bytes = readFileSync(this.opts.file);
-      const loaded = this.opts.load(this.opts.file);
+      // One read: the version is the hash of the very text that was parsed.
+      const { config: loaded, text } = this.opts.load(this.opts.file);
       const changes = configChanges(this.current, loaded);
       const next = runningConfig(this.current, loaded);
       if (hasChanges(changes)) await this.opts.apply(next, changes);
       this.current = next;
-      this.currentVersion = versionOf(this.opts.file, bytes, loaded.feeds.length, this.now());
+      this.currentVersion = versionOf(this.opts.file, text, loaded.feeds.length, this.now());
       result = { ok: true, reason, version: this.currentVersion, changes };
     } catch (err) {
       result = { ok: false, reason, error: err instanceof Error ? err.message : String(err) };

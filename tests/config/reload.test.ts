@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigFile, parseConfig, type Config } from '../../src/config/load.js';
+import { loadConfigFile, loadConfigSource, parseConfig, type Config } from '../../src/config/load.js';
 import { configChanges, ConfigReloader, runningConfig, type ConfigChanges, type ReloadResult } from '../../src/config/reload.js';
 
 const feed = (name: string, extra = '') => `  - name: ${name}\n    url: http://127.0.0.1:9/${name}.xml\n${extra}`;
@@ -59,7 +59,7 @@ function harness(initial: string, applyError?: Error): Harness {
   const reloader = new ConfigReloader({
     file,
     initial: loadConfigFile(file, {}),
-    load: (f) => loadConfigFile(f, {}),
+    load: (f) => loadConfigSource(f, {}),
     apply: async (config, changes) => {
       if (applyError) throw applyError;
       applied.push({ config, changes });
