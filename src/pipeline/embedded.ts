@@ -208,8 +208,9 @@ export class EmbeddedPipeline {
     }
     for (const name of before.keys()) {
       if (this.live.has(name)) continue;
+      // A poll in flight holds its host itself (startPoll's argument); nothing else of the feed is kept.
       this.nextDue.delete(name);
-      if (!this.pollsInFlight.has(name)) this.hostOf.delete(name);
+      this.hostOf.delete(name);
     }
     this.feeds = [...this.live.values()];
     this.pumpPolls();
