@@ -6,8 +6,11 @@
  */
 import { fmix32 } from './hash.js';
 
-// An all-caps place name of up to four words: "БИШКЕК", "НЬЮ-ЙОРК", "SAN FRANCISCO", "ST. LOUIS".
-const PLACE = String.raw`[\p{Lu}][\p{Lu}\p{M}'’.\-]*(?:[ \-][\p{Lu}][\p{Lu}\p{M}'’.\-]*){0,3}`;
+// An all-caps place name of up to four words: "БИШКЕК", "НЬЮ-ЙОРК", "SAN FRANCISCO", "ST. LOUIS". Words are split
+// at spaces only (a hyphen stays inside its word, as in НЬЮ-ЙОРК), so that a name splits into words one way: with
+// the hyphen also a separator, "A-A-A-…" split many ways, and a failing match tried each (polynomial backtracking).
+const PLACE_WORD = String.raw`[\p{Lu}][\p{Lu}\p{M}'’.\-]*`;
+const PLACE = String.raw`${PLACE_WORD}(?: ${PLACE_WORD}){0,3}`;
 // "5 мар", "14 февраля 2024", "Nov. 19", "November 19, 2019"
 const DATE = String.raw`(?:\d{1,2}\s+\p{L}{3,9}\.?(?:\s+\d{4})?|\p{L}{3,9}\.?\s+\d{1,2}(?:,\s*\d{4})?)`;
 // A state or region after the place: "Calif.", "Kan."
@@ -16,8 +19,9 @@ const DASH = String.raw`[—–‒―−-]`;
 
 const DATELINE_PATTERNS: RegExp[] = [
   // Rossiya Segodnya style: "МОСКВА, 14 фев - РИА Новости." / "БИШКЕК, 5 мар — Sputnik, Анна Иванова."
-  // The agency part is a few words ending with a full stop.
-  new RegExp(String.raw`^${PLACE},\s*${DATE}\s*${DASH}\s*[^.\n]{1,60}?\.(?=\s|$)`, 'u'),
+  // The agency part is a few words ending with a full stop (followed by a space, taken too, or the end): up to 60
+  // characters from its first non-space one, which the spaces before it cannot be (one way to split the spaces).
+  new RegExp(String.raw`^${PLACE},\s*${DATE}\s*${DASH}\s*[^\s.][^.\n]{0,59}\.(?:\s|$)`, 'u'),
   // TASS style: "МОСКВА, 5 марта. /ТАСС/."
   new RegExp(String.raw`^${PLACE},\s*${DATE}\.?\s*/[^/\n]{1,30}/\.?`, 'u'),
   // Wire style: "WASHINGTON (AP) —", "LOS ANGELES, Calif. (AP) —", "LONDON, Nov 19 (Reuters) -"
@@ -26,12 +30,20 @@ const DATELINE_PATTERNS: RegExp[] = [
   new RegExp(String.raw`^[\p{Lu}][\p{Lu}\p{M}]+(?:[ \-][\p{Lu}][\p{Lu}\p{M}]+){0,3}\s+${DASH}\s`, 'u'),
 ];
 
+/**
+ * Longest stretch of a line the dateline patterns look at: two stacked datelines of four long place words, a date
+ * and a 60-character agency fit easily.
+ */
+const DATELINE_MAX_CHARS = 400;
+
 /** Remove datelines from the start of one line; a republisher may stack its own before the original one. */
 function stripLeading(line: string): string | null {
   let rest = line;
   let stripped = false;
   for (let round = 0; round < 2; round++) {
-    const m = DATELINE_PATTERNS.map((re) => re.exec(rest)).find((x) => x !== null);
+    // Cut, the head ends in U+FFFF (no letter, space, dot or bracket) so that no pattern takes the cut for the end.
+    const head = rest.length > DATELINE_MAX_CHARS ? `${rest.slice(0, DATELINE_MAX_CHARS)}\uffff` : rest;
+    const m = DATELINE_PATTERNS.map((re) => re.exec(head)).find((x) => x !== null);
     if (!m) break;
     rest = rest.slice(m[0].length).trimStart();
     stripped = true;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bodyText, contentHash, fingerprintBody, MIN_TOKENS, normalizeText, stripDateline, tokenize } from '../../src/dedup/fingerprint.js';
 import { hamming, simhash64, simhashToBigInt } from '../helpers/simhash.js';
 import { jaccardEstimate, minhashSignature, shingleSet, signatureHex } from '../../src/dedup/minhash.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const SPUTNIK = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'sputnik');
 const lavrov = JSON.parse(readFileSync(join(SPUTNIK, 'sputnik-kg-20220305-lavrov.expected.json'), 'utf8')) as {
@@ -38,6 +39,69 @@ describe('stripDateline', () => {
   test('only looks at the first three paragraphs', () => {
     const text = 'One.\nTwo.\nThree.\nPARIS — Four.';
     assert.equal(stripDateline(text), text);
+  });
+
+  test('place names split into words at spaces only: the same datelines as when a hyphen could split them too', () => {
+    // The patterns as they were (a hyphen both inside a word and between words: polynomial backtracking), as the
+    // reference: the two accept the same place names, as a hyphen was always allowed inside a word.
+    const word = String.raw`[\p{Lu}][\p{Lu}\p{M}'’.\-]*`;
+    const oldPlace = String.raw`${word}(?:[ \-]${word}){0,3}`;
+    const date = String.raw`(?:\d{1,2}\s+\p{L}{3,9}\.?(?:\s+\d{4})?|\p{L}{3,9}\.?\s+\d{1,2}(?:,\s*\d{4})?)`;
+    const dash = String.raw`[—–‒―−-]`;
+    const old = [
+      new RegExp(String.raw`^${oldPlace},\s*${date}\s*${dash}\s*[^.\n]{1,60}?\.(?=\s|$)`, 'u'),
+      new RegExp(String.raw`^${oldPlace},\s*${date}\.?\s*/[^/\n]{1,30}/\.?`, 'u'),
+      new RegExp(String.raw`^${oldPlace}(?:,\s*(?:${date}|\p{Lu}[\p{L}.]{1,14}))*\s*\([^()\n]{1,40}\)\s*${dash}`, 'u'),
+      new RegExp(String.raw`^[\p{Lu}][\p{Lu}\p{M}]+(?:[ \-][\p{Lu}][\p{Lu}\p{M}]+){0,3}\s+${dash}\s`, 'u'),
+    ];
+    const oldStrip = (line: string): string => {
+      let rest = line.trimStart();
+      for (let round = 0; round < 2; round++) {
+        const m = old.map((re) => re.exec(rest)).find((x) => x !== null);
+        if (!m) break;
+        rest = rest.slice(m[0].length).trimStart();
+      }
+      return rest;
+    };
+    // Lines built slot by slot (place words, separator, date, dash, agency, rest), each slot sometimes noise.
+    const pick = <T,>(xs: readonly T[]): T => xs[next() % xs.length]!;
+    const words = ['НЬЮ', 'ЙОРК', 'ST.', 'A', 'Б', "O'HARE", 'LOS', 'ANGELES', 'É', 'x'];
+    const slots: string[][] = [
+      [',', ', ', ' ', '', ',  '],
+      ['5 мар', '14 февраля 2024', 'Nov. 19', 'November 19, 2019', 'Calif.', 'S.C.', '5', ''],
+      [' — ', ' - ', '–', ' ', '. ', '.', ''],
+      ['Sputnik. ', 'РИА Новости, Анна Иванова. ', '/ТАСС/. ', '(AP) — ', '(Reuters) - ', '   . ', ' ', ''],
+      ['Text.', 'The Senate voted.', 'PARIS — Four.', '', '.', ' x'],
+    ];
+    const next = mulberry32(2026);
+    let differ = 0;
+    let stripped = 0;
+    for (let i = 0; i < 40_000; i++) {
+      const place = Array.from({ length: 1 + (next() % 5) }, () => pick(words)).reduce((a, w) => `${a}${pick([' ', '-', ' '])}${w}`);
+      const line = [place, ...slots.map(pick)].join('');
+      const want = oldStrip(line);
+      const got = stripDateline(line).trimStart();
+      if (want !== line.trimStart()) stripped++;
+      // The one intended difference: an "agency" of spaces only ("МОСКВА, 5 мар —   .") is no dateline now.
+      const removed = line.trimStart().slice(0, line.trimStart().length - want.length);
+      if (got !== want && !/[—–‒―−-]\s+\.(?:\s|$)/u.test(removed)) differ++;
+    }
+    assert.ok(stripped > 500, `${stripped} generated lines had a dateline`);
+    assert.equal(differ, 0);
+  });
+
+  test('hostile lines: 5,000 characters of hyphenated capitals, spaces or dashes leave the line as it was', () => {
+    const lines = [
+      `${'A-'.repeat(2_500)}A, 5 мар — x`,
+      `${'A-A '.repeat(1_250)}(AP) x`,
+      `МОСКВА, 5 мар —${' '.repeat(5_000)}x`,
+      `${'A '.repeat(2_500)}— x`,
+      `${'НЬЮ-'.repeat(1_250)}ЙОРК, 3 янв – Sputnik. Текст.`,
+    ];
+    for (const line of lines) assert.equal(stripDateline(line), line, line.slice(0, 30));
+    // A dateline further in than the patterns look (400 characters) is not one.
+    const far = `${'Б'.repeat(500)}, 5 мар — Sputnik. Текст.`;
+    assert.equal(stripDateline(far), far);
   });
 });
 
