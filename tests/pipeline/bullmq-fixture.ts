@@ -131,6 +131,9 @@ export interface YamlOptions {
   /** Extra keys for the `http:` section. */
   http?: string;
   interval?: string;
+  /** http.timeout and http.idleTimeout (10s and 5s unless given). */
+  timeout?: string;
+  idleTimeout?: string;
 }
 
 export function bullmqYaml(o: YamlOptions): string {
@@ -139,7 +142,7 @@ export function bullmqYaml(o: YamlOptions): string {
     'server:\n  port: 0',
     `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.dbPath)}`,
     `defaults:\n  interval: ${o.interval ?? '1h'}\n  minInterval: 1s`,
-    `http:\n  timeout: 10s\n  idleTimeout: 5s\n  allowPrivateNetworks: true\n${o.http ?? ''}`,
+    `http:\n  timeout: ${o.timeout ?? '10s'}\n  idleTimeout: ${o.idleTimeout ?? '5s'}\n  allowPrivateNetworks: true\n${o.http ?? ''}`,
     `queue:\n  driver: bullmq\n  prefix: ${o.prefix}\n  lockDuration: 10s\n  stalledInterval: 1s\n  sweepInterval: 500ms\n  sweepAfter: 1500ms\n${o.queue ?? ''}`,
     o.extra ?? '',
     `feeds:\n${o.feedUrls.map((u, i) => `  - name: feed-${i}\n    url: ${u}\n`).join('')}`,

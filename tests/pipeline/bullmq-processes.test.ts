@@ -64,14 +64,14 @@ describe('bullmq worker processes', () => {
     return c;
   };
 
-  function setup(siteOpts: Parameters<typeof startFeedSite>[0], extra = '') {
+  function setup(siteOpts: Parameters<typeof startFeedSite>[0], extra = '', timeouts: { timeout?: string; idleTimeout?: string } = {}) {
     n++;
     const prefix = `${rp.prefix}:p${n}`;
     const dbPath = join(dir, `p${n}.db`);
     const configPath = join(dir, `p${n}.yaml`);
     return startFeedSite(siteOpts).then((s) => {
       sites.push(s);
-      const yaml = bullmqYaml({ dbPath, prefix, feedUrls: s.feedUrls, http: '  perHostConcurrency: 8\n', extra }).replace('level: warn', 'level: info');
+      const yaml = bullmqYaml({ dbPath, prefix, feedUrls: s.feedUrls, http: '  perHostConcurrency: 8\n', extra, ...timeouts }).replace('level: warn', 'level: info');
       writeFileSync(configPath, yaml);
       return { s, yaml, dbPath, configPath, prefix };
     });
@@ -147,6 +147,9 @@ describe('bullmq worker processes', () => {
         override: (path) => path === '/a/f0/1.html' && stall, // never answered while `stall`
       },
       'pipeline:\n  shutdownDeadline: 1s\n',
+      // The stalled page must still be in hand when SIGTERM comes, however slowly a loaded machine stores the
+      // other two: with the fixture's 5 s idle timeout it could time out first and wait as a delayed retry.
+      { timeout: '10m', idleTimeout: '10m' },
     );
     const a = worker(configPath, rp.url);
     await waitFor(() => started(a), 120_000, 'worker started');

@@ -98,7 +98,7 @@ async function setup(yaml: string, opts: { random?: () => number; pollConcurrenc
   return { clock, app, daemon, lines };
 }
 
-describe('embedded scheduler', { timeout: 60_000 }, () => {
+describe('embedded scheduler', () => {
   test('a poll that ends starts the next due feed at once, without a tick or the clock moving', async () => {
     const site = await heldServer(emptyFeed);
     cleanup.push(() => site.srv.close());
