@@ -6,7 +6,7 @@
  *   and newline, DEL, and every C1 control (U+0080–U+009F, which include the 8-bit CSI and OSC). CR LF and a lone
  *   CR become a newline. Parameter runs are bounded (a sequence never swallows more than a few hundred
  *   characters of text); the escape sequences are found by a scan, and the character classes are linear
- *   (checked by tests/hostile/redos.test.ts).
+ *   (checked by tests/hostile/redos-check.ts).
  * - `printable` (terminal output of a whole report): the same, keeping the report's own newlines, and also
  *   removing the Unicode bidirectional overrides and isolates that can make a line display in another order
  *   than it reads.

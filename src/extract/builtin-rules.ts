@@ -94,6 +94,6 @@ export const SPUTNIK_RULE_INPUT: SiteRuleInput = {
 };
 
 /** The built-in rules, validated like config rules (a mistake here fails at start-up, naming the rule). */
-// These patterns ship with feedwatch and pass the ReDoS check (tests/hostile/redos.test.ts): they run on RegExp.
+// These patterns ship with feedwatch and pass the ReDoS check (tests/hostile/redos-check.ts): they run on RegExp.
 for (const p of [...SPUTNIK_DROP, SPUTNIK_DATELINE]) trustBuiltinPattern(p);
 export const BUILTIN_RULES = parseRules([SPUTNIK_RULE_INPUT], 'builtin');

@@ -35,7 +35,7 @@ const TAIL = String.raw`[\p{Lu}\p{N}]${TAIL_REST}`;
  * Case-sensitive patterns (a byline is told from a sentence by its capitals): "By Jane Roe", "By JANE ROE -
  * 2019-04-10", "By Robert Burns, AP National Security Writer"; not "By Tuesday, officials said …". Each part is
  * unambiguous (a hyphen before a letter joins a name; one with a space beside it or before a digit separates),
- * so the pattern runs in linear time: the ReDoS gate (tests/hostile/redos.test.ts) checks it.
+ * so the pattern runs in linear time: the ReDoS gate (tests/hostile/redos-check.ts) checks it.
  */
 const CASE_SENSITIVE = [
   String.raw`^By\s+${NAME}(?:\s+(?:${NAME}|and|&|de|van|von|da|di))*(?:\s*[,|–—]\s*${TAIL}|\s+-\s*${TAIL}|-\s+${TAIL}|-\p{N}${TAIL_REST})?$`,

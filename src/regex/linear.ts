@@ -2,7 +2,7 @@
  * User-written regular expressions (alert rules' `/regex/`, site rules' `dropParagraphs` and `dateline`) run on
  * RE2 (the pure-JavaScript port `re2js`): matching time is linear in the text whatever the pattern, so
  * `/(a+)+$/` cannot freeze the daemon. The built-in patterns of src/ stay on V8's RegExp (faster) and are proven
- * free of catastrophic backtracking by tests/hostile/redos.test.ts.
+ * free of catastrophic backtracking by tests/hostile/redos-check.ts.
  *
  * `LinearRegExp` is a RegExp whose `exec` (and so `test`, `match`, `matchAll`, `replace`, `split`) runs on RE2,
  * with JavaScript's `lastIndex`, `index`, `groups` and UTF-16 offsets, so code written for RegExp uses it as is.

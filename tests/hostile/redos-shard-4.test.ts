@@ -1,0 +1,4 @@
+import { test } from 'node:test';
+import { checkShard } from './redos-check.js';
+
+test('built-in regexes, shard 4 of 4: free of catastrophic backtracking', () => checkShard(3, 4));
