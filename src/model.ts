@@ -14,6 +14,11 @@ export interface Feed {
   url: string;
   /** Poll interval in milliseconds. */
   intervalMs: number;
+  /**
+   * No new item for longer than this (ms) and the feed is stale (src/api/feed-health.ts). Set by the config loader
+   * when the config gives it (`feeds[].staleAfter`, `defaults.staleAfter`); absent: derived from the interval.
+   */
+  staleAfterMs?: number;
   enabled: boolean;
   headers: Record<string, string>;
   tags: string[];

@@ -10,7 +10,7 @@
  *
  * Article pages that failed do not change the feed's health; they are counted beside it.
  */
-import type { FeedState } from '../model.js';
+import type { Feed, FeedState } from '../model.js';
 import type { FeedActivity } from '../store/activity.js';
 
 export type Health = 'ok' | 'stale' | 'failing' | 'disabled' | 'pending';
@@ -39,7 +39,15 @@ export function span(ms: number): string {
   return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
 }
 
-export function feedHealth(state: FeedState, activity: FeedActivity | undefined, intervalMs: number, now: number): FeedHealth {
+/** What a feed's health is judged against: its poll interval, and its own `staleAfter` when the config sets one. */
+export interface FeedLimits {
+  intervalMs: number;
+  /** No new item for longer than this: stale. Absent: `staleAfterMs(intervalMs)`. */
+  staleAfterMs?: number | undefined;
+}
+
+export function feedHealth(state: FeedState, activity: FeedActivity | undefined, limits: FeedLimits, now: number): FeedHealth {
+  const { intervalMs } = limits;
   if (!state.enabled) return { health: 'disabled', reason: 'disabled in the config' };
   if (state.errorCount > 0) {
     const polls = state.errorCount === 1 ? 'the last poll failed' : `the last ${state.errorCount} polls failed`;
@@ -49,9 +57,59 @@ export function feedHealth(state: FeedState, activity: FeedActivity | undefined,
   const due = state.nextDueAt === null ? null : Date.parse(state.nextDueAt);
   const late = Math.max(3 * intervalMs, 10 * MINUTE);
   if (due !== null && now - due > late) return { health: 'stale', reason: `not polled for ${span(now - Date.parse(state.lastFetchedAt))}: is a scheduler running?` };
-  const staleAfter = staleAfterMs(intervalMs);
+  const staleAfter = limits.staleAfterMs ?? staleAfterMs(intervalMs);
   const last = activity?.lastItemAt ? Date.parse(activity.lastItemAt) : null;
   if (last === null) return { health: 'ok', reason: 'the feed has listed no item yet' };
   if (now - last > staleAfter) return { health: 'stale', reason: `no new item for ${span(now - last)} (stale after ${span(staleAfter)})` };
   return { health: 'ok', reason: null };
+}
+
+/** A feed as `feedwatch feeds` and /api/feeds show it: its stored state (as the config sees it), activity and health. */
+export interface FeedStatus {
+  state: FeedState;
+  activity: FeedActivity | undefined;
+  limits: FeedLimits;
+  health: FeedHealth;
+}
+
+/**
+ * Every feed's status from the two queries both views make (`feedStates`, `feedActivity`): config order first, then
+ * stored feeds the config no longer lists (disabled); limits from the config (`defaultIntervalMs` for those).
+ */
+export function feedStatuses(feeds: readonly Feed[], states: readonly FeedState[], activity: readonly FeedActivity[], defaultIntervalMs: number, now: number): FeedStatus[] {
+  const byFeed = new Map(activity.map((a) => [a.feed, a]));
+  const configured = new Map(feeds.map((f) => [f.name, f]));
+  return withConfig(feeds, states).map((state) => {
+    const f = configured.get(state.name);
+    const limits: FeedLimits = f ? { intervalMs: f.intervalMs, staleAfterMs: f.staleAfterMs } : { intervalMs: defaultIntervalMs };
+    const a = byFeed.get(state.name);
+    return { state, activity: a, limits, health: feedHealth(state, a, limits, now) };
+  });
+}
+
+/** A feed's article pages that failed: given up on, waiting for another attempt, and the newest one's error. */
+export interface PageFailures {
+  failed: number;
+  retrying: number;
+  lastError: string | null;
+}
+
+export function pageFailuresOf(a: FeedActivity | undefined): PageFailures {
+  return { failed: a?.pagesFailed ?? 0, retrying: a?.pagesRetrying ?? 0, lastError: a?.lastPageError ?? null };
+}
+
+/**
+ * The stored states as the config sees them: config order first (a feed never polled yet gets an empty state),
+ * `enabled` as the config says, then stored feeds the config no longer lists, disabled.
+ */
+export function withConfig(feeds: readonly Feed[], stored: readonly FeedState[]): FeedState[] {
+  const byName = new Map(stored.map((s) => [s.name, s]));
+  const listed = new Set(feeds.map((f) => f.name));
+  const fromConfig = feeds.map((f): FeedState => {
+    const s = byName.get(f.name);
+    return s
+      ? { ...s, url: f.url, enabled: f.enabled }
+      : { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
+  });
+  return [...fromConfig, ...stored.filter((s) => !listed.has(s.name)).map((s) => ({ ...s, enabled: false }))];
 }

@@ -14,13 +14,12 @@ import type { Clock } from '../clock.js';
 import type { ConfigVersion, ReloadResult } from '../config/reload.js';
 import type { Config } from '../config/load.js';
 import { parseIsoTime } from '../iso-time.js';
-import { withConfig } from '../cli/feeds.js';
 import { fillHours, hourOf, type HourCount } from '../store/activity.js';
 import { searchPage, type AlertDocRecord } from '../store/alerts.js';
 import type { StoryArticle, StorySighting } from '../store/articles.js';
 import { checkHost, MAX_ENTRIES_LIMIT, type BoilerplateEntry } from '../store/boilerplate.js';
 import type { Store } from '../store/store.js';
-import { feedHealth, type Health } from './feed-health.js';
+import { feedStatuses, pageFailuresOf, type Health, type PageFailures } from './feed-health.js';
 
 /** What the views read from: the running process's config, store, clock and lemmatizer (the alerts' own). */
 export interface ApiContext {
@@ -115,39 +114,31 @@ export interface FeedView {
   movedTo: string | null;
   items: number;
   lastItemAt: string | null;
-  pageFailures: { failed: number; retrying: number; lastError: string | null };
+  pageFailures: PageFailures;
 }
 
-export async function feedsView(ctx: ApiContext): Promise<FeedView[]> {
+export async function feedsView(ctx: Pick<ApiContext, 'config' | 'store' | 'clock'>): Promise<FeedView[]> {
   const [states, activity] = await Promise.all([ctx.store.feedStates(), ctx.store.feedActivity()]);
-  const byFeed = new Map(activity.map((a) => [a.feed, a]));
-  const intervals = new Map(ctx.config.feeds.map((f) => [f.name, f.intervalMs]));
-  const now = ctx.clock.now();
-  return withConfig(ctx.config.feeds, states).map((s) => {
-    const a = byFeed.get(s.name);
-    const intervalMs = intervals.get(s.name) ?? ctx.config.defaults.interval;
-    const { health, reason } = feedHealth(s, a, intervalMs, now);
-    return {
-      name: s.name,
-      url: s.url,
-      enabled: s.enabled,
-      health,
-      reason,
-      intervalMs,
-      lastPollAt: s.lastFetchedAt,
-      lastStatus: s.lastStatus,
-      lastError: s.lastError,
-      consecutiveErrors: s.errorCount,
-      nextPollAt: s.nextDueAt,
-      movedTo: s.movedTo,
-      items: s.itemCount,
-      lastItemAt: a?.lastItemAt ?? null,
-      pageFailures: { failed: a?.pagesFailed ?? 0, retrying: a?.pagesRetrying ?? 0, lastError: a?.lastPageError ?? null },
-    };
-  });
+  return feedStatuses(ctx.config.feeds, states, activity, ctx.config.defaults.interval, ctx.clock.now()).map(({ state: s, activity: a, limits, health }) => ({
+    name: s.name,
+    url: s.url,
+    enabled: s.enabled,
+    health: health.health,
+    reason: health.reason,
+    intervalMs: limits.intervalMs,
+    lastPollAt: s.lastFetchedAt,
+    lastStatus: s.lastStatus,
+    lastError: s.lastError,
+    consecutiveErrors: s.errorCount,
+    nextPollAt: s.nextDueAt,
+    movedTo: s.movedTo,
+    items: s.itemCount,
+    lastItemAt: a?.lastItemAt ?? null,
+    pageFailures: pageFailuresOf(a),
+  }));
 }
 
-export async function feedView(ctx: ApiContext, name: string): Promise<FeedView | null> {
+export async function feedView(ctx: Pick<ApiContext, 'config' | 'store' | 'clock'>, name: string): Promise<FeedView | null> {
   if (name.length > MAX_NAME_LENGTH) return null;
   return (await feedsView(ctx)).find((f) => f.name === name) ?? null;
 }

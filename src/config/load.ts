@@ -175,11 +175,17 @@ function toConfig(parsed: ParsedConfig, file: string): Config {
       name: f.name,
       url: f.url,
       intervalMs: Math.max(f.interval ?? parsed.defaults.interval, parsed.defaults.minInterval),
+      ...optional('staleAfterMs', f.staleAfter ?? parsed.defaults.staleAfter),
       enabled: f.enabled,
       headers: f.headers,
       tags: f.tags,
     })),
   };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes). */
+function optional<K extends string>(key: K, value: number | undefined): { [k in K]?: number } {
+  return value === undefined ? {} : ({ [key]: value } as { [k in K]: number });
 }
 
 /**

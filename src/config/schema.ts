@@ -7,6 +7,9 @@ import { duration, httpUrl, size } from './zod-types.js';
 import { siteRuleSchema } from '../extract/rule-schema.js';
 import { alertsSchema } from '../alerts/config-schema.js';
 
+/** How long a feed may list nothing new before it is stale (src/api/feed-health.ts). */
+const staleAfter = duration.refine((ms) => ms >= 60_000, 'must be at least 1m');
+
 export const feedSchema = z
   .object({
     /** Unique name of the feed; used in logs, `feedwatch feeds` and storage. */
@@ -14,6 +17,8 @@ export const feedSchema = z
     url: httpUrl,
     /** Poll interval; defaults to `defaults.interval`. */
     interval: duration.optional(),
+    /** No new item for this long: the feed is stale (status page, health alert); defaults to `defaults.staleAfter`. */
+    staleAfter: staleAfter.optional(),
     enabled: z.boolean().default(true),
     /** Extra request headers for this feed (e.g. a cookie or an API key). */
     headers: z.record(z.string(), z.string()).default({}),
@@ -31,6 +36,8 @@ const defaultsSchema = z
     maxBackoff: duration.prefault('6h'),
     /** Fraction of the interval added or removed at random so feeds do not poll in lockstep. */
     jitter: z.number().min(0).max(0.5).default(0.1),
+    /** No new item for this long and a feed is stale; unset: 20 poll intervals, at least 2 days. */
+    staleAfter: staleAfter.optional(),
   })
   .strict()
   .prefault({});
