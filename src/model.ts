@@ -19,6 +19,8 @@ export interface Feed {
    * when the config gives it (`feeds[].staleAfter`, `defaults.staleAfter`); absent: derived from the interval.
    */
   staleAfterMs?: number;
+  /** Polls failing for longer than this (ms) raise a feed health alert; set by the config loader. Absent: 1 hour. */
+  failingAfterMs?: number;
   enabled: boolean;
   headers: Record<string, string>;
   tags: string[];
@@ -38,6 +40,8 @@ export interface FeedState {
   lastError: string | null;
   /** Consecutive failed polls; 0 after a success. */
   errorCount: number;
+  /** ISO 8601 start of the first of those failed polls; null after a success. */
+  failingSince: string | null;
   /** ISO 8601 time of the last poll attempt. */
   lastFetchedAt: string | null;
   /** ISO 8601 time of the next poll. */

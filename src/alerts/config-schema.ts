@@ -114,14 +114,37 @@ const deliverySchema = z
 
 export const BUILTIN_LOG_CHANNEL = 'log';
 
+/** The rule name feed health alerts are recorded under (src/pipeline/health-stage.ts); no configured rule may take it. */
+export const FEED_HEALTH_RULE = 'feed-health';
+
+const feedHealthSchema = z
+  .object({
+    /**
+     * Where feed health alerts go: a channel under `alerts.channels`, or the built-in `log`. Unset: no feed health
+     * alerts (the status page, `feedwatch feeds` and /api/feeds still show each feed's health).
+     */
+    channel: z.string().min(1).optional(),
+    /** How often the feeds' health is checked (one pass over every feed: two queries). */
+    every: duration.prefault('1m').refine((ms) => ms >= 1000, 'must be at least 1s'),
+  })
+  .strict()
+  .prefault({});
+
 export const alertsSchema = z
   .object({
     channels: z.record(z.string().regex(/^[\w.-]+$/, 'channel names use letters, digits, "_", "-" and "."'), channelSchema).default({}),
     rules: z.array(ruleSchema).default([]),
     delivery: deliverySchema,
+    /** One alert when a feed goes stale or failing, one when it recovers (src/pipeline/health-stage.ts). */
+    feedHealth: feedHealthSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    const healthChannel = cfg.feedHealth.channel;
+    if (healthChannel !== undefined && !(healthChannel in cfg.channels) && healthChannel !== BUILTIN_LOG_CHANNEL) {
+      const known = [...Object.keys(cfg.channels), BUILTIN_LOG_CHANNEL].join(', ');
+      ctx.addIssue({ code: 'custom', path: ['feedHealth', 'channel'], message: `no channel named "${healthChannel}" (known: ${known})` });
+    }
     const names = new Map<string, number>();
     cfg.rules.forEach((rule, i) => {
       const prev = names.get(rule.name);
@@ -129,6 +152,9 @@ export const alertsSchema = z
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name "${rule.name}" (also rules[${prev}]); names must be unique` });
       }
       names.set(rule.name, i);
+      if (rule.name === FEED_HEALTH_RULE) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `the rule name "${FEED_HEALTH_RULE}" is taken by feed health alerts; choose another` });
+      }
       try {
         parseRule(rule.query);
       } catch (err) {

@@ -19,6 +19,11 @@ export interface FeedHealth {
   health: Health;
   /** Why it is not ok (one line), or null. */
   reason: string | null;
+  /**
+   * Since when it is failing or stale (ISO 8601; null otherwise): the start of the first failed poll in a row, the
+   * moment the newest item became older than `staleAfter`, or the moment the overdue poll passed its grace.
+   */
+  since: string | null;
 }
 
 const MINUTE = 60_000;
@@ -48,20 +53,24 @@ export interface FeedLimits {
 
 export function feedHealth(state: FeedState, activity: FeedActivity | undefined, limits: FeedLimits, now: number): FeedHealth {
   const { intervalMs } = limits;
-  if (!state.enabled) return { health: 'disabled', reason: 'disabled in the config' };
+  const iso = (t: number) => new Date(t).toISOString();
+  if (!state.enabled) return { health: 'disabled', reason: 'disabled in the config', since: null };
   if (state.errorCount > 0) {
     const polls = state.errorCount === 1 ? 'the last poll failed' : `the last ${state.errorCount} polls failed`;
-    return { health: 'failing', reason: `${polls}: ${state.lastError ?? (state.lastStatus === null ? 'no answer' : `HTTP ${state.lastStatus}`)}` };
+    const reason = `${polls}: ${state.lastError ?? (state.lastStatus === null ? 'no answer' : `HTTP ${state.lastStatus}`)}`;
+    return { health: 'failing', reason, since: state.failingSince ?? state.lastFetchedAt };
   }
-  if (state.lastFetchedAt === null) return { health: 'pending', reason: 'not polled yet' };
+  if (state.lastFetchedAt === null) return { health: 'pending', reason: 'not polled yet', since: null };
   const due = state.nextDueAt === null ? null : Date.parse(state.nextDueAt);
   const late = Math.max(3 * intervalMs, 10 * MINUTE);
-  if (due !== null && now - due > late) return { health: 'stale', reason: `not polled for ${span(now - Date.parse(state.lastFetchedAt))}: is a scheduler running?` };
+  if (due !== null && now - due > late) {
+    return { health: 'stale', reason: `not polled for ${span(now - Date.parse(state.lastFetchedAt))}: is a scheduler running?`, since: iso(due + late) };
+  }
   const staleAfter = limits.staleAfterMs ?? staleAfterMs(intervalMs);
   const last = activity?.lastItemAt ? Date.parse(activity.lastItemAt) : null;
-  if (last === null) return { health: 'ok', reason: 'the feed has listed no item yet' };
-  if (now - last > staleAfter) return { health: 'stale', reason: `no new item for ${span(now - last)} (stale after ${span(staleAfter)})` };
-  return { health: 'ok', reason: null };
+  if (last === null) return { health: 'ok', reason: 'the feed has listed no item yet', since: null };
+  if (now - last > staleAfter) return { health: 'stale', reason: `no new item for ${span(now - last)} (stale after ${span(staleAfter)})`, since: iso(last + staleAfter) };
+  return { health: 'ok', reason: null, since: null };
 }
 
 /** A feed as `feedwatch feeds` and /api/feeds show it: its stored state (as the config sees it), activity and health. */
@@ -109,7 +118,7 @@ export function withConfig(feeds: readonly Feed[], stored: readonly FeedState[])
     const s = byName.get(f.name);
     return s
       ? { ...s, url: f.url, enabled: f.enabled }
-      : { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
+      : { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, failingSince: null, lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
   });
   return [...fromConfig, ...stored.filter((s) => !listed.has(s.name)).map((s) => ({ ...s, enabled: false }))];
 }

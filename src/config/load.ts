@@ -176,6 +176,7 @@ function toConfig(parsed: ParsedConfig, file: string): Config {
       url: f.url,
       intervalMs: Math.max(f.interval ?? parsed.defaults.interval, parsed.defaults.minInterval),
       ...optional('staleAfterMs', f.staleAfter ?? parsed.defaults.staleAfter),
+      failingAfterMs: f.failingAfter ?? parsed.defaults.failingAfter,
       enabled: f.enabled,
       headers: f.headers,
       tags: f.tags,

@@ -19,6 +19,8 @@ export const feedSchema = z
     interval: duration.optional(),
     /** No new item for this long: the feed is stale (status page, health alert); defaults to `defaults.staleAfter`. */
     staleAfter: staleAfter.optional(),
+    /** Polls failing for this long raise a feed health alert (`alerts.feedHealth`); defaults to `defaults.failingAfter`. */
+    failingAfter: duration.optional(),
     enabled: z.boolean().default(true),
     /** Extra request headers for this feed (e.g. a cookie or an API key). */
     headers: z.record(z.string(), z.string()).default({}),
@@ -38,6 +40,8 @@ const defaultsSchema = z
     jitter: z.number().min(0).max(0.5).default(0.1),
     /** No new item for this long and a feed is stale; unset: 20 poll intervals, at least 2 days. */
     staleAfter: staleAfter.optional(),
+    /** Polls failing for this long raise a feed health alert (`alerts.feedHealth`); 0: at the first failed poll. */
+    failingAfter: duration.prefault('1h'),
   })
   .strict()
   .prefault({});

@@ -5,7 +5,7 @@
  *
  * Roles (`feedwatch run --role`):
  *  - scheduler: one BullMQ job scheduler per enabled feed (every = the feed's interval; removed with the feed),
- *    one each for alert delivery passes and retention runs (when configured), and a periodic sweep that re-checks the schedulers and re-enqueues items storage says are due but that no
+ *    one each for alert delivery passes, retention runs and feed health checks (when configured), and a periodic sweep that re-checks the schedulers and re-enqueues items storage says are due but that no
  *    job holds (lost with a Redis that restarted empty, or left by a worker that died between two stages).
  *    Any number of schedulers may run: upserts are idempotent, job ids are per feed and slot.
  *  - worker: one BullMQ Worker per stage queue.
@@ -210,13 +210,16 @@ export class BullmqPipeline {
   }
 
   /**
-   * The timers: a delivery pass every `queue.deliverInterval` while alert rules are configured, a retention run
-   * every `retention.every` while `retention.days` is set; no scheduler otherwise.
+   * The timers: a delivery pass every `queue.deliverInterval` while alert rules or feed health alerts are configured,
+   * a retention run every `retention.every` while `retention.days` is set, a feed health check every
+   * `alerts.feedHealth.every` while `alerts.feedHealth.channel` is set; no scheduler otherwise.
    */
   private async syncTimers(): Promise<void> {
     const { config } = this.deps;
-    await this.syncTimer('deliver', (this.deps.alerts?.rules.length ?? 0) > 0 ? this.opts.queue.deliverInterval : null);
+    const health = config.alerts.feedHealth.channel !== undefined;
+    await this.syncTimer('deliver', (this.deps.alerts?.rules.length ?? 0) > 0 || health ? this.opts.queue.deliverInterval : null);
     await this.syncTimer('retention', config.retention.days !== null ? config.retention.every : null);
+    await this.syncTimer('health', health ? config.alerts.feedHealth.every : null);
   }
 
   private async syncTimer(queueName: string, every: number | null): Promise<void> {

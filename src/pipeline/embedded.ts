@@ -9,7 +9,7 @@
  *                 poll frees its slot and starts the next due feed at once, and its new items start their pages
  *                 at once (`articleConcurrency`, the same per-host bound). The only timers: one for the next due
  *                 time (armed only while a slot is free), and the housekeeping tick (`tickMs`): the alert delivery
- *                 pass, retention, pages whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds`
+ *                 pass, retention, the feed health check (health-stage.ts), pages whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds`
  *                 and a warning, at most once a minute, when feeds are later than their interval's jitter).
  *                 `stop()` stops taking work and waits (up to a deadline) for the work in hand.
  */
@@ -24,6 +24,7 @@ import { DueQueue, type Due } from './due-queue.js';
 import { deliverAlerts } from './alert-stage.js';
 import type { DeliverReport } from '../alerts/deliver.js';
 import { RetentionTimer } from './retention-stage.js';
+import { checkFeedHealth, FeedHealthTimer, type HealthReport } from './health-stage.js';
 
 export interface EmbeddedOptions {
   /** Feeds polled at once. */
@@ -49,6 +50,8 @@ export interface OnceResult {
   articles: ArticleSummary[];
   /** The final alert delivery pass (null without alerts). */
   deliveries?: DeliverReport | null;
+  /** The feed health check made before it (null when feed health alerts are off). */
+  health?: HealthReport | null;
 }
 
 /** Run `fn` over `items` with at most `limit` in flight; results in input order. */
@@ -131,6 +134,8 @@ export class EmbeddedPipeline {
   private delivering: Promise<unknown> | null = null;
   /** `retention: { days }`: old stories removed in small batches when due (retention-stage.ts). */
   private readonly retention: RetentionTimer;
+  /** `alerts.feedHealth`: a feed health check every `every` (health-stage.ts). */
+  private readonly health: FeedHealthTimer;
 
   constructor(
     private readonly deps: StageDeps,
@@ -143,6 +148,7 @@ export class EmbeddedPipeline {
       this.hostOf.set(feed.name, hostOfUrl(feed.url));
     }
     this.retention = new RetentionTimer(deps);
+    this.health = new FeedHealthTimer(deps);
     this.timers = opts.timers ?? systemTimers;
   }
 
@@ -164,8 +170,9 @@ export class EmbeddedPipeline {
       for (const item of due) tried.add(item.id);
       articles.push(...(await mapLimit(due, this.opts.articleConcurrency, (item) => this.processArticle(item))));
     }
+    const health = await checkFeedHealth(this.deps);
     const deliveries = await deliverAlerts(this.deps);
-    return { polls, articles, deliveries };
+    return { polls, articles, deliveries, health };
   }
 
   async start(): Promise<void> {
@@ -246,12 +253,14 @@ export class EmbeddedPipeline {
       ...this.articlesInFlight.values(),
       ...(this.refilling ? [this.refilling] : []),
       ...(this.delivering ? [this.delivering] : []),
+      ...(this.health.running ? [this.health.running] : []),
     ];
   }
 
   /**
    * Housekeeping, every `tickMs`: start whatever is due (normally already started when it came due), look for pages
-   * whose retry came due, start an alert delivery pass and retention when due, and report the schedule lag.
+   * whose retry came due, start an alert delivery pass, and retention and a feed health check when due, and report
+   * the schedule lag.
    */
   async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
@@ -265,6 +274,7 @@ export class EmbeddedPipeline {
         .catch((err: unknown) => this.deps.logger.error({ err }, 'alert delivery pass failed'))
         .finally(() => (this.delivering = null));
       this.retention.tick();
+      this.health.tick();
       this.reportLag(this.deps.clock.now());
     } catch (err) {
       this.deps.logger.error({ err }, 'scheduler tick failed');

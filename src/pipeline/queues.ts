@@ -8,8 +8,9 @@
  *   article  ArticleRef  → processArticle (fetch page, extract, deduplicate, store, match alerts) → (end)
  *   deliver  (a tick)    → deliverAlerts (one delivery pass over the due alerts)  → (end)
  *   retention (a tick)   → applyRetention (old stories removed in small batches)  → (end)
+ *   health   (a tick)    → checkFeedHealth (feed health alerts queued, each change claimed once) → (end)
  *
- * Polls, delivery passes and retention runs come from job schedulers (bullmq.ts), articles from the poll stage. Adding a stage
+ * Polls, delivery passes, retention runs and health checks come from job schedulers (bullmq.ts), articles from the poll stage. Adding a stage
  * (say, splitting "dedup-store" or "match-alerts" out of processArticle) is one more entry in STAGES, with the
  * previous entry's `next` pointing at it; the driver builds queues and workers from this list.
  */
@@ -20,6 +21,7 @@ import type { FeedLock } from './feed-lock.js';
 import { articleJobId, pollJobId } from './job-ids.js';
 import { deliverAlerts } from './alert-stage.js';
 import { applyRetention, RETENTION_RESUME_MS } from './retention-stage.js';
+import { checkFeedHealth } from './health-stage.js';
 import { pollFeed, processArticle, type StageDeps } from './stages.js';
 
 /** An article job's payload: which stored item, not the item itself (the worker reads it fresh from storage). */
@@ -152,8 +154,21 @@ export const retentionStage: Stage<DeliverTick, never> = {
   },
 };
 
+export const healthStage: Stage<DeliverTick, never> = {
+  queue: 'health',
+  next: null,
+  jobId: () => 'health-now',
+  concurrency: () => 1,
+  // A failed check is simply the next tick's work; two checks at once claim each change once (health-stage.ts).
+  jobOptions: () => ({ attempts: 1 }),
+  async run(_tick, { deps }) {
+    const report = await checkFeedHealth(deps);
+    return { next: [], summary: report ? { feeds: report.feeds, alerted: report.alerted.length, lost: report.lost } : { health: 'off' } };
+  },
+};
+
 /** Every stage, in pipeline order. */
-export const STAGES: readonly Stage[] = [pollStage as Stage, articleStage as Stage, deliverStage as Stage, retentionStage as Stage];
+export const STAGES: readonly Stage[] = [pollStage as Stage, articleStage as Stage, deliverStage as Stage, retentionStage as Stage, healthStage as Stage];
 
 export function stageByQueue(name: string): Stage {
   const stage = STAGES.find((s) => s.queue === name);

@@ -124,9 +124,39 @@ export interface AlertStore extends DeliveryStore {
   retryDelivery(id: number, now: string): Promise<RetryOutcome>;
   /** Those of `clusterIds` the rule has matched already (each has its one recorded (rule, cluster) match). */
   alertedClusters(rule: string, clusterIds: string[]): Promise<string[]>;
+  /** Every feed whose health was ever alerted, with what was last alerted. */
+  feedHealthAlerts(): Promise<FeedHealthRecord[]>;
+  /**
+   * Claim a feed's health transition and queue its alert, in one transaction: the feed's alerted health moves from
+   * `t.from` to `t.to` only if it still is `t.from` (no record counts as 'ok'), and only then is `alert` recorded
+   * (its match and one pending delivery per channel). Of processes claiming one transition at once, exactly one
+   * gets `claimed: true`; a restarted process reads what was alerted and claims nothing twice.
+   */
+  recordHealthTransition(t: HealthTransition, alert: NewMatch): Promise<{ claimed: boolean }>;
 }
 
 export type RetryOutcome = { retried: true } | { retried: false; status: DeliveryStatus | null };
+
+/** A feed's health as feed health alerts last reported it (src/pipeline/health-stage.ts); never alerted: 'ok'. */
+export type AlertedHealth = 'ok' | 'stale' | 'failing';
+
+export interface FeedHealthRecord {
+  feed: string;
+  alerted: AlertedHealth;
+  /** ISO 8601 UTC time of the last alerted transition. */
+  changedAt: string;
+  /** Transitions alerted so far. */
+  transitions: number;
+}
+
+/** A change of a feed's alerted health, as one process saw it: from what it read to what it found. */
+export interface HealthTransition {
+  feed: string;
+  from: AlertedHealth;
+  to: AlertedHealth;
+  /** ISO 8601. */
+  at: string;
+}
 
 /** Most cluster ids `alertedClusters` takes at once. */
 export const MAX_CLUSTER_LOOKUP = 1000;
@@ -194,6 +224,12 @@ export interface AlertRows {
   deliveryStatus(id: number): Row<DeliveryStatus | null>;
   /** Those of `clusterIds` with a recorded match of `rule`. */
   matchedClusters(rule: string, clusterIds: string[]): Row<string[]>;
+  /** Every feed_health row, by feed name. */
+  healthRecords(): Row<FeedHealthRecord[]>;
+  /** The feed's row from `t.from` to `t.to` (one more transition, changed at `t.at`) if it is `t.from`; false when not (or no row). */
+  moveHealth(t: HealthTransition): Row<boolean>;
+  /** A row for the feed at `t.to` (its first transition) unless it has one; false when it had. */
+  insertHealth(t: HealthTransition): Row<boolean>;
 }
 
 /**
@@ -233,6 +269,15 @@ function* recordMatchSteps(rows: AlertRows, m: NewMatch): Steps<{ created: boole
   if (!(yield* step(rows.insertMatch(m)))) return { created: false };
   yield* step(rows.insertDeliveries(m, [...new Set(m.channels)]));
   return { created: true };
+}
+
+/** Claim the transition (a row still at `from`, or none while `from` is 'ok'), then queue its alert. */
+function* healthSteps(rows: AlertRows, t: HealthTransition, alert: NewMatch): Steps<{ claimed: boolean }> {
+  let claimed = yield* step(rows.moveHealth(t));
+  if (!claimed && t.from === 'ok') claimed = yield* step(rows.insertHealth(t));
+  if (!claimed) return { claimed: false };
+  yield* recordMatchSteps(rows, alert);
+  return { claimed: true };
 }
 
 function* retrySteps(rows: AlertRows, id: number, at: string): Steps<RetryOutcome> {
@@ -353,6 +398,19 @@ export class RowAlertStore implements AlertStore {
       if (clusterIds.length === 0) return Promise.resolve([]);
       const ids = [...new Set(clusterIds)];
       return this.run.read('alertedClusters', { rule }, (r) => step(r.matchedClusters(rule, ids)));
+    });
+  }
+
+  async feedHealthAlerts(): Promise<FeedHealthRecord[]> {
+    return this.run.read('feedHealthAlerts', {}, (r) => step(r.healthRecords()));
+  }
+
+  async recordHealthTransition(t: HealthTransition, alert: NewMatch): Promise<{ claimed: boolean }> {
+    return this.checked('recordHealthTransition', { feed: t.feed }, () => {
+      if (t.from === t.to) return Promise.resolve({ claimed: false });
+      const at = isoUtc(t.at, 'at');
+      const match = { ...alert, matchedAt: isoUtc(alert.matchedAt, 'matchedAt'), dueAt: isoUtc(alert.dueAt, 'dueAt') };
+      return this.run.transaction('recordHealthTransition', { feed: t.feed, from: t.from, to: t.to }, (r) => healthSteps(r, { ...t, at }, match));
     });
   }
 

@@ -10,9 +10,22 @@ const issues = (raw: unknown): string[] => {
 };
 
 describe('alerts config', () => {
-  test('defaults: no channels, no rules, a delivery policy', () => {
+  test('defaults: no channels, no rules, a delivery policy, no feed health alerts', () => {
     const cfg = alertsSchema.parse(undefined);
-    assert.deepEqual(cfg, { channels: {}, rules: [], delivery: { maxAttempts: 10, backoff: 30_000, maxBackoff: 3_600_000, lease: 60_000 } });
+    assert.deepEqual(cfg, { channels: {}, rules: [], delivery: { maxAttempts: 10, backoff: 30_000, maxBackoff: 3_600_000, lease: 60_000 }, feedHealth: { every: 60_000 } });
+  });
+
+  test('feedHealth.channel names a configured channel or log; the rule name feed-health is taken', () => {
+    assert.equal(alertsSchema.parse({ feedHealth: { channel: 'log', every: '30s' } }).feedHealth.every, 30_000);
+    const hook = { type: 'webhook', url: 'https://example.org/h' };
+    assert.equal(alertsSchema.parse({ channels: { pager: hook }, feedHealth: { channel: 'pager' } }).feedHealth.channel, 'pager');
+    const issue = (input: unknown) => {
+      const r = alertsSchema.safeParse(input);
+      return r.success ? '' : `${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`;
+    };
+    assert.equal(issue({ channels: { pager: hook }, feedHealth: { channel: 'pagr' } }), 'feedHealth.channel: no channel named "pagr" (known: pager, log)');
+    assert.match(issue({ rules: [{ name: 'feed-health', query: 'x', channels: ['log'] }] }), /^rules\.0\.name: the rule name "feed-health" is taken by feed health alerts/);
+    assert.match(issue({ feedHealth: { channel: 'log', every: '100ms' } }), /^feedHealth\.every: must be at least 1s/);
   });
 
   test('a full section parses with durations, env names and defaults', () => {

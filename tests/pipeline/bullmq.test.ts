@@ -170,7 +170,7 @@ describe('bullmq driver on local Redis', () => {
           ['b', 'http://127.0.0.1:9/b.xml', '5m'],
           ['off', 'http://127.0.0.1:9/c.xml', '5m', false],
         ]) +
-        "retention:\n  days: 30\n  every: 2h\nalerts:\n  rules:\n    - { name: r, query: 'x', channels: [log] }\n",
+        "retention:\n  days: 30\n  every: 2h\nalerts:\n  rules:\n    - { name: r, query: 'x', channels: [log] }\n  feedHealth: { channel: log, every: 3m }\n",
       'scheduler',
     );
     let q = first.pipeline.queue('poll');
@@ -182,6 +182,7 @@ describe('bullmq driver on local Redis', () => {
     // The timers: alert delivery passes (alert rules are configured) and retention runs (days is set).
     assert.equal((await first.pipeline.queue('deliver').getJobScheduler('deliver-timer'))?.every, 2000);
     assert.equal((await first.pipeline.queue('retention').getJobScheduler('retention-timer'))?.every, 7_200_000);
+    assert.equal((await first.pipeline.queue('health').getJobScheduler('health-timer'))?.every, 180_000, 'feed health checks (alerts.feedHealth.channel is set)');
     await first.close();
 
     // The config changes: an interval, a URL, a feed removed, one added.
@@ -202,6 +203,7 @@ describe('bullmq driver on local Redis', () => {
     assert.equal(now.get(pollSchedulerId('d'))?.every, 3_600_000);
     assert.equal(await second.pipeline.queue('deliver').getJobScheduler('deliver-timer'), undefined, 'no rules: no delivery timer');
     assert.equal(await second.pipeline.queue('retention').getJobScheduler('retention-timer'), undefined, 'retention off: no timer');
+    assert.equal(await second.pipeline.queue('health').getJobScheduler('health-timer'), undefined, 'feed health alerts off: no timer');
     // A third sync with the same config changes nothing.
     assert.deepEqual(await second.pipeline.syncSchedulers(), { added: [], updated: [], removed: [] });
     const waiting = await second.pipeline.queue('poll').getJobs(['wait', 'delayed']);

@@ -80,6 +80,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
           lastStatus: null,
           lastError: null,
           errorCount: 0,
+          failingSince: null,
           lastFetchedAt: null,
           nextDueAt: null,
           movedTo: null,
@@ -174,6 +175,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await store.recordPoll(failure('a', 20, null, 'timeout', 'no answer in 30s'), [], at(30));
         let s = await store.feedState('a');
         assert.equal(s?.errorCount, 2);
+        assert.equal(s?.failingSince, at(15), 'failing since the first failed poll of the run');
         assert.equal(s?.lastError, 'timeout: no answer in 30s');
         assert.equal(s?.lastStatus, null);
         assert.equal(s?.etag, '"v1"');
@@ -183,8 +185,11 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await store.recordPoll(poll('a', 30, { status: 304, notModified: true }), [], at(45));
         s = await store.feedState('a');
         assert.equal(s?.errorCount, 0);
+        assert.equal(s?.failingSince, null);
         assert.equal(s?.lastError, null);
         assert.equal(s?.etag, '"v1"');
+        await store.recordPoll(failure('a', 45, 502, 'http-status', 'HTTP 502'), [], at(60));
+        assert.equal((await store.feedState('a'))?.failingSince, at(45), 'a new run of failures starts afresh');
       }));
 
     test('a permanent redirect is recorded against the feed', () =>
@@ -234,6 +239,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         assert.equal(s?.lastModified, null);
         assert.equal(s?.movedTo, null);
         assert.equal(s?.errorCount, 0);
+        assert.equal(s?.failingSince, null);
         assert.equal(s?.nextDueAt, null, 'the new URL is due at once');
         assert.equal(s?.itemCount, 1);
       }));

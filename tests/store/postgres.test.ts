@@ -21,6 +21,7 @@ import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
 import { runAlertHistoryContract } from './alert-history-contract.js';
+import { runFeedHealthContract } from './feed-health-contract.js';
 import { runRetentionStoreContract } from './retention-contract.js';
 
 const pg = pgTestSchemas();
@@ -46,6 +47,10 @@ runAlertStoreContract('postgres', async () => {
 runAlertHistoryContract('postgres', async () => {
   const schema = await pg.create();
   return { store: await fresh({ schema }), reopen: (o) => fresh({ schema, ...(o?.claimIdentity ? { claims: { identity: o.claimIdentity } } : {}) }) };
+});
+runFeedHealthContract('postgres', async () => {
+  const schema = await pg.create();
+  return { store: await fresh({ schema }), reopen: () => fresh({ schema }) };
 });
 
 runRetentionStoreContract('postgres', async () => {

@@ -23,6 +23,7 @@ import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
 import { runAlertHistoryContract } from './alert-history-contract.js';
+import { runFeedHealthContract } from './feed-health-contract.js';
 import { runRetentionStoreContract } from './retention-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-threaded-'));
@@ -44,6 +45,10 @@ runAlertStoreContract('sqlite (thread)', async () => {
 runAlertHistoryContract('sqlite (thread)', async () => {
   const path = freshPath();
   return { store: await openThreadedSqliteStore(path), reopen: (o) => openThreadedSqliteStore(path, o?.claimIdentity ? { claimIdentity: o.claimIdentity } : {}) };
+});
+runFeedHealthContract('sqlite (thread)', async () => {
+  const path = freshPath();
+  return { store: await openThreadedSqliteStore(path), reopen: () => openThreadedSqliteStore(path) };
 });
 runRetentionStoreContract('sqlite (thread)', async () => {
   const path = freshPath();

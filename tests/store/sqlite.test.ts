@@ -17,6 +17,7 @@ import { runStoreContract } from './contract.js';
 import { runArticleStoreContract } from './articles-contract.js';
 import { runAlertStoreContract } from './alerts-contract.js';
 import { runAlertHistoryContract } from './alert-history-contract.js';
+import { runFeedHealthContract } from './feed-health-contract.js';
 import { runRetentionStoreContract } from './retention-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-store-'));
@@ -38,6 +39,10 @@ runAlertStoreContract('sqlite', async () => {
 runAlertHistoryContract('sqlite', async () => {
   const path = freshPath();
   return { store: await openSqliteStore(path), reopen: (o) => openSqliteStore(path, o?.claimIdentity ? { claims: { identity: o.claimIdentity } } : {}) };
+});
+runFeedHealthContract('sqlite', async () => {
+  const path = freshPath();
+  return { store: await openSqliteStore(path), reopen: () => openSqliteStore(path) };
 });
 
 runRetentionStoreContract('sqlite', async () => {

@@ -22,7 +22,7 @@ import type { AlertItem } from '../../alerts/message.js';
 import type { AnalyzedText } from '../../alerts/morphology.js';
 import type { Field } from '../../alerts/rule-parser.js';
 import { foldWord } from '../../alerts/tokenize.js';
-import { RowAlertStore, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { RowAlertStore, type AlertedHealth, type FeedHealthRecord, type HealthTransition, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
 import { runAsync } from '../steps.js';
 import { jsonParam } from './rows.js';
 import { guarded, inTransaction } from './tx.js';
@@ -397,6 +397,23 @@ class PostgresAlertRows implements AlertRows {
   async deliveryStatus(id: number): Promise<DeliveryStatus | null> {
     const { rows } = await this.db.query<{ status: DeliveryStatus }>('SELECT status FROM alert_deliveries WHERE id = $1', [id]);
     return rows[0]?.status ?? null;
+  }
+
+  async healthRecords(): Promise<FeedHealthRecord[]> {
+    const { rows } = await this.db.query<{ feed_name: string; alerted: AlertedHealth; changed_at: Date; transitions: number }>(
+      'SELECT feed_name, alerted, changed_at, transitions FROM feed_health ORDER BY feed_name',
+    );
+    return rows.map((r) => ({ feed: r.feed_name, alerted: r.alerted, changedAt: r.changed_at.toISOString(), transitions: r.transitions }));
+  }
+
+  async moveHealth(t: HealthTransition): Promise<boolean> {
+    const sql = `UPDATE feed_health SET alerted = $3, changed_at = $4, transitions = transitions + 1 WHERE feed_name = $1 AND alerted = $2`;
+    return ((await this.db.query(sql, [sameLengthText(t.feed), t.from, t.to, t.at])).rowCount ?? 0) > 0;
+  }
+
+  async insertHealth(t: HealthTransition): Promise<boolean> {
+    const sql = `INSERT INTO feed_health (feed_name, alerted, changed_at, transitions) VALUES ($1, $2, $3, 1) ON CONFLICT (feed_name) DO NOTHING`;
+    return ((await this.db.query(sql, [sameLengthText(t.feed), t.to, t.at])).rowCount ?? 0) > 0;
   }
 
   async matchedClusters(rule: string, clusterIds: string[]): Promise<string[]> {

@@ -19,6 +19,7 @@ export interface FeedRow {
   last_fetched_at: Date | null;
   next_due_at: Date | null;
   moved_to: string | null;
+  failing_since: Date | null;
   item_count: string | number;
 }
 
@@ -66,6 +67,7 @@ export function toFeedState(row: FeedRow): FeedState {
     lastFetchedAt: iso(row.last_fetched_at),
     nextDueAt: iso(row.next_due_at),
     movedTo: row.moved_to,
+    failingSince: iso(row.failing_since),
     itemCount: Number(row.item_count),
   };
 }

@@ -149,7 +149,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 }
 
 const FEED_SELECT = `SELECT f.name, f.url, f.enabled, f.etag, f.last_modified, f.last_status, f.last_error, f.error_count,
-  f.last_fetched_at, f.next_due_at, f.moved_to,
+  f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since,
   (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count
   FROM feeds f`;
 
@@ -161,14 +161,16 @@ const UPSERT_FEEDS = `INSERT INTO feeds AS f (name, url, interval_ms, enabled, t
     moved_to      = CASE WHEN f.url = excluded.url THEN f.moved_to END,
     next_due_at   = CASE WHEN f.url = excluded.url THEN f.next_due_at END,
     error_count   = CASE WHEN f.url = excluded.url THEN f.error_count ELSE 0 END,
+    failing_since = CASE WHEN f.url = excluded.url THEN f.failing_since END,
     url = excluded.url, interval_ms = excluded.interval_ms, enabled = excluded.enabled, tags = excluded.tags`;
 
-const POLL_OK = `UPDATE feeds SET last_status = $2, last_error = NULL, error_count = 0,
+const POLL_OK = `UPDATE feeds SET last_status = $2, last_error = NULL, error_count = 0, failing_since = NULL,
     etag = coalesce($3, etag), last_modified = coalesce($4, last_modified), moved_to = $5,
     last_fetched_at = $6, next_due_at = $7
   WHERE name = $1`;
 
 const POLL_FAILED = `UPDATE feeds SET last_status = $2, last_error = $3, error_count = error_count + 1,
+    failing_since = coalesce(failing_since, $5),
     moved_to = coalesce($4, moved_to), last_fetched_at = $5, next_due_at = $6
   WHERE name = $1`;
 
@@ -366,6 +368,8 @@ export class PostgresStore implements Store {
   deliveries = async (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
   retryDelivery: AlertStore['retryDelivery'] = async (id, now) => this.alerts.retryDelivery(id, now);
   alertedClusters: AlertStore['alertedClusters'] = async (rule, clusterIds) => this.alerts.alertedClusters(rule, clusterIds);
+  feedHealthAlerts: AlertStore['feedHealthAlerts'] = async () => this.alerts.feedHealthAlerts();
+  recordHealthTransition: AlertStore['recordHealthTransition'] = async (t, alert) => this.alerts.recordHealthTransition(t, alert);
 
   // --- ArticleStore: implemented in ./articles.ts ---
   private articlesPart: PostgresArticles | null = null;

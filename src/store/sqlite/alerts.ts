@@ -11,7 +11,7 @@ import { ftsQuery } from '../../alerts/fts-query.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { AlertItem } from '../../alerts/message.js';
 import { lemmaText } from '../../alerts/morphology.js';
-import { RowAlertStore, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { RowAlertStore, type AlertedHealth, type FeedHealthRecord, type HealthTransition, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
 import { runSync, type Steps } from '../steps.js';
 
 interface DocRow {
@@ -102,6 +102,13 @@ function prepareAll(db: BetterSqlite3.Database) {
         claimed_by = NULL, claimed_until = NULL
       WHERE id = @id AND status = 'failed'`),
     status: db.prepare<[number], { status: DeliveryStatus }>('SELECT status FROM alert_deliveries WHERE id = ?'),
+    health: db.prepare<[], { feed_name: string; alerted: AlertedHealth; changed_at: string; transitions: number }>(
+      'SELECT feed_name, alerted, changed_at, transitions FROM feed_health ORDER BY feed_name',
+    ),
+    moveHealth: db.prepare<{ feed: string; from: string; to: string; at: string }>(`UPDATE feed_health
+      SET alerted = @to, changed_at = @at, transitions = transitions + 1 WHERE feed_name = @feed AND alerted = @from`),
+    insertHealth: db.prepare<{ feed: string; to: string; at: string }>(`INSERT INTO feed_health (feed_name, alerted, changed_at, transitions)
+      VALUES (@feed, @to, @at, 1) ON CONFLICT (feed_name) DO NOTHING`),
     matched: db.prepare<{ rule: string; ids: string }, { cluster_id: string }>(
       'SELECT cluster_id FROM alert_matches WHERE rule = @rule AND cluster_id IN (SELECT value FROM json_each(@ids))',
     ),
@@ -239,6 +246,18 @@ class SqliteAlertRows implements AlertRows {
 
   matchedClusters(rule: string, clusterIds: string[]): string[] {
     return this.s.matched.all({ rule, ids: JSON.stringify(clusterIds) }).map((r) => r.cluster_id);
+  }
+
+  healthRecords(): FeedHealthRecord[] {
+    return this.s.health.all().map((r) => ({ feed: r.feed_name, alerted: r.alerted, changedAt: r.changed_at, transitions: r.transitions }));
+  }
+
+  moveHealth(t: HealthTransition): boolean {
+    return this.s.moveHealth.run({ feed: t.feed, from: t.from, to: t.to, at: t.at }).changes > 0;
+  }
+
+  insertHealth(t: HealthTransition): boolean {
+    return this.s.insertHealth.run({ feed: t.feed, to: t.to, at: t.at }).changes > 0;
   }
 }
 

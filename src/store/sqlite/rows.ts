@@ -22,6 +22,7 @@ export interface FeedRow {
   last_fetched_at: string | null;
   next_due_at: string | null;
   moved_to: string | null;
+  failing_since: string | null;
   item_count: number;
 }
 
@@ -60,6 +61,7 @@ export function toFeedState(row: FeedRow): FeedState {
     lastFetchedAt: row.last_fetched_at,
     nextDueAt: row.next_due_at,
     movedTo: row.moved_to,
+    failingSince: row.failing_since,
     itemCount: row.item_count,
   };
 }

@@ -85,7 +85,7 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
 const ITEM_COLUMNS = `id, feed_name, guid, link, title, description, author, published_at, categories, enclosures, extra,
   first_seen_at, article_state, article_attempts, article_error, next_article_attempt_at`;
 const FEED_SELECT = `SELECT f.name, f.url, f.interval_ms, f.enabled, f.tags, f.etag, f.last_modified, f.last_status,
-  f.last_error, f.error_count, f.last_fetched_at, f.next_due_at, f.moved_to,
+  f.last_error, f.error_count, f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since,
   (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count
   FROM feeds f`;
 
@@ -101,15 +101,17 @@ function prepareAll(db: BetterSqlite3.Database) {
         moved_to      = CASE WHEN feeds.url = excluded.url THEN feeds.moved_to END,
         next_due_at   = CASE WHEN feeds.url = excluded.url THEN feeds.next_due_at END,
         error_count   = CASE WHEN feeds.url = excluded.url THEN feeds.error_count ELSE 0 END,
+        failing_since = CASE WHEN feeds.url = excluded.url THEN feeds.failing_since END,
         url = excluded.url, interval_ms = excluded.interval_ms, enabled = excluded.enabled, tags = excluded.tags`),
     disableMissing: db.prepare<[string]>(
       'UPDATE feeds SET enabled = 0 WHERE enabled = 1 AND name NOT IN (SELECT value FROM json_each(?))',
     ),
-    pollOk: db.prepare(`UPDATE feeds SET last_status = @status, last_error = NULL, error_count = 0,
+    pollOk: db.prepare(`UPDATE feeds SET last_status = @status, last_error = NULL, error_count = 0, failing_since = NULL,
         etag = coalesce(@etag, etag), last_modified = coalesce(@lastModified, last_modified), moved_to = @movedTo,
         last_fetched_at = @startedAt, next_due_at = @nextDueAt
       WHERE name = @feedName`),
     pollFailed: db.prepare(`UPDATE feeds SET last_status = @status, last_error = @error, error_count = error_count + 1,
+        failing_since = coalesce(failing_since, @startedAt),
         moved_to = coalesce(@movedTo, moved_to), last_fetched_at = @startedAt, next_due_at = @nextDueAt
       WHERE name = @feedName`),
     insertItem: db.prepare<[ReturnType<typeof itemParams>], ItemRow>(`INSERT INTO items (feed_name, guid, link, title,
@@ -480,6 +482,8 @@ export class SqliteStore implements Store {
   deliveries = (filter?: DeliveryFilter) => this.alerts.deliveries(filter);
   retryDelivery: AlertStore['retryDelivery'] = (id, now) => this.alerts.retryDelivery(id, now);
   alertedClusters: AlertStore['alertedClusters'] = (rule, clusterIds) => this.alerts.alertedClusters(rule, clusterIds);
+  feedHealthAlerts: AlertStore['feedHealthAlerts'] = () => this.alerts.feedHealthAlerts();
+  recordHealthTransition: AlertStore['recordHealthTransition'] = (t, alert) => this.alerts.recordHealthTransition(t, alert);
 
   // --- ArticleStore: implemented in ./articles.ts ---
   private articlesPart: SqliteArticles | null = null;

@@ -58,6 +58,8 @@ export const STORE_METHODS = [
   'deliveries',
   'retryDelivery',
   'alertedClusters',
+  'feedHealthAlerts',
+  'recordHealthTransition',
   'findDuplicates',
   'storeArticle',
   'story',
@@ -285,6 +287,8 @@ export class ThreadedSqliteStore implements Store {
   deliveries = (filter?: DeliveryFilter): ReturnType<AlertStore['deliveries']> => this.call('deliveries', [filter]);
   retryDelivery: AlertStore['retryDelivery'] = (id, now) => this.call('retryDelivery', [id, now]);
   alertedClusters: AlertStore['alertedClusters'] = (rule, clusterIds) => this.call('alertedClusters', [rule, clusterIds]);
+  feedHealthAlerts: AlertStore['feedHealthAlerts'] = () => this.call('feedHealthAlerts', []);
+  recordHealthTransition: AlertStore['recordHealthTransition'] = (t, alert) => this.call('recordHealthTransition', [t, alert]);
   findDuplicates = (input: DedupInput): Promise<DedupFound> => this.call('findDuplicates', [input]);
   storeArticle = (req: StoreArticleRequest): Promise<StoredArticle> => this.call('storeArticle', [req]);
   /** `findAndStoreArticle` in the thread: the dedup stage uses it when the store offers it. */
