@@ -65,8 +65,14 @@ interface InHand {
   token: string | undefined;
 }
 
-/** Scheduler upserts or removals in flight at once during a sync. */
-const SCHEDULER_BATCH = 500;
+/**
+ * Scheduler upserts or removals in flight at once during a sync: a sliding window (the next one starts as soon as
+ * one is answered), so that this process prepares commands while Redis runs the ones before them, with no pause
+ * between batches.
+ */
+const SCHEDULER_WINDOW = 500;
+/** Finished upserts or removals whose record (the hash of what was written) is written in one command. */
+const RECORD_BATCH = 500;
 
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -156,8 +162,9 @@ export class BullmqPipeline {
    * Cheap when nothing changed, so that every sweep can run it and many schedulers can sync at once: two reads (the
    * ids of the poll queue's schedulers, and a hash of what this code last wrote for each: interval, feed, job
    * options), then only the schedulers that are missing or differ are upserted and the ones of feeds gone from the
-   * config removed, `SCHEDULER_BATCH` at a time in flight (pipelined on the one connection rather than one round
-   * trip each). Each batch's record is written once the batch succeeded, so a batch that failed is redone next sweep.
+   * config removed, `SCHEDULER_WINDOW` in flight on the one connection (a sliding window, not batches, so that
+   * Redis never waits for this process to prepare the next batch). Records of the upserts that succeeded are
+   * written `RECORD_BATCH` at a time; one that failed is redone next sweep.
    */
   async syncSchedulers(): Promise<SchedulerSync> {
     const q = this.queue('poll');
@@ -167,38 +174,42 @@ export class BullmqPipeline {
     const existing = new Set(ids);
     const result: SchedulerSync = { added: [], updated: [], removed: [] };
     const template = { ...stageByQueue('poll').jobOptions(this.deps.config) };
-    const templateJson = stableJson(template);
+    const templateJson = JSON.stringify(template);
     const wanted = new Set<string>();
     const changed: Array<{ feed: Feed; id: string; record: string }> = [];
     for (const feed of this.feeds) {
       const id = pollSchedulerId(feed.name);
       wanted.add(id);
-      const record = createHash('sha1').update(`${feed.intervalMs}\n${stableJson(feed)}\n${templateJson}`).digest('base64');
+      const record = scheduleRecord(feed, templateJson);
       if (!existing.has(id) || written[id] !== record) changed.push({ feed, id, record });
     }
     if (changed.length > 0) {
       const states = new Map((await this.deps.store.feedStates()).map((s) => [s.name, s]));
       const now = this.deps.clock.now();
-      for (let i = 0; i < changed.length; i += SCHEDULER_BATCH) {
-        const batch = changed.slice(i, i + SCHEDULER_BATCH);
-        await Promise.all(
-          batch.map(({ feed, id }) => {
-            const stored = states.get(feed.name)?.nextDueAt;
-            const due = stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random);
-            return q.upsertJobScheduler(id, { every: feed.intervalMs, startDate: Math.max(due, now) }, { name: 'poll', data: feed, opts: template });
-          }),
-        );
-        await client.hset(recordKey, Object.fromEntries(batch.map((c) => [c.id, c.record])));
-        for (const c of batch) (existing.has(c.id) ? result.updated : result.added).push(c.feed.name);
-      }
+      await inWindow(
+        changed,
+        SCHEDULER_WINDOW,
+        ({ feed, id }) => {
+          const stored = states.get(feed.name)?.nextDueAt;
+          const due = stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random);
+          return q.upsertJobScheduler(id, { every: feed.intervalMs, startDate: Math.max(due, now) }, { name: 'poll', data: feed, opts: template });
+        },
+        async (done) => {
+          await client.hset(recordKey, Object.fromEntries(done.map((c) => [c.id, c.record])));
+          for (const c of done) (existing.has(c.id) ? result.updated : result.added).push(c.feed.name);
+        },
+      );
     }
     const gone = ids.filter((id) => !wanted.has(id));
-    for (let i = 0; i < gone.length; i += SCHEDULER_BATCH) {
-      const batch = gone.slice(i, i + SCHEDULER_BATCH);
-      await Promise.all(batch.map((id) => q.removeJobScheduler(id)));
-      await client.hdel(recordKey, ...batch);
-      result.removed.push(...batch.map((id) => feedOfSchedulerId(id) ?? id));
-    }
+    await inWindow(
+      gone,
+      SCHEDULER_WINDOW,
+      (id) => q.removeJobScheduler(id),
+      async (done) => {
+        await client.hdel(recordKey, ...done);
+        result.removed.push(...done.map((id) => feedOfSchedulerId(id) ?? id));
+      },
+    );
     // Records of schedulers removed by other means (a queue obliterated by hand) go too.
     const stale = Object.keys(written).filter((id) => !wanted.has(id) && !existing.has(id));
     if (stale.length > 0) await client.hdel(recordKey, ...stale);
@@ -386,9 +397,45 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
   );
 }
 
-/** JSON with object keys sorted, to compare payloads that went through Redis. */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
+/**
+ * What a feed's scheduler was written with, hashed: its interval, the feed (the jobs' payload) and the job options.
+ * Plain JSON: feeds come from the config parser with their keys in one order, and a different order would only
+ * cost one needless upsert.
+ */
+function scheduleRecord(feed: Feed, templateJson: string): string {
+  return createHash('sha1').update(`${feed.intervalMs}\n${JSON.stringify(feed)}\n${templateJson}`).digest('base64');
+}
+
+/**
+ * `run` over `items` with at most `window` calls in flight, the next started as each settles; `record` gets the
+ * items that succeeded, in groups of RECORD_BATCH (and the rest at the end). On the first failure no new call
+ * starts; the calls in flight settle, the successes are recorded, then the failure is thrown.
+ */
+export async function inWindow<T>(items: readonly T[], window: number, run: (item: T) => Promise<unknown>, record: (done: T[]) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failed: { err?: unknown; any: boolean } = { any: false };
+  let done: T[] = [];
+  let recording: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const group = done;
+    done = [];
+    recording = recording.then(() => record(group));
+  };
+  const lane = async (): Promise<void> => {
+    while (!failed.any && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await run(item);
+      } catch (err) {
+        if (!failed.any) Object.assign(failed, { err, any: true });
+        continue;
+      }
+      done.push(item);
+      if (done.length >= RECORD_BATCH) flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+  if (done.length > 0) flush();
+  await recording;
+  if (failed.any) throw failed.err;
 }
