@@ -3,6 +3,7 @@
  * config's site rules, logger and metrics. The CLI commands and the tests start from here.
  */
 import { systemClock, type Clock, type Random } from './clock.js';
+import type { AlertMessage } from './alerts/message.js';
 import type { Config } from './config/load.js';
 import type { ConfigChanges } from './config/reload.js';
 import { createCpuPool, type CpuWork } from './cpu/pool.js';
@@ -53,6 +54,8 @@ export interface AppOverrides {
    * `http.perHostRate` is set, a gate in memory that enforces it in this process.
    */
   hostGate?: HostGate;
+  /** Each alert a log channel sends, handed over too (`feedwatch once` prints them after its table). */
+  showLogAlert?: (channel: string, m: AlertMessage) => void;
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
@@ -83,6 +86,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       env: overrides.env ?? process.env,
       logger,
       userAgent: c.userAgent,
+      showLogAlert: overrides.showLogAlert,
       maxTokens: c.budgets.analyzedTokens,
       analyse: (fields, maxTokens) => cpu.run({ type: 'analyse', fields, maxTokens }, 'alerts'),
     });

@@ -12,7 +12,15 @@ export interface LogOptions {
   format?: 'auto' | 'json' | 'pretty';
   /** Where JSON lines go; defaults to stdout. */
   destination?: NodeJS.WritableStream;
+  /**
+   * Write to stderr instead of stdout (JSON lines, or pretty when stderr is a terminal): for commands whose stdout
+   * is their report (`feedwatch once`).
+   */
+  stderr?: boolean;
 }
+
+/** Pretty log times: UTC, and they say so (a terminal reader may be anywhere). */
+export const PRETTY_TIME = "UTC:yyyy-mm-dd HH:MM:ss'Z'";
 
 export const REDACT_PATHS = [
   'headers.authorization',
@@ -30,12 +38,15 @@ export const REDACT_PATHS = [
 
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? 'info';
-  const pretty = opts.format === 'pretty' || (opts.format !== 'json' && !opts.destination && process.stdout.isTTY === true);
+  const fd = opts.stderr ? 2 : 1;
+  const terminal = (opts.stderr ? process.stderr : process.stdout).isTTY === true;
+  const pretty = opts.format === 'pretty' || (opts.format !== 'json' && !opts.destination && terminal);
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: terminal, translateTime: PRETTY_TIME, ignore: 'pid,hostname', destination: fd } } });
   }
-  return opts.destination ? pino(base, opts.destination) : pino(base);
+  if (opts.destination) return pino(base, opts.destination);
+  return fd === 2 ? pino(base, pino.destination({ fd: 2, sync: true })) : pino(base);
 }
 
 /** A logger that drops everything, for tests and library use. */

@@ -9,7 +9,7 @@
 import { checkHost, MAX_ENTRIES_LIMIT } from '../store/boilerplate.js';
 import { openStore } from '../store/open.js';
 import { loadCliConfig } from './config.js';
-import { formatTable } from './table.js';
+import { formatTable, utcMinute } from './table.js';
 
 export const DEFAULT_BOILERPLATE_LIMIT = 200;
 
@@ -45,9 +45,8 @@ export async function boilerplateCommand(args: string[], opts: { configPath: str
       process.stdout.write(`${what}${host === undefined ? '' : ` for ${host}`}${config.boilerplate.enabled ? '' : ' (boilerplate.enabled is false)'}\n`);
       return 0;
     }
-    const day = (iso: string | null) => (iso === null ? null : iso.slice(0, 16).replace('T', ' '));
-    const rows = entries.map((e) => [e.host, e.stories, day(e.firstSeenAt), day(e.lastSeenAt), day(e.learnedAt), clip(e.sample, 70)]);
-    process.stdout.write(formatTable(['host', 'stories', 'first seen', 'last seen', 'learned', 'text'], rows) + '\n');
+    const rows = entries.map((e) => [e.host, e.stories, utcMinute(e.firstSeenAt), utcMinute(e.lastSeenAt), utcMinute(e.learnedAt), clip(e.sample, 70)]);
+    process.stdout.write(formatTable(['host', 'stories', 'first seen (UTC)', 'last seen (UTC)', 'learned (UTC)', 'text'], rows) + '\n');
     const learned = entries.filter((e) => e.learnedAt !== null).length;
     process.stdout.write(`\n${learned} learned${opts.all ? `, ${entries.length - learned} counted` : ''}${entries.length === limit ? ` (the first ${limit}; --limit N for more)` : ''}\n`);
     return 0;

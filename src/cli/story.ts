@@ -11,7 +11,7 @@
  */
 import { loadCliConfig } from './config.js';
 import { openStore } from '../store/open.js';
-import { formatTable } from './table.js';
+import { formatTable, utcSecond } from './table.js';
 import { printable } from '../control-chars.js';
 import { feedOnlyKey } from '../pipeline/alert-stage.js';
 import { storyView, textOf, type StoredText, type StoryView } from '../api/views.js';
@@ -24,7 +24,8 @@ export interface StoryCommandOptions {
   text?: boolean;
 }
 
-const time = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
+/** Stored times as UTC whatever offset they were written with (the labels say UTC). */
+const time = (iso: string): string => utcSecond(iso) ?? iso;
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 function hostOf(url: string): string {
@@ -133,7 +134,7 @@ export async function articleCommand(args: string[], opts: { configPath: string 
     const text = textOf(doc)!;
     const out = opts.json
       ? JSON.stringify({ articleId: doc.articleId, storyId: doc.clusterId, feed: doc.feed, url: doc.url, publishedAt: doc.publishedAt, ...text })
-      : [`article ${raw} of story ${doc.clusterId} · feed ${doc.feed} · published ${doc.publishedAt ?? 'unknown'} · ${doc.url ?? '(no url)'}`, '', formatText(text)].join('\n');
+      : [`article ${raw} of story ${doc.clusterId} · feed ${doc.feed} · published ${doc.publishedAt ? `${utcSecond(doc.publishedAt)} UTC` : 'unknown'} · ${doc.url ?? '(no url)'}`, '', formatText(text)].join('\n');
     console.log(printable(out));
     return 0;
   });

@@ -19,9 +19,18 @@ function codePoints(s: string): number {
 
 /** An ISO timestamp (any offset) as `YYYY-MM-DD HH:MM` in UTC, the zone every table names in its header. */
 export function utcMinute(iso: string | null | undefined): string | null {
+  return utcTime(iso, 16);
+}
+
+/** The same to the second: `YYYY-MM-DD HH:MM:SS` in UTC. */
+export function utcSecond(iso: string | null | undefined): string | null {
+  return utcTime(iso, 19);
+}
+
+function utcTime(iso: string | null | undefined, length: number): string | null {
   if (!iso) return null;
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+  return Number.isNaN(t) ? iso : new Date(t).toISOString().slice(0, length).replace('T', ' ');
 }
 
 /** Text on one line, whitespace runs collapsed, cut to at most `n` characters (an ellipsis marks the cut). */

@@ -7,10 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMetrics } from '../../src/metrics.js';
-import { utcMinute } from '../../src/cli/table.js';
+import { utcMinute, utcSecond } from '../../src/cli/table.js';
 import { neededSecrets } from '../../src/config/secrets.js';
 import { parseConfig } from '../../src/config/load.js';
 import { runFeedwatch, type CommandResult } from '../helpers/feedwatch-process.js';
+import { buildAlertDoc } from '../../src/alerts/match.js';
+import { loadMorphology } from '../../src/alerts/morphology.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const main = join(root, 'src/cli/main.ts');
@@ -61,19 +64,54 @@ test('variables a driver does not use are not asked for', () => {
   assert.deepEqual(neededSecrets(bullmq), [{ key: 'queue.urlEnv', variable: 'REDIS_URL' }]);
 });
 
-test('a reader that closes the pipe early ends the command quietly with status 0', async () => {
-  const file = join(dir, 'many.yaml');
-  const feeds = Array.from({ length: 3000 }, (_, i) => `  - { name: "feed number ${i}", url: "https://site-${i}.example.org/rss.xml" }`).join('\n');
-  writeFileSync(file, `storage: { driver: sqlite, path: "${join(dir, 'many.db')}" }\nfeeds:\n${feeds}\n`);
-  // feeds --json writes about 600 KB: far more than a pipe holds, so a write after `head` exits gets EPIPE.
-  const child = spawn('bash', ['-c', `set -o pipefail; "${process.execPath}" --import tsx "${main}" feeds --json --config "${file}" | head -n 1 >/dev/null; echo "status \${PIPESTATUS[0]}"`], { cwd: root });
+/**
+ * `feedwatch ARGS | head -n 1` through a real shell pipe: the exit status of feedwatch (not of head) and what it
+ * wrote on stderr.
+ */
+async function headOfPipe(args: string[]): Promise<{ status: string; stderr: string }> {
+  const quoted = args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('bash', ['-c', `"${process.execPath}" --import tsx "${main}" ${quoted} | head -n 1 >/dev/null; echo "status \${PIPESTATUS[0]}"`], { cwd: root });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   await new Promise((r) => child.on('close', r));
-  assert.equal(out.trim(), 'status 0');
-  assert.equal(err, '');
+  return { status: out.trim(), stderr: err };
+}
+
+test('a reader that closes the pipe early ends the command quietly with status 0: feeds', async () => {
+  const file = join(dir, 'many.yaml');
+  const feeds = Array.from({ length: 3000 }, (_, i) => `  - { name: "feed number ${i}", url: "https://site-${i}.example.org/rss.xml" }`).join('\n');
+  writeFileSync(file, `storage: { driver: sqlite, path: "${join(dir, 'many.db')}" }\nfeeds:\n${feeds}\n`);
+  // feeds --json writes about 600 KB: far more than a pipe holds, so a write after `head` exits gets EPIPE.
+  assert.deepEqual(await headOfPipe(['feeds', '--json', '--config', file]), { status: 'status 0', stderr: '' });
+});
+
+test('search | head and extract | head end quietly with status 0 (EPIPE)', async () => {
+  // search: 1,500 stored articles with 300-character titles, so --json writes some 700 KB.
+  const dbPath = join(dir, 'search.db');
+  const file = join(dir, 'search.yaml');
+  writeFileSync(file, `storage: { driver: sqlite, path: ${JSON.stringify(dbPath)} }\nfeeds: []\n`);
+  const store = await openSqliteStore(dbPath);
+  const lem = await loadMorphology();
+  for (let i = 1; i <= 1500; i++) {
+    const texts = { feed: 'port', title: `Lighthouse keeper report ${i}: ${'calm sea and light wind, '.repeat(11)}`, lead: 'Weather', body: '', tags: [] };
+    await store.saveAlertDoc({ articleId: i, clusterId: String(i), url: `https://example.org/${i}`, publishedAt: null, storedAt: '2026-03-01T00:00:00.000Z', ...texts, analyzed: buildAlertDoc(texts, lem).analyzed });
+  }
+  await store.close();
+  assert.deepEqual(await headOfPipe(['search', 'lighthouse', '--limit', '1500', '--json', '--config', file]), { status: 'status 0', stderr: '' });
+  assert.deepEqual(await headOfPipe(['search', 'lighthouse', '--limit', '1500', '--config', file]), { status: 'status 0', stderr: '' });
+
+  // extract: 60 saved pages of 40 paragraphs each, one JSON line of about 5 KB per page (300 KB in all).
+  const pages = mkdtempSync(join(dir, 'pages-'));
+  const inputs: string[] = [];
+  for (let i = 1; i <= 60; i++) {
+    const body = Array.from({ length: 40 }, (_, j) => `<p>Page ${i}, paragraph ${j}: the harbour master logged every boat that came in before the storm closed the port.</p>`).join('');
+    const path = join(pages, `page-${i}.html`);
+    writeFileSync(path, `<html><head><title>Page ${i}</title></head><body><article><h1>Page ${i}</h1>${body}</article></body></html>`);
+    inputs.push(path);
+  }
+  assert.deepEqual(await headOfPipe(['extract', ...inputs]), { status: 'status 0', stderr: '' });
 });
 
 test('process metrics carry the feedwatch_ prefix once', async () => {
@@ -87,4 +125,14 @@ test('times in tables are shown in UTC whatever offset they were stored with', (
   assert.equal(utcMinute('2022-03-05T18:20:00+06:00'), '2022-03-05 12:20');
   assert.equal(utcMinute('2026-12-31T23:59:59.900-05:00'), '2027-01-01 04:59');
   assert.equal(utcMinute(null), null);
+  assert.equal(utcSecond('2022-03-05T18:20:07+06:00'), '2022-03-05 12:20:07');
+});
+
+test('pretty log lines carry their time in UTC, marked Z, whatever the machine zone', async () => {
+  const script = `import(${JSON.stringify(join(root, 'src/log.ts'))}).then(({ createLogger }) => createLogger({ format: 'pretty', stderr: true }).info('hello'))`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, env: { ...process.env, TZ: 'Asia/Bishkek' } });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise((r) => child.on('close', r));
+  assert.match(err, /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z\] INFO.*: hello$/m);
 });

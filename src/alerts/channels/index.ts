@@ -2,6 +2,7 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../log.js';
 import { BUILTIN_LOG_CHANNEL, type AlertsConfig, type ChannelConfig } from '../config-schema.js';
+import type { AlertMessage } from '../message.js';
 import type { Channel } from './channel.js';
 import { createEmailChannel } from './email.js';
 import { createLogChannel } from './log.js';
@@ -15,6 +16,8 @@ export interface ChannelDeps {
   logger: Logger;
   userAgent: string;
   dispatcher?: Dispatcher;
+  /** Also hand each alert of a log channel to this (a command that shows them to its reader). */
+  showLogAlert?: ((channel: string, m: AlertMessage) => void) | undefined;
 }
 
 export function createChannel(name: string, cfg: ChannelConfig, deps: ChannelDeps): Channel {
