@@ -1,7 +1,8 @@
 /**
  * URL canonicalization for deduplication: every address under which the same article circulates (tracking
  * parameters, AMP and mobile editions, http/https, www, fragments, parameter order) maps to one identity key.
- * The key identifies; it is not an address to fetch (the sighting keeps the URL as seen).
+ * The key identifies; it is not an address to fetch (the sighting keeps the URL as seen). `articleLink` applies
+ * rules 1, 2, 6 and 7 only, for an address to show and open (alert links).
  *
  * Rules, in order:
  *   1. The page's own <link rel=canonical> replaces the URL when it is an http(s) URL on the same site (same
@@ -67,7 +68,8 @@ function safeDecode(s: string): string {
   }
 }
 
-function cleanQuery(search: string): string {
+/** The query without tracking parameters, the rest sorted (`sort`, for the key) or in their order (for a link). */
+function cleanQuery(search: string, sort = true): string {
   const parts = search.replace(/^\?/, '').split('&').filter((p) => p !== '');
   const kept = parts.filter((p) => {
     const eq = p.indexOf('=');
@@ -75,7 +77,7 @@ function cleanQuery(search: string): string {
     const value = eq < 0 ? '' : safeDecode(p.slice(eq + 1));
     return !isTracking(key, value);
   });
-  kept.sort();
+  if (sort) kept.sort();
   return kept.length > 0 ? `?${kept.join('&')}` : '';
 }
 
@@ -130,14 +132,34 @@ export function canonicalUrl(url: string, opts: { pageCanonical?: string | null 
   const parsed = parse(url.trim());
   if (!parsed) throw new FeedwatchError('bad-url', `not a URL: ${url}`, { url }, { retryable: false });
   const u = unwrapAmpCache(parsed);
-  const canon = opts.pageCanonical ? parse(opts.pageCanonical.trim(), u.href) : null;
+  return build(trustedCanonical(u, opts.pageCanonical) ?? u);
+}
+
+/** Rule 1: the page's <link rel=canonical> as a URL, when it is http(s) on the same site and not a deeper page's home. */
+function trustedCanonical(u: URL, pageCanonical: string | null | undefined): URL | null {
+  const canon = pageCanonical ? parse(pageCanonical.trim(), u.href) : null;
   if (
     canon &&
     (canon.protocol === 'http:' || canon.protocol === 'https:') &&
     sameSite(canon.hostname, u.hostname) &&
     !(cleanPath(canon.pathname) === '/' && cleanPath(u.pathname) !== '/')
   ) {
-    return build(canon);
+    return canon;
   }
-  return build(u);
+  return null;
+}
+
+/**
+ * The address to show for an article (alert links, search results): the page's own canonical URL when rule 1
+ * trusts it, else the URL as fetched (an AMP cache address unwrapped), with the tracking parameters and the fragment
+ * (rules 6 and 7) removed. Unlike the identity key it is meant to be opened, so scheme, host, path and the order of
+ * the other parameters stay as the publisher wrote them. A URL that does not parse is returned as it is.
+ */
+export function articleLink(url: string, opts: { pageCanonical?: string | null } = {}): string {
+  const parsed = parse(url.trim());
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) return url;
+  const u = unwrapAmpCache(parsed);
+  const chosen = trustedCanonical(u, opts.pageCanonical) ?? u;
+  const hash = chosen.hash.startsWith('#!') ? chosen.hash : '';
+  return `${chosen.protocol}//${chosen.host}${chosen.pathname}${cleanQuery(chosen.search, false)}${hash}`;
 }

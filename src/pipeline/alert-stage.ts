@@ -17,6 +17,7 @@ import type { Clock } from '../clock.js';
 import type { ChannelDeps } from '../alerts/channels/index.js';
 import { createChannels, type Channel } from '../alerts/channels/index.js';
 import type { AlertsConfig, DeliveryPolicy } from '../alerts/config-schema.js';
+import { articleLink } from '../dedup/canonical-url.js';
 import { deliverPending, enqueueMatch, type DeliverReport } from '../alerts/deliver.js';
 import { buildAlertDoc, compileRule, matchRule, type CompiledRule, type MatchSpan } from '../alerts/match.js';
 import { alertItem, type AlertItem } from '../alerts/message.js';
@@ -139,6 +140,15 @@ export function descriptionText(description: string | null): string {
 
 type DocTexts = Omit<AlertDocRecord, 'analyzed' | 'storedAt'>;
 
+/**
+ * The link an alert (and search) gives for an article: the page's canonical URL when the dedup stage's rule trusts
+ * it, else the URL fetched (or the feed's link, when the page failed) without tracking parameters.
+ */
+function linkOf(seen: string | null, pageCanonical: string | null): string | null {
+  if (!seen) return pageCanonical;
+  return articleLink(seen, { pageCanonical });
+}
+
 /** The field texts of a stored article (or of a feed entry standing in for it). */
 export function alertDocTexts(stored: StoredForAlerts): DocTexts {
   const { article, item } = stored;
@@ -147,7 +157,7 @@ export function alertDocTexts(stored: StoredForAlerts): DocTexts {
     articleId: stored.articleId,
     clusterId: String(stored.clusterId),
     feed: item.feedName,
-    url: stored.url ?? article?.canonicalUrl ?? item.link,
+    url: linkOf(stored.url ?? item.link, article?.canonicalUrl ?? null),
     title: (article?.title?.trim() ? article.title : item.title) ?? '',
     lead: article ? (article.lead ?? '') : descriptionText(item.description),
     body: article ? article.paragraphs.join('\n\n') : '',

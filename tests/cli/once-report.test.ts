@@ -38,6 +38,21 @@ before(async () => {
     '/two.xml': (req, res) => send(rss(srv.url, [{ title: 'Bridge repairs start', path: '/news/bridge' }]), { headers: { 'content-type': 'application/rss+xml' } })(req, res, new URL(srv.url)),
     '/news/ferry': send(page('Ferry terminal opens in the harbour', FERRY), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
     '/news/bridge': send(page('Bridge repairs start', BRIDGE), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+    '/tracked.xml': (req, res) =>
+      send(
+        rss(srv.url, [
+          { title: 'Ferry terminal opens in the harbour', path: '/tracked/ferry?utm_source=rss&amp;id=7&amp;utm_medium=feed' },
+          { title: 'Bridge repairs start', path: '/tracked/bridge?utm_campaign=spring&amp;id=8#top' },
+          { title: 'Ferry timetable for the winter', path: '/tracked/gone?fbclid=abc' },
+        ]),
+        { headers: { 'content-type': 'application/rss+xml' } },
+      )(req, res, new URL(srv.url)),
+    // The page names its canonical address (relative, with its own parameter); the link of the feed carried trackers.
+    '/tracked/ferry': send(page('Ferry terminal opens in the harbour', FERRY).replace('<head>', '<head><link rel="canonical" href="/news/ferry-terminal?id=7">'), {
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+    }),
+    '/tracked/bridge': send(page('Bridge repairs start', BRIDGE), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+    '/tracked/gone': send('gone', { status: 410 }),
   });
 });
 after(async () => {
@@ -91,6 +106,20 @@ test('every feed failing exits 1; one failing of two exits 0', async () => {
   const some = await runFeedwatch(['once', '--config', config('some', [['x', '/missing-1.xml'], ['port', '/one.xml']])], { timeoutMs: 300_000 });
   assert.equal(some.code, 0, some.stderr);
   assert.match(some.stdout, /^2 feeds polled, 1 failed, 1 new item;/m);
+});
+
+test('alert links: the canonical URL the page declares, else the URL without tracking parameters (also for a page that failed)', async () => {
+  const r = await runFeedwatch(['once', '--config', config('tracked', [['port', '/tracked.xml']])], { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /; 3 alerts delivered$/m);
+  const links = [...r.stdout.matchAll(/^ {4}(http\S+)$/gm)].map((m) => m[1]!.replace(srv.url, '')).sort();
+  assert.deepEqual(links, ['/news/ferry-terminal?id=7', '/tracked/bridge?id=8', '/tracked/gone']);
+  const logged = jsonLines(r.stderr)
+    .map((l) => JSON.parse(l) as { msg: string; items?: Array<{ url: string }> })
+    .filter((l) => l.msg.startsWith('alert: '))
+    .flatMap((l) => l.items!.map((i) => i.url.replace(srv.url, '')))
+    .sort();
+  assert.deepEqual(logged, links, 'the log line carries the same links');
 });
 
 test('on a terminal (a pseudo-terminal): the alert is printed readably and no JSON log line appears', async () => {

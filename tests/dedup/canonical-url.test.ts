@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalUrl } from '../../src/dedup/canonical-url.js';
+import { articleLink, canonicalUrl } from '../../src/dedup/canonical-url.js';
 import { registrableDomain, sameSite } from '../../src/dedup/registrable-domain.js';
 import { FeedwatchError } from '../../src/errors.js';
 
@@ -89,6 +89,31 @@ describe('canonicalUrl with the page canonical', () => {
   test('null and empty canonicals are ignored', () => {
     assert.equal(canonicalUrl('https://x.org/a', { pageCanonical: null }), 'https://x.org/a');
     assert.equal(canonicalUrl('https://x.org/a', { pageCanonical: '' }), 'https://x.org/a');
+  });
+});
+
+describe('articleLink: an address to open', () => {
+  test('the page canonical the key trusts, as the publisher wrote it (www and http kept)', () => {
+    assert.equal(articleLink('http://www.harbour.example/n/7?utm_source=rss&utm_medium=feed', { pageCanonical: '/news/ferry-terminal' }), 'http://www.harbour.example/news/ferry-terminal');
+    assert.equal(articleLink('https://m.port.example.co.uk/a?fbclid=1', { pageCanonical: 'https://www.port.example.co.uk/a' }), 'https://www.port.example.co.uk/a');
+  });
+  test('without one: tracking parameters and the fragment dropped, other parameters kept in their order', () => {
+    assert.equal(articleLink('https://www.x.org/view?z=2&utm_campaign=c&id=9&gclid=abc#comments'), 'https://www.x.org/view?z=2&id=9');
+    assert.equal(articleLink('https://x.org/#!/story/5?x=1'), 'https://x.org/#!/story/5?x=1');
+  });
+  test('a canonical the key would not trust (another site, a deep page sent home) leaves the URL', () => {
+    assert.equal(articleLink('https://a.example/s?ref=rss', { pageCanonical: 'https://b.example/s' }), 'https://a.example/s');
+    assert.equal(articleLink('https://a.example/2020/s', { pageCanonical: '/' }), 'https://a.example/2020/s');
+  });
+  test('the key and the link agree on what the canonical is', () => {
+    const url = 'https://www.x.org/amp/1.html?utm_source=tg';
+    const pageCanonical = 'https://www.x.org/1.html';
+    assert.equal(canonicalUrl(articleLink(url, { pageCanonical })), canonicalUrl(url, { pageCanonical }));
+  });
+  test('an AMP cache address is unwrapped; what is not a web URL is left as it is', () => {
+    assert.equal(articleLink('https://www-x-org.cdn.ampproject.org/c/s/www.x.org/a.html?utm_source=g'), 'https://www.x.org/a.html');
+    assert.equal(articleLink('not a url'), 'not a url');
+    assert.equal(articleLink('mailto:a@b.c'), 'mailto:a@b.c');
   });
 });
 
