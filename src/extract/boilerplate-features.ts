@@ -178,9 +178,20 @@ function stem(w: string): string {
   return w.length > 5 ? w.slice(0, 5) : w;
 }
 
+/** Whether a word is all ASCII digits (a number, not a content word). */
+function allDigits(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return w.length > 0;
+}
+
 /** Stems of the content words (four letters or more, not a number) of a text's lower-case words. */
 function contentStems(lower: readonly string[]): string[] {
-  return lower.filter((w) => w.length >= 4 && !/^\d+$/.test(w)).map(stem);
+  const out: string[] = [];
+  for (const w of lower) if (w.length >= 4 && !allDigits(w)) out.push(stem(w));
+  return out;
 }
 
 /** Whole class/id words of a hint string, split at anything that is not a letter. */
@@ -223,13 +234,36 @@ function outletNames(ctx: PageContext, base: URL | null): string[] {
 /** A written address: the outlet named inside one is not the outlet speaking. */
 const WRITTEN_ADDRESS = /(?:https?:\/\/|www\.)\S+/giu;
 
+/**
+ * What namesOutlet looks for in a text's words between spaces, per outlet name: the name as whole words
+ * (" name "), or for a single word of five letters or more any word starting with it (" name", which also
+ * finds the whole word). Built once per body.
+ */
+function outletNeedles(names: readonly string[]): string[] {
+  return names.map((n) => (n.length >= 5 && !n.includes(' ') ? ` ${n}` : ` ${n} `));
+}
+
 /** Whether the outlet names itself; `joined` is the text's lower-case words between spaces (as namesPlatform's). */
-function namesOutlet(text: string, names: readonly string[], joined: string): boolean {
-  if (names.length === 0) return false;
+function namesOutlet(text: string, needles: readonly string[], joined: string): boolean {
+  if (needles.length === 0) return false;
   // Not inside a written address (a citation of another page on the same domain is not the outlet speaking).
   WRITTEN_ADDRESS.lastIndex = 0;
   const t = WRITTEN_ADDRESS.test(text) ? ` ${words(text.replace(WRITTEN_ADDRESS, ' ')).join(' ')} ` : joined;
-  return names.some((n) => t.includes(` ${n} `) || (n.length >= 5 && !n.includes(' ') && t.includes(` ${n}`)));
+  return needles.some((n) => t.includes(n));
+}
+
+/**
+ * A character from U+0400 on (Cyrillic, Armenian and every later script; surrogates too): IMPERATIVE_WORD's
+ * endings are all written in such characters, and lower-casing never turns a character below U+0400 into one.
+ */
+const NON_LATIN = /[\u0400-\uffff]/;
+
+/** The first two words of each sentence, letters only, lower case. */
+function sentenceOpeners(text: string): string[] {
+  return text
+    .split(/[.!?…]\s+|\s[—–]\s/u)
+    .flatMap(firstTwoWords)
+    .map((x) => x.replace(/[^\p{L}]/gu, '').toLowerCase());
 }
 
 /** The first two whitespace-separated words of a sentence (without splitting the rest of it). */
@@ -248,7 +282,7 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     base = null;
   }
   const pageHost = base ? base.hostname.toLowerCase().replace(/^www\./, '') : null;
-  const names = outletNames(ctx, base);
+  const needles = outletNeedles(outletNames(ctx, base));
   const titleStems = new Set(ctx.title ? contentStems(words(ctx.title)) : []);
   const texts = paragraphs.map((p, i) => {
     if (i === 0 && ctx.dateline) {
@@ -260,8 +294,10 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
   // Each paragraph's lower-case words, read once: every signal below works on them.
   const lowers = texts.map(words);
   const stems = lowers.map(contentStems);
+  // Each paragraph's distinct stems, and in how many paragraphs each stem occurs.
+  const stemSets = stems.map((list) => new Set(list));
   const stemCounts = new Map<string, number>();
-  for (const list of stems) for (const s of new Set(list)) stemCounts.set(s, (stemCounts.get(s) ?? 0) + 1);
+  for (const set of stemSets) for (const s of set) stemCounts.set(s, (stemCounts.get(s) ?? 0) + 1);
   const n = paragraphs.length;
   // The body's head and tail: the paragraphs before its first and after its last long one (promos, bylines
   // and disclaimers gather there, often several in a row).
@@ -274,10 +310,14 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     const w = lowers[i]!;
     const joined = ` ${w.join(' ')} `;
     const own = stems[i]!;
-    const ownSet = new Set(own);
-    const titleOverlap = own.length === 0 ? 0 : own.filter((s) => titleStems.has(s)).length / own.length;
+    const ownSet = stemSets[i]!;
+    let inTitle = 0;
+    for (const s of own) if (titleStems.has(s)) inTitle++;
+    const titleOverlap = own.length === 0 ? 0 : inTitle / own.length;
     // Share of the paragraph's stems that some other paragraph also has.
-    const textOverlap = ownSet.size === 0 ? 0 : [...ownSet].filter((s) => (stemCounts.get(s) ?? 0) > 1).length / ownSet.size;
+    let shared = 0;
+    for (const s of ownSet) if ((stemCounts.get(s) ?? 0) > 1) shared++;
+    const textOverlap = ownSet.size === 0 ? 0 : shared / ownSet.size;
     const len = Math.max(1, p.len);
     let social = false;
     let ownSite = false;
@@ -293,12 +333,10 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       if (SOCIAL_HOSTS.test(host)) social = true;
       else if (pageHost !== null && (host === pageHost || host.endsWith(`.${pageHost}`) || pageHost.endsWith(`.${host}`))) ownSite = true;
     }
-    // The first two words of each sentence ("Нашли ошибку? Выделите её…", "Также читайте — …").
+    // The first two words of each sentence ("Нашли ошибку? Выделите её…", "Также читайте — …"), read only when the
+    // text has a character of a script the imperative endings are written in (Cyrillic, Armenian and beyond).
     const unmarked = text.replace(LEADING_MARKER, '');
-    const openers = unmarked
-      .split(/[.!?…]\s+|\s[—–]\s/u)
-      .flatMap(firstTwoWords)
-      .map((x) => x.replace(/[^\p{L}]/gu, '').toLowerCase());
+    const imperative = NON_LATIN.test(unmarked) && sentenceOpeners(unmarked).some((x) => IMPERATIVE_WORD.test(x));
     const hints = hintWords(p.hints);
     return [
       Math.log1p(w.length),
@@ -310,10 +348,10 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       social ? 1 : 0,
       ownSite ? 1 : 0,
       namesPlatform(text, w, joined) ? 1 : 0,
-      namesOutlet(text, names, joined) ? 1 : 0,
-      w.some((x) => SECOND_PERSON.has(x)) || /\S\s+Sie\b/u.test(text) ? 1 : 0,
+      namesOutlet(text, needles, joined) ? 1 : 0,
+      w.some((x) => SECOND_PERSON.has(x)) || (text.includes('Sie') && /\S\s+Sie\b/u.test(text)) ? 1 : 0,
       w.some((x) => FIRST_PLURAL.has(x)) ? 1 : 0,
-      openers.some((x) => IMPERATIVE_WORD.test(x)) || GERMAN_IMPERATIVE.test(unmarked) ? 1 : 0,
+      imperative || GERMAN_IMPERATIVE.test(unmarked) ? 1 : 0,
       questionThenCall(text) ? 1 : 0,
       LEADING_MARKER.test(text) ? 1 : 0,
       /[:：]\s*$/u.test(text) ? 1 : 0,
