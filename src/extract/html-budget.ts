@@ -30,9 +30,24 @@ function tooComplex(what: 'nodes' | 'closing tags' | 'nesting depth', limit: num
   return new FeedwatchError('too-complex', `the page has ${over}: not parsed (work budget)`, { budget: what, limit });
 }
 
-/** Counts nodes and nesting depth as the parser reports them, and stops the parse (throws) over the budget. */
+/**
+ * The class attribute values of each document parsed here, in document order (see classValues). Elements the
+ * extractors remove later keep their entry: the list may hold more than the page does, never less.
+ */
+const CLASS_VALUES = new WeakMap<Document, string[]>();
+
+/** The class attribute values of every element parsed into `doc`, or undefined for a document not parsed here. */
+export function classValues(doc: Document): readonly string[] | undefined {
+  return CLASS_VALUES.get(doc);
+}
+
+/**
+ * Counts nodes and nesting depth as the parser reports them, and stops the parse (throws) over the budget. Keeps
+ * each element's class attribute on the way.
+ */
 class BudgetHandler extends DomHandler {
   private nodes = 0;
+  readonly classes: string[] = [];
 
   constructor(private readonly limits: HtmlLimits) {
     super(undefined, PARSER_OPTIONS);
@@ -41,6 +56,8 @@ class BudgetHandler extends DomHandler {
   override onopentag(name: string, attribs: Record<string, string>): void {
     // The stack holds the document and the open elements: its length is the new element's depth.
     if (this.tagStack.length > this.limits.maxDepth) throw tooComplex('nesting depth', this.limits.maxDepth);
+    const cls = attribs.class;
+    if (cls !== undefined) this.classes.push(cls);
     super.onopentag(name, attribs);
   }
 
@@ -65,5 +82,6 @@ export function parseHtmlWithinBudget(html: string, limits: HtmlLimits = HTML_LI
   if (closingTags(html, limits.maxNodes) > limits.maxNodes) throw tooComplex('closing tags', limits.maxNodes);
   const handler = new BudgetHandler(limits);
   new Parser(handler, PARSER_OPTIONS).end(html);
+  CLASS_VALUES.set(handler.root, handler.classes);
   return handler.root;
 }

@@ -9,6 +9,7 @@ import type { AnyNode, Element } from 'domhandler';
 import { FeedwatchError } from '../errors.js';
 import { compilePattern } from '../regex/linear.js';
 import type { Article } from '../model.js';
+import { pageHas } from './class-filter.js';
 import { figureImages } from './images.js';
 import type { PageMeta } from './meta.js';
 import { parseDateTime } from './meta.js';
@@ -81,7 +82,7 @@ export function ruleMatchesHost(rule: SiteRule, url: string): boolean {
 }
 
 export function ruleDetected($: CheerioAPI, rule: SiteRule): boolean {
-  return rule.detect !== undefined && $(rule.detect).length > 0;
+  return rule.detect !== undefined && pageHas($, rule.detect);
 }
 
 /** Whether a rule applies to a page: its `detect` selector is present, or (for a rule not tied to an engine) its host matches. */

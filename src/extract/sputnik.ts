@@ -8,6 +8,7 @@
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import type { Article, ArticleImage } from '../model.js';
+import { pageHas } from './class-filter.js';
 import { cleanCredit, figureImages, imageSource, pushImage } from './images.js';
 import type { PageMeta } from './meta.js';
 import type { SiteRule } from './rule-schema.js';
@@ -22,8 +23,8 @@ export type SputnikDesign = 'blocks' | 'b-article';
 
 /** Which engine design the page is in, by its markup; null when it is not an engine page. */
 export function sputnikDesign($: CheerioAPI): SputnikDesign | null {
-  if ($('.article__body .article__block').length > 0) return 'blocks';
-  if ($('div.b-article__text').length > 0) return 'b-article';
+  if (pageHas($, '.article__body .article__block')) return 'blocks';
+  if (pageHas($, 'div.b-article__text')) return 'b-article';
   return null;
 }
 
