@@ -106,7 +106,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       return limiter.run(url, () => (gate ? gate.run(url, get) : get()));
     },
     // The site rules of the running config (a reload replaces deps.config) go with each page.
-    extract: (html, url, feed) => cpu.run({ type: 'extract', html, url, sites: deps.config.sites }, feed ?? new URL(url).host),
+    extract: (html, url, feed) =>
+      cpu.run({ type: 'extract', html, url, sites: deps.config.sites, maxChars: deps.config.budgets.articleChars }, feed ?? new URL(url).host),
     decode: (body, contentType, kind, url, feed) => cpu.run({ type: 'decode', body, contentType, kind, url }, feed),
     parseFeed: (xml, feedName, opts) => cpu.run({ type: 'parse-feed', xml, feedName, opts }, feedName),
     alerts,

@@ -14,6 +14,7 @@ export function createMetrics() {
     pollSeconds: new Histogram({ name: 'feedwatch_poll_duration_seconds', help: 'Time to poll one feed', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
     cpuTasks: new Counter({ name: 'feedwatch_cpu_tasks_total', help: 'Tasks on untrusted input (parse-feed, extract, analyse) by outcome: ok, failed, too-slow, too-complex', labelNames: ['task', 'outcome'] as const, registers: [registry] }),
     cpuTasksRunning: new Gauge({ name: 'feedwatch_cpu_tasks_running', help: 'Tasks on untrusted input running now', registers: [registry] }),
+    articlesCut: new Counter({ name: 'feedwatch_articles_cut_total', help: 'Articles whose text was cut to budgets.articleChars', registers: [registry] }),
     analysisCut: new Counter({ name: 'feedwatch_analysis_cut_total', help: 'Article fields analysed only up to budgets.analyzedTokens', registers: [registry] }),
     lastTick: new Gauge({ name: 'feedwatch_last_tick_timestamp_seconds', help: 'When the scheduler last looked for work', registers: [registry] }),
     scheduleLag: new Gauge({

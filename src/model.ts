@@ -142,6 +142,11 @@ export interface Article {
   images: ArticleImage[];
   /** Which extractor produced this: "sputnik", "generic", or "rule:<name>". */
   extractor: string;
+  /**
+   * Set when the text was cut to `budgets.articleChars` (src/extract/article-cap.ts): the characters of lead and
+   * paragraphs, and the paragraphs, that the page's article had before.
+   */
+  cut?: { chars: number; paragraphs: number };
 }
 
 /** Outcome of fetching and extracting the page for an item. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { duration, httpUrl, size } from './zod-types.js';
 import { siteRuleSchema } from '../extract/rule-schema.js';
 import { alertsSchema } from '../alerts/config-schema.js';
+import { ARTICLE_CHARS } from '../extract/article-cap.js';
 
 /** How long a feed may list nothing new before it is stale (src/api/feed-health.ts). */
 const staleAfter = duration.refine((ms) => ms >= 60_000, 'must be at least 1m');
@@ -257,6 +258,11 @@ const budgetsSchema = z
     feedElements: z.number().int().min(100).max(10_000_000).default(100_000),
     /** Word tokens of one article analysed for alerts and search (title first, then lead, body…); the rest is not. */
     analyzedTokens: z.number().int().min(100).max(10_000_000).default(10_000),
+    /**
+     * Characters of one article's lead and paragraphs kept (src/extract/article-cap.ts); a longer article is cut,
+     * stored with `cut` saying what it had, and logged. Bounds what storing it holds the storage thread for.
+     */
+    articleChars: z.number().int().min(1_000).max(100_000_000).default(ARTICLE_CHARS),
   })
   .strict()
   .prefault({});

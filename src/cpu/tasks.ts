@@ -18,7 +18,7 @@ import type { Article, DecodedText, FeedItem } from '../model.js';
 export type CpuTask =
   | { type: 'decode'; body: Uint8Array; contentType: string | null; kind: 'xml' | 'html'; url: string }
   | { type: 'parse-feed'; xml: string; feedName: string; opts: ParseOptions }
-  | { type: 'extract'; html: string; url: string; sites: readonly SiteRule[] }
+  | { type: 'extract'; html: string; url: string; sites: readonly SiteRule[]; maxChars?: number }
   | { type: 'analyse'; fields: Partial<Record<Field, string>>; maxTokens: number };
 
 export type CpuTaskType = CpuTask['type'];
@@ -57,7 +57,7 @@ function taskFunction(): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
       case 'parse-feed':
         return parseFeed(task.xml, task.feedName, task.opts);
       case 'extract':
-        return extractArticle(task.html, task.url, { rules: task.sites });
+        return extractArticle(task.html, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
       case 'analyse': {
         const lem = await (lemmatizer ??= loadMorphology());
         const out: Partial<Record<Field, AnalyzedText>> = {};

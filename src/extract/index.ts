@@ -17,6 +17,7 @@ import type { BoilerplateOptions } from './boilerplate-score.js';
 import { extractWithRule, mergeRules, ruleApplies, ruleMatchesHost } from './rules.js';
 import { extractSputnik, sputnikDesign } from './sputnik.js';
 import { reconcileLanguage } from './text.js';
+import { ARTICLE_CHARS, capArticle } from './article-cap.js';
 
 export type { PageMeta } from './meta.js';
 export { extractMeta } from './meta.js';
@@ -72,8 +73,11 @@ function listsOnly(r: SiteRule): SiteRule {
   return { name: r.name, hosts: r.hosts, remove: r.remove, dropParagraphs: r.dropParagraphs };
 }
 
-/** Extracts the article of one page; `url` is the page's address (relative links, host rules). */
-export function extractArticle(html: string, url: string, opts: { rules: readonly SiteRule[]; boilerplate?: BoilerplateOptions }): Article {
+/**
+ * Extracts the article of one page; `url` is the page's address (relative links, host rules). Its lead and
+ * paragraphs keep at most `maxChars` characters (default ARTICLE_CHARS, `budgets.articleChars`; see article-cap.ts).
+ */
+export function extractArticle(html: string, url: string, opts: { rules: readonly SiteRule[]; boilerplate?: BoilerplateOptions; maxChars?: number }): Article {
   const $ = loadHtml(html);
   const meta = extractMeta($, url);
   const choice = chooseExtractor($, url, opts.rules);
@@ -89,6 +93,7 @@ export function extractArticle(html: string, url: string, opts: { rules: readonl
       article = extractGeneric($, url, meta, choice.rule, undefined, opts.boilerplate);
       break;
   }
-  const text = [article.title ?? '', article.lead ?? '', ...article.paragraphs].join('\n');
-  return { ...article, language: reconcileLanguage(article.language, text) };
+  const capped = capArticle(article, opts.maxChars ?? ARTICLE_CHARS);
+  const text = [capped.title ?? '', capped.lead ?? '', ...capped.paragraphs].join('\n');
+  return { ...capped, language: reconcileLanguage(capped.language, text) };
 }

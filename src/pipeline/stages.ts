@@ -237,6 +237,14 @@ export async function processArticle(item: StoredItem, deps: StageDeps): Promise
     return pageFailed(item, err, at, deps);
   }
   const { finalUrl } = page;
+  if (page.article.cut) {
+    const cut = page.article.cut;
+    deps.logger.info(
+      { feed: item.feedName, item_id: item.id, url: finalUrl, chars: cut.chars, paragraphs: cut.paragraphs, max_chars: config.budgets.articleChars },
+      'article cut: only the first characters of a long article are kept (budgets.articleChars)',
+    );
+    deps.metrics?.articlesCut.inc();
+  }
   // The host's learned boilerplate goes after extraction (boilerplate-stage.ts), from data read from storage.
   const { article, learning } = await cleanExtracted(page.article, finalUrl, deps);
   // Store, index and match first, then mark the item done: a failure or a crash in between retries the item.
