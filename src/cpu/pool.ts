@@ -7,7 +7,9 @@
  *    past it the worker is ended (piscina terminates the thread and starts another) and the task fails as
  *    FeedwatchError 'too-slow';
  *  - memory (`budgets.taskMemory`, the worker's heap limit): a task that needs more ends its worker and fails as
- *    'too-complex'.
+ *    'too-complex'. A task whose input alone is over a quarter of it (`taskInputBytes`, counted as UTF-16) is
+ *    refused before it is sent, as 'too-large': copied into a worker whose heap it nearly fills, it can make V8
+ *    abort the whole process instead of ending the worker.
  *
  * The caller records either failure against the feed or page like any other, and retries it with backoff.
  * `budgets.threads: 0` runs the same tasks in the calling thread without budgets (createInlineCpu).
@@ -46,7 +48,7 @@ export interface CpuStatus {
 
 /** Counts outcomes; the process's metrics by default (app.ts), nothing in tests that do not care. */
 export interface CpuObserver {
-  finished?(task: CpuTaskType, outcome: 'ok' | 'failed' | 'too-slow' | 'too-complex'): void;
+  finished?(task: CpuTaskType, outcome: 'ok' | 'failed' | 'too-slow' | 'too-complex' | 'too-large'): void;
   running?(count: number): void;
 }
 
@@ -84,6 +86,38 @@ function workerEntry(): URL {
 const MB = 1024 * 1024;
 const CPU_WORKER = { thread: 'CPU worker', kind: 'parse' } as const;
 
+/** The largest task input sent to a worker: this share of its heap (`budgets.taskMemory`). */
+export const TASK_INPUT_SHARE = 4;
+
+/**
+ * Bytes of a task's input as the worker will hold it: text at two bytes a character (what V8 needs for any text
+ * beyond Latin-1; counting it so spares a scan), bytes as they are, site rules not counted (config, small).
+ */
+export function taskInputBytes(task: CpuTask): number {
+  switch (task.type) {
+    case 'decode':
+      return task.body.byteLength;
+    case 'parse-feed':
+      return task.xml.length * 2;
+    case 'extract':
+      return task.html.length * 2;
+    case 'analyse':
+      return Object.values(task.fields).reduce((n, text) => n + (text?.length ?? 0) * 2, 0);
+  }
+}
+
+/** FeedwatchError 'too-large' for a task whose input is over `budgets.taskMemory / TASK_INPUT_SHARE`, else null. */
+function refuseLarge(task: CpuTask, label: string, budgets: CpuBudgets): FeedwatchError | null {
+  const bytes = taskInputBytes(task);
+  const limit = Math.floor(budgets.taskMemory / TASK_INPUT_SHARE);
+  if (bytes <= limit) return null;
+  return new FeedwatchError(
+    'too-large',
+    `${task.type}: its input (${Math.round(bytes / MB)} MB as text) is over ${Math.round(limit / MB)} MB, a quarter of a worker's heap (budgets.taskMemory); not sent to a worker`,
+    { task: task.type, for: label, bytes, limitBytes: limit },
+  );
+}
+
 /** A pool of `budgets.threads` workers; tasks beyond that wait here for a free one. */
 export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): CpuWork {
   if (budgets.threads === 0) return createInlineCpu();
@@ -117,6 +151,11 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
   };
 
   const run = async <T extends CpuTask>(task: T, label: string): Promise<CpuResults[T['type']]> => {
+    const large = refuseLarge(task, label, budgets);
+    if (large) {
+      observer.finished?.(task.type, 'too-large');
+      throw large;
+    }
     await acquire();
     if (closed) {
       release();

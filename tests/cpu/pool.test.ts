@@ -5,8 +5,8 @@
  */
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createCpuPool, createInlineCpu, type CpuWork } from '../../src/cpu/pool.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createCpuPool, createInlineCpu, taskInputBytes, TASK_INPUT_SHARE, type CpuWork } from '../../src/cpu/pool.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { deepFeed } from '../helpers/hostile-inputs.js';
 
@@ -35,6 +35,35 @@ describe('CPU pool', () => {
   };
   after(async () => {
     for (const p of pools) await p.close();
+  });
+
+  test('an input over a quarter of budgets.taskMemory is refused as too-large before any worker gets it', async () => {
+    const outcomes: string[] = [];
+    const workers = createCpuPool({ threads: 1, taskTimeout: 120_000, taskMemory: 32 * MB }, { finished: (task, outcome) => outcomes.push(`${task} ${outcome}`) });
+    pools.push(workers);
+    const threads = () => readdirSync('/proc/self/task').length;
+    const before = threads();
+    // 8 MB is the limit: 4.2 M characters of text (8.4 MB as UTF-16), 9 MB of bytes, 4.2 M characters over analysis fields.
+    const text = 'x'.repeat(4_200_000);
+    const refused = [
+      { type: 'extract', html: text, url: 'https://e.x/a', sites: [] },
+      { type: 'parse-feed', xml: text, feedName: 'big', opts: {} },
+      { type: 'decode', body: new Uint8Array(9 * MB), contentType: 'text/html', kind: 'html', url: 'https://e.x/a' },
+      { type: 'analyse', fields: { title: text.slice(0, 2_100_000), body: text.slice(0, 2_100_000) }, maxTokens: 100 },
+    ] as const;
+    for (const task of refused) {
+      const err = await failure(workers.run(task, 'big'));
+      assert.equal(err.kind, 'too-large', task.type);
+      assert.equal(err.context['limitBytes'], 8 * MB);
+      assert.equal(err.context['for'], 'big');
+    }
+    assert.deepEqual(outcomes, ['extract too-large', 'parse-feed too-large', 'decode too-large', 'analyse too-large']);
+    // No worker was started for them (the pool starts its first worker with the first task it sends; this is the
+    // file's first test, so no other pool has a worker that could end meanwhile).
+    assert.equal(threads(), before);
+    // An ordinary task is sent and runs.
+    assert.equal((await workers.run({ type: 'parse-feed', xml: feed, feedName: 'ria', opts: {} }, 'ria')).length, 6);
+    assert.ok(threads() > before);
   });
 
   test('decode, extract, parse-feed and analyse give in a worker what they give in this thread', async () => {
@@ -79,14 +108,17 @@ describe('CPU pool', () => {
 
   test('over its memory limit a task fails as too-complex, and the pool goes on', async () => {
     const workers = pool({ threads: 1, taskTimeout: 600_000, taskMemory: 32 * MB });
-    // A feed of 200,000 items with its complexity budget lifted (pages that large are refused by the HTML budget
+    // A feed of 60,000 items with its complexity budget lifted (pages that large are refused by the HTML budget
     // before they can fill memory): the parsed objects outgrow a 32 MB heap.
-    // The text itself stays small (about 7 MB, copied into the worker): it is the parsed objects that grow.
+    // The text itself stays under the quarter of the heap a task may bring (3.4 M characters, 6.8 MB as UTF-16):
+    // it is the parsed objects that grow.
     const item = `<item><title>t</title><link>https://e.x/a</link></item>`;
-    const huge = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${item.repeat(150_000)}</channel></rss>`;
+    const huge = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${item.repeat(60_000)}</channel></rss>`;
+    assert.ok(taskInputBytes({ type: 'parse-feed', xml: huge, feedName: 'huge', opts: {} }) <= (32 * MB) / TASK_INPUT_SHARE);
     const err = await failure(workers.run({ type: 'parse-feed', xml: huge, feedName: 'huge', opts: { maxDepth: 1e9, maxElements: 1e9 } }, 'huge'));
     assert.equal(err.kind, 'too-complex');
     assert.equal(err.context['limitBytes'], 32 * MB);
     assert.equal((await workers.run({ type: 'parse-feed', xml: feed, feedName: 'ria', opts: {} }, 'ria')).length, 6);
   });
+
 });
