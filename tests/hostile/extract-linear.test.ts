@@ -81,10 +81,15 @@ for (const [name, filler] of [
   });
 }
 
-test('80,000 short paragraphs inside <article> become 80,000 paragraphs', () => {
+test('80,000 short paragraphs inside <article> become 80,000 paragraphs (the text cut lifted), or are cut to budgets.articleChars', () => {
   const html = page(`<article>${'<p>Short line, number one of many.</p>'.repeat(80_000)}</article>`);
-  const article = extractArticle(html, URL_, { rules: [] });
+  const article = extractArticle(html, URL_, { rules: [], maxChars: 10_000_000 });
   assert.ok(article.paragraphs.length >= 60_000, `${article.paragraphs.length} paragraphs`);
+  assert.equal(article.cut, undefined);
+  // With the default cut, the first 200,000 characters and a record of what the page had.
+  const cut = extractArticle(html, URL_, { rules: [] });
+  assert.ok(cut.paragraphs.length > 6_000 && cut.paragraphs.length < 7_000, `${cut.paragraphs.length} paragraphs`);
+  assert.equal(cut.cut?.paragraphs, article.paragraphs.length);
 });
 
 /** A chain of `depth` nested divs with a paragraph of text at the bottom, built without the parser. */
