@@ -5,7 +5,8 @@
  * same pieces; only its images and block knowledge live in sputnik.ts.
  */
 import type { Cheerio, CheerioAPI } from 'cheerio';
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Element, ParentNode } from 'domhandler';
+import { findIn, outermostIn } from './select.js';
 import { FeedwatchError } from '../errors.js';
 import { compilePattern } from '../regex/linear.js';
 import type { Article } from '../model.js';
@@ -127,20 +128,39 @@ export function ruleRoot($: CheerioAPI, rule: SiteRule): Cheerio<AnyNode> {
 export const NEAR_REMOVED_ATTR = 'data-feedwatch-near-removed';
 
 /**
- * Removes the rule's `remove` elements inside `scope` (one pass: the selectors joined into one list), marking
- * their neighbouring elements with NEAR_REMOVED_ATTR first.
+ * Removes the rule's `remove` elements inside `scope` (each selector one linear query, see select.ts; their matches
+ * united), marking their neighbouring elements with NEAR_REMOVED_ATTR first.
  */
 export function applyRemovals(scope: Cheerio<AnyNode>, rule: SiteRule): void {
   if (rule.remove.length === 0) return;
-  const removed = scope.find(rule.remove.join(', '));
-  removed.each((_, el) => {
+  const removed = new Set<Element>();
+  for (const sel of rule.remove) for (const el of findIn(scope, sel)) removed.add(el);
+  for (const el of removed) {
     for (const sib of [el.prev, el.next]) {
       let s: AnyNode | null = sib;
       while (s && s.type === 'text' && s.data.trim() === '') s = s === el.prev ? s.prev : s.next;
       if (s && s.type === 'tag') (s as Element).attribs[NEAR_REMOVED_ATTR] = '1';
     }
-  });
-  removed.remove();
+  }
+  removeAll(removed);
+}
+
+/**
+ * Takes nodes out of the tree, as cheerio's `.remove()` does, in one pass over each parent's children (`.remove()`
+ * searches and splices the parent's array once per node: quadratic for many siblings).
+ */
+function removeAll(nodes: Set<Element>): void {
+  const parents = new Set<ParentNode>();
+  for (const n of nodes) if (n.parent) parents.add(n.parent);
+  for (const parent of parents) {
+    const kept = parent.children.filter((c) => !nodes.has(c as Element));
+    kept.forEach((c, i) => {
+      c.prev = kept[i - 1] ?? null;
+      c.next = kept[i + 1] ?? null;
+    });
+    parent.children = kept;
+  }
+  for (const n of nodes) n.prev = n.next = n.parent = null;
 }
 
 /**
@@ -161,20 +181,9 @@ export function markupAround(el: AnyNode | null, stop: AnyNode | ((e: Element) =
   return { hints: hints.join(' '), nearRemoved };
 }
 
-/** Matches of a selector inside `scope`, in page order, leaving out any nested in an earlier match. */
+/** Matches of a selector inside `scope`, in page order, leaving out any nested in an earlier match (linear, select.ts). */
 export function outermost(scope: Cheerio<AnyNode>, selector: string): Element[] {
-  const out: Element[] = [];
-  scope.find(selector).each((_, el) => {
-    const last = out[out.length - 1];
-    if (last && contains(last, el)) return;
-    out.push(el);
-  });
-  return out;
-}
-
-function contains(ancestor: Element, node: AnyNode): boolean {
-  for (let p = node.parent; p; p = p.parent) if (p === ancestor) return true;
-  return false;
+  return outermostIn(scope, selector);
 }
 
 /** Text of the first match (its lines joined by spaces), or null. */

@@ -15,6 +15,7 @@ import type { SiteRule } from './rule-schema.js';
 import type { BoilerplateOptions } from './boilerplate-score.js';
 import { readRuleFields, ruleRoot } from './rules.js';
 import { normalizeSpace } from './text.js';
+import { findIn } from './select.js';
 
 /** Names the engine's editions go by in their own text (the boilerplate scorer's "the outlet names itself"). */
 export const ENGINE_NAMES: readonly string[] = ['Sputnik', 'Спутник', 'Спутњик', 'РИА Новости', 'RIA Novosti', 'ИноСМИ', 'SNA'];
@@ -28,30 +29,33 @@ export function sputnikDesign($: CheerioAPI): SputnikDesign | null {
   return null;
 }
 
+/** Text of the first match of `selector` inside `scope`, '' when none (one linear query, stopped at the first). */
+function firstTextIn($: CheerioAPI, scope: Cheerio<AnyNode>, selector: string): string {
+  const el = findIn(scope, selector, 1)[0];
+  return el ? $(el).text() : '';
+}
+
 /** Images of the article: the announce photo and photo blocks (blocks design), the header photo (b-article). */
 export function sputnikImages($: CheerioAPI, root: Cheerio<AnyNode>, url: string): ArticleImage[] {
   const out: ArticleImage[] = [];
-  const media = root.find('.article__announce .media, .article__block[data-type="media"] .media, .article__block[data-type="photo"] .media');
-  media.each((_, m) => {
+  const media = findIn(root, '.article__announce .media, .article__block[data-type="media"] .media, .article__block[data-type="photo"] .media');
+  for (const m of media) {
     const $m = $(m);
-    const img = $m.find('img').first()[0];
+    const img = findIn($m, 'img', 1)[0];
     const src = img ? imageSource(img, url) : null;
-    if (!src) return;
-    const caption =
-      normalizeSpace($m.find('.photoview__desc-text, .media__caption, .media__title').first().text()) ||
-      normalizeSpace(img?.attribs.alt ?? '') ||
-      null;
-    const credit = cleanCredit($m.find('.media__copyright-item, .media__copyright, .photoview__copyright').first().text());
+    if (!src) continue;
+    const caption = normalizeSpace(firstTextIn($, $m, '.photoview__desc-text, .media__caption, .media__title')) || normalizeSpace(img?.attribs.alt ?? '') || null;
+    const credit = cleanCredit(firstTextIn($, $m, '.media__copyright-item, .media__copyright, .photoview__copyright'));
     pushImage(out, { url: src, caption, credit });
-  });
-  root.find('.b-article__header').each((_, h) => {
-    const img = $(h).find('img').first()[0];
+  }
+  for (const h of findIn(root, '.b-article__header')) {
+    const img = findIn($(h), 'img', 1)[0];
     const src = img ? imageSource(img, url) : null;
-    if (!src) return;
+    if (!src) continue;
     const caption = normalizeSpace(img?.attribs.alt ?? img?.attribs.title ?? '') || null;
-    pushImage(out, { url: src, caption, credit: cleanCredit($(h).find('.b-article__header-copy').first().text()) });
-  });
-  for (const f of figureImages(root.find('.article__body, .b-article__text').toArray(), url)) pushImage(out, f);
+    pushImage(out, { url: src, caption, credit: cleanCredit(firstTextIn($, $(h), '.b-article__header-copy')) });
+  }
+  for (const f of figureImages(findIn(root, '.article__body, .b-article__text'), url)) pushImage(out, f);
   return out;
 }
 
