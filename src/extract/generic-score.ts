@@ -71,23 +71,39 @@ function newBox(el: Element | Document, tag: string, parent: Box | null): Box {
 }
 
 /**
- * Characters of text under a node that could be read (whitespace runs as one; never-text tags and hidden elements
- * left out). Iterative, like every walker here: a page nested deeper than the call stack is walked all the same.
+ * Counts the characters of text under a node that could be read (whitespace runs as one; never-text tags and
+ * hidden elements left out), walking on only as far as asked: `countTo(limit)` stops once the count reaches
+ * `limit` and a later call goes on from there. Iterative, like every walker here: a page nested deeper than the
+ * call stack is walked all the same.
  */
-export function visibleTextLength(node: AnyNode | Document): number {
-  let n = 0;
-  const stack: (AnyNode | Document)[] = [node];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
-    if (x.type === 'text') {
-      n += measureText(x.data).len;
-      continue;
-    }
-    if (x.type !== 'tag' && x.type !== 'root') continue;
-    if (isElement(x) && (DROP_TAGS.has(x.name.toLowerCase()) || isHidden(x))) continue;
-    for (const c of x.children) stack.push(c);
+export class TextCounter {
+  private readonly stack: (AnyNode | Document)[];
+  private n = 0;
+
+  constructor(node: AnyNode | Document) {
+    this.stack = [node];
   }
-  return n;
+
+  /** The count so far once it reaches `limit`, else (the whole subtree walked) the exact count. */
+  countTo(limit: number): number {
+    const stack = this.stack;
+    while (stack.length > 0 && this.n < limit) {
+      const x = stack.pop()!;
+      if (x.type === 'text') {
+        this.n += measureText(x.data).len;
+        continue;
+      }
+      if (x.type !== 'tag' && x.type !== 'root') continue;
+      if (isElement(x) && (DROP_TAGS.has(x.name.toLowerCase()) || isHidden(x))) continue;
+      for (const c of x.children) stack.push(c);
+    }
+    return this.n;
+  }
+}
+
+/** Characters of text under a node that could be read (see TextCounter). */
+export function visibleTextLength(node: AnyNode | Document): number {
+  return new TextCounter(node).countTo(Infinity);
 }
 
 /**
@@ -126,10 +142,14 @@ export function measure(start: Element | Document, extraSkip: ReadonlySet<Elemen
   const skipped = new Set<Element>();
   const root = newBox(start, isElement(start) ? start.name.toLowerCase() : '#document', null);
   if (isElement(start)) boxes.set(start, root);
-  let pageText = -1;
+  // The page's text is counted only as far as a form's question needs: once it reaches the form's text over
+  // WRAPPER_SHARE, that form is not the wrapper (and the count goes on from there for the next form).
+  const pageText = new TextCounter(start);
   const isWrapper = (el: Element): boolean => {
-    if (pageText < 0) pageText = visibleTextLength(start);
-    return pageText > 0 && visibleTextLength(el) > pageText * WRAPPER_SHARE;
+    const own = visibleTextLength(el);
+    if (own === 0) return false;
+    const page = pageText.countTo(own / WRAPPER_SHARE);
+    return page > 0 && own > page * WRAPPER_SHARE;
   };
 
   // Depth-first in document order with an explicit stack (no recursion): `nodes[i]` is visited inside
