@@ -7,7 +7,7 @@
 import type { AnyNode, Document, Element } from 'domhandler';
 import { INLINE_TAGS, classWeight, isElement } from './generic-dom.js';
 import { linkDensity, measureText, type Box, type Measured } from './generic-score.js';
-import { walkFrames } from './text.js';
+import { normalizeSpace, walkFrames } from './text.js';
 
 /** One paragraph of extracted text with the numbers the final filters need. */
 export interface Block {
@@ -53,11 +53,8 @@ function looksLikeChrome(b: Box): boolean {
   return false;
 }
 
-const INVISIBLE = /[\u200b\u2060\ufeff\u00ad]/g;
-
-function cleanLine(line: string): string {
-  return line.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
-}
+/** A line with invisible characters removed and whitespace collapsed (text.ts normalizeSpace). */
+const cleanLine = normalizeSpace;
 
 /**
  * How blocks inside the containers are cleaned: `all` drops every block that looks like chrome; `keep-most`

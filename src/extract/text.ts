@@ -25,9 +25,36 @@ const CELL = new Set(['td', 'th']);
 /** Zero-width space, word joiner, BOM, soft hyphen: invisible, never meant as text. */
 const INVISIBLE = /[\u200b\u2060\ufeff\u00ad]/g;
 
+/**
+ * A run of whitespace that is not already one plain space: two or more characters, or one other than a space.
+ * Replacing these runs by a space gives what replacing every run would (a lone space stays as it is), with one
+ * replacement per irregular gap instead of one per word gap.
+ */
+const IRREGULAR_SPACE = /\s{2,}|[^\S ]/g;
+
 /** Collapses every run of whitespace (including nbsp and newlines) to one space and trims. */
 export function normalizeSpace(s: string): string {
-  return s.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  return s.replace(INVISIBLE, '').replace(IRREGULAR_SPACE, ' ').trim();
+}
+
+/**
+ * Whether a UTF-16 code unit is whitespace as a regex `\s` reads it (Unicode white space and line terminators,
+ * BOM included).
+ */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Characters of a text other than whitespace and INVISIBLE ones (UTF-16 code units, as `.length` counts). */
+export function visibleChars(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isSpace(c) && c !== 0x200b && c !== 0x2060 && c !== 0xad) n++;
+  }
+  return n;
 }
 
 /**
@@ -84,9 +111,10 @@ export function inlineSegments(el: AnyNode | Cheerio<AnyNode>): Segment[] {
   };
   const step = ({ node, block, inLink, inEmph }: Visit): void => {
     if (node.type === 'text') {
-      const data = node.data.replace(/[\r\n\t\f]+/g, ' ');
+      // Line breaks inside a text node are whitespace like any other: flush collapses them.
+      const data = node.data;
       parts.push(data);
-      const n = data.replace(INVISIBLE, '').replace(/\s+/g, '').length;
+      const n = visibleChars(data);
       cur.len += n;
       if (inLink) cur.linkLen += n;
       if (inEmph) cur.emphLen += n;

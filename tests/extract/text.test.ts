@@ -10,6 +10,7 @@ import {
   isBoilerplateLine,
   normalizeSpace,
   reconcileLanguage,
+  visibleChars,
 } from '../../src/extract/text.js';
 import { BUILTIN_RULES } from '../../src/extract/builtin-rules.js';
 import { patternsOf } from '../../src/extract/rules.js';
@@ -100,5 +101,34 @@ describe('loadHtml', () => {
     assert.equal($('html').length, 0);
     assert.equal($('tbody').length, 0);
     assert.equal($('p').text(), 'x');
+  });
+});
+
+describe('whitespace helpers read whitespace as the regex \\s does', () => {
+  // The definitions the helpers are written against: every run of \s one space, invisible characters out.
+  const INVISIBLE = /[\u200b\u2060\ufeff\u00ad]/g;
+  const byRegex = (s: string) => s.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  const countByRegex = (s: string) => s.replace(INVISIBLE, '').replace(/\s+/g, '').length;
+  const units = Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c));
+
+  test('every UTF-16 code unit alone and between letters', () => {
+    for (const u of units) {
+      for (const s of [u, `a${u}b`, `a ${u} b`, `${u}${u}x`]) {
+        assert.equal(normalizeSpace(s), byRegex(s), `U+${u.charCodeAt(0).toString(16)} in ${JSON.stringify(s)}`);
+        assert.equal(visibleChars(s), countByRegex(s), `U+${u.charCodeAt(0).toString(16)} in ${JSON.stringify(s)}`);
+      }
+    }
+  });
+
+  test('random mixes of spaces, line breaks, no-break and invisible characters', () => {
+    const pieces = [' ', '  ', '\n', '\r\n', '\t', '\u00a0', '\u2009', '\u3000', '\u200b', '\ufeff', '\u00ad', 'a', 'Жж', '😀', '.'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % pieces.length;
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      for (let k = next() + 1; k > 0; k--) s += pieces[next()];
+      assert.equal(normalizeSpace(s), byRegex(s), JSON.stringify(s));
+      assert.equal(visibleChars(s), countByRegex(s), JSON.stringify(s));
+    }
   });
 });
