@@ -179,3 +179,27 @@ describe('extractGeneric: metadata and site rules', () => {
     assert.ok(a.paragraphs.includes("Sponsored: read our partner's offers today, they are good."));
   });
 });
+
+describe('TextCounter (the wrapper question of <form>s)', () => {
+  test('counts on from where it stopped, and gives the exact count once the subtree is walked', async () => {
+    const { TextCounter, visibleTextLength } = await import('../../src/extract/generic-score.js');
+    const doc = loadHtml('<body><p>aaaa</p><script>var x = 1;</script><p hidden>hidden</p><p>bb  cc</p><p>dddd</p></body>').root()[0]!;
+    const whole = visibleTextLength(doc);
+    assert.equal(whole, 4 + 5 + 4);
+    const c = new TextCounter(doc);
+    const first = c.countTo(3);
+    assert.ok(first >= 3 && first < whole, `stopped early at ${first}`);
+    assert.ok(c.countTo(first) === first, 'asking for less walks no further');
+    assert.equal(c.countTo(Infinity), whole);
+    assert.equal(c.countTo(Infinity), whole, 'walked once');
+  });
+
+  test('a search form beside the article and the page-wide form around it are told apart', () => {
+    const body = [1, 2, 3, 4, 5, 6].map((n) => `<p>${prose(n)}</p>`).join('');
+    const a = extract(page(`<form action="/search"><label>Search older posts by keyword</label><input name="q"></form><article>${body}</article>`));
+    assert.ok(a.paragraphs.join(' ').includes(prose(6)));
+    assert.ok(!a.paragraphs.join(' ').includes('Search older posts'), 'the small form is chrome');
+    const b = extract(page(`<form method="post" action="/Default.aspx"><article>${body}</article><label>Search older posts by keyword</label></form>`));
+    assert.ok(b.paragraphs.join(' ').includes(prose(6)), 'the page-wide form is measured');
+  });
+});
