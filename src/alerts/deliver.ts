@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { timeStage, type Metrics } from '../metrics.js';
 import type { Channel } from './channels/channel.js';
 import type { DeliveryPolicy } from './config-schema.js';
 import { formatDigest, type AlertContent, type AlertItem } from './message.js';
@@ -141,6 +142,8 @@ export interface DeliverDeps {
   limit?: number;
   /** Makes a new message id. Default: a random UUID. */
   newId?: () => string;
+  /** Counts deliveries by channel and outcome, and times each send (stage `deliver`). */
+  metrics?: Partial<Pick<Metrics, 'alertDeliveries' | 'stageSeconds'>> | undefined;
 }
 
 export interface DeliverReport {
@@ -230,10 +233,12 @@ export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> 
           }
         }
         try {
-          await channel.send({ ...unit.message, id });
+          const sendId = id;
+          await timeStage(deps.metrics, deps.clock, 'deliver', () => channel.send({ ...unit.message, id: sendId }));
           const at = nowIso();
           for (const r of unit.rows) await deps.store.markDelivered(r.id, { attempts, at });
           report.delivered += unit.rows.length;
+          deps.metrics?.alertDeliveries?.inc({ channel: channelName, outcome: 'delivered' }, unit.rows.length);
           log.info({ items: unit.rows.length, delivery_id: id }, 'alert delivered');
           continue;
         } catch (err) {
@@ -245,6 +250,7 @@ export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> 
       const now = deps.clock.now();
       const retryAt = giveUp ? null : new Date(now + retryDelay(attempts, deps.policy, retryAfter)).toISOString();
       for (const r of unit.rows) await deps.store.markFailed(r.id, { attempts, error: `${error.kind}: ${error.message}`, retryAt, at: new Date(now).toISOString() });
+      deps.metrics?.alertDeliveries?.inc({ channel: channelName, outcome: giveUp ? 'failed' : 'retrying' }, unit.rows.length);
       if (giveUp) {
         report.failed += unit.rows.length;
         log.error({ err_kind: error.kind, error: error.message }, 'alert delivery failed for good');

@@ -245,9 +245,15 @@ async function analyseMissing(texts: DocTexts, reused: Partial<Record<Field, Ana
 }
 
 /** One delivery pass over what is due; null when the process has no alert engine. */
-export async function deliverAlerts(deps: { store: AlertStore; clock: Clock; logger: Logger; alerts?: AlertEngine | undefined }): Promise<DeliverReport | null> {
+export async function deliverAlerts(deps: {
+  store: AlertStore;
+  clock: Clock;
+  logger: Logger;
+  alerts?: AlertEngine | undefined;
+  metrics?: Partial<Metrics> | undefined;
+}): Promise<DeliverReport | null> {
   if (!deps.alerts) return null;
-  const report = await deliverPending({ store: deps.store, clock: deps.clock, logger: deps.logger, channels: deps.alerts.channels, policy: deps.alerts.policy });
+  const report = await deliverPending({ store: deps.store, clock: deps.clock, logger: deps.logger, channels: deps.alerts.channels, policy: deps.alerts.policy, metrics: deps.metrics });
   if (report.delivered + report.retrying + report.failed > 0) deps.logger.info({ ...report }, 'alert delivery pass');
   return report;
 }

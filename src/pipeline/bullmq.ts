@@ -25,6 +25,7 @@ import { hostname } from 'node:os';
 import { Job, Queue, Worker } from 'bullmq';
 import type { Feed } from '../model.js';
 import type { Logger } from '../log.js';
+import type { QueueDepth } from '../metrics.js';
 import { articleJobId, feedOfSchedulerId, pollSchedulerId } from './job-ids.js';
 import { redisFeedLock, type FeedLock } from './feed-lock.js';
 import { STAGES, RetryLater, stageByQueue, type ArticleRef, type Stage, type StageContext } from './queues.js';
@@ -123,6 +124,7 @@ export class BullmqPipeline {
   async start(): Promise<void> {
     const { role } = this.opts;
     await Promise.all([...this.queues.values()].map((q) => q.waitUntilReady()));
+    this.deps.metrics?.setQueueDepths(() => this.queueDepths());
     if (role === 'all' || role === 'worker') {
       for (const stage of STAGES) this.workers.push(this.startWorker(stage));
       await Promise.all(this.workers.map((w) => w.waitUntilReady()));
@@ -371,6 +373,20 @@ export class BullmqPipeline {
     await this.sweeping?.catch(() => undefined);
     await Promise.all([...this.queues.values()].map((q) => within(q.close(), 2000).catch(() => undefined)));
     return { unfinished, released };
+  }
+
+  /**
+   * Jobs per stage queue in the states waiting, active and delayed (`feedwatch_queue_jobs`), across every process
+   * of this prefix (each process reports the same queues). Nothing while Redis is away.
+   */
+  async queueDepths(): Promise<QueueDepth[]> {
+    if (!this.opts.redis.up()) return [];
+    const out: QueueDepth[] = [];
+    for (const [name, q] of this.queues) {
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed');
+      for (const state of ['waiting', 'active', 'delayed'] as const) out.push({ queue: name, state, count: counts[state] ?? 0 });
+    }
+    return out;
   }
 
   /** Jobs being processed in this process now. */

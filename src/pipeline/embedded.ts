@@ -25,6 +25,7 @@ import { deliverAlerts } from './alert-stage.js';
 import type { DeliverReport } from '../alerts/deliver.js';
 import { RetentionTimer } from './retention-stage.js';
 import { checkFeedHealth, FeedHealthTimer, type HealthReport } from './health-stage.js';
+import type { QueueDepth } from '../metrics.js';
 
 export interface EmbeddedOptions {
   /** Feeds polled at once. */
@@ -177,6 +178,7 @@ export class EmbeddedPipeline {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.deps.metrics?.setQueueDepths(() => this.queueDepths());
     const now = this.deps.clock.now();
     this.startedAt = now;
     const states = new Map((await this.deps.store.feedStates()).map((s) => [s.name, s]));
@@ -471,6 +473,34 @@ export class EmbeddedPipeline {
       this.cancelTick = null;
       void this.tick().finally(() => this.scheduleTick());
     });
+  }
+
+  /**
+   * What waits and what runs, as `feedwatch_queue_jobs` reports it: `poll` waiting = enabled feeds past their due
+   * time not started yet (no slot free, or their host busy), delayed = feeds waiting for their due time, active =
+   * polls running; `article` waiting = pending pages read from storage and not started, delayed = pages held back
+   * after a storage error, active = pages being processed. (Pages not yet read from storage are not counted.)
+   */
+  queueDepths(): QueueDepth[] {
+    const now = this.deps.clock.now();
+    let due = 0;
+    let later = 0;
+    for (const e of this.waiting.entries()) {
+      if (this.live.get(e.value.name) !== e.value) continue;
+      if (e.dueAt <= now) due++;
+      else later++;
+    }
+    for (const aside of this.parked.values()) due += aside.size;
+    let held = 0;
+    for (const r of this.storageRetry.values()) if (r.notBefore > now) held++;
+    return [
+      { queue: 'poll', state: 'waiting', count: due },
+      { queue: 'poll', state: 'delayed', count: later },
+      { queue: 'poll', state: 'active', count: this.pollsInFlight.size },
+      { queue: 'article', state: 'waiting', count: this.pageBuffer.length },
+      { queue: 'article', state: 'delayed', count: held },
+      { queue: 'article', state: 'active', count: this.articlesInFlight.size },
+    ];
   }
 
   /** Feeds by next due time, for status output. */

@@ -11,7 +11,7 @@ import type { Clock, Random } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { describeError, FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
+import { timeStage, type Metrics } from '../metrics.js';
 import type { Article, DecodedText, Feed, FeedItem, FetchedResponse, PollOutcome, StoredArticle, StoredItem } from '../model.js';
 import type { Store } from '../store/store.js';
 import type { StorageGate } from '../store/fault-gate.js';
@@ -93,21 +93,18 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
   let error: { kind: string; message: string } | null = null;
   let retryAfter: number | null = null;
   let errorStatus: number | null = null;
-  let charset: { charset: string; reason: string } | null = null;
+  let charset = null as { charset: string; reason: string } | null;
   try {
-    res = await deps.fetch(
-      feed.url,
-      fetchOptions(config, 'feed', {
-        headers: feed.headers,
-        etag: state?.etag ?? null,
-        lastModified: state?.lastModified ?? null,
-      }),
-    );
-    if (!res.notModified) {
-      const decoded = await decode(res.body, res.headers['content-type'] ?? null, 'xml', res.finalUrl, feed.name, deps);
-      charset = { charset: decoded.charset, reason: decoded.charsetReason };
-      const budget = { maxDepth: config.budgets.feedDepth, maxElements: config.budgets.feedElements };
-      items = await (deps.parseFeed ?? parseFeed)(decoded.text, feed.name, budget);
+    const opts = fetchOptions(config, 'feed', { headers: feed.headers, etag: state?.etag ?? null, lastModified: state?.lastModified ?? null });
+    const fetched = await timeStage(deps.metrics, clock, 'poll', () => deps.fetch(feed.url, opts));
+    res = fetched;
+    if (!fetched.notModified) {
+      items = await timeStage(deps.metrics, clock, 'parse', async () => {
+        const decoded = await decode(fetched.body, fetched.headers['content-type'] ?? null, 'xml', fetched.finalUrl, feed.name, deps);
+        charset = { charset: decoded.charset, reason: decoded.charsetReason };
+        const budget = { maxDepth: config.budgets.feedDepth, maxElements: config.budgets.feedElements };
+        return (deps.parseFeed ?? parseFeed)(decoded.text, feed.name, budget);
+      });
     }
   } catch (err) {
     error = describeError(err);
@@ -141,7 +138,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     elapsedMs: ms,
     retryAfterSeconds: res?.retryAfterSeconds ?? retryAfter,
   };
-  const newItems = await store.recordPoll(outcome, items, nextDueAt);
+  const newItems = await timeStage(deps.metrics, clock, 'store', () => store.recordPoll(outcome, items, nextDueAt));
   const summary: PollSummary = {
     feed: feed.name,
     status,
@@ -202,14 +199,17 @@ interface FetchedArticle {
  */
 async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedArticle> {
   if (!item.link) throw new FeedwatchError('bad-url', 'the item has no link', { item: item.id }, { retryable: false });
-  const res = await deps.fetch(item.link, fetchOptions(deps.config, 'page', { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' }));
+  const link = item.link;
+  const res = await timeStage(deps.metrics, deps.clock, 'fetch_page', () => deps.fetch(link, fetchOptions(deps.config, 'page', { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' })));
   const type = res.headers['content-type'] ?? '';
   if (type && !HTML_TYPES.test(type)) {
     throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
   }
-  const page = await decode(res.body, type || null, 'html', res.finalUrl, item.feedName, deps);
-  // Character references (&#27;) come back as controls after parsing: strip them from what is stored.
-  const article = stripControlsDeep(await deps.extract(page.text, res.finalUrl, item.feedName));
+  const { page, article } = await timeStage(deps.metrics, deps.clock, 'extract', async () => {
+    const page = await decode(res.body, type || null, 'html', res.finalUrl, item.feedName, deps);
+    // Character references (&#27;) come back as controls after parsing: strip them from what is stored.
+    return { page, article: stripControlsDeep(await deps.extract(page.text, res.finalUrl, item.feedName)) };
+  });
   if (article.paragraphs.length === 0) {
     throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });
   }
@@ -248,12 +248,12 @@ export async function processArticle(item: StoredItem, deps: StageDeps): Promise
   // The host's learned boilerplate goes after extraction (boilerplate-stage.ts), from data read from storage.
   const { article, learning } = await cleanExtracted(page.article, finalUrl, deps);
   // Store, index and match first, then mark the item done: a failure or a crash in between retries the item.
-  const { stored } = await dedupArticle(item, article, finalUrl, at, deps);
+  const { stored } = await timeStage(deps.metrics, clock, 'dedup', () => dedupArticle(item, article, finalUrl, at, deps));
   await matchStoredArticle(
     { articleId: stored.articleId, clusterId: stored.clusterId, article, item, url: finalUrl, feedTags: feedTagsOf(config, item.feedName), fresh: stored.isNewArticle && !stored.repeated },
     deps,
   );
-  await store.saveArticle(item.id, { ok: true, article, finalUrl }, at, null);
+  await timeStage(deps.metrics, clock, 'store', () => store.saveArticle(item.id, { ok: true, article, finalUrl }, at, null));
   if (learning) await learnFromStored(learning, stored, article, deps);
   deps.metrics?.articles.inc({ outcome: 'ok' });
   if (deps.logger.isLevelEnabled('debug')) {
@@ -276,16 +276,20 @@ async function pageFailed(item: StoredItem, err: unknown, at: string, deps: Stag
   // Given up: the feed's title and description stand in, so alerts do not miss the story (alert-stage.ts). Matched
   // before the item is marked failed, so that a storage error there retries the item.
   if (retryAt === null) await matchStoredArticle({ ...feedOnlyKey(item.id), article: null, item, feedTags: feedTagsOf(config, item.feedName) }, deps);
-  await store.saveArticle(item.id, { ok: false, kind, reason: message }, at, retryAt);
+  await timeStage(deps.metrics, clock, 'store', () => store.saveArticle(item.id, { ok: false, kind, reason: message }, at, retryAt));
   deps.metrics?.articles.inc({ outcome: kind });
+  deps.metrics?.pageFailures.inc({ kind });
   deps.logger.warn({ feed: item.feedName, item_id: item.id, url: item.link, error_kind: kind, error: message, attempts, retry_at: retryAt }, 'article failed');
   return { itemId: item.id, ok: false, error: `${kind}: ${message}`, willRetry: canRetry };
 }
 
 /** Index a stored article for search and match it, when the process has an alert engine; errors propagate. */
 async function matchStoredArticle(stored: Parameters<typeof matchAlerts>[0], deps: StageDeps): Promise<void> {
-  if (!deps.alerts) return;
-  await matchAlerts(stored, { store: deps.store, clock: deps.clock, logger: deps.logger, alerts: deps.alerts, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  const alerts = deps.alerts;
+  if (!alerts) return;
+  await timeStage(deps.metrics, deps.clock, 'match', () =>
+    matchAlerts(stored, { store: deps.store, clock: deps.clock, logger: deps.logger, alerts, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
+  );
 }
 
 /**
