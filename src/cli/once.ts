@@ -13,7 +13,7 @@ import { oneLine } from '../control-chars.js';
 import { createLogger, silentLogger } from '../log.js';
 import { EmbeddedPipeline, type OnceResult } from '../pipeline/embedded.js';
 import { loadCliConfig } from './config.js';
-import { clip, formatTable, utcMinute } from './table.js';
+import { clip, count, formatTable, utcMinute } from './table.js';
 
 export async function onceCommand(configPath: string | undefined, opts: { articles: boolean }): Promise<number> {
   const config = loadCliConfig(configPath);
@@ -42,11 +42,6 @@ export async function onceCommand(configPath: string | undefined, opts: { articl
     bar?.stop();
     await app.close();
   }
-}
-
-/** "1 feed", "2 feeds", "0 feeds". */
-export function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** What `once` prints on stdout: the poll table, one summary line, then each alert a log channel sent. */

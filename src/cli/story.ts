@@ -11,7 +11,7 @@
  */
 import { loadCliConfig } from './config.js';
 import { openStore } from '../store/open.js';
-import { formatTable, utcSecond } from './table.js';
+import { count, formatTable, utcSecond } from './table.js';
 import { printable } from '../control-chars.js';
 import { feedOnlyKey } from '../pipeline/alert-stage.js';
 import { storyView, textOf, type StoredText, type StoryView } from '../api/views.js';
@@ -26,7 +26,6 @@ export interface StoryCommandOptions {
 
 /** Stored times as UTC whatever offset they were written with (the labels say UTC). */
 const time = (iso: string): string => utcSecond(iso) ?? iso;
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 function hostOf(url: string): string {
   try {
@@ -58,8 +57,8 @@ export function formatStory(story: StoryView, opts: { text?: boolean } = {}): st
   const title = story.articles[0]?.title ?? null;
   const lines = [
     `story ${story.id}${title ? `: ${title}` : ''}`,
-    `first seen ${time(story.firstSeenAt)} UTC; ${plural(story.articles.length, 'article')}, ` +
-      `${plural(story.sightings.length, 'sighting')} in ${plural(feeds.length, 'feed')} on ${plural(sites.length, 'site')} (${sites.join(', ')})`,
+    `first seen ${time(story.firstSeenAt)} UTC; ${count(story.articles.length, 'article')}, ` +
+      `${count(story.sightings.length, 'sighting')} in ${count(feeds.length, 'feed')} on ${count(sites.length, 'site')} (${sites.join(', ')})`,
     '',
     'articles (times in UTC)',
     formatTable(

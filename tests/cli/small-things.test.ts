@@ -55,6 +55,14 @@ test('check-config names every unset secret variable with its key and exits 1; s
   assert.doesNotMatch(set.stdout, /secret-token-value/);
 });
 
+test('check-config counts in the right number: 1 feed, 0 site rules', async () => {
+  const file = join(dir, 'one-feed.yaml');
+  writeFileSync(file, 'feeds:\n  - { name: port, url: "https://port.example.org/rss.xml" }\n');
+  const r = await feedwatch(['check-config', '--config', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /OK — 1 feed \(1 enabled\), 0 site rules, storage sqlite, queue embedded$/m);
+});
+
 test('variables a driver does not use are not asked for', () => {
   const sqlite = parseConfig('storage: { driver: sqlite }\nqueue: { driver: bullmq, url: "redis://127.0.0.1:6379" }\nfeeds: []\n', 'x.yaml');
   assert.deepEqual(neededSecrets(sqlite), []);
