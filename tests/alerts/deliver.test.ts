@@ -9,6 +9,7 @@ import { deliverPending, digestDueAt, enqueueMatch, retryDelay, type DeliverDeps
 import { alertItem, type AlertItem, type AlertMessage } from '../../src/alerts/message.js';
 import { MemoryDeliveryStore } from '../helpers/memory-delivery-store.js';
 import { FeedwatchError } from '../../src/errors.js';
+import { createMetrics } from '../../src/metrics.js';
 import { closedPort, json, memoryLogger, startHttpServer, type TestHttpServer } from './servers.js';
 
 const policy: DeliveryPolicy = { maxAttempts: 5, backoff: 30_000, maxBackoff: 600_000, lease: 60_000 };
@@ -280,5 +281,43 @@ describe('deliverPending', () => {
         [60, 60_000],
       ],
     );
+  });
+});
+
+describe('deliverPending metrics', () => {
+  test('deliveries are counted per channel and outcome, and each send is timed by the injected clock', async () => {
+    const metrics = createMetrics();
+    let clockRef: ManualClock | null = null;
+    const slow: Channel = {
+      name: 'slow',
+      type: 'log',
+      async send() {
+        clockRef!.advance(250);
+      },
+    };
+    const refuses: Channel = {
+      name: 'refuses',
+      type: 'webhook',
+      async send() {
+        throw new FeedwatchError('http-status', 'HTTP 400', { status: 400 }, { retryable: false });
+      },
+    };
+    const busy: Channel = {
+      name: 'busy',
+      type: 'webhook',
+      async send() {
+        throw new FeedwatchError('http-status', 'HTTP 503', { status: 503 }, { retryable: true });
+      },
+    };
+    const { store, clock, deps } = setup([slow, refuses, busy], { metrics });
+    clockRef = clock;
+    await enqueueMatch({ store, clock }, { name: 'r', channels: ['slow', 'refuses', 'busy'] }, { clusterId: 'c1', articleId: 1, item: item('a') });
+    await enqueueMatch({ store, clock }, { name: 'r', channels: ['slow'] }, { clusterId: 'c2', articleId: 2, item: item('b') });
+    assert.deepEqual(await deliverPending(deps), { delivered: 2, retrying: 1, failed: 1, deferred: 0 });
+    const values = (await metrics.alertDeliveries.get()).values.map((v) => `${String(v.labels.channel)}/${String(v.labels.outcome)}=${v.value}`).sort();
+    assert.deepEqual(values, ['busy/retrying=1', 'refuses/failed=1', 'slow/delivered=2']);
+    const hist = (await metrics.stageSeconds.get()).values;
+    assert.equal(hist.find((v) => v.metricName === 'feedwatch_stage_duration_seconds_count' && v.labels.stage === 'deliver')?.value, 4);
+    assert.equal(hist.find((v) => v.metricName === 'feedwatch_stage_duration_seconds_sum' && v.labels.stage === 'deliver')?.value, 0.5);
   });
 });
