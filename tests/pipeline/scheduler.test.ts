@@ -99,6 +99,24 @@ async function setup(yaml: string, opts: { random?: () => number; pollConcurrenc
 }
 
 describe('embedded scheduler', () => {
+  test('feedwatch_queue_jobs: due feeds not started wait, running ones are active, the rest are delayed until due', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    const { daemon, app } = await setup(`pipeline:\n  fetchArticles: false\nhttp:\n  perHostConcurrency: 8\n${feedsYaml(site.srv.url, ['a', 'b', 'c', 'd', 'e'])}`, {
+      pollConcurrency: 2,
+    });
+    const poll = async () =>
+      Object.fromEntries(
+        (await app.metrics.queueJobs.get()).values.filter((v) => v.labels.queue === 'poll').map((v) => [String(v.labels.state), v.value]),
+      );
+    await daemon.start();
+    await site.arrivedAt(2);
+    assert.deepEqual(await poll(), { waiting: 3, delayed: 0, active: 2 });
+    site.open();
+    await daemon.settled();
+    assert.deepEqual(await poll(), { waiting: 0, delayed: 5, active: 0 });
+  });
+
   test('a poll that ends starts the next due feed at once, without a tick or the clock moving', async () => {
     const site = await heldServer(emptyFeed);
     cleanup.push(() => site.srv.close());
