@@ -137,7 +137,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     close: async () => {
       await cpu.close();
       await store.close();
-      await agent.close();
+      // The pipeline has stopped (work still in hand at its deadline was released), so a request still in flight
+      // belongs to abandoned work: abort it. agent.close() would wait for it, up to http.timeout.
+      await agent.destroy();
       for (const engine of [...retired, deps.alerts]) for (const channel of engine?.channels.values() ?? []) await channel.close?.();
     },
   };
