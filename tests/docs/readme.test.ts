@@ -59,3 +59,29 @@ test('every command of the CLI is in README "Commands"', () => {
   const doc = section('Commands');
   for (const c of commands) assert.ok(doc.includes(`feedwatch ${c}`), `README "Commands" lacks feedwatch ${c}`);
 });
+
+test('README "Commands" has one row per command form and names every bench section bench/run.ts has', () => {
+  const doc = section('Commands');
+  const rows = [...doc.matchAll(/^\| `(feedwatch [^`]*)` \|/gm)].map((m) => m[1]!);
+  const twice = rows.filter((r, i) => rows.indexOf(r) !== i);
+  assert.deepEqual(twice, [], `rows listed twice: ${twice.join(', ')}`);
+  const run = readFileSync(new URL('../../bench/run.ts', import.meta.url), 'utf8');
+  const table = /const SECTIONS\b[^\n]*\{\n([\s\S]*?)\n\};/.exec(run)?.[1] ?? '';
+  const sections = [...table.matchAll(/^ {2}([a-z]+): /gm)].map((m) => m[1]!);
+  assert.ok(sections.length >= 8, sections.join());
+  const listed = /`npm run bench \[-- SECTION\.\.\.\]` runs the benchmarks \(sections ([^)]*)\)/.exec(doc)?.[1] ?? '';
+  assert.deepEqual(
+    [...listed.matchAll(/`([a-z]+)`/g)].map((m) => m[1]!).sort(),
+    [...sections].sort(),
+  );
+});
+
+test('README "Dependencies" names each runtime package once', () => {
+  const doc = section('Dependencies');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+  for (const name of Object.keys(pkg.dependencies)) {
+    // Each dependency is introduced once as `name` followed by its reason in parentheses (or a `+` pair).
+    const intro = new RegExp(`\`${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\`( \\d+)? \\((?!\\d)`, 'g');
+    assert.ok((doc.match(intro) ?? []).length <= 1, `${name} is introduced more than once`);
+  }
+});
