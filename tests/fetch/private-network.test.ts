@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { isPrivateAddress, guardedLookup } from '../../src/fetch/private-network.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { fetchUrl } from '../../src/fetch/http.js';
+import { startServer } from '../helpers/http-server.js';
 
 describe('isPrivateAddress', () => {
   const cases: [string, boolean][] = [
@@ -121,4 +122,47 @@ describe('private addresses in practice', () => {
       assert.equal(err.kind, 'private-network', url);
     }
   });
+});
+
+test('a canary on loopback: 17 spellings of a loopback address with its port (and localhost. with a dot) are refused and it sees no request', async () => {
+  const canary = await startServer({}, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/rss+xml' }).end('<rss/>');
+  });
+  try {
+    const p = canary.port;
+    const spellings = [
+      `http://127.0.0.1:${p}/`,
+      `http://127.1:${p}/`,
+      `http://127.0.1:${p}/`,
+      `http://2130706433:${p}/`,
+      `http://0x7f000001:${p}/`,
+      `http://0x7f.0.0.1:${p}/`,
+      `http://0177.0.0.1:${p}/`,
+      `http://017700000001:${p}/`,
+      `http://127.255.255.254:${p}/`,
+      `http://localhost:${p}/`,
+      `http://[::1]:${p}/`,
+      `http://[0:0:0:0:0:0:0:1]:${p}/`,
+      `http://[::ffff:127.0.0.1]:${p}/`,
+      `http://[::ffff:7f00:1]:${p}/`,
+      `http://[::127.0.0.1]:${p}/`,
+      `http://[64:ff9b::7f00:1]:${p}/`,
+      `http://0.0.0.0:${p}/`,
+    ];
+    for (const url of spellings) {
+      const err = await fetchUrl(url, { userAgent: 't', totalTimeoutMs: 5000, allowPrivateNetworks: false }).catch((e: unknown) => e);
+      assert.ok(err instanceof FeedwatchError, `${url}: refused`);
+      assert.equal(err.kind, 'private-network', url);
+    }
+    // The absolute name: refused by the guard if the resolver answers, else a failed lookup; never a connection.
+    const dotted = await fetchUrl(`http://LOCALHOST.:${p}/`, { userAgent: 't', totalTimeoutMs: 5000, allowPrivateNetworks: false }).catch((e: unknown) => e);
+    assert.ok(dotted instanceof FeedwatchError && ['private-network', 'network'].includes(dotted.kind), String(dotted));
+    assert.equal(canary.requests.length, 0, 'no request reached the canary');
+    // The canary answers when private networks are allowed: the refusals above were the guard, not a dead server.
+    const ok = await fetchUrl(`http://127.0.0.1:${p}/`, { userAgent: 't', totalTimeoutMs: 30_000, allowPrivateNetworks: true });
+    assert.equal(ok.status, 200);
+    assert.equal(canary.requests.length, 1);
+  } finally {
+    await canary.close();
+  }
 });
