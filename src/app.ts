@@ -18,6 +18,10 @@ import { BoilerplateLearner } from './pipeline/boilerplate-stage.js';
 import { openStore } from './store/open.js';
 import { gateStore, type StorageGate } from './store/fault-gate.js';
 import type { Store } from './store/store.js';
+import { PollTally } from './pipeline/poll-tally.js';
+
+/** How often the poll summary line is logged. */
+const POLL_SUMMARY_MS = 60_000;
 
 export interface App {
   config: Config;
@@ -115,6 +119,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ? { boilerplate: new BoilerplateLearner({ minStories: config.boilerplate.minStories, windowMs: config.boilerplate.window, maxPerHost: config.boilerplate.maxPerHost }) }
       : {}),
   };
+  // One info line a minute counting the polls (those that brought nothing new are logged at debug only).
+  const pollTally = new PollTally();
+  deps.pollTally = pollTally;
+  let summarisedAt = clock.now();
+  const summarise = () => {
+    const c = pollTally.take();
+    const now = clock.now();
+    if (c) {
+      const seconds = Math.round((now - summarisedAt) / 1000);
+      logger.info(
+        { seconds, polls: c.polls, not_modified: c.notModified, unchanged: c.unchanged, with_new_items: c.withNewItems, failed: c.failed, new_items: c.newItems },
+        'poll summary',
+      );
+    }
+    summarisedAt = now;
+  };
+  const summaryTimer = setInterval(summarise, POLL_SUMMARY_MS).unref();
   return {
     config,
     cpu,
@@ -135,6 +156,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       deps.config = next;
     },
     close: async () => {
+      clearInterval(summaryTimer);
+      summarise();
       await cpu.close();
       await store.close();
       // The pipeline has stopped (work still in hand at its deadline was released), so a request still in flight

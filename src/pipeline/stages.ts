@@ -20,6 +20,7 @@ import { decodeText } from '../fetch/text-body.js';
 import { stripControlsDeep } from '../control-chars.js';
 import { parseFeed, type ParseOptions } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
+import type { PollTally } from './poll-tally.js';
 import { dedupArticle } from './dedup-stage.js';
 import { cleanExtracted, learnFromStored, type BoilerplateLearner } from './boilerplate-stage.js';
 import { feedOnlyKey, feedTagsOf, matchAlerts, type AlertEngine } from './alert-stage.js';
@@ -49,6 +50,8 @@ export interface StageDeps {
   alerts?: AlertEngine;
   /** Boilerplate learned per site (boilerplate-stage.ts); absent: off. */
   boilerplate?: BoilerplateLearner;
+  /** Counts the polls for the periodic summary line (poll-tally.ts); absent: no summary. */
+  pollTally?: PollTally;
   /** Set when a storage fault stopped work (src/store/fault-gate.ts): the drivers take none until it clears. */
   storageGate?: StorageGate;
 }
@@ -162,8 +165,11 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     next_due_at: nextDueAt,
     ...(charset ? { charset: charset.charset, charset_reason: charset.reason } : {}),
   };
+  deps.pollTally?.add({ failed: error !== null, notModified: outcome.notModified, newItems: newItems.length });
   if (error) deps.logger.warn({ ...line, error_kind: error.kind, error: error.message, error_count: errorCount }, 'poll failed');
-  else deps.logger.info({ ...line, not_modified: outcome.notModified }, 'polled');
+  // Nothing new (304, or the same items): debug only; pollTally's summary counts it (see poll-tally.ts).
+  else if (newItems.length > 0) deps.logger.info({ ...line, not_modified: outcome.notModified }, 'polled');
+  else if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ ...line, not_modified: outcome.notModified }, 'polled');
   return summary;
 }
 

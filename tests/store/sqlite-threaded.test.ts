@@ -141,6 +141,22 @@ describe('ThreadedSqliteStore (the thread)', () => {
     }
   });
 
+  test('calls made in one turn travel together; one that cannot cross fails alone, the others are answered in order', async () => {
+    const store = await openThreadedSqliteStore(freshPath());
+    try {
+      const bad = { ...feed, headers: { get: () => 'x' } } as unknown as typeof feed;
+      // All in one turn: the good calls share a message with the bad one.
+      const good = store.syncFeeds([feed]);
+      const refused = assert.rejects(store.syncFeeds([bad]), (err: unknown) => err instanceof FeedwatchError && err.context.op === 'syncFeeds' && /cannot be sent/.test(err.message));
+      const states = store.feedStates();
+      await good;
+      await refused;
+      assert.deepEqual((await states).map((s) => s.name), [feed.name], 'the read made after the write sees it');
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a compiled rule with a /regex/ crosses to searchCandidates', async () => {
     const store = await openThreadedSqliteStore(freshPath());
     try {

@@ -22,7 +22,11 @@ const allowed = new Set<string>([...STORE_METHODS, 'close', 'findAndStoreArticle
 const store = await open();
 if (store !== null) {
   port.postMessage({ type: 'ready', lastMigration: store.lastMigration } satisfies StoreWorkerHello);
-  port.on('message', (msg: StoreRequest) => void answer(store, msg));
+  // The main thread sends the calls of one of its turns as one message (an array); each is answered on its own.
+  port.on('message', (msg: StoreRequest | StoreRequest[]) => {
+    if (Array.isArray(msg)) for (const m of msg) void answer(store, m);
+    else void answer(store, msg);
+  });
 }
 
 /** The store, or null after telling the main thread why it could not be opened (it then ends this thread). */
@@ -53,12 +57,36 @@ async function answer(store: SqliteStore, { id, method, args }: StoreRequest): P
   } catch (err) {
     reply = { id, error: serializeError(err) };
   }
+  send(reply, method);
+}
+
+/** Replies of one turn of this thread's loop (the writes of a turn commit together), sent back as one message. */
+let outbox: Array<{ reply: StoreReply; method: string }> = [];
+
+function send(reply: StoreReply, method: string): void {
+  outbox.push({ reply, method });
+  if (outbox.length === 1) setImmediate(flush);
+}
+
+function flush(): void {
+  const batch = outbox;
+  outbox = [];
+  try {
+    port!.postMessage(batch.length === 1 ? batch[0]!.reply : batch.map((b) => b.reply));
+    return;
+  } catch {
+    // One of them does not clone: send them one by one, so that only that call fails.
+  }
+  for (const { reply, method } of batch) sendOne(reply, method);
+}
+
+function sendOne(reply: StoreReply, method: string): void {
   try {
     port!.postMessage(reply);
   } catch (err) {
     // A value that cannot cross threads (none of the Store's results should): say so rather than leave the call hanging.
     const e = new FeedwatchError('storage', `${method}: its result cannot be sent back from the storage thread`, { op: method }, { retryable: false, cause: err });
-    port!.postMessage({ id, error: serializeError(e) } satisfies StoreReply);
+    port!.postMessage({ id: reply.id, error: serializeError(e) } satisfies StoreReply);
   }
 }
 
