@@ -5,14 +5,14 @@
  * `20220305T1820+0600`.
  */
 import type { CheerioAPI } from 'cheerio';
-import type { Element } from 'domhandler';
+import type { AnyNode, Element } from 'domhandler';
 import type { ArticleImage } from '../model.js';
 import { creativeWork, ldPublisherNames, ldTypes, parseJsonLd, type LdObject } from './generic-jsonld.js';
 import { BYLINE_PREFIX, MAX_BYLINE_CHARS, nameKey, personNames, trimChars } from './meta-author.js';
 import { findVisibleDate, monthNumber, weekdayIn, type VisibleDate } from './meta-dates.js';
 import { linesBefore, PageMarks, scanPage, siteChrome, slugLetters, walkAfter, type LineWalk, type PageLine } from './meta-page.js';
 import { chooseTitle, namesSite, siteKeys, stripSiteAffixes } from './meta-title.js';
-import { normalizeSpace } from './text.js';
+import { normalizeSpace, textContent } from './text.js';
 
 export interface PageMeta {
   /** og:title, then the first <h1>, then <title> without the site-name suffix. */
@@ -51,14 +51,14 @@ export function extractMeta($: CheerioAPI, url: string): PageMeta {
   const siteName = first('og:site_name', 'application-name');
   const keys = siteKeys([siteName, first('apple-mobile-web-app-title'), ...ldPublisherNames(ldValues)], host);
 
-  const docTitle = page.title ? normalizeSpace($(page.title).text()) || null : null;
+  const docTitle = page.title ? normalizeSpace(textContent(page.title)) || null : null;
   const declared = [first('og:title', 'twitter:title'), ldString(ld?.headline), docTitle].filter((s): s is string => !!s);
   const title = chooseTitle({ declared, headings: page.headings, siteKeys: keys });
   const headline = title === null ? undefined : page.headings.find((h) => h.text === title);
 
   const description = first('og:description', 'description', 'twitter:description') ?? ldString(ld?.description);
 
-  const itemprop = (prop: string) => (page.itemprops.get(prop) ?? []).map((el) => normalizeSpace(el.attribs.content ?? el.attribs.datetime ?? $(el).text()));
+  const itemprop = (prop: string) => (page.itemprops.get(prop) ?? []).map((el) => normalizeSpace(el.attribs.content ?? el.attribs.datetime ?? textContent(el)));
   const marks = new PageMarks();
   const chrome = siteChrome(headline?.el ?? null);
   const window = nearHeadline(headline?.el ?? page.body, marks, chrome);
@@ -82,12 +82,12 @@ export function extractMeta($: CheerioAPI, url: string): PageMeta {
     byline: ((b) => (b.names.length > 0 || b.org ? b : bylineNames(window.all(), near.length, page.authorSlugs)))(bylineNames(near, near.length, page.authorSlugs)),
     meta: [
       ...AUTHOR_KEYS.flatMap((k) => metas.get(k) ?? []),
-      ...(page.itemprops.get('author') ?? []).slice(0, 1).map((el) => microdataAuthor($, el)),
+      ...(page.itemprops.get('author') ?? []).slice(0, 1).map((el) => microdataAuthor(el)),
       // A rel=author link in a sidebar or footer names the site's usual writer, not this page's.
       ...page.relAuthors
         .filter((el) => !chrome(el))
         .slice(0, 1)
-        .map((el) => normalizeSpace($(el).text())),
+        .map((el) => normalizeSpace(textContent(el))),
     ],
     siteKeys: keys,
   });
@@ -360,10 +360,25 @@ function ldKeywords(v: unknown): string[] {
   return [];
 }
 
-function microdataAuthor($: CheerioAPI, el: Element): string {
-  const name = $(el).find('[itemprop="name"]').first();
-  const text = name.length > 0 ? (name.attr('content') ?? name.text()) : (el.attribs.content ?? $(el).text());
+/** The author a microdata `author` element names: its first `[itemprop="name"]` element's content or text, else its own. */
+function microdataAuthor(el: Element): string {
+  const name = firstWithItemprop(el, 'name');
+  const text = name ? (name.attribs.content ?? textContent(name)) : (el.attribs.content ?? textContent(el));
   return normalizeSpace(text);
+}
+
+/** The first element below `el`, in document order, whose itemprop is exactly `prop` (what `[itemprop="prop"]` finds first). */
+function firstWithItemprop(el: Element, prop: string): Element | null {
+  const stack: AnyNode[] = [];
+  for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag' && n.type !== 'script' && n.type !== 'style') continue;
+    const e = n as Element;
+    if (e.attribs.itemprop === prop) return e;
+    for (let i = e.children.length - 1; i >= 0; i--) stack.push(e.children[i]!);
+  }
+  return null;
 }
 
 function splitList(s: string | null): string[] {

@@ -164,6 +164,24 @@ export function walkFrames<V extends { node: AnyNode }, C extends object>(stack:
   }
 }
 
+/**
+ * The text of a node's text nodes in document order, with nothing left out (script and style text included,
+ * comments not): what cheerio's `.text()` gives for one node, without wrapping it.
+ */
+export function textContent(node: AnyNode): string {
+  let s = '';
+  const stack: AnyNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'text') s += n.data;
+    else if (n.type !== 'comment' && Object.prototype.hasOwnProperty.call(n, 'children')) {
+      const children = (n as Element).children;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+  }
+  return s;
+}
+
 /** `inlineLines` joined by newlines: one string, "\n" where the page breaks a line. */
 export function inlineText(el: AnyNode | Cheerio<AnyNode>): string {
   return inlineLines(el).join('\n');
@@ -208,12 +226,15 @@ export function dropBoilerplate(paragraphs: readonly string[], patterns: readonl
 /** Languages written in Cyrillic (ISO 639-1 and the common 639-2 codes). */
 const CYRILLIC_LANGUAGES = new Set(['ru', 'uk', 'be', 'bg', 'sr', 'mk', 'kk', 'ky', 'tg', 'mn', 'tt', 'ba', 'cv', 'os', 'ab', 'rus', 'ukr', 'bel']);
 
+/** The language is read from this many characters at the start of a text. */
+export const LANGUAGE_SAMPLE_CHARS = 3000;
+
 /**
  * A guess at the language of Cyrillic text from its letters: ў → be, ї/є/ґ → uk, ә/ғ/қ/ұ/һ → kk, ң/ө/ү → ky,
  * ђ/ћ/џ → sr, ѓ/ќ/ѕ → mk, else ru. Null when fewer than 60 % of the letters are Cyrillic.
  */
 export function cyrillicLanguage(text: string): string | null {
-  const sample = text.length > 3000 ? text.slice(0, 3000) : text;
+  const sample = text.length > LANGUAGE_SAMPLE_CHARS ? text.slice(0, LANGUAGE_SAMPLE_CHARS) : text;
   let letters = 0;
   let cyr = 0;
   for (let i = 0; i < sample.length; i++) {

@@ -10,6 +10,7 @@ import {
   isBoilerplateLine,
   normalizeSpace,
   reconcileLanguage,
+  textContent,
   visibleChars,
 } from '../../src/extract/text.js';
 import { BUILTIN_RULES } from '../../src/extract/builtin-rules.js';
@@ -131,4 +132,12 @@ describe('whitespace helpers read whitespace as the regex \\s does', () => {
       assert.equal(visibleChars(s), countByRegex(s), JSON.stringify(s));
     }
   });
+});
+
+test('textContent gives what cheerio\'s .text() gives for each element', () => {
+  const $ = loadHtml(`<html><head><title>A &amp; B</title><script>var s = "<b>";</script><style>p{}</style></head>
+<body><div id="x">one <!-- no --><b>two</b><script>three()</script><![CDATA[four]]><p>five<br>six</p></div>
+<span itemprop="author"><a itemprop="url" href="/a">by</a> <span itemprop="name"> Jane  Roe </span></span></body></html>`);
+  for (const el of $('*').toArray()) assert.equal(textContent(el), $(el).text(), el.name);
+  assert.equal(textContent($.root()[0]!), $.root().text());
 });
