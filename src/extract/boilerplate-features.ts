@@ -151,6 +151,16 @@ function questionThenCall(text: string): boolean {
   return q >= 0 && /\S/u.test(t.slice(q + 1)) && !t.endsWith('.');
 }
 
+/** Commas (Latin, full-width, Arabic) in the text, counted up to three. */
+function commasUpTo3(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length && n < 3; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2c || c === 0xff0c || c === 0x60c) n++;
+  }
+  return n;
+}
+
 /** A label of one to four words and a colon, then more ("Read also: <headline>"). */
 const LABEL_COLON = /^[^\s:]+(?:\s+[^\s:]+){0,3}\s*[:：]\s*\S/u;
 
@@ -341,7 +351,7 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     return [
       Math.log1p(w.length),
       w.length <= 12 ? 1 : 0,
-      Math.min(3, (text.match(/[,，،]/gu) ?? []).length),
+      commasUpTo3(text),
       Math.min(1, p.linkLen / len),
       p.linkLen / len >= 0.8 && !ADDRESS_OR_HANDLE.test(text) ? 1 : 0,
       p.emphLen / len >= 0.8 ? 1 : 0,

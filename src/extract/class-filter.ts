@@ -46,9 +46,6 @@ function requiredClasses(selector: string): ClassTest[][] | null {
   return out;
 }
 
-/** Each parsed document's class attribute values joined by spaces, built on the first question about it. */
-const joined = new WeakMap<Document, string>();
-
 /**
  * False when no element of the page can match `selector` (an alternative's class is on no element); true when
  * one may, or when that cannot be told cheaply.
@@ -56,16 +53,9 @@ const joined = new WeakMap<Document, string>();
 export function mayMatch(doc: Document, selector: string): boolean {
   const classes = requiredClasses(selector);
   if (classes === null) return true;
-  let all = joined.get(doc);
-  if (all === undefined) {
-    const values = classValues(doc);
-    if (values === undefined) return true;
-    all = values.join(' ');
-    joined.set(doc, all);
-  }
-  const page = all;
-  // A whole word of the joined values is a whole word of one value: the joint is a space, a class name has none.
-  return classes.some((alternative) => alternative.every((c) => page.includes(c.name) && c.word.test(page)));
+  const values = classValues(doc);
+  if (values === undefined) return true;
+  return classes.some((alternative) => alternative.every((c) => values.some((v) => v.includes(c.name) && c.word.test(v))));
 }
 
 /** Whether some element of the page matches `selector` (the selector engine runs only when mayMatch allows). */

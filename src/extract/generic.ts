@@ -98,6 +98,17 @@ function words(s: string): string {
   return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
+/** words(title), kept for the last title asked about (keepBlock asks once per block, always of the same title). */
+let lastTitle: string | null = null;
+let lastTitleWords = '';
+function titleWords(title: string): string {
+  if (title !== lastTitle) {
+    lastTitleWords = words(title);
+    lastTitle = title;
+  }
+  return lastTitleWords;
+}
+
 /** Drops blocks that are chrome by their content: link lines and the repeated headline. */
 function keepBlock(b: Block, title: string | null): boolean {
   const ld = b.len > 0 ? b.linkLen / b.len : 0;
@@ -105,7 +116,7 @@ function keepBlock(b: Block, title: string | null): boolean {
   if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text)) return false;
   // Several lines of mostly links: a link list set with <br>.
   if (ld > 0.5 && b.text.split('\n').length >= 3) return false;
-  if (title !== null && b.len < title.length * 1.5 && words(b.text) === words(title)) return false;
+  if (title !== null && b.len < title.length * 1.5 && words(b.text) === titleWords(title)) return false;
   return true;
 }
 

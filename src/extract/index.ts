@@ -16,7 +16,7 @@ import type { SiteRule } from './rule-schema.js';
 import type { BoilerplateOptions } from './boilerplate-score.js';
 import { extractWithRule, mergeRules, ruleApplies, ruleMatchesHost } from './rules.js';
 import { extractSputnik, sputnikDesign } from './sputnik.js';
-import { reconcileLanguage } from './text.js';
+import { LANGUAGE_SAMPLE_CHARS, reconcileLanguage } from './text.js';
 import { ARTICLE_CHARS, capArticle } from './article-cap.js';
 
 export type { PageMeta } from './meta.js';
@@ -94,6 +94,9 @@ export function extractArticle(html: string, url: string, opts: { rules: readonl
       break;
   }
   const capped = capArticle(article, opts.maxChars ?? ARTICLE_CHARS);
-  const text = [capped.title ?? '', capped.lead ?? '', ...capped.paragraphs].join('\n');
+  // The article's text, joined only as far as the language is read from it.
+  const parts = [capped.title ?? '', capped.lead ?? '', ...capped.paragraphs];
+  let text = parts[0]!;
+  for (let i = 1; i < parts.length && text.length < LANGUAGE_SAMPLE_CHARS; i++) text += `\n${parts[i]}`;
   return { ...capped, language: reconcileLanguage(capped.language, text) };
 }
