@@ -16,6 +16,8 @@ export type ErrorKind =
   | 'bad-url'
   | 'decode'
   | 'parse'
+  /** A feed URL that serves an HTML page (context.declaredFeeds: the feed links the page declares). */
+  | 'not-a-feed'
   | 'not-html'
   | 'not-text'
   | 'nothing-extracted'

@@ -42,6 +42,8 @@ export interface FeedState {
   errorCount: number;
   /** ISO 8601 start of the first of those failed polls; null after a success. */
   failingSince: string | null;
+  /** When the last poll found an HTML page instead of a feed: the feed links the page declares (else empty). */
+  declaredFeeds: string[];
   /** ISO 8601 time of the last poll attempt. */
   lastFetchedAt: string | null;
   /** ISO 8601 time of the next poll. */
@@ -169,6 +171,8 @@ export interface PollOutcome {
   itemsSeen: number;
   elapsedMs: number;
   retryAfterSeconds: number | null;
+  /** The poll found an HTML page (error kind not-a-feed): the feed links it declares (src/feed/discover.ts). */
+  declaredFeeds?: string[];
 }
 
 /** An item as stored: the feed's item plus its row id and article state. */

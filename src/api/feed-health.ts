@@ -118,7 +118,7 @@ export function withConfig(feeds: readonly Feed[], stored: readonly FeedState[])
     const s = byName.get(f.name);
     return s
       ? { ...s, url: f.url, enabled: f.enabled }
-      : { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, failingSince: null, lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
+      : { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, failingSince: null, declaredFeeds: [], lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
   });
   return [...fromConfig, ...stored.filter((s) => !listed.has(s.name)).map((s) => ({ ...s, enabled: false }))];
 }

@@ -112,6 +112,8 @@ export interface FeedView {
   consecutiveErrors: number;
   nextPollAt: string | null;
   movedTo: string | null;
+  /** The feed URL served an HTML page: the feed links that page declares (empty otherwise). */
+  declaredFeeds: string[];
   items: number;
   lastItemAt: string | null;
   pageFailures: PageFailures;
@@ -132,6 +134,7 @@ export async function feedsView(ctx: Pick<ApiContext, 'config' | 'store' | 'cloc
     consecutiveErrors: s.errorCount,
     nextPollAt: s.nextDueAt,
     movedTo: s.movedTo,
+    declaredFeeds: s.declaredFeeds,
     items: s.itemCount,
     lastItemAt: a?.lastItemAt ?? null,
     pageFailures: pageFailuresOf(a),

@@ -1,6 +1,6 @@
 /**
  * `feedwatch feeds [--json]`: each feed's state — health, last fetch, status, items, errors, article pages that
- * failed, next poll. It reads the stored states and the feeds' activity (two queries, the ones /api/feeds makes) and
+ * failed, next poll; under the table, the feed links offered by a feed URL that serves an HTML page. It reads the stored states and the feeds' activity (two queries, the ones /api/feeds makes) and
  * writes nothing: the config's view (which feeds exist, which are enabled, their limits) is merged in memory, so it
  * is cheap with thousands of feeds and safe beside a running daemon.
  */
@@ -40,6 +40,9 @@ export async function feedsCommand(configPath: string | undefined, json: boolean
         ]),
       ),
     );
+    for (const { state } of rows.filter((r) => r.state.declaredFeeds.length > 0)) {
+      console.log(printable(`\n${state.name}: ${state.url} is an HTML page, not a feed; it declares:\n${state.declaredFeeds.map((u) => `  ${u}`).join('\n')}`));
+    }
     const troubled = rows.filter((r) => r.activity?.lastPageError);
     if (troubled.length > 0) {
       console.log('\nlast page error per feed:');

@@ -59,7 +59,11 @@ export function onceReport(result: OnceResult, shown: ReadonlyArray<{ channel: s
     `${count(articlesOk, 'article')} extracted, ${result.articles.length - articlesOk} failed`,
     ...(d ? [`${count(d.delivered, 'alert')} delivered${d.retrying + d.failed > 0 ? `, ${d.retrying + d.failed} failed` : ''}`] : []),
   ];
-  const lines = [table, '', parts.join('; ')];
+  const lines = [table];
+  for (const p of result.polls.filter((x) => x.declaredFeeds.length > 0)) {
+    lines.push('', oneLine(`${p.feed}: the address serves an HTML page, not a feed; it declares:`), ...p.declaredFeeds.map((u) => `  ${oneLine(u)}`));
+  }
+  lines.push('', parts.join('; '));
   if (shown.length > 0) {
     lines.push('', `alerts (${[...new Set(shown.map((s) => `${s.channel} channel`))].join(', ')}):`);
     for (const { message } of shown) lines.push('', ...alertLines(message));

@@ -19,7 +19,8 @@
  *   the parse is retried once.
  * - Control characters and terminal escape sequences are stripped, before parsing and from every field after
  *   (character references decode to them), see control-chars.ts.
- * - Failure: anything unparseable becomes FeedwatchError 'parse' (a non-Error rejection is wrapped too).
+ * - Failure: an HTML page is FeedwatchError 'not-a-feed' with the feed links it declares (discover.ts); anything
+ *   else unparseable becomes FeedwatchError 'parse' (a non-Error rejection is wrapped too).
  */
 import { createHash } from 'node:crypto';
 import Parser from 'rss-parser';
@@ -27,6 +28,7 @@ import { FeedwatchError } from '../errors.js';
 import type { Enclosure, FeedItem } from '../model.js';
 import { normalizeDate } from './dates.js';
 import { checkXmlBudget } from './complexity.js';
+import { declaredFeeds, isHtmlPage, notAFeed } from './discover.js';
 import { stripControls, stripControlsDeep } from '../control-chars.js';
 
 export interface ParseOptions {
@@ -40,6 +42,8 @@ export interface ParseOptions {
   extraFields?: string[];
   /** Base for relative item links (the feed's final URL); the channel's own link is tried next. */
   baseUrl?: string;
+  /** The URL the document was fetched from (after redirects): an HTML page's declared feed links resolve against it. */
+  documentUrl?: string;
   /** Deepest element nesting accepted before parsing (complexity.ts). Default 100. */
   maxDepth?: number;
   /** Most elements accepted before parsing (complexity.ts). Default 100 000. */
@@ -74,6 +78,8 @@ export async function parseFeed(xml: string, feedName: string, opts: ParseOption
   const extraFields = opts.extraFields ?? RIAN_FIELDS;
   const text = prepare(stripControls(xml));
   if (text === '') throw parseError(feedName, 'empty document');
+  // A web page where the feed should be: say so, with the feeds the page declares (discover.ts).
+  if (isHtmlPage(text)) throw notAFeed(feedName, declaredFeeds(text, opts.documentUrl ?? opts.baseUrl));
   // Refused before rss-parser runs: its cost grows with depth × elements (complexity.ts).
   checkXmlBudget(text, { maxDepth: opts.maxDepth ?? PARSE_DEFAULTS.maxDepth, maxElements: opts.maxElements ?? PARSE_DEFAULTS.maxElements }, { feed: feedName });
 

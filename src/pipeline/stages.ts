@@ -63,6 +63,8 @@ export interface PollSummary {
   itemsSeen: number;
   newItems: StoredItem[];
   error: string | null;
+  /** The feed URL served an HTML page: the feed links the page declares (empty otherwise). */
+  declaredFeeds: string[];
   ms: number;
   nextDueAt: string;
 }
@@ -97,6 +99,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
   let retryAfter: number | null = null;
   let errorStatus: number | null = null;
   let charset = null as { charset: string; reason: string } | null;
+  let declaredFeeds: string[] = [];
   try {
     const opts = fetchOptions(config, 'feed', { headers: feed.headers, etag: state?.etag ?? null, lastModified: state?.lastModified ?? null });
     const fetched = await timeStage(deps.metrics, clock, 'poll', () => deps.fetch(feed.url, opts));
@@ -105,7 +108,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
       items = await timeStage(deps.metrics, clock, 'parse', async () => {
         const decoded = await decode(fetched.body, fetched.headers['content-type'] ?? null, 'xml', fetched.finalUrl, feed.name, deps);
         charset = { charset: decoded.charset, reason: decoded.charsetReason };
-        const budget = { maxDepth: config.budgets.feedDepth, maxElements: config.budgets.feedElements };
+        const budget = { maxDepth: config.budgets.feedDepth, maxElements: config.budgets.feedElements, documentUrl: fetched.finalUrl };
         return (deps.parseFeed ?? parseFeed)(decoded.text, feed.name, budget);
       });
     }
@@ -114,6 +117,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     if (err instanceof FeedwatchError) {
       if (typeof err.context.retryAfterSeconds === 'number') retryAfter = err.context.retryAfterSeconds;
       if (typeof err.context.status === 'number') errorStatus = err.context.status;
+      if (err.kind === 'not-a-feed' && Array.isArray(err.context.declaredFeeds)) declaredFeeds = err.context.declaredFeeds.filter((u): u is string => typeof u === 'string');
     }
   }
   const ms = clock.now() - started;
@@ -140,6 +144,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     itemsSeen: items.length,
     elapsedMs: ms,
     retryAfterSeconds: res?.retryAfterSeconds ?? retryAfter,
+    declaredFeeds,
   };
   const newItems = await timeStage(deps.metrics, clock, 'store', () => store.recordPoll(outcome, items, nextDueAt));
   const summary: PollSummary = {
@@ -149,6 +154,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     itemsSeen: items.length,
     newItems,
     error: error ? `${error.kind}: ${error.message}` : null,
+    declaredFeeds,
     ms,
     nextDueAt,
   };
@@ -166,7 +172,10 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     ...(charset ? { charset: charset.charset, charset_reason: charset.reason } : {}),
   };
   deps.pollTally?.add({ failed: error !== null, notModified: outcome.notModified, newItems: newItems.length });
-  if (error) deps.logger.warn({ ...line, error_kind: error.kind, error: error.message, error_count: errorCount }, 'poll failed');
+  if (error) {
+    const offered = declaredFeeds.length > 0 ? { declared_feeds: declaredFeeds } : {};
+    deps.logger.warn({ ...line, error_kind: error.kind, error: error.message, error_count: errorCount, ...offered }, 'poll failed');
+  }
   // Nothing new (304, or the same items): debug only; pollTally's summary counts it (see poll-tally.ts).
   else if (newItems.length > 0) deps.logger.info({ ...line, not_modified: outcome.notModified }, 'polled');
   else if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ ...line, not_modified: outcome.notModified }, 'polled');

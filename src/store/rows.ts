@@ -5,7 +5,7 @@
  * own row shapes.
  */
 import { FeedwatchError } from '../errors.js';
-import type { FeedItem } from '../model.js';
+import type { FeedItem, PollOutcome } from '../model.js';
 import type { PendingOptions } from './store.js';
 
 /** Most items `pendingArticles` returns at once. */
@@ -65,4 +65,10 @@ export function pendingLeaseMs(limit: number, opts: PendingOptions): number {
     throw new FeedwatchError('storage', `pendingArticles leaseMs must be a whole number of milliseconds, not ${leaseMs}`, { leaseMs }, { retryable: false });
   }
   return leaseMs;
+}
+
+/** The feed links a failed poll's HTML page declared, as the JSON parameter of recordPoll (null for none). */
+export function declaredFeedsParam(outcome: Pick<PollOutcome, 'declaredFeeds'>): string | null {
+  const feeds = outcome.declaredFeeds ?? [];
+  return feeds.length === 0 ? null : JSON.stringify(feeds);
 }

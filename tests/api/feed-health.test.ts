@@ -8,7 +8,7 @@ import type { FeedState } from '../../src/model.js';
 const HOUR = 3_600_000;
 const now = Date.parse('2026-12-06T12:00:00.000Z');
 const polled = (over: Partial<FeedState> = {}): FeedState => ({
-  name: 'f', url: 'https://f.example.net/feed', enabled: true, etag: null, lastModified: null, lastStatus: 200, lastError: null, errorCount: 0, failingSince: null,
+  name: 'f', url: 'https://f.example.net/feed', enabled: true, etag: null, lastModified: null, lastStatus: 200, lastError: null, errorCount: 0, failingSince: null, declaredFeeds: [],
   lastFetchedAt: new Date(now - 5 * 60_000).toISOString(), nextDueAt: new Date(now + 10 * 60_000).toISOString(), movedTo: null, itemCount: 3, ...over,
 });
 const activity = (lastItemAgoMs: number) => ({ feed: 'f', lastItemAt: new Date(now - lastItemAgoMs).toISOString(), pagesFailed: 0, pagesRetrying: 0, lastPageError: null });

@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const feed = (name: string, enabled = true): Feed => ({ name, url: `https://${name}.example.org/rss`, intervalMs: 900_000, enabled, headers: {}, tags: [] });
 const state = (name: string, over: Partial<FeedState> = {}): FeedState => ({
   name, url: `https://${name}.example.org/rss`, enabled: true, etag: null, lastModified: null, lastStatus: 200, lastError: null,
-  errorCount: 0, failingSince: null, lastFetchedAt: '2026-12-01T10:00:00.000Z', nextDueAt: '2026-12-01T10:15:00.000Z', movedTo: null, itemCount: 7, ...over,
+  errorCount: 0, failingSince: null, declaredFeeds: [], lastFetchedAt: '2026-12-01T10:00:00.000Z', nextDueAt: '2026-12-01T10:15:00.000Z', movedTo: null, itemCount: 7, ...over,
 });
 
 test('config order first, never-polled feeds get an empty state, config decides enabled, unlisted feeds show disabled', () => {

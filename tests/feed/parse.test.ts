@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parseFeed } from '../../src/feed/parse.js';
+import { parseFeed, type ParseOptions } from '../../src/feed/parse.js';
 import { FeedwatchError } from '../../src/errors.js';
 
 /** rss-parser's helpers, the very module its parser calls (`utils.stripHtml` is looked up at each call). */
@@ -12,9 +12,9 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/sputnik/${na
 const rss2 = (items: string, channelExtra = '') =>
   `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>${channelExtra}${items}</channel></rss>`;
 
-async function parseError(xml: string): Promise<FeedwatchError> {
+async function parseError(xml: string, opts: ParseOptions = {}): Promise<FeedwatchError> {
   try {
-    await parseFeed(xml, 'broken');
+    await parseFeed(xml, 'broken', opts);
   } catch (err) {
     assert.ok(err instanceof FeedwatchError, `expected FeedwatchError, got ${String(err)}`);
     return err;
@@ -196,11 +196,53 @@ describe('parseFeed', () => {
   });
 
   test('unparseable input is a parse error naming the feed', async () => {
-    for (const bad of ['', '   ', 'just text', '<html><body>Not a feed</body></html>', rss2('<item><title>open').slice(0, -20), '<rss><channel><item><title>x</titl></item></channel></rss>']) {
+    for (const bad of ['', '   ', 'just text', '<div>Not a feed</div>', rss2('<item><title>open').slice(0, -20), '<rss><channel><item><title>x</titl></item></channel></rss>']) {
       const err = await parseError(bad);
       assert.equal(err.kind, 'parse', JSON.stringify(bad));
       assert.equal(err.context['feed'], 'broken');
     }
+  });
+
+  test('an HTML page where the feed should be is not-a-feed, with the feed links it declares, absolute, each once', async () => {
+    const page = `<?xml version="1.0"?>
+<!-- generated -->
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Gazette</title>
+<link rel="stylesheet" href="/s.css"><link rel="alternate" hreflang="fr" href="/fr/">
+<LINK REL="Alternate Feed" TYPE="Application/RSS+XML; charset=utf-8" HREF="../rss/all.xml" title="All">
+<link rel="alternate" type="application/atom+xml" href="//cdn.example.net/atom?x=1&amp;y=2">
+<link rel="alternate" type="application/rss+xml" href="../rss/all.xml">
+<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+<link rel="alternate" type="application/json" href="/feed.json">
+</head><body><link rel="alternate" type="application/rss+xml" href="/in-body.xml"><p>hello</p></body></html>`;
+    const err = await parseError(page, { documentUrl: 'https://gazette.example.org/news/index.html' });
+    assert.equal(err.kind, 'not-a-feed');
+    assert.deepEqual(err.context['declaredFeeds'], ['https://gazette.example.org/rss/all.xml', 'https://cdn.example.net/atom?x=1&y=2']);
+    assert.match(err.message, /^the address serves an HTML page, not a feed; the page declares 2 feeds: https:\/\/gazette\.example\.org\/rss\/all\.xml, https:\/\/cdn/);
+
+    // <base href> moves relative links; no declared feed says so; a page without doctype starting with <head> counts.
+    const based = '<!doctype html><head><base href="https://mirror.example.com/a/"><link rel=alternate type=application/rdf+xml href=rdf></head>';
+    assert.deepEqual((await parseError(based, { documentUrl: 'https://x.example/' })).context['declaredFeeds'], ['https://mirror.example.com/a/rdf']);
+    const none = await parseError('\n  <html><body><p>Not a feed</p></body></html>');
+    assert.equal(none.kind, 'not-a-feed');
+    assert.deepEqual(none.context['declaredFeeds'], []);
+    assert.match(none.message, /declares no feed/);
+
+    // Bounded: at most 10 links; a head over its budget offers none (and is still not-a-feed).
+    const many = `<html><head>${Array.from({ length: 40 }, (_, i) => `<link rel="alternate" type="application/atom+xml" href="/f${i}.atom">`).join('')}</head></html>`;
+    const manyErr = await parseError(many, { documentUrl: 'https://m.example/' });
+    assert.deepEqual(manyErr.context['declaredFeeds'], Array.from({ length: 10 }, (_, i) => `https://m.example/f${i}.atom`));
+    const deep = `<html><head>${'<i>'.repeat(5000)}<link rel="alternate" type="application/rss+xml" href="/x.xml"></head></html>`;
+    const deepErr = await parseError(deep, { documentUrl: 'https://d.example/' });
+    assert.deepEqual([deepErr.kind, deepErr.context['declaredFeeds']], ['not-a-feed', []]);
+
+    // A feed is never taken for a page: not with an HTML-ish comment, nor with a stray HTML doctype before its root.
+    assert.equal((await parseFeed('<!-- html --><rss version="2.0"><channel><item><title>t</title></item></channel></rss>', 'f')).length, 1);
+    const doctyped = '<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "x"><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title>a</title></entry></feed>';
+    assert.equal((await parseFeed(doctyped, 'f')).length, 1);
+    // After an HTML doctype, a page that leaves out <html> and <head> is still a page.
+    const bare = await parseError('<!DOCTYPE html><title>x</title><link rel="alternate" type="application/atom+xml" href="/a.atom">', { documentUrl: 'https://b.example/p' });
+    assert.deepEqual([bare.kind, bare.context['declaredFeeds']], ['not-a-feed', ['https://b.example/a.atom']]);
   });
 
   test('a description that makes rss-parser\'s snippet regexes quadratic parses quickly', async () => {

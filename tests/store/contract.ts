@@ -81,6 +81,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
           lastError: null,
           errorCount: 0,
           failingSince: null,
+          declaredFeeds: [],
           lastFetchedAt: null,
           nextDueAt: null,
           movedTo: null,
@@ -190,6 +191,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         assert.equal(s?.etag, '"v1"');
         await store.recordPoll(failure('a', 45, 502, 'http-status', 'HTTP 502'), [], at(60));
         assert.equal((await store.feedState('a'))?.failingSince, at(45), 'a new run of failures starts afresh');
+        // A poll that found an HTML page keeps the feed links it declared, until the next poll.
+        const offered = ['https://example.com/rss.xml', 'https://example.com/atom.xml?a=1&b=2'];
+        await store.recordPoll({ ...failure('a', 60, 200, 'not-a-feed', 'the address serves an HTML page'), declaredFeeds: offered }, [], at(75));
+        assert.deepEqual((await store.feedState('a'))?.declaredFeeds, offered);
+        await store.recordPoll(failure('a', 75, 503, 'http-status', 'HTTP 503'), [], at(90));
+        assert.deepEqual((await store.feedState('a'))?.declaredFeeds, []);
+        await store.recordPoll({ ...failure('a', 90, 200, 'not-a-feed', 'the address serves an HTML page'), declaredFeeds: offered }, [], at(105));
+        await store.recordPoll(poll('a', 105), [], at(120));
+        assert.deepEqual((await store.feedStates()).map((f) => f.declaredFeeds), [[]], 'a feed polled fine offers nothing');
       }));
 
     test('a permanent redirect is recorded against the feed', () =>

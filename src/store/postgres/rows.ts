@@ -19,6 +19,7 @@ export interface FeedRow {
   last_fetched_at: Date | null;
   next_due_at: Date | null;
   moved_to: string | null;
+  declared_feeds: string[] | null;
   failing_since: Date | null;
   item_count: string | number;
 }
@@ -68,6 +69,7 @@ export function toFeedState(row: FeedRow): FeedState {
     nextDueAt: iso(row.next_due_at),
     movedTo: row.moved_to,
     failingSince: iso(row.failing_since),
+    declaredFeeds: row.declared_feeds ?? [],
     itemCount: Number(row.item_count),
   };
 }

@@ -12,7 +12,7 @@ import { FeedwatchError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ArticleOutcome, DedupFound, DedupInput, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
 import type { MigrateResult } from '../migrate.js';
-import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
+import { declaredFeedsParam, errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import type { ItemArticle, PendingOptions, Store } from '../store.js';
 import type { AlertDocRecord, AlertStore, ClaimOptions, DeliveryFilter, PendingClaimOptions, RowAlertStore, SearchPage } from '../alerts.js';
 import type { CompiledRule } from '../../alerts/match.js';
@@ -149,7 +149,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 }
 
 const FEED_SELECT = `SELECT f.name, f.url, f.enabled, f.etag, f.last_modified, f.last_status, f.last_error, f.error_count,
-  f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since,
+  f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since, f.declared_feeds,
   (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count
   FROM feeds f`;
 
@@ -162,15 +162,16 @@ const UPSERT_FEEDS = `INSERT INTO feeds AS f (name, url, interval_ms, enabled, t
     next_due_at   = CASE WHEN f.url = excluded.url THEN f.next_due_at END,
     error_count   = CASE WHEN f.url = excluded.url THEN f.error_count ELSE 0 END,
     failing_since = CASE WHEN f.url = excluded.url THEN f.failing_since END,
+    declared_feeds = CASE WHEN f.url = excluded.url THEN f.declared_feeds END,
     url = excluded.url, interval_ms = excluded.interval_ms, enabled = excluded.enabled, tags = excluded.tags`;
 
-const POLL_OK = `UPDATE feeds SET last_status = $2, last_error = NULL, error_count = 0, failing_since = NULL,
+const POLL_OK = `UPDATE feeds SET last_status = $2, last_error = NULL, error_count = 0, failing_since = NULL, declared_feeds = NULL,
     etag = coalesce($3, etag), last_modified = coalesce($4, last_modified), moved_to = $5,
     last_fetched_at = $6, next_due_at = $7
   WHERE name = $1`;
 
 const POLL_FAILED = `UPDATE feeds SET last_status = $2, last_error = $3, error_count = error_count + 1,
-    failing_since = coalesce(failing_since, $5),
+    failing_since = coalesce(failing_since, $5), declared_feeds = $7::jsonb,
     moved_to = coalesce($4, moved_to), last_fetched_at = $5, next_due_at = $6
   WHERE name = $1`;
 
@@ -275,7 +276,7 @@ export class PostgresStore implements Store {
         // The feed row is updated first: it locks the row, so polls of one feed queue up behind each other.
         const changed = outcome.ok
           ? await client.query(POLL_OK, [feed, outcome.status, cleanText(outcome.etag), cleanText(outcome.lastModified), cleanText(outcome.movedTo), startedAt, due])
-          : await client.query(POLL_FAILED, [feed, outcome.status, cleanText(errorText(outcome.errorKind, outcome.errorMessage)), cleanText(outcome.movedTo), startedAt, due]);
+          : await client.query(POLL_FAILED, [feed, outcome.status, cleanText(errorText(outcome.errorKind, outcome.errorMessage)), cleanText(outcome.movedTo), startedAt, due, declaredFeedsParam(outcome)]);
         if (changed.rowCount === 0) {
           throw new FeedwatchError('storage', `unknown feed "${feed}": syncFeeds must add it before it is polled`, { feed }, { retryable: false });
         }

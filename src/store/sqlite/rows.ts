@@ -22,6 +22,7 @@ export interface FeedRow {
   last_fetched_at: string | null;
   next_due_at: string | null;
   moved_to: string | null;
+  declared_feeds: string | null;
   failing_since: string | null;
   item_count: number;
 }
@@ -62,6 +63,7 @@ export function toFeedState(row: FeedRow): FeedState {
     nextDueAt: row.next_due_at,
     movedTo: row.moved_to,
     failingSince: row.failing_since,
+    declaredFeeds: row.declared_feeds === null ? [] : (JSON.parse(row.declared_feeds) as string[]),
     itemCount: row.item_count,
   };
 }

@@ -33,7 +33,7 @@ import type { PruneBatch, PruneRequest } from '../retention.js';
 import { SqliteRetention } from './retention.js';
 import type { BoilerplateFilter, RecleanArticleRequest, RecleanCandidatesRequest, RecordParagraphsRequest } from '../boilerplate.js';
 import { SqliteBoilerplate } from './boilerplate.js';
-import { errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
+import { declaredFeedsParam, errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
 import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
 import { SqliteFileCheck, sqliteCodeFault } from './file-check.js';
 
@@ -85,7 +85,7 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
 const ITEM_COLUMNS = `id, feed_name, guid, link, title, description, author, published_at, categories, enclosures, extra,
   first_seen_at, article_state, article_attempts, article_error, next_article_attempt_at`;
 const FEED_SELECT = `SELECT f.name, f.url, f.interval_ms, f.enabled, f.tags, f.etag, f.last_modified, f.last_status,
-  f.last_error, f.error_count, f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since,
+  f.last_error, f.error_count, f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since, f.declared_feeds,
   (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count
   FROM feeds f`;
 
@@ -102,16 +102,17 @@ function prepareAll(db: BetterSqlite3.Database) {
         next_due_at   = CASE WHEN feeds.url = excluded.url THEN feeds.next_due_at END,
         error_count   = CASE WHEN feeds.url = excluded.url THEN feeds.error_count ELSE 0 END,
         failing_since = CASE WHEN feeds.url = excluded.url THEN feeds.failing_since END,
+        declared_feeds = CASE WHEN feeds.url = excluded.url THEN feeds.declared_feeds END,
         url = excluded.url, interval_ms = excluded.interval_ms, enabled = excluded.enabled, tags = excluded.tags`),
     disableMissing: db.prepare<[string]>(
       'UPDATE feeds SET enabled = 0 WHERE enabled = 1 AND name NOT IN (SELECT value FROM json_each(?))',
     ),
-    pollOk: db.prepare(`UPDATE feeds SET last_status = @status, last_error = NULL, error_count = 0, failing_since = NULL,
+    pollOk: db.prepare(`UPDATE feeds SET last_status = @status, last_error = NULL, error_count = 0, failing_since = NULL, declared_feeds = NULL,
         etag = coalesce(@etag, etag), last_modified = coalesce(@lastModified, last_modified), moved_to = @movedTo,
         last_fetched_at = @startedAt, next_due_at = @nextDueAt
       WHERE name = @feedName`),
     pollFailed: db.prepare(`UPDATE feeds SET last_status = @status, last_error = @error, error_count = error_count + 1,
-        failing_since = coalesce(failing_since, @startedAt),
+        failing_since = coalesce(failing_since, @startedAt), declared_feeds = @declaredFeeds,
         moved_to = coalesce(@movedTo, moved_to), last_fetched_at = @startedAt, next_due_at = @nextDueAt
       WHERE name = @feedName`),
     insertItem: db.prepare<[ReturnType<typeof itemParams>], ItemRow>(`INSERT INTO items (feed_name, guid, link, title,
@@ -405,7 +406,7 @@ export class SqliteStore implements Store {
         .transaction(() => {
           const changed = outcome.ok
             ? this.s.pollOk.run({ ...state, etag: outcome.etag, lastModified: outcome.lastModified })
-            : this.s.pollFailed.run({ ...state, error: errorText(outcome.errorKind, outcome.errorMessage) });
+            : this.s.pollFailed.run({ ...state, error: errorText(outcome.errorKind, outcome.errorMessage), declaredFeeds: declaredFeedsParam(outcome) });
           if (changed.changes === 0) {
             throw new FeedwatchError('storage', `unknown feed "${feed}": syncFeeds must add it before it is polled`, { feed }, { retryable: false });
           }
