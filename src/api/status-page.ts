@@ -84,7 +84,9 @@ function feedRows(feeds: readonly FeedView[]): SafeHtml {
   return html`${feeds.map(
     (f) => html`<tr data-feed="${f.name}" data-health="${f.health}">
 <td>${link(f.url, f.name)}</td>
-<td><span class="badge ${f.health}">${f.health}</span>${f.reason ? html`<div class="reason">${f.reason}</div>` : ''}</td>
+<td><span class="badge ${f.health}">${f.health}</span>${f.reason ? html`<div class="reason">${f.reason}</div>` : ''}${
+      f.declaredFeeds.length > 0 ? html`<div class="reason offered">feeds the page declares: ${f.declaredFeeds.map((u, i) => html`${i > 0 ? ', ' : ''}${link(u, u)}`)}</div>` : ''
+    }</td>
 <td>${time(f.lastPollAt)}${f.lastStatus === null ? '' : html` <span class="muted">(${f.lastStatus})</span>`}</td>
 <td class="n">${f.items}</td><td>${time(f.lastItemAt)}</td>
 <td class="n">${f.pageFailures.failed + f.pageFailures.retrying}${

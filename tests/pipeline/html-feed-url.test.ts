@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderStatusPage } from '../../src/api/status-page.js';
 import { feedsView } from '../../src/api/views.js';
 import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
 import { memoryLogger } from '../alerts/servers.js';
@@ -49,6 +50,9 @@ test('the poll of an HTML page fails as not-a-feed and offers the feeds it decla
     const [view] = await feedsView(app.deps);
     assert.deepEqual([view!.health, view!.declaredFeeds], ['failing', offered]);
     assert.match(view!.lastError ?? '', new RegExp(offered.map((u) => u.replace(/[.?/]/g, '\\$&')).join(', ')));
+    // The status page links each of them (escaped, http(s) only).
+    const html = renderStatusPage({ now: new Date().toISOString(), feeds: [view!], hours: [], recent: [], alerts: { rules: [], matches: [], next: null }, search: null });
+    for (const u of offered) assert.ok(html.includes(`<a href="${u}" rel="noopener noreferrer nofollow">${u}</a>`), u);
 
     // The user points the feed at one of them; the old URL now serves it: nothing is offered any more.
     site.route('/harbour/', send('<?xml version="1.0"?><rss version="2.0"><channel><title>H</title><item><guid>h1</guid><title>Ships</title></item></channel></rss>', { headers: { 'content-type': 'application/rss+xml' } }));
