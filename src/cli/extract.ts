@@ -29,7 +29,7 @@ export async function extractCommand(inputs: string[], opts: { url: string | und
   for (const input of inputs) {
     try {
       const { html, url } = await readInput(input, opts.url, config);
-      const article = extractArticle(html, url, { rules: config.sites });
+      const article = extractArticle(html, url, { rules: config.sites, maxChars: config.budgets.articleChars });
       process.stdout.write(printable(JSON.stringify(stripControlsDeep({ input, ...article, text: article.paragraphs.join('\n\n') }))) + '\n');
     } catch (err) {
       failures++;
