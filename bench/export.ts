@@ -27,8 +27,8 @@ async function one(total: number): Promise<{ total: number; heapPeakMb: number; 
   const path = join(dir, 'f.db');
   const store = await openSqliteStore(path);
   const db = new Database(path);
-  const insert = db.prepare(`INSERT INTO alert_docs (article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analyzed_by, analysis, stored_at)
-    VALUES (?, ?, 'bench', ?, ?, ?, ?, '[]', NULL, 'none', '{}', '2026-03-01T00:00:00.000Z')`);
+  const insert = db.prepare(`INSERT INTO alert_docs (article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analyzed_by, stored_at)
+    VALUES (?, ?, 'bench', ?, ?, ?, ?, '[]', NULL, 'none', '2026-03-01T00:00:00.000Z')`);
   const body = 'A paragraph of an article, about two hundred characters long, repeated to stand for a real body. '.repeat(20);
   db.transaction(() => {
     for (let i = 1; i <= total; i++) insert.run(i, String(i), `https://example.org/${i}`, `Title ${i}`, `Lead ${i}`, body);

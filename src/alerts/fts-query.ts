@@ -70,9 +70,14 @@ export function narrowingQuery(rule: CompiledRule, syntax: NarrowingSyntax): str
 
 const quote = (k: string): string => `"${k.replace(/"/g, '""')}"`;
 
-export function ftsQuery(rule: CompiledRule, columns: Readonly<Record<Field, string>> = DEFAULT_FTS_COLUMNS): string | null {
+/**
+ * `columns` null: for a table with `detail = none` (no column queries): a word is looked for in every column, a
+ * wider narrowing that matchRule still confirms.
+ */
+export function ftsQuery(rule: CompiledRule, columns: Readonly<Record<Field, string>> | null = DEFAULT_FTS_COLUMNS): string | null {
+  const keysOf = (keys: readonly string[]): string => `(${keys.map(quote).join(' OR ')})`;
   return narrowingQuery(rule, {
-    words: ({ keys }, fields) => (keys.length ? `{${fields.map((f) => columns[f]).join(' ')}} : (${keys.map(quote).join(' OR ')})` : null),
+    words: ({ keys }, fields) => (keys.length === 0 ? null : columns === null ? keysOf(keys) : `{${fields.map((f) => columns[f]).join(' ')}} : ${keysOf(keys)}`),
     and: ' AND ',
     or: ' OR ',
   });

@@ -1,10 +1,11 @@
 /**
  * The alert stage: StoredArticle ─match→ AlertMatch[] ─deliver→ Delivery.
  *
- *  - `matchAlerts(stored, deps)` runs right after an article is stored. It analyses the article's fields once
- *    (tokens + lemma keys; stored with the article as its alert document, which also feeds `feedwatch search`),
- *    reusing the stored analysis of any field whose text has not changed, then runs every enabled rule and
- *    enqueues one alert per (rule, story cluster): a republished or updated story does not alert again.
+ *  - `matchAlerts(stored, deps)` runs right after an article is stored. It analyses the article's fields (tokens +
+ *    lemma keys: the search index entry of its alert document, which feeds `feedwatch search`; the analyses
+ *    themselves are not stored), then runs every enabled rule and enqueues one alert per (rule, story cluster): a
+ *    republished or updated story does not alert again. A sighting of a text already stored, with no rules, costs
+ *    one read and no analysis.
  *  - `deliverAlerts(deps)` is one delivery pass (src/alerts/deliver.ts): the drivers call it on their timer.
  *  - `createAlertEngine(config)` builds, once per process, what both need: the lemmatizer (dictionaries loaded
  *    once), the rules compiled with it, the channels with their secrets read from the environment, the policy.
@@ -188,8 +189,14 @@ export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps)
   const lem = alerts.lemmatizer;
   const texts = alertDocTexts(stored);
   const previous = stored.fresh === true ? null : await store.getAlertDoc(stored.articleId);
+  // A later sighting of the same text (from another feed, say) keeps the document of the first; a new text, or a
+  // document keyed by another lemmatizer, replaces it.
+  const keep = previous !== null && previous.analyzedBy === lem.id && (['title', 'lead', 'body'] as const).every((f) => FIELD_TEXT[f](previous) === FIELD_TEXT[f](texts));
+  // With no rules, a kept document needs no analysis: nothing to save, nothing to match.
+  if (keep && alerts.rules.length === 0) return { articleId: stored.articleId, analyzedFields: 0, matched: [], queued: [] };
 
-  // Reuse the stored analysis of every field whose text is unchanged; analyse the rest (and only those).
+  // The store keeps no analyses (matching and search make them when they need them): any the stored record carries
+  // are reused, the rest analysed here.
   const reused: Partial<Record<Field, AnalyzedText>> = {};
   if (previous) {
     for (const f of Object.keys(FIELD_TEXT) as Field[]) {
@@ -204,8 +211,7 @@ export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps)
     deps.metrics?.analysisCut.inc(cut.length);
     deps.logger.info({ article_id: stored.articleId, feed: texts.feed, fields: cut, max_tokens: alerts.maxTokens }, 'analysis cut: only the first tokens of a long field are analysed');
   }
-  // A later sighting of the same text from another feed keeps the document of the first; a new text replaces it.
-  if (!previous || (['title', 'lead', 'body'] as const).some((f) => reused[f] === undefined)) {
+  if (!keep) {
     await store.saveAlertDoc({ ...texts, analyzed: doc.analyzed, storedAt: new Date(clock.now()).toISOString() });
   }
 

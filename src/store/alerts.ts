@@ -49,8 +49,14 @@ export interface AlertDocRecord {
   tags: string[];
   /** As the article or feed gave it (with its offset), or null. */
   publishedAt: string | null;
-  /** The analyses of the five fields, each made by the lemmatizer named in its `by`. */
-  analyzed: Record<Field, AnalyzedText>;
+  /**
+   * The analyses of the five fields, each made by the lemmatizer named in its `by`: all five when the document is
+   * saved (the search index is keyed by them). Not stored (0012_text_once): a document read back has none, and
+   * matching and search analyse its fields again when they need them (`alertDocOf`).
+   */
+  analyzed: Partial<Record<Field, AnalyzedText>>;
+  /** Read back: the lemmatizer id its search-index keys were made with (`analyzedBy` of the saved analyses). */
+  analyzedBy?: string;
   /** ISO 8601 UTC time the document was stored. */
   storedAt: string;
 }
@@ -185,8 +191,13 @@ export interface DeliveryQuery {
  * UTC text with milliseconds; rows go out as plain values (`DeliveryRecord`, `AlertDocRecord`).
  */
 export interface AlertRows {
-  /** Insert or replace the document and its search-index entry (`analyzedBy`: the lemmatizer of all its analyses, or 'mixed'). */
-  upsertDoc(doc: AlertDocRecord, analyzedBy: string): Row<void>;
+  /**
+   * Insert or replace the document and its search-index entry (`analyzedBy`: the lemmatizer of all its analyses, or
+   * 'mixed'). `bodyRevision` not null: the body is that revision's text, not stored again (read back from it).
+   */
+  upsertDoc(doc: SavedAlertDoc, analyzedBy: string, bodyRevision: number | null): Row<void>;
+  /** The current revision of a stored article and its body (paragraphs, a blank line apart), or null when there is none. */
+  currentBody(articleId: number): Row<{ revision: number; body: string } | null>;
   doc(articleId: number): Row<AlertDocRecord | null>;
   /**
    * Documents with article id < `before` (of `feed`, stored since `since`, when not null), newest first, at most
@@ -253,6 +264,26 @@ export interface ClaimOptions {
   liveness?: (owner: string) => Liveness;
 }
 
+/** A document as saved: with the analyses of all five fields. */
+export type SavedAlertDoc = AlertDocRecord & { analyzed: Record<Field, AnalyzedText> };
+
+const FIELDS: readonly Field[] = ['title', 'lead', 'body', 'feed', 'tag'];
+
+/** The document with all five analyses, or a storage error naming the ones it lacks. */
+function savedDoc(doc: AlertDocRecord): SavedAlertDoc {
+  const missing = FIELDS.filter((f) => doc.analyzed[f] === undefined);
+  if (missing.length > 0) {
+    throw new FeedwatchError('storage', `saveAlertDoc: no analysis of ${missing.join(', ')}`, { articleId: doc.articleId }, { retryable: false });
+  }
+  return doc as SavedAlertDoc;
+}
+
+/** Save a document: its body refers to the article's current revision when it is that revision's text. */
+function* saveDocSteps(rows: AlertRows, doc: SavedAlertDoc): Steps<void> {
+  const current = doc.articleId > 0 ? yield* step(rows.currentBody(doc.articleId)) : null;
+  yield* step(rows.upsertDoc(doc, analyzedBy(doc), current !== null && current.body === doc.body ? current.revision : null));
+}
+
 /** The lemmatizer id shared by the document's five analyses (what its index entry was keyed by), or 'mixed'. */
 export function analyzedBy(doc: Pick<AlertDocRecord, 'analyzed'>): string {
   const ids = new Set(Object.values(doc.analyzed).map((a) => a.by));
@@ -312,8 +343,10 @@ export class RowAlertStore implements AlertStore {
   }
 
   async saveAlertDoc(doc: AlertDocRecord): Promise<void> {
-    const stored = { ...doc, storedAt: isoUtc(doc.storedAt, 'storedAt') };
-    return this.run.write('saveAlertDoc', { articleId: doc.articleId }, (r) => step(r.upsertDoc(stored, analyzedBy(doc))));
+    return this.checked('saveAlertDoc', { articleId: doc.articleId }, () => {
+      const stored = savedDoc({ ...doc, storedAt: isoUtc(doc.storedAt, 'storedAt') });
+      return this.run.transaction('saveAlertDoc', { articleId: doc.articleId }, (r) => saveDocSteps(r, stored));
+    });
   }
 
   async getAlertDoc(articleId: number): Promise<AlertDocRecord | null> {
@@ -425,9 +458,15 @@ export class RowAlertStore implements AlertStore {
   }
 }
 
-/** The matching view of a stored document (stored analyses reused when `lem` made them). */
-export function alertDocOf(rec: AlertDocRecord, lem: Lemmatizer): AlertDoc {
-  return buildAlertDoc({ title: rec.title, lead: rec.lead, body: rec.body, feed: rec.feed, tags: rec.tags, analyzed: rec.analyzed }, lem);
+/** Tokens of one field analysed at most when a stored document is matched again (search, replay, export). */
+export const READ_ANALYZED_TOKENS = 10_000;
+
+/**
+ * The matching view of a stored document: its fields analysed by `lem` (the store keeps no analyses; any the record
+ * carries are reused when `lem` made them), at most `maxTokens` tokens of a field.
+ */
+export function alertDocOf(rec: AlertDocRecord, lem: Lemmatizer, maxTokens = READ_ANALYZED_TOKENS): AlertDoc {
+  return buildAlertDoc({ title: rec.title, lead: rec.lead, body: rec.body, feed: rec.feed, tags: rec.tags, analyzed: rec.analyzed }, lem, maxTokens);
 }
 
 export interface SearchHit {

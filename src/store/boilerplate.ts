@@ -103,7 +103,10 @@ export interface RecleanArticleRequest {
 export interface RecleanArticleResult {
   /** Paragraphs dropped from the current revision (0: it was clean already). */
   dropped: number;
-  /** Item copies of the article rewritten. */
+  /**
+   * Item copies of the article rewritten: items whose article was saved without a sighting (an item with one keeps
+   * no copy and reads the revision, cleaned here: 0012_text_once).
+   */
   items: number;
   /**
    * The new text's hash is another article's already: the article keeps its old fingerprint (its text is cleaned

@@ -45,10 +45,12 @@ describe('matchAlerts and fresh articles', () => {
       assert.equal(first.analyzedFields, 5);
       assert.equal((await store.getAlertDoc(1))?.title, 'Визит Лаврова');
 
-      // The same article again (a sighting from another feed): looked up, its stored analyses reused.
+      // The same article again (a sighting from another feed): looked up; its fields analysed for the rules (the
+      // store keeps no analyses), its document kept.
       const again = await matchAlerts({ articleId: 1, clusterId: 1, article, item: { ...item, feedName: 'ru' } }, deps);
       assert.equal(lookups, 1);
-      assert.equal(again.analyzedFields, 1, 'only the feed field changed');
+      assert.deepEqual([again.analyzedFields, again.matched], [5, ['visit']]);
+      assert.equal((await store.getAlertDoc(1))?.feed, 'kg', 'the document of the first sighting stays');
     } finally {
       await store.close();
     }

@@ -186,6 +186,7 @@ export interface ItemRow {
   guid: string;
   article_state: string;
   article_attempts: number;
+  /** 1 when the item's article is stored: its own copy, or the article its sighting points at (0012_text_once). */
   has_article: number;
 }
 
@@ -193,7 +194,7 @@ export interface ItemRow {
 export function itemRows(dbPath: string): ItemRow[] {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare<[], ItemRow>('SELECT id, feed_name, link, guid, article_state, article_attempts, article IS NOT NULL AS has_article FROM items').all();
+    return db.prepare<[], ItemRow>('SELECT id, feed_name, link, guid, article_state, article_attempts, (article IS NOT NULL OR article_id IS NOT NULL) AS has_article FROM items').all();
   } finally {
     db.close();
   }

@@ -167,7 +167,7 @@ describe('distributed mode: a scheduler and two workers as processes on Redis an
 
   const items = () =>
     pg.query<ItemRow>(
-      `SELECT i.feed_name, i.guid, i.article_state, i.article_attempts, i.article IS NOT NULL AS has_article, i.article_id, a.cluster_id,
+      `SELECT i.feed_name, i.guid, i.article_state, i.article_attempts, (i.article IS NOT NULL OR i.article_id IS NOT NULL) AS has_article, i.article_id, a.cluster_id,
          s.decision, s.article_id AS sighting_article,
          (SELECT count(*) FROM ${schema}.article_revisions r WHERE r.item_id = i.id) AS revisions
        FROM ${schema}.items i

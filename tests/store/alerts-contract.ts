@@ -19,6 +19,10 @@ import { silentLogger } from '../../src/log.js';
 import { searchArticles, searchPage, type AlertDocRecord, type SearchPage, type SearchResult } from '../../src/store/alerts.js';
 import { thisProcess, type ProcessIdentity } from '../../src/store/claim-owner.js';
 import type { Store } from '../../src/store/store.js';
+import { decideForStore } from '../../src/store/articles.js';
+import type { Article } from '../../src/model.js';
+import { dedupInput } from '../../src/pipeline/dedup-stage.js';
+import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 import { json, startHttpServer, type TestHttpServer } from '../alerts/servers.js';
 
 export interface ReopenOptions {
@@ -130,20 +134,48 @@ export function runAlertStoreContract(name: string, open: () => Promise<OpenedSt
       }
     }
 
-    test('an alert document round-trips with its analysis; saving again replaces it and its index entry', () =>
+    // Read back without its analyses (they are not stored: matching and search make them), naming who keyed its index.
+    const readBack = (d: AlertDocRecord): AlertDocRecord => ({ ...d, analyzed: {}, analyzedBy: lem.id });
+
+    test('an alert document round-trips with its texts; saving again replaces it and its index entry', () =>
       withStores(async ({ store }) => {
         const d = doc(7, { title: 'Лавров в Бишкеке', lead: 'Визит.', body: 'Первый абзац.\n\nВторой абзац с Лавровым.', feed: 'kg', tags: ['Политика', 'МИД'] });
         await store.saveAlertDoc(d);
-        assert.deepEqual(await store.getAlertDoc(7), d);
+        assert.deepEqual(await store.getAlertDoc(7), readBack(d));
         assert.equal(await store.getAlertDoc(8), null);
         const lavrov = compileRule('Лавров', lem);
         assert.deepEqual((await searchArticles(store, lavrov, lem, { limit: 10 })).map((h) => h.doc.articleId), [7]);
 
         const replaced = doc(7, { title: 'Погода в Бишкеке', feed: 'kg' });
         await store.saveAlertDoc(replaced);
-        assert.deepEqual(await store.getAlertDoc(7), replaced);
+        assert.deepEqual(await store.getAlertDoc(7), readBack(replaced));
         assert.deepEqual(await store.searchCandidates(lavrov, { limit: 10, lemmatizer: lem.id }), [], 'the old text is gone from the index');
         assert.equal((await searchArticles(store, compileRule('погода', lem), lem, { limit: 10 })).length, 1);
+      }));
+
+    test("a stored article's document reads its body from the revision it was saved with, after a new revision too", () =>
+      withStores(async ({ store }) => {
+        await store.syncFeeds([testFeed('kg')]);
+        const at = (m: number) => new Date(Date.parse('2026-03-05T12:00:00.000Z') + m * 60_000).toISOString();
+        const put = async (guid: string, m: number, art: Article) => {
+          const [item] = await store.recordPoll(okPoll('kg', at(m)), [testItem('kg', guid)], at(m + 15));
+          const input = dedupInput(item!, art, 'https://example.org/news/snow');
+          return store.storeArticle({ itemId: item!.id, input, article: art, decision: decideForStore(input, await store.findDuplicates(input)), at: at(m) });
+        };
+        const first = testArticle('Снег в горах', ['Перевал закрыт из-за снега.', 'Водители ждут.']);
+        const s1 = await put('a', 1, first);
+        const d = { ...doc(s1.articleId, { title: 'Снег в горах', body: first.paragraphs.join('\n\n'), feed: 'kg' }), clusterId: String(s1.clusterId) };
+        await store.saveAlertDoc(d);
+        const revised = testArticle('Снег в горах', ['Перевал закрыт из-за снега и лавин.', 'Водители ждут.', 'Открыть обещают к вечеру.']);
+        const s2 = await put('b', 2, revised);
+        assert.equal(s2.kind, 'revision');
+        assert.equal((await store.getAlertDoc(s1.articleId))?.body, first.paragraphs.join('\n\n'), 'the document keeps its own revision');
+        await store.saveAlertDoc({ ...doc(s1.articleId, { title: 'Снег в горах', body: revised.paragraphs.join('\n\n'), feed: 'kg' }), clusterId: String(s1.clusterId) });
+        assert.equal((await store.getAlertDoc(s1.articleId))?.body, revised.paragraphs.join('\n\n'));
+        assert.deepEqual((await searchArticles(store, compileRule('лавина', lem), lem, { limit: 5 })).map((h) => h.doc.body), [revised.paragraphs.join('\n\n')]);
+        // A body that is not the article's text is kept as given.
+        await store.saveAlertDoc({ ...doc(s1.articleId, { title: 'Снег в горах', body: 'Другой текст.', feed: 'kg' }), clusterId: String(s1.clusterId) });
+        assert.equal((await store.getAlertDoc(s1.articleId))?.body, 'Другой текст.');
       }));
 
     test('search and alert matching agree: the same articles for every rule, over a batch', () =>

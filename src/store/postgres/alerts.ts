@@ -22,7 +22,7 @@ import type { AlertItem } from '../../alerts/message.js';
 import type { AnalyzedText } from '../../alerts/morphology.js';
 import type { Field } from '../../alerts/rule-parser.js';
 import { foldWord } from '../../alerts/tokenize.js';
-import { RowAlertStore, type AlertedHealth, type FeedHealthRecord, type HealthTransition, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { RowAlertStore, type AlertedHealth, type FeedHealthRecord, type HealthTransition, type AlertDocRecord, type SavedAlertDoc, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
 import { runAsync } from '../steps.js';
 import { jsonParam } from './rows.js';
 import { guarded, inTransaction } from './tx.js';
@@ -74,7 +74,7 @@ export function searchText(raw: string, a: AnalyzedText): string {
  * candidate. `russian` unless most words are in Latin script (`russian` stems ASCII words with english_stem too;
  * `english` differs for other Latin letters and in its stop words).
  */
-export function searchDoc(doc: Pick<AlertDocRecord, 'title' | 'lead' | 'body' | 'feed' | 'tags' | 'analyzed'>): SearchDoc | null {
+export function searchDoc(doc: Pick<SavedAlertDoc, 'title' | 'lead' | 'body' | 'feed' | 'tags' | 'analyzed'>): SearchDoc | null {
   const a = doc.analyzed;
   const texts: SearchDoc['texts'] = [
     searchText(doc.title, a.title),
@@ -182,11 +182,13 @@ interface DocRow {
   url: string | null;
   title: string;
   lead: string;
-  body: string;
+  /** NULL: the paragraphs of the revision `body_revision` (0012_text_once.sql), read as `paragraphs`. */
+  body: string | null;
   tags: string[];
   published_at: string | null;
-  analysis: AlertDocRecord['analyzed'];
+  analyzed_by: string;
   stored_at: Date;
+  paragraphs: string[] | null;
 }
 
 interface DeliveryRow {
@@ -206,27 +208,32 @@ interface DeliveryRow {
   message_id: string | null;
 }
 
-const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analysis, stored_at';
+/** A document with the paragraphs of the revision its body refers to (0012_text_once.sql): `${DOC_SELECT} WHERE ...`. */
+const DOC_SELECT = `SELECT d.article_id, d.cluster_id, d.feed, d.url, d.title, d.lead, d.body, d.tags, d.published_at, d.analyzed_by,
+    d.stored_at, r.article -> 'paragraphs' AS paragraphs
+  FROM alert_docs d LEFT JOIN article_revisions r ON d.body IS NULL AND r.article_id = d.article_id AND r.revision = d.body_revision`;
 const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at, message_id';
 
-const UPSERT_DOC = `INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by, search)
+const UPSERT_DOC = `INSERT INTO alert_docs (article_id, cluster_id, feed, url, title, lead, body, tags, published_at, body_revision, stored_at, analyzed_by, search)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13::regconfig IS NULL THEN NULL ELSE
     setweight(to_tsvector($13::regconfig, $14::text), 'A') || setweight(to_tsvector($13::regconfig, $15::text), 'B') ||
     setweight(to_tsvector($13::regconfig, $16::text), 'C') || setweight(to_tsvector($13::regconfig, $17::text), 'D') ||
     array_to_tsvector($18::text[]) END)
   ON CONFLICT (article_id) DO UPDATE SET cluster_id = excluded.cluster_id, feed = excluded.feed, url = excluded.url,
     title = excluded.title, lead = excluded.lead, body = excluded.body, tags = excluded.tags, published_at = excluded.published_at,
-    analysis = excluded.analysis, stored_at = excluded.stored_at, analyzed_by = excluded.analyzed_by, search = excluded.search`;
+    body_revision = excluded.body_revision, stored_at = excluded.stored_at, analyzed_by = excluded.analyzed_by, search = excluded.search`;
+const CURRENT_BODY = `SELECT a.revision, r.article -> 'paragraphs' AS paragraphs FROM articles a
+  JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision WHERE a.id = $1`;
 
 /** Each form under each built-in configuration (a stop word gives an empty tsquery, and a NOTICE). */
 const FORM_LEXEMES = `SELECT f, to_tsquery('russian', q)::text AS russian, to_tsquery('english', q)::text AS english
   FROM unnest($1::text[], $2::text[]) AS x(f, q)`;
 
-const DOC_FILTER = 'AND ($3::text IS NULL OR feed = $3) AND ($4::timestamptz IS NULL OR stored_at >= $4)';
-const CANDIDATES_ALL = `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < $1 ${DOC_FILTER} ORDER BY article_id DESC LIMIT $2`;
-const CANDIDATES = `SELECT ${DOC_COLUMNS} FROM alert_docs
-  WHERE article_id < $1 ${DOC_FILTER} AND (search IS NULL OR analyzed_by <> $5 OR search @@ $6::tsquery)
-  ORDER BY article_id DESC LIMIT $2`;
+const DOC_FILTER = 'AND ($3::text IS NULL OR d.feed = $3) AND ($4::timestamptz IS NULL OR d.stored_at >= $4)';
+const CANDIDATES_ALL = `${DOC_SELECT} WHERE d.article_id < $1 ${DOC_FILTER} ORDER BY d.article_id DESC LIMIT $2`;
+const CANDIDATES = `${DOC_SELECT}
+  WHERE d.article_id < $1 ${DOC_FILTER} AND (d.search IS NULL OR d.analyzed_by <> $5 OR d.search @@ $6::tsquery)
+  ORDER BY d.article_id DESC LIMIT $2`;
 
 const INSERT_MATCH = `INSERT INTO alert_matches (rule, cluster_id, article_id, matched_at) VALUES ($1, $2, $3, $4)
   ON CONFLICT (rule, cluster_id) DO NOTHING`;
@@ -269,10 +276,11 @@ function toDoc(row: DocRow): AlertDocRecord {
     url: row.url,
     title: row.title,
     lead: row.lead,
-    body: row.body,
+    body: row.body ?? (row.paragraphs ?? []).join('\n\n'),
     tags: row.tags,
     publishedAt: row.published_at,
-    analyzed: row.analysis,
+    analyzed: {},
+    analyzedBy: row.analyzed_by,
     storedAt: row.stored_at.toISOString(),
   };
 }
@@ -300,7 +308,13 @@ function toRecord(row: DeliveryRow): DeliveryRecord {
 class PostgresAlertRows implements AlertRows {
   constructor(private readonly db: pg.Pool | pg.PoolClient) {}
 
-  async upsertDoc(doc: AlertDocRecord, analyzedBy: string): Promise<void> {
+  async currentBody(articleId: number): Promise<{ revision: number; body: string } | null> {
+    const { rows } = await this.db.query<{ revision: number; paragraphs: string[] | null }>(CURRENT_BODY, [articleId]);
+    const r = rows[0];
+    return r ? { revision: r.revision, body: (r.paragraphs ?? []).join('\n\n') } : null;
+  }
+
+  async upsertDoc(doc: SavedAlertDoc, analyzedBy: string, bodyRevision: number | null): Promise<void> {
     const search = searchDoc(doc);
     await this.db.query(UPSERT_DOC, [
       doc.articleId,
@@ -309,10 +323,10 @@ class PostgresAlertRows implements AlertRows {
       sameLengthText(doc.url),
       sameLengthText(doc.title),
       sameLengthText(doc.lead),
-      sameLengthText(doc.body),
+      bodyRevision === null ? sameLengthText(doc.body) : null,
       jsonParam(doc.tags.map(sameLengthText)),
       sameLengthText(doc.publishedAt),
-      jsonParam(doc.analyzed),
+      bodyRevision,
       doc.storedAt,
       analyzedBy,
       search?.config ?? null,
@@ -322,7 +336,7 @@ class PostgresAlertRows implements AlertRows {
   }
 
   async doc(articleId: number): Promise<AlertDocRecord | null> {
-    const { rows } = await this.db.query<DocRow>(`SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id = $1`, [articleId]);
+    const { rows } = await this.db.query<DocRow>(`${DOC_SELECT} WHERE d.article_id = $1`, [articleId]);
     return rows[0] ? toDoc(rows[0]) : null;
   }
 

@@ -122,8 +122,9 @@ const REVISE = `UPDATE articles SET text_hash = $2, minhash = $3, token_count = 
   WHERE id = $1 AND text_hash = $7
   RETURNING id, cluster_id, revision`;
 
-const INSERT_REVISION = `INSERT INTO article_revisions (article_id, revision, text_hash, minhash, token_count, item_id, url, article, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+// No minhash: the article's is its current text's (0012_text_once.sql).
+const INSERT_REVISION = `INSERT INTO article_revisions (article_id, revision, text_hash, token_count, item_id, url, article, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 
 const INSERT_BANDS = `INSERT INTO article_band (band_no, band_value, article_id)
   SELECT u.n - 1, u.v, $1 FROM unnest($2::int4[]) WITH ORDINALITY AS u (v, n)
@@ -250,7 +251,7 @@ export function postgresArticleRows(c: pg.PoolClient): ArticleRows {
       articleRef(await one<ArticleRefRow>(REVISE, [id, t.textHash, t.minhash, t.tokenCount, cleanText(t.title), t.at, previousTextHash])),
     deleteBands: async (articleId) => void (await c.query('DELETE FROM article_band WHERE article_id = $1', [articleId])),
     insertRevision: async (r) =>
-      void (await c.query(INSERT_REVISION, [r.articleId, r.revision, r.textHash, r.minhash, r.tokenCount, r.itemId, cleanText(r.url), jsonParam(r.article), r.at])),
+      void (await c.query(INSERT_REVISION, [r.articleId, r.revision, r.textHash, r.tokenCount, r.itemId, cleanText(r.url), jsonParam(r.article), r.at])),
     insertBands: async (articleId, bands) => void (await c.query(INSERT_BANDS, [articleId, bands.map(int4)])),
     insertSighting: async (x) =>
       ((

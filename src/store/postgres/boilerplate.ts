@@ -63,7 +63,8 @@ const ITEM_COPIES = 'SELECT id, article FROM items WHERE article_id = $1 AND art
 const INSERT_BANDS = `INSERT INTO article_band (band_no, band_value, article_id)
   SELECT u.n - 1, u.v, $1 FROM unnest($2::int4[]) WITH ORDINALITY AS u (v, n) ON CONFLICT DO NOTHING`;
 
-const REWRITE_REVISION = `UPDATE article_revisions SET article = $1, text_hash = $4, minhash = $5, token_count = $6
+// No minhash on a revision: the article's is its current text's (0012_text_once.sql).
+const REWRITE_REVISION = `UPDATE article_revisions SET article = $1, text_hash = $4, minhash = NULL, token_count = $5
   WHERE article_id = $2 AND revision = $3`;
 
 interface EntryRow {
@@ -165,7 +166,7 @@ export class PostgresBoilerplate {
           await c.query('UPDATE articles SET text_hash = $2, minhash = $3, token_count = $4 WHERE id = $1', [row.id, fp.textHash, fp.minhash, fp.tokenCount]);
           await c.query('DELETE FROM article_band WHERE article_id = $1', [row.id]);
           if (fp.bands.length > 0) await c.query(INSERT_BANDS, [row.id, fp.bands.map(int4)]);
-          await c.query(REWRITE_REVISION, [jsonParam(article), row.id, row.revision, fp.textHash, fp.minhash, fp.tokenCount]);
+          await c.query(REWRITE_REVISION, [jsonParam(article), row.id, row.revision, fp.textHash, fp.tokenCount]);
         }
       }
       for (const item of plan.items) await c.query('UPDATE items SET article = $1 WHERE id = $2', [jsonParam(item.article), item.id]);

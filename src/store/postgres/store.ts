@@ -201,8 +201,14 @@ const CLAIM = `WITH due AS (
   RETURNING due.due_at, ${ITEM_COLUMNS.replace(/\b(\w+)\b/g, 'items.$1')}`;
 
 const SAVE_OK = `UPDATE items SET article_state = 'done', article_attempts = article_attempts + 1, article_error = NULL,
-    next_article_attempt_at = NULL, article_url = $2, article_fetched_at = $3, article = $4
+    next_article_attempt_at = NULL, article_url = $2, article_fetched_at = $3, article = CASE WHEN article_id IS NULL THEN $4::jsonb END
   WHERE id = $1`;
+
+// An item with a sighting has its text in the revision the sighting names (0012_text_once.sql).
+const GET_ARTICLE = `SELECT i.id, coalesce(i.article, r.article) AS article, i.article_url, i.article_fetched_at
+  FROM items i LEFT JOIN sightings s ON s.item_id = i.id AND i.article IS NULL
+    LEFT JOIN article_revisions r ON r.article_id = s.article_id AND r.revision = s.revision
+  WHERE i.id = $1 AND i.article_state = 'done'`;
 
 const SAVE_FAILED = `UPDATE items SET article_state = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
     article_attempts = article_attempts + 1, article_error = $2, next_article_attempt_at = $3
@@ -344,7 +350,7 @@ export class PostgresStore implements Store {
 
   async getArticle(itemId: number): Promise<ItemArticle | null> {
     return this.guard('getArticle', { itemId }, async () => {
-      const { rows } = await this.pool.query<ArticleRow>('SELECT id, article, article_url, article_fetched_at FROM items WHERE id = $1', [itemId]);
+      const { rows } = await this.pool.query<ArticleRow>(GET_ARTICLE, [itemId]);
       return rows[0] ? toItemArticle(rows[0]) : null;
     });
   }

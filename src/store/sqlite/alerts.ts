@@ -1,5 +1,5 @@
 /**
- * The alert rows on SQLite (tables of migrations/sqlite/0003_alerts.sql and 0007_delivery_ids.sql): SQL and type
+ * The alert rows on SQLite (tables of migrations/sqlite/0003_alerts.sql, 0007_delivery_ids.sql and 0012_text_once.sql): SQL and type
  * conversion only; the algorithm is RowAlertStore (../alerts.ts). Alert documents with their FTS5 entry, (rule,
  * cluster) matches with their deliveries, claims and message ids. Every algorithm runs synchronously
  * (better-sqlite3) in SqliteStore's read or write path; a `transaction` is one IMMEDIATE transaction, so two
@@ -11,8 +11,9 @@ import { ftsQuery } from '../../alerts/fts-query.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { AlertItem } from '../../alerts/message.js';
 import { lemmaText } from '../../alerts/morphology.js';
-import { RowAlertStore, type AlertedHealth, type FeedHealthRecord, type HealthTransition, type AlertDocRecord, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
+import { RowAlertStore, type AlertedHealth, type FeedHealthRecord, type HealthTransition, type AlertDocRecord, type SavedAlertDoc, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
 import { runSync, type Steps } from '../steps.js';
+import { bodyText, unpackArticle } from './packed.js';
 
 interface DocRow {
   article_id: number;
@@ -24,8 +25,10 @@ interface DocRow {
   body: string;
   tags: string;
   published_at: string | null;
-  analysis: string;
+  analyzed_by: string;
   stored_at: string;
+  /** The revision the body is, packed, when `body` is NULL. */
+  packed: Buffer | null;
 }
 
 interface DeliveryRow {
@@ -45,32 +48,38 @@ interface DeliveryRow {
   message_id: string | null;
 }
 
-const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analysis, stored_at';
+const DOC_COLUMNS = 'article_id, cluster_id, feed, url, title, lead, body, tags, published_at, analyzed_by, stored_at';
+/** A document with the revision its body refers to (0012_text_once.sql): `FROM ${DOC_FROM} WHERE ...`. */
+const DOC_SELECT = `SELECT d.article_id, d.cluster_id, d.feed, d.url, d.title, d.lead, d.body, d.tags, d.published_at, d.analyzed_by,
+    d.stored_at, r.packed
+  FROM alert_docs d LEFT JOIN article_revisions r ON d.body IS NULL AND r.article_id = d.article_id AND r.revision = d.body_revision`;
 const DELIVERY_COLUMNS = 'id, rule, cluster_id, article_id, channel, item, digest, status, attempts, last_error, due_at, delivered_at, updated_at, message_id';
 
-const DOC_FILTER = 'AND (@feed IS NULL OR feed = @feed) AND (@since IS NULL OR stored_at >= @since)';
+const DOC_FILTER = 'AND (@feed IS NULL OR d.feed = @feed) AND (@since IS NULL OR d.stored_at >= @since)';
 const DELIVERY_FILTER = '(@status IS NULL OR status = @status) AND (@rule IS NULL OR rule = @rule) AND (@before IS NULL OR id < @before)';
 type DeliveryParams = { status: string | null; rule: string | null; limit: number; before: number | null };
 
 function prepareAll(db: BetterSqlite3.Database) {
   return {
-    upsertDoc: db.prepare(`INSERT INTO alert_docs (${DOC_COLUMNS}, analyzed_by)
-      VALUES (@articleId, @clusterId, @feed, @url, @title, @lead, @body, @tags, @publishedAt, @analysis, @storedAt, @analyzedBy)
+    upsertDoc: db.prepare(`INSERT INTO alert_docs (${DOC_COLUMNS}, body_revision)
+      VALUES (@articleId, @clusterId, @feed, @url, @title, @lead, @body, @tags, @publishedAt, @analyzedBy, @storedAt, @bodyRevision)
       ON CONFLICT (article_id) DO UPDATE SET cluster_id = excluded.cluster_id, feed = excluded.feed, url = excluded.url,
-        title = excluded.title, lead = excluded.lead, body = excluded.body, tags = excluded.tags,
-        published_at = excluded.published_at, analysis = excluded.analysis, analyzed_by = excluded.analyzed_by,
+        title = excluded.title, lead = excluded.lead, body = excluded.body, body_revision = excluded.body_revision,
+        tags = excluded.tags, published_at = excluded.published_at, analyzed_by = excluded.analyzed_by,
         stored_at = excluded.stored_at`),
+    currentBody: db.prepare<[number], { revision: number; packed: Buffer }>(`SELECT a.revision, r.packed FROM articles a
+      JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision WHERE a.id = ?`),
     deleteFts: db.prepare<[number]>('DELETE FROM alert_fts WHERE rowid = ?'),
     insertFts: db.prepare('INSERT INTO alert_fts (rowid, title, lead, body, feed, tags) VALUES (@rowid, @title, @lead, @body, @feed, @tags)'),
-    doc: db.prepare<[number], DocRow>(`SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id = ?`),
+    doc: db.prepare<[number], DocRow>(`${DOC_SELECT} WHERE d.article_id = ?`),
     candidatesAll: db.prepare<{ before: number; limit: number; feed: string | null; since: string | null }, DocRow>(
-      `SELECT ${DOC_COLUMNS} FROM alert_docs WHERE article_id < @before ${DOC_FILTER} ORDER BY article_id DESC LIMIT @limit`,
+      `${DOC_SELECT} WHERE d.article_id < @before ${DOC_FILTER} ORDER BY d.article_id DESC LIMIT @limit`,
     ),
     candidatesFts: db.prepare<{ before: number; limit: number; q: string; lem: string; feed: string | null; since: string | null }, DocRow>(
-      `SELECT ${DOC_COLUMNS} FROM alert_docs
-       WHERE article_id < @before ${DOC_FILTER}
-         AND (analyzed_by <> @lem OR article_id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH @q))
-       ORDER BY article_id DESC LIMIT @limit`,
+      `${DOC_SELECT}
+       WHERE d.article_id < @before ${DOC_FILTER}
+         AND (d.analyzed_by <> @lem OR d.article_id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH @q))
+       ORDER BY d.article_id DESC LIMIT @limit`,
     ),
     insertMatch: db.prepare(`INSERT INTO alert_matches (rule, cluster_id, article_id, matched_at)
       VALUES (@rule, @clusterId, @articleId, @matchedAt) ON CONFLICT (rule, cluster_id) DO NOTHING`),
@@ -125,10 +134,11 @@ function toDoc(row: DocRow): AlertDocRecord {
     url: row.url,
     title: row.title,
     lead: row.lead,
-    body: row.body,
+    body: row.body ?? (row.packed ? bodyText(unpackArticle(row.packed)) : ''),
     tags: JSON.parse(row.tags) as string[],
     publishedAt: row.published_at,
-    analyzed: JSON.parse(row.analysis) as AlertDocRecord['analyzed'],
+    analyzed: {},
+    analyzedBy: row.analyzed_by,
     storedAt: row.stored_at,
   };
 }
@@ -156,7 +166,7 @@ function toRecord(row: DeliveryRow): DeliveryRecord {
 class SqliteAlertRows implements AlertRows {
   constructor(private readonly s: Statements) {}
 
-  upsertDoc(doc: AlertDocRecord, analyzedBy: string): void {
+  upsertDoc(doc: SavedAlertDoc, analyzedBy: string, bodyRevision: number | null): void {
     this.s.upsertDoc.run({
       articleId: doc.articleId,
       clusterId: doc.clusterId,
@@ -164,10 +174,10 @@ class SqliteAlertRows implements AlertRows {
       url: doc.url,
       title: doc.title,
       lead: doc.lead,
-      body: doc.body,
+      body: bodyRevision === null ? doc.body : null,
+      bodyRevision,
       tags: JSON.stringify(doc.tags),
       publishedAt: doc.publishedAt,
-      analysis: JSON.stringify(doc.analyzed),
       analyzedBy,
       storedAt: doc.storedAt,
     });
@@ -176,13 +186,19 @@ class SqliteAlertRows implements AlertRows {
     this.s.insertFts.run({ rowid: doc.articleId, title: lemmaText(a.title), lead: lemmaText(a.lead), body: lemmaText(a.body), feed: lemmaText(a.feed), tags: lemmaText(a.tag) });
   }
 
+  currentBody(articleId: number): { revision: number; body: string } | null {
+    const r = this.s.currentBody.get(articleId);
+    return r ? { revision: r.revision, body: bodyText(unpackArticle(r.packed)) } : null;
+  }
+
   doc(articleId: number): AlertDocRecord | null {
     const r = this.s.doc.get(articleId);
     return r ? toDoc(r) : null;
   }
 
   candidates(rule: CompiledRule | null, page: CandidatePage): AlertDocRecord[] {
-    const q = rule === null ? null : ftsQuery(rule);
+    // alert_fts has detail = none (0012_text_once.sql): no column queries.
+    const q = rule === null ? null : ftsQuery(rule, null);
     const params = { before: page.before, limit: page.limit, feed: page.feed, since: page.since };
     const rows = q === null ? this.s.candidatesAll.all(params) : this.s.candidatesFts.all({ ...params, q, lem: page.lemmatizer });
     return rows.map(toDoc);

@@ -24,6 +24,7 @@ import {
   type RecordParagraphsRequest,
   type RecordParagraphsResult,
 } from '../boilerplate.js';
+import { packArticle, unpackArticle } from './packed.js';
 
 interface EntryRow {
   host: string;
@@ -39,7 +40,8 @@ interface RevisionRow {
   id: number;
   text_hash: string;
   revision: number;
-  article: string;
+  /** The revision's Article, packed (./packed.ts). */
+  packed: Buffer;
 }
 
 function prepareAll(db: BetterSqlite3.Database) {
@@ -71,15 +73,15 @@ function prepareAll(db: BetterSqlite3.Database) {
     candidates: db.prepare<[string, string, number, number], { id: number; cluster_id: number }>(`SELECT id, cluster_id FROM articles
       WHERE canonical_url >= ? AND canonical_url < ? AND id > ? ORDER BY id LIMIT ?`),
     moveCursor: db.prepare<[number | null, string, number]>('UPDATE boilerplate_hosts SET reclean_after = ? WHERE host = ? AND reclean_after = ?'),
-    currentRevision: db.prepare<[number], RevisionRow>(`SELECT a.id, a.text_hash, a.revision, r.article FROM articles a
+    currentRevision: db.prepare<[number], RevisionRow>(`SELECT a.id, a.text_hash, a.revision, r.packed FROM articles a
       JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision WHERE a.id = ?`),
     hashOwner: db.prepare<[string], number>('SELECT id FROM articles WHERE text_hash = ?').pluck(),
     refingerprint: db.prepare(`UPDATE articles SET text_hash = @textHash, minhash = @minhash, token_count = @tokenCount
       WHERE id = @id AND text_hash = @previous`),
     deleteBands: db.prepare<[number]>('DELETE FROM article_band WHERE article_id = ?'),
     insertBand: db.prepare<[number, number, number]>('INSERT INTO article_band (band_no, band_value, article_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-    rewriteRevisionArticle: db.prepare<[string, number, number]>('UPDATE article_revisions SET article = ? WHERE article_id = ? AND revision = ?'),
-    rewriteRevision: db.prepare(`UPDATE article_revisions SET article = @article, text_hash = @textHash, minhash = @minhash,
+    rewriteRevisionArticle: db.prepare<[Buffer, number, number]>('UPDATE article_revisions SET packed = ? WHERE article_id = ? AND revision = ?'),
+    rewriteRevision: db.prepare(`UPDATE article_revisions SET packed = @packed, text_hash = @textHash, minhash = NULL,
         token_count = @tokenCount WHERE article_id = @id AND revision = @revision`),
     itemCopies: db.prepare<[number], { id: number; article: string }>('SELECT id, article FROM items WHERE article_id = ? AND article IS NOT NULL'),
     rewriteItem: db.prepare<[string, number]>('UPDATE items SET article = ? WHERE id = ?'),
@@ -167,20 +169,20 @@ export class SqliteBoilerplate {
       .transaction(() => {
         const row = s.currentRevision.get(req.articleId);
         const copies = s.itemCopies.all(req.articleId).map((c) => ({ id: c.id, article: JSON.parse(c.article) as Article }));
-        const plan = planReclean(row ? (JSON.parse(row.article) as Article) : null, copies, learned);
+        const plan = planReclean(row ? unpackArticle(row.packed) : null, copies, learned);
         const result: RecleanArticleResult = { dropped: plan.revision?.dropped ?? 0, items: plan.items.length, hashTaken: false };
         if (row && plan.revision) {
           const { article, fingerprint: fp } = plan.revision;
           const owner = s.hashOwner.get(fp.textHash);
           result.hashTaken = owner !== undefined && owner !== row.id;
           if (result.hashTaken) {
-            s.rewriteRevisionArticle.run(JSON.stringify(article), row.id, row.revision);
+            s.rewriteRevisionArticle.run(packArticle(article), row.id, row.revision);
           } else {
             const text = { id: row.id, textHash: fp.textHash, minhash: fp.minhash, tokenCount: fp.tokenCount };
             s.refingerprint.run({ ...text, previous: row.text_hash });
             s.deleteBands.run(row.id);
             fp.bands.forEach((v, band) => s.insertBand.run(band, v, row.id));
-            s.rewriteRevision.run({ ...text, article: JSON.stringify(article), revision: row.revision });
+            s.rewriteRevision.run({ ...text, packed: packArticle(article), revision: row.revision });
           }
         }
         for (const item of plan.items) s.rewriteItem.run(JSON.stringify(item.article), item.id);

@@ -4,13 +4,17 @@
  * IMMEDIATE transaction that removes at most `limit` rows of the first kind with anything left, found through an
  * index range (never a scan), so the write lock is held for one small batch. Synchronous (better-sqlite3); SqliteStore wraps it into its async,
  * error-guarded interface. Article revisions, bands and sightings go by the foreign keys' ON DELETE CASCADE;
- * alert documents and their FTS5 rows have no foreign key and are removed here, in the same transaction.
+ * alert documents and their FTS5 rows have no foreign key and are removed here, in the same transaction. Each batch
+ * ends with an incremental_vacuum, so the freed pages leave the file.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { pruneSteps, type PruneBatch, type PruneRequest, type RetentionRows } from '../retention.js';
 import { runSync } from '../steps.js';
 
 const IDS = 'SELECT value FROM json_each(?)';
+
+/** Most free pages one pruneExpired batch gives back (16 MB of 4 KB pages): more than a batch of 500 frees. */
+export const VACUUM_PAGES_PER_BATCH = 4096;
 
 // A match's cluster: a number (a story cluster), "item:N" (a feed-only item), or anything else (names nothing).
 const MATCH_STORY_GONE = `CASE
@@ -66,7 +70,15 @@ export class SqliteRetention {
   }
 
   pruneExpired(request: PruneRequest): PruneBatch {
-    return this.db.transaction(() => runSync(pruneSteps(this.rows, request))).immediate();
+    return this.db
+      .transaction(() => {
+        const batch = runSync(pruneSteps(this.rows, request));
+        // The pages the batch freed go back to the file system (auto_vacuum = INCREMENTAL, set by the store), a
+        // bounded number per batch, so that a file under retention stays as large as what it keeps.
+        if (batch.phase !== null) this.db.pragma(`incremental_vacuum(${VACUUM_PAGES_PER_BATCH})`);
+        return batch;
+      })
+      .immediate();
   }
 
   private readonly rows: RetentionRows = {

@@ -5,6 +5,7 @@
  */
 import type { Article, Enclosure, Feed, FeedState, StoredItem } from '../../model.js';
 import type { ItemArticle } from '../store.js';
+import { unpackArticle } from './packed.js';
 
 export { isoUtc } from '../rows.js';
 
@@ -88,12 +89,15 @@ export function toStoredItem(row: ItemRow): StoredItem {
   };
 }
 
+/** An item's saved article: its own JSON (no sighting), or the packed revision its sighting names. */
+export type ItemArticleRow = Pick<ItemRow, 'id' | 'article' | 'article_url' | 'article_fetched_at'> & { packed: Buffer | null };
+
 /** The saved article of an item row, or null when it has none. */
-export function toItemArticle(row: Pick<ItemRow, 'id' | 'article' | 'article_url' | 'article_fetched_at'>): ItemArticle | null {
-  if (row.article === null) return null;
+export function toItemArticle(row: ItemArticleRow): ItemArticle | null {
+  if (row.article === null && row.packed === null) return null;
   return {
     itemId: row.id,
-    article: JSON.parse(row.article) as Article,
+    article: row.article !== null ? (JSON.parse(row.article) as Article) : unpackArticle(row.packed!),
     finalUrl: row.article_url ?? '',
     fetchedAt: row.article_fetched_at ?? '',
   };

@@ -34,11 +34,15 @@ import { SqliteRetention } from './retention.js';
 import type { BoilerplateFilter, RecleanArticleRequest, RecleanCandidatesRequest, RecordParagraphsRequest } from '../boilerplate.js';
 import { SqliteBoilerplate } from './boilerplate.js';
 import { declaredFeedsParam, errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
-import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemRow } from './rows.js';
+import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemArticleRow, type ItemRow } from './rows.js';
+import { registerTextFunctions } from './packed.js';
 import { SqliteFileCheck, sqliteCodeFault } from './file-check.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
 export const sqliteMigrationsDir = new URL('../migrations/sqlite/', import.meta.url);
+
+/** Page size of a new file (bytes). */
+export const PAGE_SIZE = 16384;
 
 /** Most items `pendingArticles` returns at once (the same for every driver). */
 export { MAX_PENDING_LIMIT } from '../rows.js';
@@ -68,6 +72,11 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
   }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    // A new file: 16 KB pages (an article's packed text, 2-4 KB, takes a 4 KB page to itself; four or five share a
+    // 16 KB one), and pages freed by retention given back (incremental_vacuum in pruneExpired). Both take effect only
+    // before the first table is created; an older file is switched after migrating (reclaimable).
+    db.pragma(`page_size = ${PAGE_SIZE}`);
+    db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -127,15 +136,17 @@ function prepareAll(db: BetterSqlite3.Database) {
     lease: db.prepare<[string, number]>('UPDATE items SET next_article_attempt_at = ? WHERE id = ?'),
     saveOk: db.prepare(`UPDATE items SET article_state = 'done', article_attempts = article_attempts + 1,
         article_error = NULL, next_article_attempt_at = NULL, article_url = @finalUrl, article_fetched_at = @at,
-        article = @article
+        article = CASE WHEN article_id IS NULL THEN @article END
       WHERE id = @id`),
     saveFailed: db.prepare(`UPDATE items SET article_state = CASE WHEN @retryAt IS NULL THEN 'failed' ELSE 'pending' END,
         article_attempts = article_attempts + 1, article_error = @error, next_article_attempt_at = @retryAt
       WHERE id = @id`),
     item: db.prepare<[number], ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`),
-    article: db.prepare<[number], Pick<ItemRow, 'id' | 'article' | 'article_url' | 'article_fetched_at'>>(
-      'SELECT id, article, article_url, article_fetched_at FROM items WHERE id = ?',
-    ),
+    // An item with a sighting has its text in the revision the sighting names (0012_text_once.sql).
+    article: db.prepare<[number], ItemArticleRow>(`SELECT i.id, i.article, i.article_url, i.article_fetched_at, r.packed
+      FROM items i LEFT JOIN sightings s ON s.item_id = i.id AND i.article IS NULL
+        LEFT JOIN article_revisions r ON r.article_id = s.article_id AND r.revision = s.revision
+      WHERE i.id = ? AND i.article_state = 'done'`),
   };
 }
 
@@ -364,9 +375,37 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    this.lastMigration = this.guard('migrate', {}, () =>
-      migrateSqlite(this.db, this.migrationsDir, () => new Date(this.clock.now()).toISOString()),
-    );
+    this.lastMigration = this.guard('migrate', {}, () => {
+      registerTextFunctions(this.db);
+      const result = migrateSqlite(this.db, this.migrationsDir, () => new Date(this.clock.now()).toISOString());
+      this.reclaimable();
+      return result;
+    });
+  }
+
+  /**
+   * A file made before auto_vacuum was set (feedwatch before 0012_text_once) is switched to incremental auto-vacuum by
+   * one VACUUM, which also gives back what the migration freed: it rewrites the file, once (about as long as copying
+   * it). When another connection is busy the VACUUM is left to the next start.
+   */
+  private reclaimable(): void {
+    if (this.db.pragma('auto_vacuum', { simple: true }) === 2 || this.db.inTransaction) return;
+    const wal = this.db.pragma('journal_mode', { simple: true }) === 'wal';
+    try {
+      // The page size changes only outside WAL mode; leaving it needs the file to itself, else 4 KB pages stay.
+      if (wal) this.db.pragma('journal_mode = DELETE');
+      if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') this.db.pragma(`page_size = ${PAGE_SIZE}`);
+    } catch {
+      // Another connection has the file: keep its page size.
+    }
+    this.db.pragma('auto_vacuum = INCREMENTAL');
+    try {
+      this.db.exec('VACUUM');
+    } catch {
+      // Busy (another process has the file open in a transaction): the next start tries again.
+    } finally {
+      if (wal) this.db.pragma('journal_mode = WAL');
+    }
   }
 
   async syncFeeds(feeds: Feed[]): Promise<void> {
