@@ -137,6 +137,11 @@ export class EmbeddedPipeline {
   private readonly retention: RetentionTimer;
   /** `alerts.feedHealth`: a feed health check every `every` (health-stage.ts). */
   private readonly health: FeedHealthTimer;
+  /**
+   * Feeds already due when the daemon started and not polled since: while any is left, no health check runs, so
+   * that a daemon back from a long stop does not report as stale ("not polled") the feeds it is catching up on.
+   */
+  private readonly catchingUp = new Set<string>();
 
   constructor(
     private readonly deps: StageDeps,
@@ -187,6 +192,7 @@ export class EmbeddedPipeline {
       const due = Math.min(stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random), now + feed.intervalMs);
       this.nextDue.set(feed.name, due);
       this.waiting.push(feed, due);
+      if (due <= now) this.catchingUp.add(feed.name);
     }
     this.pumpPolls();
     this.scheduleTick();
@@ -220,6 +226,7 @@ export class EmbeddedPipeline {
       // A poll in flight holds its host itself (startPoll's argument); nothing else of the feed is kept.
       this.nextDue.delete(name);
       this.hostOf.delete(name);
+      this.catchingUp.delete(name);
     }
     this.feeds = [...this.live.values()];
     this.pumpPolls();
@@ -276,7 +283,7 @@ export class EmbeddedPipeline {
         .catch((err: unknown) => this.deps.logger.error({ err }, 'alert delivery pass failed'))
         .finally(() => (this.delivering = null));
       this.retention.tick();
-      this.health.tick();
+      if (this.catchingUp.size === 0) this.health.tick();
       this.reportLag(this.deps.clock.now());
     } catch (err) {
       this.deps.logger.error({ err }, 'scheduler tick failed');
@@ -340,6 +347,7 @@ export class EmbeddedPipeline {
         next = this.deps.clock.now() + feed.intervalMs;
       }
       this.nextDue.set(feed.name, next);
+      this.catchingUp.delete(feed.name);
       this.pollsInFlight.delete(feed.name);
       this.hostPolls.add(host, -1);
       const aside = this.parked.get(host);

@@ -15,7 +15,8 @@
  * `health:FEED:N`, the feed's N-th alerted change) delivered like any other: retries, message ids, `alerts list`.
  *
  *   checkFeedHealth(deps)   one pass over every feed (two reads, plus one transaction per change); null when off
- *   FeedHealthTimer         the embedded driver's timer: a pass every `alerts.feedHealth.every`, one at a time
+ *   FeedHealthTimer         the embedded driver's timer: a pass every `alerts.feedHealth.every`, one at a time (the
+ *                           driver starts it once it has polled the feeds that were due when it started)
  *
  * The bullmq driver runs checkFeedHealth from a job scheduler (queues.ts `healthStage`).
  */

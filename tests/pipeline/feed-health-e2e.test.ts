@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
+import { feedsView } from '../../src/api/views.js';
 import { json, startHttpServer, type TestHttpServer } from '../alerts/servers.js';
 import { send, startServer, type TestServer } from '../helpers/http-server.js';
 
@@ -162,6 +163,55 @@ ${feeds}`;
       assert.equal(received(start).length, 2);
       assert.match(received(start)[1]!, /^Feed "gone" has recovered/);
     } finally {
+      await pipeline.stop(5000);
+    }
+  });
+
+  test('a daemon back from a long stop checks nothing until it has polled the feeds it is catching up on', async () => {
+    const db = join(dir, `restart-${++n}.db`);
+    const clock = new ManualClock(Date.parse('2026-06-03T06:00:00.000Z'));
+    const names = ['pier', 'dock', 'quay'];
+    for (const name of names) up(`/${name}.xml`, [`${name}-1`]);
+    const feeds = names.map((name) => `  - { name: ${name}, url: "${site.url}/${name}.xml", interval: 10m }\n`).join('');
+    const first = await openApp(db, clock, feeds);
+    await new EmbeddedPipeline(first.deps, first.config.feeds, { pollConcurrency: 3, articleConcurrency: 1 }).runOnce();
+    await first.close();
+
+    // Three hours later the daemon starts again; the site answers only when released.
+    clock.advance(3 * 60 * MIN);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    for (const name of names) {
+      const answer = send(atom(site.url, [`${name}-1`]), { headers: { 'content-type': 'application/atom+xml' } });
+      site.route(`/${name}.xml`, async (req, res, url) => {
+        await held;
+        await answer(req, res, url);
+      });
+    }
+    const app = await openApp(db, clock, feeds);
+    const pipeline = new EmbeddedPipeline(app.deps, app.config.feeds, { pollConcurrency: 1, articleConcurrency: 1, timers: clock, tickMs: MIN });
+    const start = hook.requests.length;
+    await pipeline.start();
+    try {
+      for (let i = 0; i < 12; i++) {
+        clock.advance(MIN);
+        await pipeline.tick();
+      }
+      // Overdue past their grace, each looks stale to the one classification: a check now would alert on all three.
+      assert.deepEqual((await feedsView(app.deps)).map((f) => f.health), ['stale', 'stale', 'stale']);
+      assert.deepEqual(await app.store.feedHealthAlerts(), [], 'no check ran while catching up');
+      release();
+      await pipeline.settled();
+      for (let i = 0; i < 12; i++) {
+        clock.advance(MIN);
+        await pipeline.tick();
+        await pipeline.settled();
+      }
+      assert.deepEqual((await feedsView(app.deps)).map((f) => f.health), ['ok', 'ok', 'ok']);
+      assert.deepEqual(await app.store.feedHealthAlerts(), []);
+      assert.deepEqual(received(start), []);
+    } finally {
+      release();
       await pipeline.stop(5000);
     }
   });
