@@ -15,6 +15,7 @@ import {
   ApiInputError,
   feedsView,
   hourlyView,
+  parseStoryId,
   storiesPage,
   storyView,
   type AlertsView,
@@ -96,8 +97,9 @@ function feedRows(feeds: readonly FeedView[]): SafeHtml {
   )}`;
 }
 
+/** A story id linked to /api/stories/ID; an id that names no story (a feed health alert's health:FEED:N) as text. */
 function storyLink(id: string): SafeHtml {
-  return html`<a href="/api/stories/${encodeURIComponent(id)}">${id}</a>`;
+  return parseStoryId(id) === null ? html`${id}` : html`<a href="/api/stories/${encodeURIComponent(id)}">${id}</a>`;
 }
 
 function hitRows(hits: readonly StoryHit[], sightings?: ReadonlyMap<string, readonly StorySighting[]>): SafeHtml {

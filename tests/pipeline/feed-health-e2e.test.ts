@@ -16,6 +16,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
 import { feedsView } from '../../src/api/views.js';
+import { renderStatusPage, statusPageData } from '../../src/api/status-page.js';
 import { json, startHttpServer, type TestHttpServer } from '../alerts/servers.js';
 import { send, startServer, type TestServer } from '../helpers/http-server.js';
 
@@ -130,6 +131,10 @@ ${feeds}`;
       ['health:quiet:1', 'ops', 'delivered'],
       ['health:quiet:2', 'ops', 'delivered'],
     ]);
+    // The status page lists them with the other alerts; their story ids name no story, so they are not links.
+    const page = renderStatusPage(await statusPageData({ config: app.config, store: app.store, clock, lemmatizer: app.deps.alerts!.lemmatizer }, undefined));
+    assert.ok(page.includes('<td>feed-health</td><td>health:quiet:2</td>'), page);
+    assert.ok(!page.includes('/api/stories/health'));
   });
 
   test('the daemon checks every alerts.feedHealth.every from its tick: one alert for a feed down for good, one when it comes back', async () => {
