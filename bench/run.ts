@@ -38,6 +38,9 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   scale: async () => {
     const poll = await import('./scale-poll.js');
     await poll.runScalePollBench();
+    // The store and alerts parts: each on its own, so that one failing leaves the other's figures.
+    await part('scale store', async () => (await import('./scale-store.js')).runScaleStoreBench());
+    await part('scale alerts', async () => (await import('./scale-alerts.js')).runScaleAlertsBench());
   },
   hostile: async () => {
     const m = await import('./hostile.js');
@@ -48,6 +51,16 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
     await m.runExportBench();
   },
 };
+
+/** Run one part of a family; a part that fails says so and the family goes on. */
+async function part(name: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    process.exitCode = 1;
+    console.log(`${name}: FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !(w in SECTIONS));
