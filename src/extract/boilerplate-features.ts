@@ -348,12 +348,13 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     const unmarked = text.replace(LEADING_MARKER, '');
     const imperative = NON_LATIN.test(unmarked) && sentenceOpeners(unmarked).some((x) => IMPERATIVE_WORD.test(x));
     const hints = hintWords(p.hints);
+    const addressOrHandle = ADDRESS_OR_HANDLE.test(text);
     return [
       Math.log1p(w.length),
       w.length <= 12 ? 1 : 0,
       commasUpTo3(text),
       Math.min(1, p.linkLen / len),
-      p.linkLen / len >= 0.8 && !ADDRESS_OR_HANDLE.test(text) ? 1 : 0,
+      p.linkLen / len >= 0.8 && !addressOrHandle ? 1 : 0,
       p.emphLen / len >= 0.8 ? 1 : 0,
       social ? 1 : 0,
       ownSite ? 1 : 0,
@@ -374,7 +375,7 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       hints.some((x) => HINT_WORDS.has(x)) ? 1 : 0,
       titleOverlap,
       textOverlap,
-      ADDRESS_OR_HANDLE.test(text) ? 1 : 0,
+      addressOrHandle ? 1 : 0,
     ];
   });
 }

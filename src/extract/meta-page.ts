@@ -297,6 +297,8 @@ const RELATED_FLAG = 8;
  */
 export class PageMarks {
   private readonly own = new Map<Element, number>();
+  /** Flags by the attribute words they were read from: pages repeat the same classes on many elements. */
+  private readonly byWords = new Map<string, number>();
   private readonly inApart = new Map<AnyNode, boolean>();
   private readonly inSkipped = new Map<AnyNode, boolean>();
 
@@ -308,10 +310,15 @@ export class PageMarks {
       f = 0;
       if (a.class !== undefined || a.id !== undefined || a.itemprop !== undefined || a.rel !== undefined) {
         const words = `${a.class ?? ''} ${a.id ?? ''} ${a.itemprop ?? ''} ${a.rel ?? ''}`;
-        if (AUTHOR_WORDS.test(words)) f |= AUTHOR_FLAG;
-        if (DATE_WORDS.test(words)) f |= DATE_FLAG;
-        if (COMMENT_WORDS.test(words)) f |= COMMENT_FLAG;
-        if (RELATED_WORDS.test(words)) f |= RELATED_FLAG;
+        const known = this.byWords.get(words);
+        if (known !== undefined) f = known;
+        else {
+          if (AUTHOR_WORDS.test(words)) f |= AUTHOR_FLAG;
+          if (DATE_WORDS.test(words)) f |= DATE_FLAG;
+          if (COMMENT_WORDS.test(words)) f |= COMMENT_FLAG;
+          if (RELATED_WORDS.test(words)) f |= RELATED_FLAG;
+          this.byWords.set(words, f);
+        }
       }
       this.own.set(el, f);
     }
