@@ -138,5 +138,6 @@ test('textContent gives what cheerio\'s .text() gives for each element', () => {
   const $ = loadHtml(`<html><head><title>A &amp; B</title><script>var s = "<b>";</script><style>p{}</style></head>
 <body><div id="x">one <!-- no --><b>two</b><script>three()</script><![CDATA[four]]><p>five<br>six</p></div>
 <span itemprop="author"><a itemprop="url" href="/a">by</a> <span itemprop="name"> Jane  Roe </span></span></body></html>`);
+  for (const el of $('*').toArray()) assert.equal(textContent(el), $(el).text(), 'name' in el ? el.name : el.type);
   assert.equal(textContent($.root()[0]!), $.root().text());
 });
