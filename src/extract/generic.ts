@@ -112,8 +112,9 @@ function titleWords(title: string): string {
 /** Drops blocks that are chrome by their content: link lines and the repeated headline. */
 function keepBlock(b: Block, title: string | null): boolean {
   const ld = b.len > 0 ? b.linkLen / b.len : 0;
-  // A short line that is mostly a link points elsewhere ("Related: …"), unless it is a citation.
-  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text)) return false;
+  // A short line that is mostly a link points elsewhere ("Related: …"), unless it is a citation or one sentence of
+  // prose whose words are linked (a post linking what it tells of: "Yesterday we launched <a>something small</a>.").
+  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text) && !(!b.text.includes('\n') && isSentence(b.text))) return false;
   // Several lines of mostly links: a link list set with <br>.
   if (ld > 0.5 && b.text.split('\n').length >= 3) return false;
   if (title !== null && b.len < title.length * 1.5 && words(b.text) === titleWords(title)) return false;

@@ -133,6 +133,18 @@ describe('extractGeneric: cleaning paragraphs', () => {
     assert.deepEqual(a.paragraphs, [prose(1), prose(2), 'Source: https://council.example.org/budget-2024']);
   });
 
+  test('keeps one sentence of prose told through a link; drops a linked headline and two linked lines', () => {
+    const linked = 'Yesterday the mayor <a href="/a">opened a small library in the old station, with a garden for readers</a>.';
+    const a = extract(
+      page(`<article><div class="article-text"><p>${prose(1)}</p><p>${linked}</p><p><a href="/h">Why the council finally agreed on a budget after a long year</a></p><p><a href="/x">Council members say the vote was long</a><br><a href="/y">and the budget is late again this time.</a></p><p>${prose(2)}</p></div></article>`),
+    );
+    assert.deepEqual(a.paragraphs, [
+      prose(1),
+      'Yesterday the mayor opened a small library in the old station, with a garden for readers.',
+      prose(2),
+    ]);
+  });
+
   test('drops whole boilerplate lines, keeps sentences that merely mention the words', () => {
     const a = extract(
       page(`<article><div class="post-content"><p>${prose(1)}</p><p>Advertisement</p><p>Share this article</p><p>The council will subscribe to a new newsletter service and share its advertisement budget with schools.</p><p>${prose(2)}</p></div></article>`),
