@@ -22,7 +22,7 @@ import { extractWithRule, markupAround, patternsOf, readRuleFields, ruleRoot, sp
 import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
 import { dropPatternLines, dropScoredBoilerplate, type BoilerplateOptions } from './boilerplate-score.js';
 import { isElement, type ChromeMode } from './generic-dom.js';
-import { measure, chooseContainers, TWIN_SHARE } from './generic-score.js';
+import { measure, chooseContainers, TWIN_SHARE, type Measured } from './generic-score.js';
 import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
 import { GENERIC_BOILERPLATE } from './generic-boilerplate.js';
 import { jsonLdParagraphs } from './generic-jsonld.js';
@@ -61,11 +61,11 @@ interface Ctx {
  * The containers' blocks cleaned as paragraphs: link lines and the repeated headline out (keepBlock), then the
  * whole-line patterns, then the boilerplate scorer over each block's text and markup facts.
  */
-function cleanBlocks(blocks: readonly Block[], containers: readonly (Element | Document)[], { title, patterns, page, options }: Ctx): string[] {
+function cleanBlocks(blocks: readonly Block[], containers: readonly (Element | Document)[], measured: Measured, { title, patterns, page, options }: Ctx): string[] {
   const training = options?.filters === false;
   const isContainer = (e: Element) => containers.includes(e);
   const infos: ParagraphInfo[] = blocks
-    .filter((b) => training || keepBlock(b, title))
+    .filter((b) => training || keepBlock(b, title, measured))
     .map((b) => {
       const around = markupAround(b.el && isElement(b.el) ? b.el : null, isContainer, 4);
       return { text: b.text, len: b.len, linkLen: b.linkLen, emphLen: b.emphLen, hrefs: b.hrefs, hints: around.hints, nearRemoved: b.nearRemoved || around.nearRemoved };
@@ -109,12 +109,25 @@ function titleWords(title: string): string {
   return lastTitleWords;
 }
 
+/**
+ * Whether the block is an item of a list that also holds an item without any link: the list is the article's own
+ * (places to visit, products named, some of them linked), while navigation, related stories and tag lists are
+ * links from first item to last.
+ */
+function inMixedList(b: Block, measured: Measured): boolean {
+  if (!b.el || !isElement(b.el) || b.el.name.toLowerCase() !== 'li') return false;
+  const list = measured.boxes.get(b.el)?.parent;
+  if (!list || (list.tag !== 'ul' && list.tag !== 'ol')) return false;
+  return list.children.some((item) => item.tag === 'li' && item.len > 0 && item.linkLen === 0);
+}
+
 /** Drops blocks that are chrome by their content: link lines and the repeated headline. */
-function keepBlock(b: Block, title: string | null): boolean {
+function keepBlock(b: Block, title: string | null, measured: Measured): boolean {
   const ld = b.len > 0 ? b.linkLen / b.len : 0;
-  // A short line that is mostly a link points elsewhere ("Related: …"), unless it is a citation or one sentence of
-  // prose whose words are linked (a post linking what it tells of: "Yesterday we launched <a>something small</a>.").
-  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text) && !(!b.text.includes('\n') && isSentence(b.text))) return false;
+  // A short line that is mostly a link points elsewhere ("Related: …"), unless it is a citation, one sentence of
+  // prose whose words are linked (a post linking what it tells of: "Yesterday we launched <a>something small</a>."),
+  // or an item of a list that is not links throughout.
+  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text) && !(!b.text.includes('\n') && isSentence(b.text)) && !inMixedList(b, measured)) return false;
   // Several lines of mostly links: a link list set with <br>.
   if (ld > 0.5 && b.text.split('\n').length >= 3) return false;
   if (title !== null && b.len < title.length * 1.5 && words(b.text) === titleWords(title)) return false;
@@ -167,7 +180,7 @@ function attempt(start: Element | Document, mode: ChromeMode, found: number, ctx
   const containers = chooseContainers(measured, tuning.twinScoreShare).map((b) => b.el);
   let paragraphs: string[] = [];
   for (const cleaning of CLEANINGS) {
-    const again = cleanBlocks(collectBlocks(containers, measured, cleaning), containers, ctx);
+    const again = cleanBlocks(collectBlocks(containers, measured, cleaning), containers, measured, ctx);
     if (textLength(again) > textLength(paragraphs)) paragraphs = again;
     if (Math.max(found, textLength(paragraphs)) >= tuning.tinyArticleChars) break;
   }
@@ -180,7 +193,7 @@ function attempt(start: Element | Document, mode: ChromeMode, found: number, ctx
  */
 function pageSentences(start: Element | Document, { title, patterns }: Ctx): Found {
   const measured = measure(start, new Set(), 'hard-only');
-  const blocks = collectBlocks([start], measured, 'none').filter((b) => keepBlock(b, title) && b.linkLen / b.len <= 0.5 && isSentence(b.text));
+  const blocks = collectBlocks([start], measured, 'none').filter((b) => keepBlock(b, title, measured) && b.linkLen / b.len <= 0.5 && isSentence(b.text));
   return { paragraphs: dropBoilerplate(blocks.map((b) => b.text), patterns), containers: [] };
 }
 

@@ -145,6 +145,14 @@ describe('extractGeneric: cleaning paragraphs', () => {
     ]);
   });
 
+  test('keeps the linked items of a list that also holds plain items; drops a list of links throughout', () => {
+    const plain = 'Lisbon, the coast towns west of it and the long beaches, which the trip reaches on its second week, by train';
+    const a = extract(
+      page(`<article><div class="article-text"><p>${prose(1)}</p><ul><li><a href="/p">Porto and the wine lodges along the river bank</a></li><li>${plain}</li><li><a href="/f">Faro and the lagoon islands of the far south</a></li></ul><p>${prose(2)}</p><ul><li><a href="/o1">Other story</a></li><li><a href="/o2">Second other story</a></li></ul><p>${prose(3)}</p></div></article>`),
+    );
+    assert.deepEqual(a.paragraphs, [prose(1), 'Porto and the wine lodges along the river bank', plain, 'Faro and the lagoon islands of the far south', prose(2), prose(3)]);
+  });
+
   test('drops whole boilerplate lines, keeps sentences that merely mention the words', () => {
     const a = extract(
       page(`<article><div class="post-content"><p>${prose(1)}</p><p>Advertisement</p><p>Share this article</p><p>The council will subscribe to a new newsletter service and share its advertisement budget with schools.</p><p>${prose(2)}</p></div></article>`),
