@@ -22,7 +22,7 @@ import { extractWithRule, markupAround, patternsOf, readRuleFields, ruleRoot, sp
 import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
 import { dropPatternLines, dropScoredBoilerplate, type BoilerplateOptions } from './boilerplate-score.js';
 import { isElement, type ChromeMode } from './generic-dom.js';
-import { measure, chooseContainers, TWIN_SHARE, type Measured } from './generic-score.js';
+import { measure, chooseContainers, TWIN_SHARE, type Box, type Measured } from './generic-score.js';
 import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
 import { GENERIC_BOILERPLATE } from './generic-boilerplate.js';
 import { jsonLdParagraphs } from './generic-jsonld.js';
@@ -118,8 +118,17 @@ function inMixedList(b: Block, measured: Measured): boolean {
   if (!b.el || !isElement(b.el) || b.el.name.toLowerCase() !== 'li') return false;
   const list = measured.boxes.get(b.el)?.parent;
   if (!list || (list.tag !== 'ul' && list.tag !== 'ol')) return false;
-  return list.children.some((item) => item.tag === 'li' && item.len > 0 && item.linkLen === 0);
+  // Once per list, not once per item (a list of n linked items would cost n² otherwise).
+  let mixed = MIXED_LISTS.get(list);
+  if (mixed === undefined) {
+    mixed = list.children.some((item) => item.tag === 'li' && item.len > 0 && item.linkLen === 0);
+    MIXED_LISTS.set(list, mixed);
+  }
+  return mixed;
 }
+
+/** inMixedList's answer per list box (boxes live as long as one page's measuring pass). */
+const MIXED_LISTS = new WeakMap<Box, boolean>();
 
 /** Drops blocks that are chrome by their content: link lines and the repeated headline. */
 function keepBlock(b: Block, title: string | null, measured: Measured): boolean {

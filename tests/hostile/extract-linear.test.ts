@@ -92,6 +92,14 @@ test('80,000 short paragraphs inside <article> become 80,000 paragraphs (the tex
   assert.equal(cut.cut?.paragraphs, article.paragraphs.length);
 });
 
+test('a list of 80,000 linked items is judged once, not once per item: with a plain item last, every item is kept', () => {
+  const items = '<li><a href="/s">A linked story title</a></li>'.repeat(80_000);
+  const mixed = extractArticle(page(`<article><p>${SENTENCE}</p><ul>${items}<li>and one item without a link</li></ul></article>`), URL_, { rules: [] });
+  assert.equal(mixed.paragraphs.filter((p) => p === 'A linked story title').length, 80_000);
+  const links = extractArticle(page(`<article><p>${SENTENCE}</p><ul>${items}</ul></article>`), URL_, { rules: [] });
+  assert.ok(!links.paragraphs.includes('A linked story title'), 'a list of links throughout is not the article');
+});
+
 /** A chain of `depth` nested divs with a paragraph of text at the bottom, built without the parser. */
 function deepChain(depth: number): { doc: Document; body: Element } {
   const p = new Element('p', {}, [new Text(SENTENCE.trim())]);
