@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Article } from '../model.js';
 import { DROP_FLAGS } from './rule-schema.js';
 import type { SiteRule } from './rule-schema.js';
-import { ruleMatchesHost } from './rules.js';
+import { ruleMatchesHost } from './rule-host.js';
 
 /** Fewest letters and digits a normalised paragraph needs to be counted. */
 export const MIN_KEY_CHARS = 6;

@@ -7,6 +7,9 @@
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { AnyNode, Element, ParentNode } from 'domhandler';
 import { findIn, outermostIn } from './select.js';
+import { ruleMatchesHost } from './rule-host.js';
+
+export { hostMatches, ruleMatchesHost } from './rule-host.js';
 import { FeedwatchError } from '../errors.js';
 import { compilePattern } from '../regex/linear.js';
 import type { Article } from '../model.js';
@@ -56,30 +59,6 @@ export function patternsOf(rule: SiteRule): CompiledPatterns {
     compiled.set(rule, c);
   }
   return c;
-}
-
-/** "example.com" matches example.com and www.example.com; "*.example.com" the domain and all its subdomains. */
-export function hostMatches(pattern: string, host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  const p = pattern.toLowerCase().replace(/\.$/, '');
-  if (p.startsWith('*.')) {
-    const base = p.slice(2);
-    return h === base || h.endsWith(`.${base}`);
-  }
-  return h === p || h === `www.${p}`;
-}
-
-function hostOf(url: string): string | null {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return null;
-  }
-}
-
-export function ruleMatchesHost(rule: SiteRule, url: string): boolean {
-  const host = hostOf(url);
-  return host !== null && rule.hosts.some((p) => hostMatches(p, host));
 }
 
 export function ruleDetected($: CheerioAPI, rule: SiteRule): boolean {
