@@ -1,7 +1,8 @@
 // Text helpers: inline text as a reader sees it, whole-line boilerplate, language from letters; and the loader's parser.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadHtml } from '../../src/extract/index.js';
+import { load } from 'cheerio';
+import { HTMLPARSER2_OPTIONS, loadHtml } from '../../src/extract/index.js';
 import {
   cyrillicLanguage,
   dropBoilerplate,
@@ -102,6 +103,21 @@ describe('loadHtml', () => {
     assert.equal($('html').length, 0);
     assert.equal($('tbody').length, 0);
     assert.equal($('p').text(), 'x');
+  });
+
+  test('parses every document as cheerio\'s own htmlparser2 load does (the faster tokenizer skips to the same places)', () => {
+    const docs = [
+      '<script>if (a < b && c > d) { x = "</scr" + "ipt>"; }</script><p>after</p>',
+      '<style>p > a { color: red } /* <b> */</style><p a="1" b=\'2\' c=3 d>t</p>',
+      '<p>one<!-- a <b> comment -- with --- dashes --->two<!----><!-- unterminated',
+      '<script>var s = "<</script><p>x</p><script>',
+      '<div><![CDATA[ <b>not a tag</b> ]]></div><?php echo 1; ?><!DOCTYPE html>',
+      '<title>A &amp; <b>B</b></title><textarea>a < b</textarea><p title="x>y">q</p',
+      `<script type="application/ld+json">${'{"a": "<b>"}'.repeat(200)}</script>` + '<p>end</p>',
+      '<script>' + 'x<y;'.repeat(5000) + '</script  ><p>tail',
+      '<svg><style>a{}</style><script>1<2</script></svg><noscript><p>n</p></noscript>',
+    ];
+    for (const html of docs) assert.equal(loadHtml(html).html(), load(html, HTMLPARSER2_OPTIONS).html(), html.slice(0, 60));
   });
 });
 
