@@ -113,6 +113,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     extract: (html, url, feed) =>
       cpu.run({ type: 'extract', html, url, sites: deps.config.sites, maxChars: deps.config.budgets.articleChars }, feed ?? new URL(url).host),
     decode: (body, contentType, kind, url, feed) => cpu.run({ type: 'decode', body, contentType, kind, url }, feed),
+    decodeAndExtract: (body, contentType, url, feed) => cpu.run({ type: 'page', body, contentType, url, sites: deps.config.sites, maxChars: deps.config.budgets.articleChars }, feed),
     parseFeed: (xml, feedName, opts) => cpu.run({ type: 'parse-feed', xml, feedName, opts }, feedName),
     alerts,
     ...(config.boilerplate.enabled

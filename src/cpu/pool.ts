@@ -96,6 +96,7 @@ export const TASK_INPUT_SHARE = 4;
 export function taskInputBytes(task: CpuTask): number {
   switch (task.type) {
     case 'decode':
+    case 'page':
       return task.body.byteLength;
     case 'parse-feed':
       return task.xml.length * 2;

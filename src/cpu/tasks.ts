@@ -19,15 +19,25 @@ export type CpuTask =
   | { type: 'decode'; body: Uint8Array; contentType: string | null; kind: 'xml' | 'html'; url: string }
   | { type: 'parse-feed'; xml: string; feedName: string; opts: ParseOptions }
   | { type: 'extract'; html: string; url: string; sites: readonly SiteRule[]; maxChars?: number }
+  /** A fetched page decoded and extracted in one task: its bytes cross to the worker once, its text never crosses. */
+  | { type: 'page'; body: Uint8Array; contentType: string | null; url: string; sites: readonly SiteRule[]; maxChars?: number }
   | { type: 'analyse'; fields: Partial<Record<Field, string>>; maxTokens: number };
 
 export type CpuTaskType = CpuTask['type'];
+
+/** A page's article with the charset its bytes were read in and why. */
+export interface ExtractedPage {
+  article: Article;
+  charset: string;
+  charsetReason: string;
+}
 
 /** What a task returns, by its type. */
 export interface CpuResults {
   decode: DecodedText;
   'parse-feed': FeedItem[];
   extract: Article;
+  page: ExtractedPage;
   analyse: Partial<Record<Field, AnalyzedText>>;
 }
 
@@ -58,6 +68,11 @@ function taskFunction(): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
         return parseFeed(task.xml, task.feedName, task.opts);
       case 'extract':
         return extractArticle(task.html, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
+      case 'page': {
+        const page = decodeText(task.body, task.contentType, 'html', task.url);
+        const article = extractArticle(page.text, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
+        return { article, charset: page.charset, charsetReason: page.charsetReason };
+      }
       case 'analyse': {
         const lem = await (lemmatizer ??= loadMorphology());
         const out: Partial<Record<Field, AnalyzedText>> = {};

@@ -21,6 +21,7 @@ import { stripControlsDeep } from '../control-chars.js';
 import { parseFeed, type ParseOptions } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import type { PollTally } from './poll-tally.js';
+import type { ExtractedPage } from '../cpu/tasks.js';
 import { dedupArticle } from './dedup-stage.js';
 import { cleanExtracted, learnFromStored, type BoilerplateLearner } from './boilerplate-stage.js';
 import { feedOnlyKey, feedTagsOf, matchAlerts, type AlertEngine } from './alert-stage.js';
@@ -43,6 +44,12 @@ export interface StageDeps {
    * it in the CPU pool. Default: decodeText here.
    */
   decode?: (body: Uint8Array, contentType: string | null, kind: 'xml' | 'html', url: string, feed: string) => Promise<DecodedText>;
+  /**
+   * Page bytes → clean article in one step (decode, then extract): app.ts runs it as one task of the CPU pool, so
+   * that a page crosses to a worker once instead of going there as bytes, back as text and there again. Absent:
+   * `decode` then `extract`.
+   */
+  decodeAndExtract?: (body: Uint8Array, contentType: string | null, url: string, feed: string) => Promise<ExtractedPage>;
   /** Feed text → items (src/feed/parse.ts `parseFeed`); app.ts runs it in the CPU pool. Default: parseFeed here. */
   parseFeed?: (xml: string, feedName: string, opts: ParseOptions) => Promise<FeedItem[]>;
   metrics?: Metrics;
@@ -221,9 +228,15 @@ async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedA
     throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
   }
   const { page, article } = await timeStage(deps.metrics, deps.clock, 'extract', async () => {
-    const page = await decode(res.body, type || null, 'html', res.finalUrl, item.feedName, deps);
+    let page: ExtractedPage;
+    if (deps.decodeAndExtract) {
+      page = await deps.decodeAndExtract(res.body, type || null, res.finalUrl, item.feedName);
+    } else {
+      const text = await decode(res.body, type || null, 'html', res.finalUrl, item.feedName, deps);
+      page = { article: await deps.extract(text.text, res.finalUrl, item.feedName), charset: text.charset, charsetReason: text.charsetReason };
+    }
     // Character references (&#27;) come back as controls after parsing: strip them from what is stored.
-    return { page, article: stripControlsDeep(await deps.extract(page.text, res.finalUrl, item.feedName)) };
+    return { page, article: stripControlsDeep(page.article) };
   });
   if (article.paragraphs.length === 0) {
     throw new FeedwatchError('nothing-extracted', 'no article text found on the page', { url: res.finalUrl });

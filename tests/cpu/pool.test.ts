@@ -66,16 +66,21 @@ describe('CPU pool', () => {
     assert.ok(threads() > before);
   });
 
-  test('decode, extract, parse-feed and analyse give in a worker what they give in this thread', async () => {
+  test('decode, extract, page, parse-feed and analyse give in a worker what they give in this thread', async () => {
     const inThread = createInlineCpu();
     const workers = pool({ threads: 2, taskTimeout: 120_000, taskMemory: 256 * MB });
     const tasks = [
       { type: 'decode', body: new TextEncoder().encode(page), contentType: 'text/html', kind: 'html', url: 'https://sputnik.by/20240101/a.html' },
       { type: 'extract', html: page, url: 'https://sputnik.by/20240101/a.html', sites: [] },
+      { type: 'page', body: new TextEncoder().encode(page), contentType: 'text/html', url: 'https://sputnik.by/20240101/a.html', sites: [] },
       { type: 'parse-feed', xml: feed, feedName: 'ria', opts: {} },
       { type: 'analyse', fields: { title: 'Лавров встретился с министрами', body: 'Сергей Лавров '.repeat(50) }, maxTokens: 60 },
     ] as const;
     for (const task of tasks) assert.deepEqual(await workers.run(task, 'x'), await inThread.run(task, 'x'), task.type);
+    // The page task is decode then extract, in one.
+    const decoded = await inThread.run(tasks[0], 'x');
+    const paged = await workers.run(tasks[2], 'x');
+    assert.deepEqual(paged, { article: await inThread.run({ ...tasks[1], html: decoded.text }, 'x'), charset: decoded.charset, charsetReason: decoded.charsetReason });
   });
 
   test('a FeedwatchError thrown in a worker keeps its kind and context', async () => {
