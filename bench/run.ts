@@ -36,9 +36,9 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
     await m.runStorageBench();
   },
   scale: async () => {
-    const poll = await import('./scale-poll.js');
-    await poll.runScalePollBench();
-    // The store and alerts parts: each on its own, so that one failing leaves the other's figures.
+    // Each part on its own: one that fails says so, and the others' figures stay.
+    await part('scale poll cycle', async () => (await import('./scale-poll.js')).runScalePollBench());
+    await part('scale ingestion', async () => (await import('./scale-ingest.js')).runScaleIngestBench());
     await part('scale store', async () => (await import('./scale-store.js')).runScaleStoreBench());
     await part('scale alerts', async () => (await import('./scale-alerts.js')).runScaleAlertsBench());
   },
@@ -62,7 +62,8 @@ async function part(name: string, run: () => Promise<unknown>): Promise<void> {
   }
 }
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Flags (--runs N: runs of the scale ingestion part) are read by the sections; their values are not section names.
+const wanted = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '--runs');
 const unknown = wanted.filter((w) => !(w in SECTIONS));
 if (unknown.length > 0) {
   console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
@@ -72,7 +73,8 @@ const started = Date.now();
 console.log(`feedwatch bench — node ${process.version}, ${new Date().toISOString()}`);
 for (const name of wanted.length > 0 ? wanted : Object.keys(SECTIONS)) {
   const t0 = Date.now();
-  await SECTIONS[name]!();
+  // A family that throws is reported and the next one runs (each cleans up after itself in its own finally).
+  await part(name, SECTIONS[name]!);
   console.log(`(${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 }
 console.log(`bench done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -9,7 +9,7 @@
  *  - idle RSS (target < 250 MB at 10,000): the same feeds at the default 15-minute interval, once every feed has
  *    been polled once and nothing is due;
  *  - `feedwatch feeds` with those feeds stored: CPU of the process (target < 0.3 s) beside `feedwatch help`'s
- *    (the floor: Node and the CLI starting);
+ *    (the floor: Node and the CLI starting); the idle daemon's CPU per `GET /api/feeds` (target < 0.3 s);
  *  - BullMQ: 10,000 job schedulers synced by the scheduler (target < 2 s) beside the same upserts one at a time.
  * Figures come from the daemon's own /metrics (process CPU and RSS, poll counters) and its SQLite file (read only).
  * Article pages are off (`pipeline.fetchArticles: false`): the ingestion figures are the ingestion part's.
@@ -149,6 +149,8 @@ interface Sample {
 
 interface Daemon {
   sample(): Promise<Sample>;
+  /** CPU seconds the daemon spends answering GET `path` (the mean of `times` requests, a scrape's own cost taken off). */
+  requestCpu(path: string, times: number): Promise<number>;
   /** Lag warnings the daemon logged so far. */
   lagWarnings: string[];
   stop(): Promise<void>;
@@ -188,8 +190,20 @@ async function startDaemon(configPath: string): Promise<Daemon> {
       await sleep(100);
     }
   }
+  const requestCpu = async (path: string, times: number) => {
+    const a = await sample();
+    const b = await sample();
+    for (let i = 0; i < times; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+      await res.arrayBuffer();
+    }
+    const c = await sample();
+    return (c.cpu - b.cpu - (b.cpu - a.cpu)) / times;
+  };
   return {
     sample,
+    requestCpu,
     lagWarnings,
     stop: async () => {
       if (exited) return;
@@ -254,7 +268,7 @@ interface SizeFigures {
   firstCycleS: number;
   notModified: WindowFigures;
   unchanged: WindowFigures;
-  idle: { rssMb: number; overdue: number; firstCycleS: number };
+  idle: { rssMb: number; overdue: number; firstCycleS: number; apiFeedsCpuS: number };
   feedsCommandCpuS: number;
   lagWarnings: string[];
 }
@@ -298,7 +312,8 @@ async function runSize(site: Site, feeds: number, windowS: number): Promise<Size
       await sleep(5000);
       const quiet = await watch(idleDaemon, () => false, 10_000, 2000);
       const rss = quiet.map((s) => s.rss).sort((a, b) => a - b);
-      idle = { rssMb: rss[Math.floor(rss.length / 2)]! / 2 ** 20, overdue: overdue(idleDb, 15 * 60), firstCycleS };
+      const apiFeedsCpuS = await idleDaemon.requestCpu('/api/feeds', 3);
+      idle = { rssMb: rss[Math.floor(rss.length / 2)]! / 2 ** 20, overdue: overdue(idleDb, 15 * 60), firstCycleS, apiFeedsCpuS };
     } finally {
       await idleDaemon.stop();
     }
@@ -416,6 +431,7 @@ export async function runScalePollBench(): Promise<void> {
       );
       console.log(`  lag warnings logged: ${r.lagWarnings.length}${r.lagWarnings[0] ? ` (first: "${r.lagWarnings[0].slice(0, 100)}...")` : ''}`);
       console.log(`  feedwatch feeds: ${fmt(r.feedsCommandCpuS, 2)} s CPU (target < 0.3; feedwatch help: ${fmt(commandCpu(['help']), 2)} s)`);
+      console.log(`  GET /api/feeds in the idle daemon: ${fmt(r.idle.apiFeedsCpuS, 3)} s CPU per request (target < 0.3)`);
     }
   } finally {
     site.close();

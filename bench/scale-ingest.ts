@@ -1,0 +1,359 @@
+/**
+ * `npm run bench -- scale`, the ingestion part: feeds × items with article pages on loopback (default 1,000 × 20,
+ * 32 hosts), ingested by what users run, the built daemon (`node dist/cli/main.js run`, its defaults), and compared
+ * with extraction alone in the same run:
+ *  - extraction alone: decode + extractArticle in this process on the pages the site serves (a sample of at most
+ *    2,000 of them, evenly spread), as articles/s of the calls' own time (one thread, as the old ingest bench);
+ *  - embedded: `feedwatch run` on SQLite, from the spawn to the last article stored;
+ *  - BullMQ: `feedwatch run --role scheduler` and 1, then 2 `--role worker` processes on one SQLite file (WAL),
+ *    on the local Redis (REDIS_URL) under a prefix of their own, deleted in `finally`;
+ * each as articles/s and as a ratio of extraction alone (target ≥ 0.7 for embedded). `--runs N` (default 5)
+ * repeats the whole set; figures are medians with min–max. Each row runs on its own: one that fails or times out
+ * prints its error and the others go on.
+ *
+ * The pages: the Sputnik page's chrome (a real 140 KB news page) with a generated story in its text blocks. The
+ * dedup mix is a realistic one: 80 % distinct stories, 10 % the same text as another feed's item (syndication),
+ * 10 % that text with one paragraph rewritten (an edited copy): mostly new stories, some duplicates.
+ *
+ * Run alone: npx tsx bench/scale-ingest.ts [--runs N]   (FEEDWATCH_BENCH_INGEST_FEEDS, _ITEMS, _HOSTS to resize)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const PAGE_TYPE = 'text/html; charset=utf-8';
+const TEXT_BLOCK = '<div class="article__block" data-type="text"><div class="article__text">';
+const TEMPLATE = readFileSync(new URL('../tests/fixtures/sputnik/sputnik-kg-20220305-lavrov.html', import.meta.url), 'utf8');
+const PARTS = TEMPLATE.split(TEXT_BLOCK);
+const SYLLABLES = ['ka', 'lo', 'mi', 'ser', 'tan', 'vo', 'ri', 'del', 'pa', 'nor', 'li', 'gu', 'est', 'ba', 'chi', 'mar', 'ten', 'os', 'ru', 'ves', 'da', 'kin', 'po', 'lu'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+
+/** A small seeded generator (mulberry32): the same story for the same seed, in every process. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function words(r: () => number, n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let w = '';
+    const k = 1 + Math.floor(r() * 3);
+    for (let j = 0; j < k; j++) w += SYLLABLES[Math.floor(r() * SYLLABLES.length)];
+    out.push(w);
+  }
+  return out.join(' ');
+}
+
+/** A story: a title and paragraphs of generated words (sentences of 8–20 words). */
+function story(seed: number, paragraphs: number): { title: string; paragraphs: string[] } {
+  const r = rng(seed);
+  const title = words(r, 7);
+  const ps = Array.from({ length: paragraphs }, () =>
+    Array.from({ length: 2 + Math.floor(r() * 3) }, () => {
+      const s = words(r, 8 + Math.floor(r() * 13));
+      return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
+    }).join(' '),
+  );
+  return { title, paragraphs: ps };
+}
+
+/**
+ * Item `item` of feed `feed`: 80 % a story of its own, 10 % the story of the previous feed's same item (the same
+ * text), 10 % that story with its third paragraph rewritten. Which one is fixed by the item's position.
+ */
+export function mixPage(feed: number, item: number): string {
+  const blocks = PARTS.length - 1;
+  const pick = (feed * 31 + item * 17) % 10;
+  const own = feed * 100_003 + item;
+  const base = pick < 8 || feed === 0 ? story(own, blocks) : story((feed - 1) * 100_003 + item, blocks);
+  if (pick === 9 && feed > 0) base.paragraphs[2] = story(own, 3).paragraphs[1]!;
+  const parts = PARTS.map((p, i) => (i === 0 ? p : base.paragraphs[i - 1] + p.slice(p.indexOf('</div>'))));
+  return parts.join(TEXT_BLOCK).replace(/(<h1 class="article__title">)[^<]*/, `$1${base.title}`);
+}
+
+function feedXml(base: string, feed: number, items: number): string {
+  const entries = Array.from(
+    { length: items },
+    (_, i) =>
+      `<item><title>Item ${i} of feed ${feed}</title><link>${base}/a/f${feed}/${i}.html</link><guid isPermaLink="false">f${feed}-${i}</guid>` +
+      `<description>Item ${i}</description><pubDate>${new Date(Date.UTC(2026, 0, 1) - i * 60_000).toUTCString()}</pubDate></item>`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Feed ${feed}</title><link>${base}/</link><description>bench</description>${entries.join('')}</channel></rss>`;
+}
+
+/** `--serve ITEMS HOSTS`: the site, HOSTS servers on 127.0.0.1; prints PORTS. */
+async function serve(items: number, hosts: number): Promise<void> {
+  const servers: Server[] = [];
+  for (let h = 0; h < hosts; h++) {
+    const server = createServer((req, res) => {
+      const base = `http://${req.headers.host}`;
+      const path = (req.url ?? '/').split('?')[0]!;
+      const feed = /^\/feeds\/f(\d+)\.xml$/.exec(path);
+      const page = /^\/a\/f(\d+)\/(\d+)\.html$/.exec(path);
+      if (feed) res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(feedXml(base, Number(feed[1]), items));
+      else if (page) res.writeHead(200, { 'content-type': PAGE_TYPE }).end(mixPage(Number(page[1]), Number(page[2])));
+      else res.writeHead(404).end();
+    });
+    server.keepAliveTimeout = 120_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+  }
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+  process.stdout.write(`PORTS ${servers.map((s) => (s.address() as AddressInfo).port).join(',')}\n`);
+}
+
+async function startSite(items: number, hosts: number): Promise<{ ports: number[]; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--serve', String(items), String(hosts)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      const m = /^PORTS (\S+)/.exec(l);
+      if (m) resolve(m[1]!.split(',').map(Number));
+    });
+    child.once('exit', (code) => reject(new Error(`bench site exited with ${code}`)));
+  });
+  return { ports, child };
+}
+
+function configYaml(o: { db: string; feeds: number; ports: number[]; queue?: string }): string {
+  const feeds = Array.from({ length: o.feeds }, (_, n) => `  - name: f${n}\n    url: http://127.0.0.1:${o.ports[n % o.ports.length]}/feeds/f${n}.xml\n`).join('');
+  return [
+    `storage:\n  driver: sqlite\n  path: ${JSON.stringify(o.db)}`,
+    'log:\n  level: warn\n  format: json',
+    'server:\n  port: 0',
+    'defaults:\n  interval: 1h',
+    'http:\n  allowPrivateNetworks: true',
+    o.queue ?? '',
+    `feeds:\n${feeds}`,
+  ].join('\n');
+}
+
+/** Items whose page is done, failed for good, or still pending, read from the file (read only). */
+function progress(db: string): { done: number; failed: number } {
+  try {
+    const conn = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      conn.pragma('busy_timeout = 2000');
+      const rows = conn.prepare<[], { s: string; n: number }>('SELECT article_state AS s, count(*) AS n FROM items GROUP BY 1').all();
+      const n = (s: string) => rows.find((r) => r.s === s)?.n ?? 0;
+      return { done: n('done'), failed: n('failed') };
+    } finally {
+      conn.close();
+    }
+  } catch {
+    return { done: 0, failed: 0 };
+  }
+}
+
+function spawnFeedwatch(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [MAIN, 'run', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') console.error(`  feedwatch ${args.join(' ')} exited with ${code ?? signal}: ${stderr.slice(-500)}`);
+  });
+  return child;
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await Promise.race([gone, sleep(30_000)]);
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }),
+  );
+}
+
+/** Wait until every article is done (or failed for good), or no progress for `stallMs`; seconds from `t0`. */
+async function waitStored(db: string, articles: number, t0: number, stallMs: number, children: ChildProcess[]): Promise<{ seconds: number; done: number; failed: number }> {
+  let last = -1;
+  let lastAt = performance.now();
+  for (;;) {
+    const p = progress(db);
+    if (p.done + p.failed >= articles) return { seconds: (performance.now() - t0) / 1000, ...p };
+    if (p.done !== last) {
+      last = p.done;
+      lastAt = performance.now();
+    } else if (performance.now() - lastAt > stallMs) throw new Error(`no progress for ${stallMs / 1000} s at ${p.done} of ${articles} articles`);
+    if (children.some((c) => c.exitCode !== null)) throw new Error(`a feedwatch process exited at ${p.done} of ${articles} articles`);
+    await sleep(250);
+  }
+}
+
+interface Row {
+  perSecond: number;
+  ratio: number;
+  seconds: number;
+  done: number;
+  failed: number;
+}
+
+async function embeddedRow(dir: string, ports: number[], feeds: number, articles: number): Promise<Omit<Row, 'ratio'>> {
+  const db = join(dir, 'embedded.db');
+  const cfg = join(dir, 'embedded.yaml');
+  writeFileSync(cfg, configYaml({ db, feeds, ports }));
+  const t0 = performance.now();
+  const d = spawnFeedwatch(['--config', cfg]);
+  try {
+    const r = await waitStored(db, articles, t0, 120_000, [d]);
+    return { perSecond: r.done / r.seconds, seconds: r.seconds, done: r.done, failed: r.failed };
+  } finally {
+    await stopAll([d]);
+  }
+}
+
+async function bullmqRow(dir: string, ports: number[], feeds: number, articles: number, workers: number): Promise<Omit<Row, 'ratio'>> {
+  const { Redis } = await import('ioredis');
+  const { openSqliteStore } = await import('../src/store/sqlite/store.js');
+  const { deleteMatching } = await import('../tests/helpers/redis.js');
+  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const prefix = `fwbench-ingest-${process.pid}-${Date.now().toString(36)}`;
+  const db = join(dir, `bullmq-${workers}.db`);
+  const cfg = join(dir, `bullmq-${workers}.yaml`);
+  writeFileSync(cfg, configYaml({ db, feeds, ports, queue: `queue:\n  driver: bullmq\n  prefix: ${prefix}` }));
+  // Created and migrated first: processes setting up one new SQLite file at once can meet "database is locked".
+  await (await openSqliteStore(db)).close();
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  const children: ChildProcess[] = [];
+  try {
+    const env = { REDIS_URL: redisUrl };
+    const t0 = performance.now();
+    for (let i = 0; i < workers; i++) children.push(spawnFeedwatch(['--role', 'worker', '--config', cfg], env));
+    children.push(spawnFeedwatch(['--role', 'scheduler', '--config', cfg], env));
+    const r = await waitStored(db, articles, t0, 120_000, children);
+    return { perSecond: r.done / r.seconds, seconds: r.seconds, done: r.done, failed: r.failed };
+  } finally {
+    await stopAll(children);
+    await deleteMatching(redis, `${prefix}:*`).catch((err: unknown) => console.error(`  redis cleanup of ${prefix}: ${String(err)}`));
+    redis.disconnect();
+  }
+}
+
+/** Decode + extract a spread sample of the site's pages in this process: articles per second of those calls. */
+async function extractionRate(feeds: number, items: number, ports: number[]): Promise<number> {
+  const { extractArticle } = await import('../src/extract/index.js');
+  const { decodeBody } = await import('../src/fetch/charset.js');
+  const total = feeds * items;
+  const step = Math.max(1, Math.ceil(total / 2000));
+  let n = 0;
+  let ms = 0;
+  for (let k = 0; k < total; k += step) {
+    const f = Math.floor(k / items);
+    const i = k % items;
+    const body = Buffer.from(mixPage(f, i), 'utf8');
+    const t = performance.now();
+    extractArticle(decodeBody(body, PAGE_TYPE, 'html').text, `http://127.0.0.1:${ports[f % ports.length]}/a/f${f}/${i}.html`, { rules: [] });
+    ms += performance.now() - t;
+    n++;
+  }
+  return n / (ms / 1000);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise<void> {
+  const feeds = Number(process.env['FEEDWATCH_BENCH_INGEST_FEEDS'] ?? 1000);
+  const items = Number(process.env['FEEDWATCH_BENCH_INGEST_ITEMS'] ?? 20);
+  const hosts = Number(process.env['FEEDWATCH_BENCH_INGEST_HOSTS'] ?? 32);
+  const runs = opts.runs ?? runsFlag() ?? 5;
+  const articles = feeds * items;
+  const withRedis = process.env['FEEDWATCH_BENCH_SCALE_BULLMQ'] !== '0';
+  console.log(
+    `scale: ingestion — ${feeds} feeds × ${items} items = ${articles} articles with pages, ${hosts} loopback hosts, ${runs} run(s); ` +
+      `${cpus().length} CPUs, load ${loadavg().map((l) => fmt(l, 1)).join(' ')} at start`,
+  );
+  if (!process.argv.includes('--no-build')) {
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  const names = ['embedded', ...(withRedis ? ['bullmq + 1 worker', 'bullmq + 2 workers'] : [])];
+  const rows = new Map<string, Row[]>(names.map((n) => [n, []]));
+  const extraction: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const dir = mkdtempSync(join(tmpdir(), 'feedwatch-scale-ingest-'));
+    let site: Awaited<ReturnType<typeof startSite>> | null = null;
+    try {
+      site = await startSite(items, hosts);
+      const ports = site.ports;
+      const rate = await extractionRate(feeds, items, ports);
+      extraction.push(rate);
+      const parts: Array<[string, () => Promise<Omit<Row, 'ratio'>>]> = [
+        ['embedded', () => embeddedRow(dir, ports, feeds, articles)],
+        ...(withRedis
+          ? ([
+              ['bullmq + 1 worker', () => bullmqRow(dir, ports, feeds, articles, 1)],
+              ['bullmq + 2 workers', () => bullmqRow(dir, ports, feeds, articles, 2)],
+            ] as Array<[string, () => Promise<Omit<Row, 'ratio'>>]>)
+          : []),
+      ];
+      const line: string[] = [`extraction alone ${fmt(rate)}/s`];
+      for (const [name, f] of parts) {
+        try {
+          const r = await f();
+          rows.get(name)!.push({ ...r, ratio: r.perSecond / rate });
+          line.push(`${name} ${fmt(r.perSecond)}/s (${fmt(r.perSecond / rate, 2)}; ${fmt(r.seconds, 1)} s${r.failed ? `, ${r.failed} failed` : ''})`);
+        } catch (err) {
+          line.push(`${name} FAILED: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      console.log(`  run ${run}: ${line.join('; ')}`);
+    } catch (err) {
+      console.log(`  run ${run} FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      if (site) {
+        site.child.stdin!.end();
+        site.child.kill();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const range = (xs: number[], d: number) => `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
+  console.log(`  medians of ${runs} run(s), (min–max):`);
+  console.log(`  ${'extraction alone (one thread)'.padEnd(42)} ${range(extraction, 0)} articles/s`);
+  for (const [name, rs] of rows) {
+    if (rs.length === 0) {
+      console.log(`  ${name.padEnd(42)} no run finished`);
+      continue;
+    }
+    console.log(
+      `  ${name.padEnd(42)} ${range(rs.map((r) => r.perSecond), 0)} articles/s, ratio ${range(rs.map((r) => r.ratio), 2)}` +
+        `${name === 'embedded' ? ' (target ≥ 0.7)' : ''}; ${rs.length} of ${runs} finished`,
+    );
+  }
+  console.log(`  (load ${loadavg().map((l) => fmt(l, 1)).join(' ')} at end)`);
+}
+
+function runsFlag(): number | undefined {
+  const i = process.argv.indexOf('--runs');
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] === '--serve') await serve(Number(process.argv[3]), Number(process.argv[4]));
+  else await runScaleIngestBench();
+}
