@@ -78,7 +78,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     (config.http.perHostRate > 0
       ? createHostGate(memorySlots(), { perHost: config.http.perHostConcurrency, perSecond: config.http.perHostRate, leaseMs: config.http.timeout + 5000 })
       : null);
-  // Decoding, parsing, extraction and morphology of untrusted input run in worker threads, each task under its budgets
+  // Decoding, parsing, extraction, morphology and alert regexes over untrusted input run in worker threads, each task under its budgets
   // (fixed at start: `budgets` waits for a restart).
   const cpu = createCpuPool(config.budgets, {
     finished: (task, outcome) => metrics.cpuTasks.inc({ task, outcome }),
@@ -93,6 +93,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       showLogAlert: overrides.showLogAlert,
       maxTokens: c.budgets.analyzedTokens,
       analyse: (fields, maxTokens) => cpu.run({ type: 'analyse', fields, maxTokens }, 'alerts'),
+      regexes: (fields, terms) => cpu.run({ type: 'regex', fields, terms }, 'alert regexes'),
     });
   const alerts = await engineFor(config);
   // Engines replaced by a reload: their channels stay open until close, as a delivery may still hold one.

@@ -6,6 +6,11 @@
  *
  * compileRule() keys a parsed rule once; buildAlertDoc() analyses an article's fields once (or reuses stored
  * analyses); matchRule() is then a few map lookups per term.
+ *
+ * Regexes run on untrusted text, so the alert stage runs them where the rest of that work runs (a CPU worker,
+ * src/cpu/tasks.ts): regexTermsOf() lists the rules' /regex/ terms as plain data, runRegexTerms() finds where each
+ * matches, and a document carrying those results (`AlertDoc.regex`) is matched without running any regex. A
+ * document without them (search, the CLI) runs its regexes in matchRule, the same way.
  */
 import { analyzeText, type AnalyzedText, type Lemmatizer } from './morphology.js';
 import { compileRegex, parseRule, type Field, type RuleNode } from './rule-parser.js';
@@ -17,7 +22,24 @@ export const DEFAULT_FIELDS: readonly Field[] = ['title', 'lead', 'body'];
 export interface AlertDoc {
   text: Record<Field, string>;
   analyzed: Record<Field, AnalyzedText>;
+  /**
+   * Where the rules' regex terms match, found elsewhere (runRegexTerms in a worker): matchRule then runs no regex.
+   * A term it lacks matches nothing. Absent: matchRule runs the regexes itself.
+   */
+  regex?: RegexHits;
 }
+
+/** A rule's /regex/ term as plain data (it can cross to a worker), with the fields some rule looks in with it. */
+export interface RegexTerm {
+  /** As written in the rule, `/source/flags`: the key of its results. */
+  term: string;
+  source: string;
+  flags: string;
+  fields: Field[];
+}
+
+/** Where each regex term matched: term → field → [start, end] (UTF-16 offsets into the field's raw text). */
+export type RegexHits = Record<string, Partial<Record<Field, [number, number][]>>>;
 
 export interface AlertDocInput {
   title?: string | null;
@@ -53,7 +75,7 @@ export function buildAlertDoc(input: AlertDocInput, lem: Lemmatizer, maxTokens =
 type CompiledNode =
   | { type: 'word'; term: string; keys: readonly string[]; forms: readonly string[] }
   | { type: 'phrase'; term: string; keys: (readonly string[])[]; forms: (readonly string[])[] }
-  | { type: 'regex'; term: string; re: RegExp }
+  | { type: 'regex'; term: string; source: string; flags: string; re: RegExp }
   | { type: 'and' | 'or'; children: CompiledNode[] }
   | { type: 'not'; child: CompiledNode }
   | { type: 'field'; field: Field; child: CompiledNode };
@@ -84,7 +106,7 @@ export function compileRule(rule: string | RuleNode, lem: Lemmatizer, source?: s
       case 'phrase':
         return lazyForms({ type: 'phrase', term: n.text, keys: n.words.map((w) => lem.queryKeys(w)) }, () => n.words.map(formsOf));
       case 'regex':
-        return { type: 'regex', term: `/${n.source}/${n.flags}`, re: compileRegex(n.source, n.flags) };
+        return { type: 'regex', term: `/${n.source}/${n.flags}`, source: n.source, flags: n.flags, re: compileRegex(n.source, n.flags) };
       case 'and':
       case 'or':
         return { type: n.type, children: n.children.map(compile) };
@@ -147,6 +169,67 @@ function foldedText(doc: AlertDoc, f: Field): string {
 
 const MAX_REGEX_SPANS = 50;
 
+/** Where `re` matches in `folded` (a field's text folded as foldKeepingOffsets does): at most MAX_REGEX_SPANS, none empty. */
+function regexSpans(re: RegExp, folded: string): [number, number][] {
+  const out: [number, number][] = [];
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while (out.length < MAX_REGEX_SPANS && (m = re.exec(folded)) !== null) {
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      continue;
+    }
+    out.push([m.index, m.index + m[0].length]);
+  }
+  return out;
+}
+
+/** The distinct /regex/ terms of the rules, each with every field a rule looks in with it. */
+export function regexTermsOf(rules: readonly CompiledRule[]): RegexTerm[] {
+  const terms = new Map<string, RegexTerm>();
+  const walk = (n: CompiledNode, fields: readonly Field[]): void => {
+    switch (n.type) {
+      case 'regex': {
+        const t = terms.get(n.term) ?? { term: n.term, source: n.source, flags: n.flags, fields: [] };
+        for (const f of fields) if (!t.fields.includes(f)) t.fields.push(f);
+        terms.set(n.term, t);
+        return;
+      }
+      case 'and':
+      case 'or':
+        for (const c of n.children) walk(c, fields);
+        return;
+      case 'not':
+        return walk(n.child, fields);
+      case 'field':
+        return walk(n.child, [n.field]);
+      default:
+        return;
+    }
+  };
+  for (const r of rules) walk(r.root, DEFAULT_FIELDS);
+  return [...terms.values()];
+}
+
+/**
+ * Run regex terms over field texts (the raw texts, as AlertDoc.text has them): what a document's `regex` carries.
+ * Plain data in and out; the CPU pool's 'regex' task. A field missing from `texts` is empty.
+ */
+export function runRegexTerms(texts: Partial<Record<Field, string>>, terms: readonly RegexTerm[]): RegexHits {
+  const folded: Partial<Record<Field, string>> = {};
+  const out: RegexHits = {};
+  for (const t of terms) {
+    const re = compileRegex(t.source, t.flags);
+    const hits: Partial<Record<Field, [number, number][]>> = {};
+    for (const f of t.fields) {
+      const spans = regexSpans(re, (folded[f] ??= foldKeepingOffsets(texts[f] ?? '')));
+      if (spans.length > 0) hits[f] = spans;
+    }
+    out[t.term] = hits;
+  }
+  return out;
+}
+
 function positionsOf(idx: FieldIndex, keys: readonly string[]): number[] {
   if (keys.length === 1) return idx.byKey.get(keys[0]!) ?? [];
   const set = new Set<number>();
@@ -190,18 +273,8 @@ function evaluate(n: CompiledNode, doc: AlertDoc, fields: readonly Field[]): Mat
     case 'regex': {
       const out: MatchSpan[] = [];
       for (const f of fields) {
-        const text = foldedText(doc, f);
-        n.re.lastIndex = 0;
-        let m: RegExpExecArray | null;
-        let count = 0;
-        while ((m = n.re.exec(text)) !== null && count < MAX_REGEX_SPANS) {
-          if (m[0].length === 0) {
-            n.re.lastIndex++;
-            continue;
-          }
-          out.push(span(doc, f, m.index, m.index + m[0].length, n.term));
-          count++;
-        }
+        const found = doc.regex ? (doc.regex[n.term]?.[f] ?? []) : regexSpans(n.re, foldedText(doc, f));
+        for (const [start, end] of found) out.push(span(doc, f, start, end, n.term));
       }
       return out.length > 0 ? out : null;
     }

@@ -15,6 +15,7 @@ import type { DeliveryRecord, DeliveryStatus } from '../alerts/deliver.js';
 import { loadMorphology } from '../alerts/morphology.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/load.js';
+import { createCpuPool } from '../cpu/pool.js';
 import { printable } from '../control-chars.js';
 import { parseIsoTime } from '../iso-time.js';
 import { replayRule } from '../pipeline/alert-replay.js';
@@ -135,20 +136,32 @@ export async function alertsReplayCommand(args: string[], opts: AlertHistoryOpti
   if (!configured.enabled) return fail('replay', `rule "${name}" is disabled in the config; enable it to replay it`, 2);
   const lemmatizer = await loadMorphology();
   const [rule] = compileAlertRules([configured], lemmatizer);
-  return withStore(config, async (store) => {
-    const report = await replayRule({ store, clock: systemClock, lemmatizer }, rule!, { since, dryRun: opts.dryRun });
-    if (opts.json) {
-      for (const h of report.alerted) process.stdout.write(printable(JSON.stringify(h)) + '\n');
-    } else {
-      if (report.alerted.length > 0) {
-        const rows = report.alerted.map((h) => [h.storyId, h.articleId, utcMinute(h.storedAt), h.feed, clip(h.title, 70)]);
-        process.stdout.write(formatTable(['story', 'article', 'stored (UTC)', 'feed', 'title'], rows) + '\n\n');
-      }
-      const n = report.alerted.length;
-      const stories = (k: number) => `${k} stor${k === 1 ? 'y' : 'ies'}`;
-      const what = opts.dryRun ? `would alert on ${stories(n)}` : `alerted on ${stories(n)} (${rule!.channels.join(', ')}; the running daemon delivers them)`;
-      process.stdout.write(`rule "${name}" matches ${stories(report.matched)} stored since ${since}; ${report.alreadyAlerted} already alerted; ${what}${opts.dryRun ? ' (dry run: nothing written)' : ''}\n`);
+  // The rule's regexes run over the stored articles in the CPU pool, under the daemon's budgets, as live alerts do.
+  const cpu = createCpuPool(config.budgets);
+  const report = await withStore(config, (store) =>
+    replayRule(
+      {
+        store,
+        clock: systemClock,
+        lemmatizer,
+        regexes: (fields, terms) => cpu.run({ type: 'regex', fields, terms }, `replay ${name}`),
+        overBudget: (articleId, err) => process.stderr.write(`feedwatch alerts replay: article ${articleId}: ${printable(err.message)}; the rule's regexes match nothing in it\n`),
+      },
+      rule!,
+      { since, dryRun: opts.dryRun },
+    ),
+  ).finally(() => cpu.close());
+  if (opts.json) {
+    for (const h of report.alerted) process.stdout.write(printable(JSON.stringify(h)) + '\n');
+  } else {
+    if (report.alerted.length > 0) {
+      const rows = report.alerted.map((h) => [h.storyId, h.articleId, utcMinute(h.storedAt), h.feed, clip(h.title, 70)]);
+      process.stdout.write(formatTable(['story', 'article', 'stored (UTC)', 'feed', 'title'], rows) + '\n\n');
     }
-    return 0;
-  });
+    const n = report.alerted.length;
+    const stories = (k: number) => `${k} stor${k === 1 ? 'y' : 'ies'}`;
+    const what = opts.dryRun ? `would alert on ${stories(n)}` : `alerted on ${stories(n)} (${rule!.channels.join(', ')}; the running daemon delivers them)`;
+    process.stdout.write(`rule "${name}" matches ${stories(report.matched)} stored since ${since}; ${report.alreadyAlerted} already alerted; ${what}${opts.dryRun ? ' (dry run: nothing written)' : ''}\n`);
+  }
+  return 0;
 }

@@ -1,6 +1,6 @@
 /**
  * The edge where CPU work on untrusted input leaves the main thread: decoding a body, feed parsing, page parsing and
- * extraction, and the morphology of an article run as tasks (tasks.ts) in a pool of worker threads (piscina), so that no input can
+ * extraction, the morphology of an article and the alert rules' regexes over it run as tasks (tasks.ts) in a pool of worker threads (piscina), so that no input can
  * hold up the event loop (timers, polls, deliveries, /healthz). Each task has budgets:
  *
  *  - time (`budgets.taskTimeout`), counted from when a worker takes it (tasks wait here, not in a worker's queue):
@@ -103,6 +103,7 @@ export function taskInputBytes(task: CpuTask): number {
     case 'extract':
       return task.html.length * 2;
     case 'analyse':
+    case 'regex':
       return Object.values(task.fields).reduce((n, text) => n + (text?.length ?? 0) * 2, 0);
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The CPU work done on untrusted input (decoding a body, parsing a feed, parsing and extracting a page, analysing an
- * article's words), as tasks that can cross to a worker thread: plain data in, plain data out.
- * Each task calls a stage function unchanged (parseFeed, extractArticle, analyzeText); `runTask` is the one place
+ * article's words, running the alert rules' regexes over it), as tasks that can cross to a worker thread: plain data in, plain data out.
+ * Each task calls a stage function unchanged (parseFeed, extractArticle, analyzeText, runRegexTerms); `runTask` is the one place
  * that maps a task to its function, used by the worker threads (worker.ts) and by the in-thread runner
  * (`budgets.threads: 0`).
  */
 import type { AnalyzedText, Lemmatizer } from '../alerts/morphology.js';
 import { analyzeText, loadMorphology } from '../alerts/morphology.js';
+import { runRegexTerms, type RegexHits, type RegexTerm } from '../alerts/match.js';
 import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
 import { decodeText } from '../fetch/text-body.js';
@@ -21,7 +22,8 @@ export type CpuTask =
   | { type: 'extract'; html: string; url: string; sites: readonly SiteRule[]; maxChars?: number }
   /** A fetched page decoded and extracted in one task: its bytes cross to the worker once, its text never crosses. */
   | { type: 'page'; body: Uint8Array; contentType: string | null; url: string; sites: readonly SiteRule[]; maxChars?: number }
-  | { type: 'analyse'; fields: Partial<Record<Field, string>>; maxTokens: number };
+  | { type: 'analyse'; fields: Partial<Record<Field, string>>; maxTokens: number }
+  | { type: 'regex'; fields: Partial<Record<Field, string>>; terms: RegexTerm[] };
 
 export type CpuTaskType = CpuTask['type'];
 
@@ -39,6 +41,7 @@ export interface CpuResults {
   extract: Article;
   page: ExtractedPage;
   analyse: Partial<Record<Field, AnalyzedText>>;
+  regex: RegexHits;
 }
 
 /**
@@ -79,6 +82,8 @@ function taskFunction(): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
         for (const [field, text] of Object.entries(task.fields) as [Field, string][]) out[field] = analyzeText(text, lem, task.maxTokens);
         return out;
       }
+      case 'regex':
+        return runRegexTerms(task.fields, task.terms);
     }
   };
 }

@@ -2,22 +2,28 @@
  * `replayRule`: a new or changed alert rule re-applied to the articles stored since a time, alerting on the stories
  * it matches and has not alerted on yet. It reads the stored alert documents through the search index
  * (`searchPage`, the very matcher live alerts and `feedwatch search` use) and queues each match with
- * `enqueueMatch`, like the live alert stage: the store's unique (rule, story cluster) match is what makes a story
+ * `enqueueMatch`, like the live alert stage (with `regexes`, the rule's regexes run in the CPU pool, as there): the store's unique (rule, story cluster) match is what makes a story
  * alert once per rule, whether the live pipeline, an earlier replay or a concurrent one got there first.
  *
  * A dry run queues nothing and writes nothing: it asks the store which of the matched stories the rule has alerted
  * on already (`alertedClusters`) and lists the others.
  */
 import type { Clock } from '../clock.js';
+import type { FeedwatchError } from '../errors.js';
 import { enqueueMatch } from '../alerts/deliver.js';
+import type { RegexTerm } from '../alerts/match.js';
 import type { Lemmatizer } from '../alerts/morphology.js';
 import { searchPage, type AlertDocRecord, type AlertStore } from '../store/alerts.js';
-import { alertItemOf, type AlertRule } from './alert-stage.js';
+import { alertItemOf, regexHitsOf, type AlertRule, type RegexRunner } from './alert-stage.js';
 
 export interface ReplayDeps {
   store: Pick<AlertStore, 'searchCandidates' | 'recordMatch' | 'alertedClusters'>;
   clock: Clock;
   lemmatizer: Lemmatizer;
+  /** Runs the rule's regex terms over each stored article (the CPU pool, as live alerts do); absent: here. */
+  regexes?: RegexRunner;
+  /** Told of an article whose regex run ended over the pool's budgets (its regex terms then match nothing). */
+  overBudget?: (articleId: number, err: FeedwatchError) => void;
 }
 
 export interface ReplayOptions {
@@ -55,8 +61,10 @@ export async function replayRule(deps: ReplayDeps, rule: AlertRule, opts: Replay
   const report: ReplayReport = { matched: 0, alreadyAlerted: 0, alerted: [] };
   const seen = new Set<string>();
   let cursor: number | undefined;
+  const run = deps.regexes;
+  const regexes = run ? { regexes: (doc: AlertDocRecord, terms: RegexTerm[]) => regexHitsOf(doc, terms, run, (err) => deps.overBudget?.(doc.articleId, err)) } : {};
   for (;;) {
-    const page = await searchPage(deps.store, rule.compiled, deps.lemmatizer, { limit: pageSize, pageSize, since: opts.since, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await searchPage(deps.store, rule.compiled, deps.lemmatizer, { limit: pageSize, pageSize, since: opts.since, ...(cursor === undefined ? {} : { cursor }), ...regexes });
     // One story once: its newest matching article stands for it.
     const fresh = page.hits.filter(({ doc }) => {
       if (seen.has(doc.clusterId)) return false;

@@ -20,7 +20,7 @@ import { createChannels, type Channel } from '../alerts/channels/index.js';
 import type { AlertsConfig, DeliveryPolicy } from '../alerts/config-schema.js';
 import { articleLink } from '../dedup/canonical-url.js';
 import { deliverPending, enqueueMatch, type DeliverReport } from '../alerts/deliver.js';
-import { buildAlertDoc, compileRule, matchRule, type CompiledRule, type MatchSpan } from '../alerts/match.js';
+import { buildAlertDoc, compileRule, matchRule, regexTermsOf, type CompiledRule, type MatchSpan, type RegexHits, type RegexTerm } from '../alerts/match.js';
 import { alertItem, type AlertItem } from '../alerts/message.js';
 import { loadMorphology, type AnalyzedText, type Lemmatizer } from '../alerts/morphology.js';
 import type { Field } from '../alerts/rule-parser.js';
@@ -40,6 +40,9 @@ export interface AlertRule {
   compiled: CompiledRule;
 }
 
+/** Runs regex terms over field texts (runRegexTerms), e.g. as the CPU pool's 'regex' task. */
+export type RegexRunner = (fields: Partial<Record<Field, string>>, terms: RegexTerm[]) => Promise<RegexHits>;
+
 /** What the alert stage needs, built once per process by `createAlertEngine`. */
 export interface AlertEngine {
   lemmatizer: Lemmatizer;
@@ -50,6 +53,11 @@ export interface AlertEngine {
    * Absent: analysed here, in the calling thread.
    */
   analyse?: (fields: Partial<Record<Field, string>>, maxTokens: number) => Promise<Partial<Record<Field, AnalyzedText>>>;
+  /**
+   * Run the rules' regex terms over field texts elsewhere (app.ts: in the CPU pool, under its budgets), so that no
+   * user regex runs over an article in the calling thread. Absent: matchRule runs them here.
+   */
+  regexes?: RegexRunner;
   /** Enabled rules only. */
   rules: readonly AlertRule[];
   channels: ReadonlyMap<string, Channel>;
@@ -103,13 +111,14 @@ export function compileAlertRules(rules: AlertsConfig['rules'], lem: Lemmatizer)
 /** Load the lemmatizer (once per process), compile the rules and build the channels (secrets read here, once). */
 export async function createAlertEngine(
   config: AlertsConfig,
-  deps: ChannelDeps & { lemmatizer?: Lemmatizer; maxTokens?: number; analyse?: AlertEngine['analyse'] },
+  deps: ChannelDeps & { lemmatizer?: Lemmatizer; maxTokens?: number; analyse?: AlertEngine['analyse']; regexes?: RegexRunner },
 ): Promise<AlertEngine> {
   const lemmatizer = deps.lemmatizer ?? (await loadMorphology());
   return {
     lemmatizer,
     maxTokens: deps.maxTokens ?? DEFAULT_ANALYZED_TOKENS,
     ...(deps.analyse ? { analyse: deps.analyse } : {}),
+    ...(deps.regexes ? { regexes: deps.regexes } : {}),
     rules: compileAlertRules(config.rules, lemmatizer),
     channels: createChannels(config, deps),
     policy: config.delivery,
@@ -139,7 +148,8 @@ export function descriptionText(description: string | null): string {
   }
 }
 
-type DocTexts = Omit<AlertDocRecord, 'analyzed' | 'storedAt'>;
+/** The field texts of an alert document, and what an alert about it says. */
+export type DocTexts = Omit<AlertDocRecord, 'analyzed' | 'storedAt'>;
 
 /**
  * The link an alert (and search) gives for an article: the page's canonical URL when the dedup stage's rule trusts
@@ -203,8 +213,9 @@ export async function matchAlerts(stored: StoredForAlerts, deps: AlertStageDeps)
       if (previous.analyzed[f]?.by === lem.id && FIELD_TEXT[f](previous) === FIELD_TEXT[f](texts)) reused[f] = previous.analyzed[f];
     }
   }
-  const fresh = await analyseMissing(texts, reused, deps);
-  const doc = buildAlertDoc({ title: texts.title, lead: texts.lead, body: texts.body, feed: texts.feed, tags: texts.tags, analyzed: { ...reused, ...fresh } }, lem, alerts.maxTokens);
+  const [fresh, regex] = await Promise.all([analyseMissing(texts, reused, deps), alertRegexes(texts, deps)]);
+  const analysed = buildAlertDoc({ title: texts.title, lead: texts.lead, body: texts.body, feed: texts.feed, tags: texts.tags, analyzed: { ...reused, ...fresh } }, lem, alerts.maxTokens);
+  const doc = regex === undefined ? analysed : { ...analysed, regex };
   const analyzedFields = 5 - Object.keys(reused).length;
   const cut = (Object.keys(FIELD_TEXT) as Field[]).filter((f) => reused[f] === undefined && doc.analyzed[f].cut);
   if (cut.length > 0) {
@@ -247,6 +258,39 @@ async function analyseMissing(texts: DocTexts, reused: Partial<Record<Field, Ana
     deps.logger.warn({ article_id: texts.articleId, feed: texts.feed, error_kind: err.kind, error: err.message }, 'analysis over budget: fields kept unanalysed');
     const empty = (): AnalyzedText => ({ by: alerts.lemmatizer.id, starts: [], ends: [], keys: [], cut: true });
     return Object.fromEntries(missing.map((f) => [f, empty()]));
+  }
+}
+
+const termsCache = new WeakMap<readonly AlertRule[], RegexTerm[]>();
+
+/**
+ * Where the engine's rules' regex terms match the document, found by the engine's `regexes` (the CPU pool); undefined
+ * when it has none (matchRule then runs them). Over the pool's budgets, the failure is logged and the regex terms
+ * match nothing in this article (as an analysis over budget leaves its fields unanalysed).
+ */
+async function alertRegexes(texts: DocTexts, deps: AlertStageDeps): Promise<RegexHits | undefined> {
+  const { alerts } = deps;
+  if (!alerts.regexes) return undefined;
+  let terms = termsCache.get(alerts.rules);
+  if (!terms) termsCache.set(alerts.rules, (terms = regexTermsOf(alerts.rules.map((r) => r.compiled))));
+  return regexHitsOf(texts, terms, alerts.regexes, (err) =>
+    deps.logger.warn({ article_id: texts.articleId, feed: texts.feed, error_kind: err.kind, error: err.message }, 'alert regexes over budget: they match nothing in this article'),
+  );
+}
+
+/**
+ * `terms` run by `run` over the fields of `texts` they look in. A run ended over the CPU pool's budgets ('too-slow',
+ * 'too-complex', 'too-large') is told to `overBudget` and gives no hits; any other failure propagates.
+ */
+export async function regexHitsOf(texts: DocTexts, terms: RegexTerm[], run: RegexRunner, overBudget: (err: FeedwatchError) => void): Promise<RegexHits> {
+  if (terms.length === 0) return {};
+  const fields = Object.fromEntries([...new Set(terms.flatMap((t) => t.fields))].map((f) => [f, FIELD_TEXT[f](texts)])) as Partial<Record<Field, string>>;
+  try {
+    return await run(fields, terms);
+  } catch (err) {
+    if (!(err instanceof FeedwatchError) || (err.kind !== 'too-slow' && err.kind !== 'too-complex' && err.kind !== 'too-large')) throw err;
+    overBudget(err);
+    return {};
   }
 }
 

@@ -24,7 +24,7 @@
  * tests/store/alerts-contract.ts proves every driver against one suite.
  */
 import type { DeliveryRecord, DeliveryStatus, DeliveryStore, NewMatch, PendingDelivery } from '../alerts/deliver.js';
-import { buildAlertDoc, matchRule, type AlertDoc, type CompiledRule, type MatchSpan } from '../alerts/match.js';
+import { buildAlertDoc, matchRule, regexTermsOf, type AlertDoc, type CompiledRule, type MatchSpan, type RegexHits, type RegexTerm } from '../alerts/match.js';
 import type { AnalyzedText, Lemmatizer } from '../alerts/morphology.js';
 import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
@@ -487,6 +487,11 @@ export interface SearchRequest {
   pageSize?: number;
   /** Stop after reading this many candidates (a bound on one request's work); none: until `limit` hits or the end. */
   maxScanned?: number;
+  /**
+   * Where the rule's regex terms match a candidate, found elsewhere (alert replay: in the CPU pool); none: matchRule
+   * runs them here.
+   */
+  regexes?: (doc: AlertDocRecord, terms: RegexTerm[]) => Promise<RegexHits>;
 }
 
 export interface SearchResult {
@@ -511,6 +516,7 @@ export async function searchPage(store: Pick<AlertStore, 'searchCandidates'>, ru
   const maxScanned = req.maxScanned ?? Number.POSITIVE_INFINITY;
   let before = req.cursor;
   let scanned = 0;
+  const terms = rule !== null && req.regexes ? regexTermsOf([rule]) : [];
   for (;;) {
     const want = Math.min(pageSize, Math.max(1, maxScanned - scanned), rule === null ? req.limit - hits.length : pageSize);
     const page = await store.searchCandidates(rule, {
@@ -525,7 +531,8 @@ export async function searchPage(store: Pick<AlertStore, 'searchCandidates'>, ru
       before = doc.articleId;
       if (rule === null) hits.push({ doc, spans: [] });
       else {
-        const m = matchRule(rule, alertDocOf(doc, lem));
+        const analysed = alertDocOf(doc, lem);
+        const m = matchRule(rule, terms.length > 0 ? { ...analysed, regex: await req.regexes!(doc, terms) } : analysed);
         if (m.match) hits.push({ doc, spans: m.spans });
       }
       if (hits.length >= req.limit || scanned >= maxScanned) return { hits, next: before, scanned };
