@@ -1,7 +1,8 @@
 /**
  * The edge where CPU work on untrusted input leaves the main thread: decoding a body, feed parsing, page parsing and
- * extraction, the morphology of an article and the alert rules' regexes over it run as tasks (tasks.ts) in a pool of worker threads (piscina), so that no input can
- * hold up the event loop (timers, polls, deliveries, /healthz). Each task has budgets:
+ * extraction, the morphology of an article and the alert rules' regexes over it run as tasks (tasks.ts) in a pool of
+ * worker threads (piscina), so that no input can hold up the event loop (timers, polls, deliveries, /healthz). Each
+ * task has budgets:
  *
  *  - time (`budgets.taskTimeout`), counted from when a worker takes it (tasks wait here, not in a worker's queue):
  *    past it the worker is ended (piscina terminates the thread and starts another) and the task fails as

@@ -3,8 +3,9 @@
  *
  *  - `matchAlerts(stored, deps)` runs right after an article is stored. It analyses the article's fields (tokens +
  *    lemma keys: the search index entry of its alert document, which feeds `feedwatch search`; the analyses
- *    themselves are not stored), then runs every enabled rule and enqueues one alert per (rule, story cluster): a
- *    republished or updated story does not alert again. A sighting of a text already stored, with no rules, costs
+ *    themselves are not stored) and, with the engine's `regexes` (the CPU pool), finds where the rules' regex terms
+ *    match it, so that no user regex runs over it here; then runs every enabled rule and enqueues one alert per
+ *    (rule, story cluster): a republished or updated story does not alert again. A sighting of a text already stored, with no rules, costs
  *    one read and no analysis.
  *  - `deliverAlerts(deps)` is one delivery pass (src/alerts/deliver.ts): the drivers call it on their timer.
  *  - `createAlertEngine(config)` builds, once per process, what both need: the lemmatizer (dictionaries loaded
