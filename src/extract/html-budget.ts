@@ -24,31 +24,83 @@ export const HTML_LIMITS: HtmlLimits = { maxNodes: 250_000, maxDepth: 1_000 };
 /** htmlparser2 in HTML mode, as cheerio's `{ xml: { xmlMode: false, decodeEntities: true } }` sets it up. */
 const PARSER_OPTIONS = { xmlMode: false, decodeEntities: true } as const;
 
-/** The tokenizer's reading position, as its fastForwardTo moves it (htmlparser2 10's Tokenizer fields). */
+/** The tokenizer's state that its skips read and move (htmlparser2 10's Tokenizer fields). */
 interface TokenizerPosition {
   buffer: string;
   index: number;
   offset: number;
+  decodeEntities: boolean;
+}
+
+/** The Tokenizer's own methods that the faster one falls back on. */
+const BASE = Tokenizer.prototype as unknown as {
+  fastForwardTo?: unknown;
+  stateText?: (this: TokenizerPosition, c: number) => void;
+  handleInAttributeValue?: (this: TokenizerPosition, c: number, quote: number) => void;
+};
+
+const LT = 0x3c;
+const AMP = 0x26;
+
+/**
+ * Where a character is next found in the tokenizer's buffer from a position on, remembered per tokenizer and
+ * character (reading only moves forward, so each character's search goes over the buffer once).
+ */
+const nextFound = new WeakMap<TokenizerPosition, { buffer: string; at: Map<number, number> }>();
+function nextAt(t: TokenizerPosition, code: number, from: number): number {
+  let cache = nextFound.get(t);
+  if (cache === undefined || cache.buffer !== t.buffer) {
+    cache = { buffer: t.buffer, at: new Map() };
+    nextFound.set(t, cache);
+  }
+  let p = cache.at.get(code);
+  if (p === undefined || p < from) {
+    p = t.buffer.indexOf(String.fromCharCode(code), from);
+    if (p < 0) p = t.buffer.length;
+    cache.at.set(code, p);
+  }
+  return p;
 }
 
 /**
- * htmlparser2's Tokenizer with its skip to the next given character (the end of a <script> or <style> text, of a
- * comment, of a tag) done by String.prototype.indexOf instead of a loop over each character: the same position
- * and result, found several times faster in long inline scripts. Passed to the Parser through its public
- * `Tokenizer` option; tests/extract/text.test.ts checks that documents parse the same with and without it.
+ * htmlparser2's Tokenizer with its runs of characters that change nothing skipped by String.prototype.indexOf
+ * instead of a call per character: in text up to the next `<` or `&`, in a quoted attribute value up to the next
+ * quote or `&` (entities are decoded), and in its own skips (the end of a <script> or <style> text, of a comment,
+ * of a tag). The states and positions it reaches are the loop's; it is passed to the Parser through its public
+ * `Tokenizer` option, and tests/extract/text.test.ts checks that documents parse the same with and without it.
+ * Without the methods it replaces (another htmlparser2), it is the plain Tokenizer.
  */
 class IndexOfTokenizer extends Tokenizer {}
-if (typeof (Tokenizer.prototype as unknown as { fastForwardTo?: unknown }).fastForwardTo === 'function') {
-  Object.defineProperty(IndexOfTokenizer.prototype, 'fastForwardTo', {
-    value: function fastForwardTo(this: TokenizerPosition, c: number): boolean {
-      const at = this.buffer.indexOf(String.fromCharCode(c), this.index + 1 - this.offset);
-      if (at >= 0) {
-        this.index = at + this.offset;
-        return true;
-      }
-      // Where the loop it replaces leaves the index when the character is not found (parse() increments it).
-      this.index = this.buffer.length + this.offset - 1;
-      return false;
+if (typeof BASE.fastForwardTo === 'function' && typeof BASE.stateText === 'function' && typeof BASE.handleInAttributeValue === 'function') {
+  const stateText = BASE.stateText;
+  const handleInAttributeValue = BASE.handleInAttributeValue;
+  Object.defineProperties(IndexOfTokenizer.prototype, {
+    fastForwardTo: {
+      value: function fastForwardTo(this: TokenizerPosition, c: number): boolean {
+        const at = this.buffer.indexOf(String.fromCharCode(c), this.index + 1 - this.offset);
+        if (at >= 0) {
+          this.index = at + this.offset;
+          return true;
+        }
+        // Where the loop it replaces leaves the index when the character is not found (parse() increments it).
+        this.index = this.buffer.length + this.offset - 1;
+        return false;
+      },
+    },
+    stateText: {
+      value: function skipText(this: TokenizerPosition, c: number): void {
+        if (c === LT || c === AMP || !this.decodeEntities) return stateText.call(this, c);
+        // Every character before the next `<` or `&` leaves the state as it is: go to the one before it.
+        const from = this.index + 1 - this.offset;
+        this.index = Math.min(nextAt(this, LT, from), nextAt(this, AMP, from)) + this.offset - 1;
+      },
+    },
+    handleInAttributeValue: {
+      value: function skipAttributeValue(this: TokenizerPosition, c: number, quote: number): void {
+        if (c === quote || c === AMP || !this.decodeEntities) return handleInAttributeValue.call(this, c, quote);
+        const from = this.index + 1 - this.offset;
+        this.index = Math.min(nextAt(this, quote, from), nextAt(this, AMP, from)) + this.offset - 1;
+      },
     },
   });
 }

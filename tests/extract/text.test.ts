@@ -116,6 +116,9 @@ describe('loadHtml', () => {
       `<script type="application/ld+json">${'{"a": "<b>"}'.repeat(200)}</script>` + '<p>end</p>',
       '<script>' + 'x<y;'.repeat(5000) + '</script  ><p>tail',
       '<svg><style>a{}</style><script>1<2</script></svg><noscript><p>n</p></noscript>',
+      '<p title="a &amp; b &quot;c&quot; &" data-x=\'1 & 2 &lt;\' y=&amp;z>x &lt; y &amp z &#169; &nbsp;&copy &</p>&',
+      `<div class="${'a'.repeat(3000)}" id='${'"'.repeat(10)}'>${'word '.repeat(3000)}&amp;${'more '.repeat(100)}</div>`,
+      'plain text without any tag & one ampersand at the end &',
     ];
     for (const html of docs) assert.equal(loadHtml(html).html(), load(html, HTMLPARSER2_OPTIONS).html(), html.slice(0, 60));
   });
