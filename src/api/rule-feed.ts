@@ -8,7 +8,7 @@ import { compileRule } from '../alerts/match.js';
 import { channelOf } from '../export/channel.js';
 import { rssHead, rssItem, rssTail } from '../export/rss.js';
 import { searchPage } from '../store/alerts.js';
-import { MAX_SCANNED, type ApiContext } from './views.js';
+import { MAX_SCANNED, searchRegexes, type ApiContext } from './views.js';
 
 /** Items in a rule's feed: the newest matches. */
 export const RULE_FEED_ITEMS = 50;
@@ -23,7 +23,7 @@ export interface RuleFeedRequest {
 export async function ruleFeed(ctx: ApiContext, req: RuleFeedRequest): Promise<string | null> {
   const rule = ctx.config.alerts.rules.find((r) => r.name === req.name);
   if (!rule) return null;
-  const result = await searchPage(ctx.store, compileRule(rule.query, ctx.lemmatizer), ctx.lemmatizer, { limit: RULE_FEED_ITEMS, maxScanned: MAX_SCANNED });
+  const result = await searchPage(ctx.store, compileRule(rule.query, ctx.lemmatizer), ctx.lemmatizer, { limit: RULE_FEED_ITEMS, maxScanned: MAX_SCANNED, ...searchRegexes(ctx) });
   const channel = channelOf({
     ruleName: rule.name,
     query: rule.query,

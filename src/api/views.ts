@@ -6,8 +6,8 @@
  * is an `ApiInputError` naming the parameter.
  */
 import type { Lemmatizer } from '../alerts/morphology.js';
-import { feedOnlyKey } from '../pipeline/alert-stage.js';
-import { compileRule } from '../alerts/match.js';
+import { feedOnlyKey, regexHitsOf, type RegexRunner } from '../pipeline/alert-stage.js';
+import { compileRule, type RegexHits, type RegexTerm } from '../alerts/match.js';
 import { RuleSyntaxError } from '../alerts/rule-parser.js';
 import type { DeliveryRecord, DeliveryStatus } from '../alerts/deliver.js';
 import type { Clock } from '../clock.js';
@@ -29,6 +29,17 @@ export interface ApiContext {
   lemmatizer: Lemmatizer;
   /** Which config file version runs, and the last reload attempt (config/reload.ts); absent in tests without one. */
   reload?: () => { version: ConfigVersion; last: ReloadResult | null };
+  /**
+   * Runs a search rule's regexes over stored articles elsewhere (the daemon: its CPU pool, under its budgets), so
+   * that a regex in a request never runs over article text on the thread that answers /healthz. Absent: in place.
+   */
+  regexes?: RegexRunner;
+}
+
+/** searchPage's `regexes` option for `ctx`: the pool's answers; an article whose regexes ran over budget matches none. */
+export function searchRegexes(ctx: Pick<ApiContext, 'regexes'>): { regexes?: (doc: AlertDocRecord, terms: RegexTerm[]) => Promise<RegexHits> } {
+  const run = ctx.regexes;
+  return run ? { regexes: (doc, terms) => regexHitsOf(doc, terms, run, () => undefined) } : {};
 }
 
 /** GET /api/config: the version running, and the last reload attempt (a failed one says why the file was not taken). */
@@ -194,6 +205,7 @@ export async function storiesPage(ctx: ApiContext, query: StoriesQuery): Promise
   const result = await searchPage(ctx.store, rule, ctx.lemmatizer, {
     limit,
     maxScanned: MAX_SCANNED,
+    ...searchRegexes(ctx),
     ...(cursor === null ? {} : { cursor }),
     ...(feed === undefined ? {} : { feed }),
     ...(since === undefined ? {} : { since }),

@@ -271,7 +271,7 @@ async function start(
     watch: config.reload.watch,
   });
   const reload = () => ({ version: reloader.version, last: reloader.last });
-  apiContext = () => ({ config: a.deps.config, store: a.store, clock: systemClock, lemmatizer: a.deps.alerts?.lemmatizer ?? lemmatizer, reload });
+  apiContext = () => ({ config: a.deps.config, store: a.store, clock: systemClock, lemmatizer: a.deps.alerts?.lemmatizer ?? lemmatizer, reload, regexes: (fields, terms) => a.cpu.run({ type: 'regex', fields, terms }, 'search regexes') });
   reloader.start();
   closers.push(() => reloader.stop());
   state.started = true;

@@ -22,6 +22,8 @@ import { replayRule } from '../../src/pipeline/alert-replay.js';
 import { compileAlertRules, createAlertEngine, matchAlerts, type RegexRunner } from '../../src/pipeline/alert-stage.js';
 import { LinearRegExp } from '../../src/regex/linear.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
+import { storiesPage } from '../../src/api/views.js';
+import type { Config } from '../../src/config/load.js';
 import { testArticle } from '../helpers/store-fixtures.js';
 
 const lem = new StemOnly();
@@ -182,6 +184,30 @@ describe('alert regexes in the CPU pool', () => {
       const hits = await pool.run({ type: 'regex', fields: { title: 'Визит' }, terms: regexTermsOf([compileRule('/визит/', lem)]) }, 'next');
       assert.deepEqual(hits, { '/визит/': { title: [[0, 5]] } });
       assert.deepEqual(outcomes, ['regex too-slow', 'regex ok']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an API search (/api/stories?q=) runs its regexes in the pool when the daemon gives it one, with the same hits', async () => {
+    const pool = createCpuPool({ threads: 1, taskTimeout: 120_000, taskMemory: 256 * MB });
+    pools.push(pool);
+    const store = await openSqliteStore(join(dir, 'api-search.db'));
+    try {
+      const alerts = await createAlertEngine(alertsSchema.parse({ channels: {}, rules }), { env: {}, logger: silentLogger, userAgent: 'ua', lemmatizer: lem });
+      const deps = { store, clock: new ManualClock(Date.parse('2026-03-05T12:00:00Z')), logger: silentLogger, alerts };
+      for (const [i, article] of articles.entries()) await matchAlerts({ articleId: i + 1, clusterId: i + 1, article, item: item(i + 1), fresh: true }, deps);
+      const ctx = { config: {} as Config, store, clock: deps.clock, lemmatizer: lem };
+      const search = async (q: string, withPool: boolean) =>
+        mainThreadExecs(() => storiesPage(withPool ? { ...ctx, regexes: (fields, terms) => pool.run({ type: 'regex', fields, terms }, 'search') } : ctx, { q }));
+      for (const q of ['/визит\\w*/', 'title:/министр[а-я]*/', 'визит AND NOT /спорт|футбол/', '/землетрясени[ея]/']) {
+        const inPlace = await search(q, false);
+        const inPool = await search(q, true);
+        assert.ok(q.includes('землетрясени') || inPlace.execs > 0, `${q}: in place, the counter sees the regex run here`);
+        assert.equal(inPool.execs, 0, `${q}: with the pool, no RE2 exec on the main thread`);
+        assert.deepEqual(inPool.value, inPlace.value, q);
+      }
+      assert.equal((await search('/визит\\w*/', true)).value.stories.length, 2, 'the two articles with a visit');
     } finally {
       await store.close();
     }
