@@ -97,8 +97,11 @@ export const TASK_INPUT_SHARE = 4;
 export function taskInputBytes(task: CpuTask): number {
   switch (task.type) {
     case 'decode':
-    case 'page':
       return task.body.byteLength;
+    case 'page':
+      // Decoded in the worker to a text of at most one character a byte, which it then extracts: counted as that
+      // text, as the same page's input to an 'extract' task is.
+      return task.body.byteLength * 2;
     case 'parse-feed':
       return task.xml.length * 2;
     case 'extract':

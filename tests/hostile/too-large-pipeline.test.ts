@@ -44,7 +44,7 @@ test('a feed and a page over the task input limit are recorded as too-large; the
   assert.equal(pages.newItems.length, 2);
   const byGuid = new Map(pages.newItems.map((i) => [i.guid, i.id]));
   const bigPage = await app.store.getItem(byGuid.get('big')!);
-  assert.match(bigPage?.articleError ?? '', /^too-large: extract: /);
+  assert.match(bigPage?.articleError ?? '', /^too-large: page: its input \(9 MB as text\) is over 8 MB/);
   assert.equal(bigPage?.articleState, 'pending', 'retried later, like other page failures');
   assert.ok(articles.find((a) => a.itemId === bigPage!.id)?.willRetry);
   assert.equal((await app.store.getItem(byGuid.get('story')!))?.articleState, 'done');
