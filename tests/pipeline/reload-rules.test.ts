@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { bodyText, unpackArticle } from '../../src/store/sqlite/packed.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 import { runFeedwatch, spawnFeedwatch, type FeedwatchProcess } from '../helpers/feedwatch-process.js';
 import { mulberry32, uniform } from '../helpers/prng.js';
@@ -102,8 +103,16 @@ function storedBody(dbPath: string, slug: string): string | null {
     return null;
   }
   try {
-    const row = db.prepare<[string], { body: string }>('SELECT body FROM alert_docs WHERE url LIKE ?').get(`%/p/${slug}`);
-    return row?.body ?? null;
+    // The body is stored once (0012_text_once.sql): in the alert document, or as the paragraphs of the revision it names.
+    const row = db
+      .prepare<[string], { body: string | null; packed: Buffer | null }>(
+        `SELECT d.body, r.packed FROM alert_docs d
+           LEFT JOIN article_revisions r ON d.body IS NULL AND r.article_id = d.article_id AND r.revision = d.body_revision
+         WHERE d.url LIKE ?`,
+      )
+      .get(`%/p/${slug}`);
+    if (!row) return null;
+    return row.body ?? (row.packed ? bodyText(unpackArticle(row.packed)) : null);
   } catch {
     return null; // the tables are not made yet
   } finally {
