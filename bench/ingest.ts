@@ -18,8 +18,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,6 +29,7 @@ import { decodeBody } from '../src/fetch/charset.js';
 import { silentLogger } from '../src/log.js';
 import { EmbeddedPipeline } from '../src/pipeline/embedded.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { PAGE_TYPE, serveUntilTold, siteInChild, type ItemText } from './bench-site.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -40,7 +39,6 @@ const TEMPLATES = ['sputnik-kg-20220305-lavrov.html', 'snanews-de-20201216.html'
 const TEXT_BLOCK = '<div class="article__block" data-type="text"><div class="article__text">';
 const SPLIT = TEMPLATES.map((t) => t.split(TEXT_BLOCK));
 /** The Content-Type the site serves pages with. */
-const PAGE_TYPE = 'text/html; charset=utf-8';
 const WORDS = ['Бишкек', 'Москва', 'переговоры', 'экономика', 'сотрудничество', 'Windkraft', 'Fischerei', 'Energie', 'Regierung', 'Hafen'];
 
 /** Page `item` of feed `feed`: a template with its own title, one sentence of its own, its text blocks rotated. */
@@ -57,54 +55,8 @@ export function benchPage(feed: number, item: number): string {
     .replace(/(<h1 class="article__title">)[^<]*/, `$1Nachricht ${item} aus Feed ${feed}: ${words}`);
 }
 
-function feedXml(base: string, feed: number, items: number): string {
-  const entries = Array.from(
-    { length: items },
-    (_, i) =>
-      `<item><title>Nachricht ${i} aus Feed ${feed}</title><link>${base}/a/f${feed}/${i}.html</link><guid isPermaLink="false">f${feed}-${i}</guid>` +
-      `<description>Kurz ${i}</description><pubDate>${new Date(Date.UTC(2026, 0, 1) - i * 60_000).toUTCString()}</pubDate></item>`,
-  );
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Feed ${feed}</title><link>${base}/</link><description>bench</description>${entries.join('')}</channel></rss>`;
-}
-
-/** The site, in this process: `hosts` servers on 127.0.0.1; feed n lives on server n % hosts. */
-async function serve(items: number, hosts: number): Promise<{ ports: number[]; close(): Promise<void> }> {
-  const servers: Server[] = [];
-  for (let h = 0; h < hosts; h++) {
-    const server = createServer((req, res) => {
-      const base = `http://${req.headers.host}`;
-      const path = (req.url ?? '/').split('?')[0]!;
-      const feed = /^\/feeds\/f(\d+)\.xml$/.exec(path);
-      const page = /^\/a\/f(\d+)\/(\d+)\.html$/.exec(path);
-      if (feed) res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(feedXml(base, Number(feed[1]), items));
-      else if (page) res.writeHead(200, { 'content-type': PAGE_TYPE }).end(benchPage(Number(page[1]), Number(page[2])));
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    servers.push(server);
-  }
-  return {
-    ports: servers.map((s) => (s.address() as AddressInfo).port),
-    close: async () => {
-      await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
-    },
-  };
-}
-
-/** A child process running this file with --serve; resolves with the ports it listens on. */
-async function serveInChild(items: number, hosts: number): Promise<{ ports: number[]; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--serve', String(items), String(hosts)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const m = /PORTS (\S+)/.exec(buf);
-      if (m) resolve(m[1]!.split(',').map(Number));
-    });
-    child.once('exit', (code) => reject(new Error(`bench site exited with ${code}`)));
-  });
-  return { ports, child };
-}
+/** The feed's words for item i (German, as the template page). */
+const itemText: ItemText = (i, feed) => ({ title: `Nachricht ${i} aus Feed ${feed}`, description: `Kurz ${i}` });
 
 export interface IngestBench {
   feeds: number;
@@ -181,7 +133,7 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
   const articles = feeds * items;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const dir = mkdtempSync(join(tmpdir(), 'feedwatch-bench-ingest-'));
-  const site = await serveInChild(items, hosts);
+  const site = await siteInChild(HERE, ROOT, items, hosts);
   const children: ChildProcess[] = [site.child];
   try {
     // 1. Extraction alone, on the very pages the site serves: its bytes decoded, then extracted (what the article
@@ -290,9 +242,7 @@ export function printIngestBench(r: IngestBench): void {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv[2] === '--serve') {
-    const site = await serve(Number(process.argv[3]), Number(process.argv[4]));
-    process.stdout.write(`PORTS ${site.ports.join(',')}\n`);
-    process.once('SIGTERM', () => void site.close().then(() => process.exit(0)));
+    await serveUntilTold(process.argv.slice(3), benchPage, itemText);
   } else {
     await runIngestBench();
   }

@@ -19,18 +19,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { mulberry32, uniform } from '../tests/helpers/prng.js';
+import { PAGE_TYPE, serveUntilTold, siteInChild, type ItemText } from './bench-site.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MAIN = join(ROOT, 'dist/cli/main.js');
-const PAGE_TYPE = 'text/html; charset=utf-8';
 const TEXT_BLOCK = '<div class="article__block" data-type="text"><div class="article__text">';
 const TEMPLATE = readFileSync(new URL('../tests/fixtures/sputnik/sputnik-kg-20220305-lavrov.html', import.meta.url), 'utf8');
 const PARTS = TEMPLATE.split(TEXT_BLOCK);
@@ -38,18 +36,6 @@ const SYLLABLES = ['ka', 'lo', 'mi', 'ser', 'tan', 'vo', 'ri', 'del', 'pa', 'nor
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-
-/** A small seeded generator (mulberry32): the same story for the same seed, in every process. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function words(r: () => number, n: number): string {
   const out: string[] = [];
@@ -64,7 +50,7 @@ function words(r: () => number, n: number): string {
 
 /** A story: a title and paragraphs of generated words (sentences of 8–20 words). */
 function story(seed: number, paragraphs: number): { title: string; paragraphs: string[] } {
-  const r = rng(seed);
+  const r = uniform(mulberry32(seed));
   const title = words(r, 7);
   const ps = Array.from({ length: paragraphs }, () =>
     Array.from({ length: 2 + Math.floor(r() * 3) }, () => {
@@ -89,49 +75,7 @@ export function mixPage(feed: number, item: number): string {
   return parts.join(TEXT_BLOCK).replace(/(<h1 class="article__title">)[^<]*/, `$1${base.title}`);
 }
 
-function feedXml(base: string, feed: number, items: number): string {
-  const entries = Array.from(
-    { length: items },
-    (_, i) =>
-      `<item><title>Item ${i} of feed ${feed}</title><link>${base}/a/f${feed}/${i}.html</link><guid isPermaLink="false">f${feed}-${i}</guid>` +
-      `<description>Item ${i}</description><pubDate>${new Date(Date.UTC(2026, 0, 1) - i * 60_000).toUTCString()}</pubDate></item>`,
-  );
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Feed ${feed}</title><link>${base}/</link><description>bench</description>${entries.join('')}</channel></rss>`;
-}
-
-/** `--serve ITEMS HOSTS`: the site, HOSTS servers on 127.0.0.1; prints PORTS. */
-async function serve(items: number, hosts: number): Promise<void> {
-  const servers: Server[] = [];
-  for (let h = 0; h < hosts; h++) {
-    const server = createServer((req, res) => {
-      const base = `http://${req.headers.host}`;
-      const path = (req.url ?? '/').split('?')[0]!;
-      const feed = /^\/feeds\/f(\d+)\.xml$/.exec(path);
-      const page = /^\/a\/f(\d+)\/(\d+)\.html$/.exec(path);
-      if (feed) res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(feedXml(base, Number(feed[1]), items));
-      else if (page) res.writeHead(200, { 'content-type': PAGE_TYPE }).end(mixPage(Number(page[1]), Number(page[2])));
-      else res.writeHead(404).end();
-    });
-    server.keepAliveTimeout = 120_000;
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    servers.push(server);
-  }
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.resume();
-  process.stdout.write(`PORTS ${servers.map((s) => (s.address() as AddressInfo).port).join(',')}\n`);
-}
-
-async function startSite(items: number, hosts: number): Promise<{ ports: number[]; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--serve', String(items), String(hosts)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      const m = /^PORTS (\S+)/.exec(l);
-      if (m) resolve(m[1]!.split(',').map(Number));
-    });
-    child.once('exit', (code) => reject(new Error(`bench site exited with ${code}`)));
-  });
-  return { ports, child };
-}
+const itemText: ItemText = (i, feed) => ({ title: `Item ${i} of feed ${feed}`, description: `Item ${i}` });
 
 function configYaml(o: { db: string; feeds: number; ports: number[]; queue?: string }): string {
   const feeds = Array.from({ length: o.feeds }, (_, n) => `  - name: f${n}\n    url: http://127.0.0.1:${o.ports[n % o.ports.length]}/feeds/f${n}.xml\n`).join('');
@@ -295,9 +239,9 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
   const extraction: number[] = [];
   for (let run = 1; run <= runs; run++) {
     const dir = mkdtempSync(join(tmpdir(), 'feedwatch-scale-ingest-'));
-    let site: Awaited<ReturnType<typeof startSite>> | null = null;
+    let site: Awaited<ReturnType<typeof siteInChild>> | null = null;
     try {
-      site = await startSite(items, hosts);
+      site = await siteInChild(HERE, ROOT, items, hosts);
       const ports = site.ports;
       const rate = await extractionRate(feeds, items, ports);
       extraction.push(rate);
@@ -354,6 +298,6 @@ function runsFlag(): number | undefined {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.argv[2] === '--serve') await serve(Number(process.argv[3]), Number(process.argv[4]));
+  if (process.argv[2] === '--serve') await serveUntilTold(process.argv.slice(3), mixPage, itemText);
   else await runScaleIngestBench();
 }

@@ -18,7 +18,7 @@ import { matchAlerts, type AlertRule } from '../../src/pipeline/alert-stage.js';
 import type { Store } from '../../src/store/store.js';
 import { json, startHttpServer, type TestHttpServer } from '../alerts/servers.js';
 import { testItem } from '../helpers/store-fixtures.js';
-import type { OpenedStore } from './alerts-contract.js';
+import { withStores as withOpened, type OpenedStore } from './alerts-contract.js';
 
 const T0 = Date.parse('2026-03-05T12:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
@@ -45,19 +45,7 @@ export function runAlertHistoryContract(name: string, open: () => Promise<Opened
 
     const rule = (ruleName: string, query: string, channels = ['hook', 'tg']): AlertRule => ({ name: ruleName, channels, compiled: compileRule(query, lem, query) });
 
-    async function withStores(fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>): Promise<void> {
-      const o = await open();
-      const opened: Store[] = [o.store];
-      try {
-        await fn(o.store, async () => {
-          const s = await o.reopen();
-          opened.push(s);
-          return s;
-        });
-      } finally {
-        for (const s of opened) await s.close();
-      }
-    }
+    const withStores = (fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>) => withOpened(open, fn);
 
     /** The live pipeline: each entry stored and matched by `live` at its time (feed-only entries: no page). */
     async function storeLive(store: Store, live: AlertRule[]): Promise<void> {

@@ -36,6 +36,24 @@ export interface OpenedStore {
   reopen(opts?: ReopenOptions): Promise<Store>;
 }
 
+/**
+ * `fn` with the opened store and a way to open more on the same database (as other processes would); every store
+ * opened is closed after it, whatever happens.
+ */
+export async function withStores(open: () => Promise<OpenedStore>, fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>): Promise<void> {
+  const o = await open();
+  const opened: Store[] = [o.store];
+  try {
+    await fn(o.store, async () => {
+      const s = await o.reopen();
+      opened.push(s);
+      return s;
+    });
+  } finally {
+    for (const s of opened) await s.close();
+  }
+}
+
 interface DocText {
   title: string;
   lead?: string;

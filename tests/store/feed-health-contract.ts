@@ -14,7 +14,7 @@ import { checkFeedHealth } from '../../src/pipeline/health-stage.js';
 import type { HealthTransition } from '../../src/store/alerts.js';
 import type { Store } from '../../src/store/store.js';
 import { okPoll, testItem } from '../helpers/store-fixtures.js';
-import type { OpenedStore } from './alerts-contract.js';
+import { withStores as withOpened, type OpenedStore } from './alerts-contract.js';
 
 const T0 = Date.parse('2026-06-01T08:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
@@ -32,19 +32,7 @@ const alertOf = (t: HealthTransition, n: number): NewMatch => ({
 
 export function runFeedHealthContract(name: string, open: () => Promise<OpenedStore>): void {
   describe(`feed health: ${name}`, () => {
-    async function withStores(fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>): Promise<void> {
-      const o = await open();
-      const opened: Store[] = [o.store];
-      try {
-        await fn(o.store, async () => {
-          const s = await o.reopen();
-          opened.push(s);
-          return s;
-        });
-      } finally {
-        for (const s of opened) await s.close();
-      }
-    }
+    const withStores = (fn: (store: Store, reopen: () => Promise<Store>) => Promise<void>) => withOpened(open, fn);
 
     test('a transition is claimed from what was read, once, with its alert queued; what was alerted outlives the store', () =>
       withStores(async (store, reopen) => {
