@@ -8,18 +8,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Counter, Registry } from 'prom-client';
 import { alertsSchema } from '../../src/alerts/config-schema.js';
 import { buildAlertDoc, compileRule, matchRule } from '../../src/alerts/match.js';
 import { analyzeText, StemOnly } from '../../src/alerts/morphology.js';
 import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/log.js';
 import type { FeedItem } from '../../src/model.js';
 import { createAlertEngine, matchAlerts } from '../../src/pipeline/alert-stage.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { testArticle } from '../helpers/store-fixtures.js';
+import { jsonLogLines } from '../helpers/log-lines.js';
 
 const lem = new StemOnly();
 const dir = mkdtempSync(join(tmpdir(), 'feedwatch-analysis-cap-'));
@@ -53,14 +53,7 @@ describe('analyzeText with a token budget', () => {
 describe('the alert stage and the budget', () => {
   test('a cut body is indexed up to the cut, logged and counted', async () => {
     const store = await openSqliteStore(join(dir, 'cut.db'));
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
-    const logger = createLogger({ level: 'info', format: 'json', destination: sink });
+    const { logger, lines } = jsonLogLines();
     const registry = new Registry();
     const analysisCut = new Counter({ name: 'cut_total', help: 'x', registers: [registry] });
     try {

@@ -9,14 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { alertsSchema } from '../../src/alerts/config-schema.js';
 import { buildAlertDoc, compileRule, matchRule, regexTermsOf, runRegexTerms } from '../../src/alerts/match.js';
 import { StemOnly } from '../../src/alerts/morphology.js';
 import { ManualClock } from '../../src/clock.js';
 import { createCpuPool, type CpuWork } from '../../src/cpu/pool.js';
 import type { CpuTaskType } from '../../src/cpu/tasks.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/log.js';
 import type { FeedItem } from '../../src/model.js';
 import { replayRule } from '../../src/pipeline/alert-replay.js';
 import { compileAlertRules, createAlertEngine, matchAlerts, type RegexRunner } from '../../src/pipeline/alert-stage.js';
@@ -25,6 +24,7 @@ import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { storiesPage } from '../../src/api/views.js';
 import type { Config } from '../../src/config/load.js';
 import { testArticle } from '../helpers/store-fixtures.js';
+import { jsonLogLines } from '../helpers/log-lines.js';
 
 const lem = new StemOnly();
 const MB = 1024 * 1024;
@@ -159,14 +159,7 @@ describe('alert regexes in the CPU pool', () => {
     // in place, far past the 50 ms deadline.
     const body = 'визит министра в бишкек '.repeat(200_000);
     const slow = Array.from({ length: 10 }, (_, i) => `/(а|б)+в${i}/`).join(' OR ');
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
-    const logger = createLogger({ level: 'info', format: 'json', destination: sink });
+    const { logger, lines } = jsonLogLines();
     const store = await openSqliteStore(join(dir, 'slow.db'));
     try {
       const alerts = await createAlertEngine(

@@ -11,9 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { ManualClock } from '../../src/clock.js';
-import { createLogger } from '../../src/log.js';
+import { jsonLogLines } from '../helpers/log-lines.js';
 import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
 import type { ArticleSummary } from '../../src/pipeline/stages.js';
 import type { Story } from '../../src/store/articles.js';
@@ -64,7 +63,8 @@ describe('dedup in the embedded pipeline over a loopback server', () => {
   let app: TestApp;
   let configFile: string;
   const clock = new ManualClock(T0);
-  const logLines: Array<Record<string, unknown>> = [];
+  const log = jsonLogLines('debug');
+  const logLines = log.lines;
   const feeds: Record<string, FeedEntry[]> = { kg: [], 'kg-mirror': [], by: [], ria: [], de: [] };
   const pages: Record<string, string> = {};
   let kgUrl: string;
@@ -91,14 +91,8 @@ describe('dedup in the embedded pipeline over a loopback server', () => {
     pages['/ria/20220305/lavrov-1776543210.html'] = WIRE_HTML;
     pages['/de/20201216/windkraft-184985.html'] = WIND_HTML;
 
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
     const yaml = `feeds:\n${Object.keys(feeds).map((n) => `  - name: ${n}\n    url: ${srv.url}/feeds/${n}.xml\n`).join('')}`;
-    app = await startTestApp(yaml, { clock, logger: createLogger({ level: 'debug', format: 'json', destination }) });
+    app = await startTestApp(yaml, { clock, logger: log.logger });
     configFile = join(app.dir, 'feedwatch.yaml');
     writeFileSync(configFile, `storage:\n  driver: sqlite\n  path: ${JSON.stringify(join(app.dir, 'feedwatch.db'))}\n${yaml}`);
   });

@@ -10,13 +10,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { buildAlertDoc, compileRule } from '../../src/alerts/match.js';
 import { alertItem } from '../../src/alerts/message.js';
 import { StemOnly } from '../../src/alerts/morphology.js';
 import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/log.js';
 import type { Article, StoredArticle, StoredItem } from '../../src/model.js';
 import { dedupInput } from '../../src/pipeline/dedup-stage.js';
 import { applyRetention } from '../../src/pipeline/retention-stage.js';
@@ -25,6 +24,7 @@ import { addCounts, emptyCounts, type PruneBatch, type PruneCounts, type Retenti
 import type { Store } from '../../src/store/store.js';
 import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { jsonLogLines } from '../helpers/log-lines.js';
 
 export interface OpenedRetentionStore {
   store: Store;
@@ -363,14 +363,7 @@ export function runRetentionStoreContract(name: string, open: () => Promise<Open
       await withStore(async ({ store }) => {
         await world(store);
         const clock = new ManualClock(NOW);
-        const lines: Record<string, unknown>[] = [];
-        const sink = new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-            cb();
-          },
-        });
-        const logger = createLogger({ level: 'info', format: 'json', destination: sink });
+        const { logger, lines } = jsonLogLines();
         const off = await applyRetention({ store, clock, logger: silentLogger, config: { retention: { days: null, batchSize: 500, every: 3_600_000 } } });
         assert.equal(off, null);
         assert.equal((await store.deliveries()).length, 7, 'retention off touches nothing');
