@@ -25,15 +25,10 @@ import { alertDocTexts, matchAlerts, type AlertEngine, type AlertRule } from '..
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { testFeed, testItem } from '../tests/helpers/store-fixtures.js';
 import { benchRules } from './alerts.js';
-import { benchEngine, devArticles, variant } from './scale-store.js';
+import { benchEngine, cpuMs, devArticles, variant } from './scale-store.js';
 
 const ARTICLES = 200;
 const RULES = 1000;
-
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 export interface DictionaryFigures {
   /** RSS of the child process before the load (the module imported, a lemmatizer made, nothing looked up). */

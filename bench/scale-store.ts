@@ -134,7 +134,8 @@ export function tableBytes(path: string): { name: string; bytes: number }[] {
   }
 }
 
-const cpuMs = (): number => {
+/** This process's CPU time so far, user and system, in ms. */
+export const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
