@@ -24,6 +24,8 @@ export const GRIDS: { [K in keyof GenericTuning]: number[] } = {
   shortArticleChars: [300, 500, 800],
   tinyArticleChars: [100, 150, 200, 300, 500],
   twinScoreShare: [0.4, 0.5, 0.6, 0.75, 2],
+  headlineLevels: [1, 2, 3, 4],
+  headlineShare: [0.1, 0.2, 0.3, 0.5, 2],
 };
 
 type Key = keyof GenericTuning;

@@ -6,6 +6,7 @@
  * more of the same article join it.
  */
 import type { AnyNode, Document, Element } from 'domhandler';
+import { climbFrom } from './generic-headline.js';
 import { INLINE_TAGS, HEADING_TAGS, DROP_TAGS, chromeReason, classWeight, isElement, isHidden, type ChromeMode } from './generic-dom.js';
 
 /** What the measuring pass knows about one block element. */
@@ -293,13 +294,14 @@ export const TWIN_SHARE = 0.5;
 
 /**
  * The containers holding the article, in document order: the best candidate (or a better ancestor) and the
- * siblings that join it. Empty when the page has no paragraph of text at all.
+ * siblings that join it. Empty when the page has no paragraph of text at all. With the page's `headline`, a
+ * candidate far from it gives way to one near it that scores almost as well (nearHeadline).
  */
-export function chooseContainers(m: Measured, twinShare: number = TWIN_SHARE): Box[] {
+export function chooseContainers(m: Measured, twinShare: number = TWIN_SHARE, headline: Box | null = null, near: NearHeadline = NEAR_HEADLINE): Box[] {
   const scored = scoreBoxes(m);
   if (scored.length === 0) return [];
   scored.sort((a, b) => b.score - a.score);
-  let top = scored[0]!;
+  let top = headline ? nearHeadline(scored, headline, near) : scored[0]!;
 
   // Several strong candidates under one ancestor: the article is split in parts; take the ancestor.
   const strong = scored
@@ -376,6 +378,29 @@ export function chooseContainers(m: Measured, twinShare: number = TWIN_SHARE): B
     }
   }
   return out;
+}
+
+/** When a candidate near the headline is preferred to the best one (GenericTuning.headlineLevels, headlineShare). */
+export interface NearHeadline {
+  levels: number;
+  share: number;
+}
+
+/** The defaults of GenericTuning.headlineLevels and headlineShare (src/extract/generic.ts). */
+export const NEAR_HEADLINE: NearHeadline = { levels: 2, share: 0.3 };
+
+/**
+ * The best candidate, unless it lies far from the headline (more than `levels` levels up from it) while one near
+ * it scores at least `share` of it: then the best of those near it.
+ */
+function nearHeadline(sorted: readonly Box[], headline: Box, { levels, share }: NearHeadline): Box {
+  const top = sorted[0]!;
+  if (climbFrom(headline, top) <= levels) return top;
+  for (const b of sorted) {
+    if (b.score < top.score * share) break;
+    if (climbFrom(headline, b) <= levels) return b;
+  }
+  return top;
 }
 
 function isAncestor(a: Box, b: Box): boolean {

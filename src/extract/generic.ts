@@ -22,10 +22,11 @@ import { extractWithRule, markupAround, patternsOf, readRuleFields, ruleRoot, sp
 import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
 import { dropPatternLines, dropScoredBoilerplate, type BoilerplateOptions } from './boilerplate-score.js';
 import { isElement, type ChromeMode } from './generic-dom.js';
-import { measure, chooseContainers, TWIN_SHARE, type Box, type Measured } from './generic-score.js';
+import { measure, chooseContainers, NEAR_HEADLINE, TWIN_SHARE, type Box, type Measured } from './generic-score.js';
 import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
 import { GENERIC_BOILERPLATE } from './generic-boilerplate.js';
 import { jsonLdParagraphs } from './generic-jsonld.js';
+import { headlineBox } from './generic-headline.js';
 
 /**
  * The values the extractor's choices turn on (bench/cv-extract.ts reports their 5-fold cross-validated F1 on the
@@ -43,9 +44,22 @@ export interface GenericTuning {
    * grandparent, makes the article a set of chunks (generic-score.ts chooseContainers).
    */
   twinScoreShare: number;
+  /**
+   * When the best candidate lies more than `headlineLevels` levels up from the page's headline (a footer, a
+   * sidebar, a teaser in the page header), the best candidate within that many levels of it wins instead if it
+   * scores at least `headlineShare` of the best (generic-score.ts nearHeadline).
+   */
+  headlineLevels: number;
+  headlineShare: number;
 }
 
-export const DEFAULT_TUNING: GenericTuning = { shortArticleChars: 500, tinyArticleChars: 200, twinScoreShare: TWIN_SHARE };
+export const DEFAULT_TUNING: GenericTuning = {
+  shortArticleChars: 500,
+  tinyArticleChars: 200,
+  twinScoreShare: TWIN_SHARE,
+  headlineLevels: NEAR_HEADLINE.levels,
+  headlineShare: NEAR_HEADLINE.share,
+};
 
 /** What the paragraph-finding functions share for one page. */
 interface Ctx {
@@ -186,7 +200,8 @@ interface Found {
 function attempt(start: Element | Document, mode: ChromeMode, found: number, ctx: Ctx): Found {
   const { tuning } = ctx;
   const measured = measure(start, new Set(), mode);
-  const containers = chooseContainers(measured, tuning.twinScoreShare).map((b) => b.el);
+  const near = { levels: tuning.headlineLevels, share: tuning.headlineShare };
+  const containers = chooseContainers(measured, tuning.twinScoreShare, headlineBox(measured, ctx.title), near).map((b) => b.el);
   let paragraphs: string[] = [];
   for (const cleaning of CLEANINGS) {
     const again = cleanBlocks(collectBlocks(containers, measured, cleaning), containers, measured, ctx);

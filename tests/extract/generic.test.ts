@@ -86,6 +86,25 @@ describe('extractGeneric: choosing the article', () => {
     assert.deepEqual(read({ ...DEFAULT_TUNING, twinScoreShare: 2 }), [1, 2, 3, 4].map(prose));
   });
 
+  test('a short story under its headline beats a block far from the headline that scores higher (a teaser above, a blurb below)', () => {
+    // One paragraph packed with commas scores more than two plain ones; only where the headline is tells them apart.
+    const blurb = (what: string) =>
+      `<p>${what}, in print, online, in the shops, at the kiosk, at the station, on the train, at home, in bed, in the bath, at work, at lunch, at the gym, in the park, on the beach, all year, every year, for ever, and for ever more.</p>`;
+    const story = `<p>The harbour closed at noon as the storm arrived, and ferries stayed in port until the evening tide turned.</p><p>Fishing boats were tied up early in the morning, and the harbour master expects to reopen tomorrow.</p>`;
+    const shapes = {
+      teaser: `<div id="top"><div class="panel"><div class="blurb">${blurb('Our new issue is out now')}</div></div></div><div id="page"><div class="col"><h1>Storm closes the harbour</h1><div class="txt">${story}</div></div></div>`,
+      blurb: `<div id="page"><div class="col"><h1>Storm closes the harbour</h1><div class="txt">${story}</div></div></div><div id="bottom"><div class="panel"><div class="blurb">${blurb('Read the Gazette')}</div></div></div>`,
+    };
+    for (const [name, body] of Object.entries(shapes)) {
+      const $ = loadHtml(`<html><head><title>Storm closes the harbour | The Gazette</title></head><body>${body}</body></html>`);
+      const read = (tuning: GenericTuning) => extractGeneric($, URL_, extractMeta($, URL_), undefined, tuning).paragraphs.join('\n');
+      assert.ok(read(DEFAULT_TUNING).startsWith('The harbour closed at noon'), name);
+      assert.ok(!read(DEFAULT_TUNING).includes('at the kiosk'), name);
+      // Without the headline's pull, the blurb wins.
+      assert.ok(read({ ...DEFAULT_TUNING, headlineShare: 2 }).includes('at the kiosk'), name);
+    }
+  });
+
   test('leaves out a box about the author next to the story; a post classed with its author\'s name stays', () => {
     const bio = `<div class="about-author"><p>Jane Roe is a reporter who covers the council, its budget, its meetings, and the town, and has done so for ten years.</p><p>She lives in the town, with two cats, a garden, and far too many books, and can be reached by e-mail.</p></div>`;
     const a = extract(page(`<article><div class="entry"><div class="entry-text"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p></div>${bio}</div></article>`));
