@@ -7,8 +7,13 @@ import type { AnyNode, Element } from 'domhandler';
 import { HEADING_TAGS, isElement } from './generic-dom.js';
 import type { Box, Measured } from './generic-score.js';
 
+/** Lower-case words separated by single spaces; apostrophes join ("I’m" and "Im" are one word). */
 function words(s: string): string {
-  return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return s
+    .toLowerCase()
+    .replace(/['’‘`]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 /** The text of an element (every descendant's text nodes, in document order). */

@@ -94,9 +94,12 @@ describe('extractGeneric: choosing the article', () => {
     const shapes = {
       teaser: `<div id="top"><div class="panel"><div class="blurb">${blurb('Our new issue is out now')}</div></div></div><div id="page"><div class="col"><h1>Storm closes the harbour</h1><div class="txt">${story}</div></div></div>`,
       blurb: `<div id="page"><div class="col"><h1>Storm closes the harbour</h1><div class="txt">${story}</div></div></div><div id="bottom"><div class="panel"><div class="blurb">${blurb('Read the Gazette')}</div></div></div>`,
+      // The title written without the heading's apostrophe, the site's name after it.
+      apostrophe: `<div id="page"><div class="col"><h3>Storm’s harbour closing</h3><div class="txt">${story}</div></div></div><div id="bottom"><div class="panel"><div class="blurb">${blurb('Read the Gazette')}</div></div></div>`,
     };
+    const titles: Record<string, string> = { apostrophe: 'Storms harbour closing - The Gazette' };
     for (const [name, body] of Object.entries(shapes)) {
-      const $ = loadHtml(`<html><head><title>Storm closes the harbour | The Gazette</title></head><body>${body}</body></html>`);
+      const $ = loadHtml(`<html><head><title>${titles[name] ?? 'Storm closes the harbour | The Gazette'}</title></head><body>${body}</body></html>`);
       const read = (tuning: GenericTuning) => extractGeneric($, URL_, extractMeta($, URL_), undefined, tuning).paragraphs.join('\n');
       assert.ok(read(DEFAULT_TUNING).startsWith('The harbour closed at noon'), name);
       assert.ok(!read(DEFAULT_TUNING).includes('at the kiosk'), name);
