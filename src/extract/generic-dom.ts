@@ -60,6 +60,20 @@ function isCommentThread(hint: string): boolean {
   return comment;
 }
 
+/**
+ * Whether the element marks where a comment thread starts inside the column it shares with the article: a
+ * heading (`<h2 id="comments">`) or a named anchor without a link (`<a name="comments"></a>`) whose class, id or
+ * name is a comment thread's. Real pages write the thread right after the post, in the same block, with no
+ * wrapper to skip; what follows the marker in that block is the thread. (The caller checks that the marker holds
+ * no more text than a heading does.)
+ */
+export function isThreadMarker(el: Element, tag: string): boolean {
+  if (tag === 'a' ? el.attribs.href !== undefined : !HEADING_TAGS.has(tag)) return false;
+  const name = el.attribs.name;
+  const hint = name === undefined ? hintText(el) : `${hintText(el)} ${name.toLowerCase()}`;
+  return hint !== '' && COMMENT_HINT.test(hint) && isCommentThread(hint);
+}
+
 /** Class/id words of the article itself. */
 const CONTENT_HINT = /(?:^|[^a-z])(?:article|content|entry|post|story|body|text|main|blog|prose|richtext|hentry|h-entry)/;
 

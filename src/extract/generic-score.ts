@@ -7,7 +7,7 @@
  */
 import type { AnyNode, Document, Element } from 'domhandler';
 import { climbFrom } from './generic-headline.js';
-import { INLINE_TAGS, HEADING_TAGS, DROP_TAGS, chromeReason, classWeight, isElement, isHidden, type ChromeMode } from './generic-dom.js';
+import { INLINE_TAGS, HEADING_TAGS, DROP_TAGS, chromeReason, classWeight, isElement, isHidden, isThreadMarker, type ChromeMode } from './generic-dom.js';
 
 /** What the measuring pass knows about one block element. */
 export interface Box {
@@ -114,6 +114,9 @@ export function visibleTextLength(node: AnyNode | Document): number {
  */
 const WRAPPER_SHARE = 0.5;
 
+/** The most text a comment thread's marker holds (a heading: "Comments", "12 Responses to …"). */
+const MARKER_CHARS = 40;
+
 /** A block's children are all measured: its totals are final and go to its parent. */
 function closeBox(child: Box): void {
   const box = child.parent!;
@@ -155,6 +158,8 @@ export function measure(start: Element | Document, extraSkip: ReadonlySet<Elemen
 
   // Depth-first in document order with an explicit stack (no recursion): `nodes[i]` is visited inside
   // `into[i]`; a null node closes the block `into[i]` (its sums go to its parent) once its children are done.
+  // Blocks whose comment thread has started (isThreadMarker): the rest of their content is skipped.
+  const threads = new Set<Box>();
   const nodes: (AnyNode | null)[] = [];
   const into: Box[] = [];
   const links: boolean[] = [];
@@ -181,8 +186,19 @@ export function measure(start: Element | Document, extraSkip: ReadonlySet<Elemen
       if (inLink) box.ownLinkLen += m.len;
       continue;
     }
+    if (threads.has(box)) {
+      // The rest of a block whose comment thread has started.
+      if (isElement(node)) skipped.add(node);
+      continue;
+    }
     if (!isElement(node)) continue;
     const tag = node.name.toLowerCase();
+    if (mode !== 'hard-only' && isThreadMarker(node, tag) && new TextCounter(node).countTo(MARKER_CHARS + 1) <= MARKER_CHARS) {
+      skipped.add(node);
+      // A named anchor inside a heading marks the heading's block.
+      threads.add(HEADING_TAGS.has(box.tag) && box.parent ? box.parent : box);
+      continue;
+    }
     if (extraSkip.has(node)) {
       skipped.add(node);
       continue;

@@ -127,6 +127,26 @@ describe('extractGeneric: choosing the article', () => {
     assert.deepEqual(b.paragraphs, [prose(1), prose(2), prose(3)]);
   });
 
+  test('a comment thread written in the post\'s own block after a marker (heading or named anchor) is left out; a link to the comments is no marker', () => {
+    const thread = [1, 2, 3, 4, 5]
+      .map((n) => `<div id="c${n}"><p>Reader ${n} answers the post at length, with objections, examples, and a story of their own about the harbour and the storm.</p></div><p class="posted">Posted by: reader${n} at 5:0${n} PM</p>`)
+      .join('');
+    const post = `<p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p>`;
+    const markers = {
+      heading: '<h2 id="comments">Comments</h2>',
+      'anchor in a heading': '<h2><a id="comments"></a>Comments</h2>',
+      'named anchor': '<a name="comments"></a>',
+    };
+    for (const [name, marker] of Object.entries(markers)) {
+      const a = extract(`<html><body><div id="container"><div class="content"><h3>Council votes</h3>${post}<p class="posted">Posted by Jane at 4:00 PM</p>${marker}${thread}<h2>Post a comment</h2></div></div></body></html>`);
+      assert.deepEqual(a.paragraphs.filter((p) => p.startsWith('Paragraph')), [prose(1), prose(2), prose(3)], name);
+      assert.ok(!a.paragraphs.join('\n').includes('Reader'), name);
+    }
+    // A link to the thread at the top of the post marks nothing.
+    const linked = extract(`<html><body><div class="content"><h3>Council votes</h3><a id="comments-link" href="#comments">5 comments</a>${post}</div></body></html>`);
+    assert.deepEqual(linked.paragraphs, [prose(1), prose(2), prose(3)]);
+  });
+
   test('still finds the article when a page-wide wrapper carries a chrome-like class', () => {
     const a = extract(page(`<article><div class="body"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p><p>${prose(4)}</p></div></article>`, { wrapperClass: 'page-ad-margins' }));
     assert.deepEqual(a.paragraphs, [1, 2, 3, 4].map(prose));
