@@ -6,7 +6,7 @@
  */
 import type { AnyNode, Document, Element } from 'domhandler';
 import { INLINE_TAGS, classWeight, isElement } from './generic-dom.js';
-import { linkDensity, measureText, type Box, type Measured } from './generic-score.js';
+import { linkDensity, measureText, tagPrior, type Box, type Measured } from './generic-score.js';
 import { normalizeSpace, walkFrames } from './text.js';
 
 /** One paragraph of extracted text with the numbers the final filters need. */
@@ -38,19 +38,43 @@ function looksLikeChrome(b: Box): boolean {
   // A wrapper around one quotation (embedded posts are quotes of their text) is part of the article.
   if (b.children.length === 1 && b.children[0]!.tag === 'blockquote' && b.ownLen === 0) return false;
   const weight = isElement(b.el) ? classWeight(b.el) : 0;
-  if (weight + (b.scored ? b.score : 0) < 0) return true;
+  const isList = b.tag === 'ul' || b.tag === 'ol' || b.tag === 'dl';
+  const listed = isList && isTextList(b);
+  // A list's score starts below zero for its tag alone: for a list of text (steps, ingredients, points) what its
+  // text added decides, not that prior.
+  const score = b.scored ? b.score - (listed ? tagPrior(b.tag) : 0) : 0;
+  if (weight + score < 0) return true;
   if (b.commas >= 10) return false;
   const ld = linkDensity(b);
-  const isList = b.tag === 'ul' || b.tag === 'ol' || b.tag === 'dl';
   if (b.images > 1 && b.paragraphs / b.images < 0.5) return true;
   // No "more list items than paragraphs" rule: a block holding a plain list (a story's points, a list of titles)
   // is article; navigation is caught by its links below (Readability.js dropped that rule the same way).
   if (weight < 25 && ld > 0.2 && b.len > 0) {
     // A list or paragraph group made mostly of links (related stories, tag lists, share bars).
-    return !(isList && ld < 0.5 && b.paragraphs === 0 && b.len / Math.max(1, b.listItems) > 60);
+    return !(isList && ld < 0.5 && (listed || (b.paragraphs === 0 && b.len / Math.max(1, b.listItems) > 60)));
   }
   if (weight >= 25 && ld > 0.5) return true;
   return false;
+}
+
+/** Items a list needs before it reads as a list of the article's points rather than a label and its value. */
+const MIN_TEXT_LIST_ITEMS = 3;
+
+/**
+ * Whether a list is made of text rather than pointers: at least MIN_TEXT_LIST_ITEMS items, most of them without
+ * any link, or items of prose (over 60 characters each on average) with little of it linked (a list of quoted
+ * posts, each naming its source). Navigation, related stories and tag lists link from every short item.
+ */
+function isTextList(b: Box): boolean {
+  let items = 0;
+  let linked = 0;
+  for (const c of b.children) {
+    if (c.tag !== 'li' && c.tag !== 'dt' && c.tag !== 'dd') continue;
+    if (c.len === 0) continue;
+    items++;
+    if (c.linkLen > 0) linked++;
+  }
+  return items >= MIN_TEXT_LIST_ITEMS && (linked * 2 < items || (linkDensity(b) < 0.25 && b.len / items > 60));
 }
 
 /** A line with invisible characters removed and whitespace collapsed (text.ts normalizeSpace). */

@@ -234,20 +234,21 @@ export function linkDensity(b: Box): number {
   return b.len > 0 ? b.linkLen / b.len : 0;
 }
 
-function initialScore(b: Box): number {
-  let s = isElement(b.el) ? classWeight(b.el) : 0;
-  switch (b.tag) {
+/**
+ * The score a block starts from for its tag alone (Readability's priors): containers up, lists and headings down.
+ * A prior, not evidence: conditional cleaning judges a block by what its text added (generic-blocks.ts).
+ */
+export function tagPrior(tag: string): number {
+  switch (tag) {
     case 'div':
     case 'article':
     case 'section':
     case 'main':
-      s += 5;
-      break;
+      return 5;
     case 'pre':
     case 'td':
     case 'blockquote':
-      s += 3;
-      break;
+      return 3;
     case 'address':
     case 'ol':
     case 'ul':
@@ -255,13 +256,15 @@ function initialScore(b: Box): number {
     case 'dd':
     case 'dt':
     case 'li':
-      s -= 3;
-      break;
+      return -3;
     case 'h1': case 'h2': case 'h3': case 'h4': case 'h5': case 'h6': case 'th':
-      s -= 5;
-      break;
+      return -5;
   }
-  return s;
+  return 0;
+}
+
+function initialScore(b: Box): number {
+  return (isElement(b.el) ? classWeight(b.el) : 0) + tagPrior(b.tag);
 }
 
 function ensureScored(b: Box): void {

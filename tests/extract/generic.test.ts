@@ -195,6 +195,21 @@ describe('extractGeneric: cleaning paragraphs', () => {
     assert.deepEqual(a.paragraphs, [prose(1), 'Porto and the wine lodges along the river bank', plain, 'Faro and the lagoon islands of the far south', prose(2), prose(3)]);
   });
 
+  test('keeps a list of short text items with one item linked; drops a list whose every item is a link', () => {
+    const items = ['Two cups of flour', 'Half a cup of brown sugar', 'A spoon of <a href="/spice-mix">our own pumpkin pie spice mix</a>', 'One pinch of salt', 'Two eggs'];
+    const a = extract(
+      page(`<article><div class="entry-content"><p>${prose(1)}</p><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul><p>${prose(2)}</p><ul><li><a href="/o1">Other recipe</a></li><li><a href="/o2">Second other recipe</a></li><li><a href="/o3">Third recipe</a></li></ul><p>${prose(3)}</p></div></article>`),
+    );
+    assert.deepEqual(a.paragraphs, [prose(1), 'Two cups of flour', 'Half a cup of brown sugar', 'A spoon of our own pumpkin pie spice mix', 'One pinch of salt', 'Two eggs', prose(2), prose(3)]);
+  });
+
+  test('keeps a list of short sentences set as paragraphs in its items; drops a list of linked teasers set the same way', () => {
+    const steps = ['Heat the oven while the dough rests.', 'Roll the dough out on a floured board.', 'Cut it into squares of equal size.', 'Bake the squares until they turn golden.'];
+    const teasers = [1, 2, 3, 4].map((n) => `<li><p><a href="/t${n}">Teaser ${n} about another story of ours</a></p></li>`).join('');
+    const a = extract(page(`<article><div class="entry-content"><p>${prose(1)}</p><ol>${steps.map((t) => `<li><p>${t}</p></li>`).join('')}</ol><p>${prose(2)}</p><ul>${teasers}</ul><p>${prose(3)}</p></div></article>`));
+    assert.deepEqual(a.paragraphs, [prose(1), ...steps, prose(2), prose(3)]);
+  });
+
   test('drops whole boilerplate lines, keeps sentences that merely mention the words', () => {
     const a = extract(
       page(`<article><div class="post-content"><p>${prose(1)}</p><p>Advertisement</p><p>Share this article</p><p>The council will subscribe to a new newsletter service and share its advertisement budget with schools.</p><p>${prose(2)}</p></div></article>`),
