@@ -148,12 +148,14 @@ export function chromeReason(el: Element, tag: string, mode: ChromeMode): 'hard'
   return mode === 'hints' && CHROME_HINT.test(hint) ? 'hint' : null;
 }
 
-/** Weight of the element's class/id words for candidate scoring: +25 for content words, −25 for chrome words or an author box. */
+/** Weight of the element's class/id words for candidate scoring: +25 for content words (other than an author box's own), −25 for chrome words or an author box. */
 export function classWeight(el: Element): number {
   const hint = hintText(el);
   if (hint === '') return 0;
   let w = 0;
-  if (NEGATIVE_HINT.test(hint) || isAuthorBox(hint)) w -= 25;
-  if (POSITIVE_HINT.test(hint)) w += 25;
+  const author = isAuthorBox(hint);
+  if (NEGATIVE_HINT.test(hint) || author) w -= 25;
+  // An author box's own words ("author-text", "about-author-content") name the profile's text, not the article's.
+  if (author ? hint.split(/\s+/).some((word) => !AUTHOR_BOX.test(word) && POSITIVE_HINT.test(word)) : POSITIVE_HINT.test(hint)) w += 25;
   return w;
 }

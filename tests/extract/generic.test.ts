@@ -116,6 +116,17 @@ describe('extractGeneric: choosing the article', () => {
     assert.deepEqual(b.paragraphs, [prose(1), prose(2), prose(3)]);
   });
 
+  test('an author box whose own class names its text ("author-text", "about-author-text") is the profile, not the article; a box classed "author-box article-text" is the article', () => {
+    const bio = (cls: string) =>
+      `<div class="${cls}"><p>Jane Roe is a reporter who covers the council, its budget, its meetings, and the town, and has done so for ten years.</p><p>She lives in the town, with two cats, a garden, and far too many books, and can be reached by e-mail.</p></div>`;
+    for (const cls of ['author-text', 'about-author-text', 'post-author-text']) {
+      const a = extract(page(`<article><div class="entry-content"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p>${bio(cls)}</div></article>`));
+      assert.deepEqual(a.paragraphs, [prose(1), prose(2), prose(3)], cls);
+    }
+    const b = extract(page(`<article><div class="entry-content"><p>${prose(1)}</p><p>${prose(2)}</p><p>${prose(3)}</p>${bio('author-box article-text')}</div></article>`));
+    assert.equal(b.paragraphs.length, 5);
+  });
+
   test('a comment whose class pairs a comment word with a content word is a comment; an article flagged as having comments is the article', () => {
     const comments = (cls: string) =>
       [1, 2, 3, 4].map((n) => `<div class="${cls}"><p>Reader ${n} writes at length here, with opinions, asides, and further thoughts on the budget and the town.</p></div>`).join('');
