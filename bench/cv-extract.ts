@@ -26,6 +26,7 @@ export const GRIDS: { [K in keyof GenericTuning]: number[] } = {
   twinScoreShare: [0.4, 0.5, 0.6, 0.75, 2],
   headlineLevels: [1, 2, 3, 4],
   headlineShare: [0.1, 0.2, 0.3, 0.5, 2],
+  plainShare: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 2],
 };
 
 type Key = keyof GenericTuning;

@@ -51,6 +51,11 @@ export interface GenericTuning {
    */
   headlineLevels: number;
   headlineShare: number;
+  /**
+   * The share of a body's paragraphs that must be plain `<p>` (no class, no id) before its classed tail is read as
+   * the template's (withoutClassedTail); above 1, never.
+   */
+  plainShare: number;
 }
 
 export const DEFAULT_TUNING: GenericTuning = {
@@ -59,6 +64,7 @@ export const DEFAULT_TUNING: GenericTuning = {
   twinScoreShare: TWIN_SHARE,
   headlineLevels: NEAR_HEADLINE.levels,
   headlineShare: NEAR_HEADLINE.share,
+  plainShare: 0.5,
 };
 
 /** What the paragraph-finding functions share for one page. */
@@ -85,6 +91,43 @@ function cleanBlocks(blocks: readonly Block[], containers: readonly (Element | D
       return { text: b.text, len: b.len, linkLen: b.linkLen, emphLen: b.emphLen, hrefs: b.hrefs, hints: around.hints, nearRemoved: b.nearRemoved || around.nearRemoved };
     });
   return dropScoredBoilerplate(dropPatternLines(infos, training ? [] : patterns), page, options).map((i) => i.text);
+}
+
+/** At most this many blocks are cut from the end of a body as the template's tail. */
+const MAX_TAIL_BLOCKS = 3;
+
+/** A paragraph as the writer's editor makes it: a `<p>` with no class or id. */
+function isPlainParagraph(b: Block): boolean {
+  return b.el !== null && isElement(b.el) && b.el.name.toLowerCase() === 'p' && b.el.attribs.class === undefined && b.el.attribs.id === undefined;
+}
+
+function classOf(b: Block): string | undefined {
+  return b.el && isElement(b.el) ? b.el.attribs.class : undefined;
+}
+
+/**
+ * The blocks without the template's tail. Where most of a body's paragraphs are plain `<p>` (at least
+ * `plainShare` of them), the blocks after its last plain paragraph whose element carries a class that no earlier
+ * block of the body carries were put there by the page's template, not written in the editor: the "posted on …
+ * filed under …" line, a print-edition note, a disclaimer, a share or poll box. At most MAX_TAIL_BLOCKS go; text
+ * standing in a container itself (a continuation of the article) never does.
+ */
+function withoutClassedTail(blocks: readonly Block[], containers: readonly (Element | Document)[], plainShare: number): readonly Block[] {
+  if (blocks.length < 3) return blocks;
+  let plain = 0;
+  for (const b of blocks) if (isPlainParagraph(b)) plain++;
+  if (plain < blocks.length * plainShare) return blocks;
+  let end = blocks.length;
+  while (end > 0 && blocks.length - end < MAX_TAIL_BLOCKS) {
+    const b = blocks[end - 1]!;
+    const cls = classOf(b);
+    if (cls === undefined || isPlainParagraph(b) || containers.includes(b.el!)) break;
+    let seen = false;
+    for (let i = 0; i < end - 1 && !seen; i++) seen = classOf(blocks[i]!) === cls;
+    if (seen) break;
+    end--;
+  }
+  return end === blocks.length ? blocks : blocks.slice(0, end);
 }
 
 /** A line whose link shows its own address or a handle: a citation or credit, not a pointer elsewhere. */
@@ -204,7 +247,8 @@ function attempt(start: Element | Document, mode: ChromeMode, found: number, ctx
   const containers = chooseContainers(measured, tuning.twinScoreShare, headlineBox(measured, ctx.title), near).map((b) => b.el);
   let paragraphs: string[] = [];
   for (const cleaning of CLEANINGS) {
-    const again = cleanBlocks(collectBlocks(containers, measured, cleaning), containers, measured, ctx);
+    const blocks = withoutClassedTail(collectBlocks(containers, measured, cleaning), containers, tuning.plainShare);
+    const again = cleanBlocks(blocks, containers, measured, ctx);
     if (textLength(again) > textLength(paragraphs)) paragraphs = again;
     if (Math.max(found, textLength(paragraphs)) >= tuning.tinyArticleChars) break;
   }

@@ -221,6 +221,24 @@ describe('extractGeneric: cleaning paragraphs', () => {
     assert.deepEqual(a.paragraphs, [prose(1), ...steps, prose(2), prose(3)]);
   });
 
+  test('drops the template\'s classed tail after plain paragraphs; keeps a last paragraph classed like the others, or a plain one', () => {
+    const body = [1, 2, 3, 4].map((n) => `<p>${prose(n)}</p>`).join('');
+    const filed = 'This post went up on a Tuesday in the council section, and replies to it are welcome below, by anyone at all.';
+    const print = 'A version of this report appears in the Wednesday paper, on page three of the local section.';
+    const a = extract(page(`<article><div class="entry-content">${body}<p class="postinfo">${filed}</p><div class="print-note">${print}</div></div></article>`));
+    assert.deepEqual(a.paragraphs, [1, 2, 3, 4].map(prose));
+    // Every paragraph classed alike (an editor that classes them all): the last one is text like the others.
+    const classed = [1, 2, 3, 4, 5].map((n) => `<p class="p1">${prose(n)}</p>`).join('');
+    assert.deepEqual(extract(page(`<article><div class="entry-content">${classed}</div></article>`)).paragraphs, [1, 2, 3, 4, 5].map(prose));
+    // A classed paragraph followed by a plain one is inside the text, not its tail.
+    const inside = extract(page(`<article><div class="entry-content">${body}<p class="note">${filed}</p><p>${prose(5)}</p></div></article>`));
+    assert.deepEqual(inside.paragraphs, [...[1, 2, 3, 4].map(prose), filed, prose(5)]);
+    // Switched off (plainShare above 1): the tail stays.
+    const $ = loadHtml(page(`<article><div class="entry-content">${body}<p class="postinfo">${filed}</p></div></article>`));
+    const off = extractGeneric($, URL_, extractMeta($, URL_), undefined, { ...DEFAULT_TUNING, plainShare: 2 });
+    assert.deepEqual(off.paragraphs, [...[1, 2, 3, 4].map(prose), filed]);
+  });
+
   test('drops whole boilerplate lines, keeps sentences that merely mention the words', () => {
     const a = extract(
       page(`<article><div class="post-content"><p>${prose(1)}</p><p>Advertisement</p><p>Share this article</p><p>The council will subscribe to a new newsletter service and share its advertisement budget with schools.</p><p>${prose(2)}</p></div></article>`),
