@@ -101,14 +101,15 @@ function isPlainParagraph(b: Block): boolean {
   return b.el !== null && isElement(b.el) && b.el.name.toLowerCase() === 'p' && b.el.attribs.class === undefined && b.el.attribs.id === undefined;
 }
 
-function classOf(b: Block): string | undefined {
-  return b.el && isElement(b.el) ? b.el.attribs.class : undefined;
+/** The element's class, or without one its id: what marks a block as the template's. */
+function markOf(b: Block): string | undefined {
+  return b.el && isElement(b.el) ? (b.el.attribs.class ?? b.el.attribs.id) : undefined;
 }
 
 /**
  * The blocks without the template's tail. Where most of a body's paragraphs are plain `<p>` (at least
- * `plainShare` of them), the blocks after its last plain paragraph whose element carries a class that no earlier
- * block of the body carries were put there by the page's template, not written in the editor: the "posted on …
+ * `plainShare` of them), the blocks after its last plain paragraph whose element carries a class (or, without one,
+ * an id) that no earlier block of the body carries were put there by the page's template, not written in the editor: the "posted on …
  * filed under …" line, a print-edition note, a disclaimer, a share or poll box. At most MAX_TAIL_BLOCKS go; text
  * standing in a container itself (a continuation of the article) never does.
  */
@@ -120,10 +121,10 @@ function withoutClassedTail(blocks: readonly Block[], containers: readonly (Elem
   let end = blocks.length;
   while (end > 0 && blocks.length - end < MAX_TAIL_BLOCKS) {
     const b = blocks[end - 1]!;
-    const cls = classOf(b);
+    const cls = markOf(b);
     if (cls === undefined || isPlainParagraph(b) || containers.includes(b.el!)) break;
     let seen = false;
-    for (let i = 0; i < end - 1 && !seen; i++) seen = classOf(blocks[i]!) === cls;
+    for (let i = 0; i < end - 1 && !seen; i++) seen = markOf(blocks[i]!) === cls;
     if (seen) break;
     end--;
   }

@@ -227,6 +227,9 @@ describe('extractGeneric: cleaning paragraphs', () => {
     const print = 'A version of this report appears in the Wednesday paper, on page three of the local section.';
     const a = extract(page(`<article><div class="entry-content">${body}<p class="postinfo">${filed}</p><div class="print-note">${print}</div></div></article>`));
     assert.deepEqual(a.paragraphs, [1, 2, 3, 4].map(prose));
+    // A tail block marked by an id alone is the template's too.
+    const byId = extract(page(`<article><div class="entry-content">${body}<p id="postinfo">${filed}</p></div></article>`));
+    assert.deepEqual(byId.paragraphs, [1, 2, 3, 4].map(prose));
     // Every paragraph classed alike (an editor that classes them all): the last one is text like the others.
     const classed = [1, 2, 3, 4, 5].map((n) => `<p class="p1">${prose(n)}</p>`).join('');
     assert.deepEqual(extract(page(`<article><div class="entry-content">${classed}</div></article>`)).paragraphs, [1, 2, 3, 4, 5].map(prose));
