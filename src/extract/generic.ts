@@ -193,8 +193,9 @@ function keepBlock(b: Block, title: string | null, measured: Measured): boolean 
   const ld = b.len > 0 ? b.linkLen / b.len : 0;
   // A short line that is mostly a link points elsewhere ("Related: …"), unless it is a citation, one sentence of
   // prose whose words are linked (a post linking what it tells of: "Yesterday we launched <a>something small</a>."),
-  // or an item of a list that is not links throughout.
-  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text) && !(!b.text.includes('\n') && isSentence(b.text)) && !inMixedList(b, measured)) return false;
+  // or leading into what follows ("This was painted by <a>a local artist</a>, who made more of them:"), or an item
+  // of a list that is not links throughout.
+  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text) && !(!b.text.includes('\n') && (isSentence(b.text) || isLeadIn(b.text))) && !inMixedList(b, measured)) return false;
   // Several lines of mostly links: a link list set with <br>.
   if (ld > 0.5 && b.text.split('\n').length >= 3) return false;
   if (title !== null && b.len < title.length * 1.5 && words(b.text) === titleWords(title)) return false;
@@ -205,6 +206,11 @@ function keepBlock(b: Block, title: string | null, measured: Measured): boolean 
 const SENTENCE_END = /[.!?…]["'”’»)]?$/;
 function isSentence(text: string): boolean {
   return SENTENCE_END.test(text) && text.split(/\s+/).length >= 10;
+}
+
+/** A sentence of ten words or more that ends in a colon: it leads into what follows (a video, a quote, a list). */
+function isLeadIn(text: string): boolean {
+  return /:["'”’»)]?$/.test(text) && text.split(/\s+/).length >= 10;
 }
 
 /**

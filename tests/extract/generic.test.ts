@@ -198,6 +198,12 @@ describe('extractGeneric: cleaning paragraphs', () => {
     ]);
   });
 
+  test('keeps a linked sentence leading into what follows (ending in a colon); drops a short linked label with a colon', () => {
+    const leadIn = 'The mural was painted by <a href="/artist">a local artist from the harbour district, who made many more</a>:';
+    const a = extract(page(`<article><div class="article-text"><p>${prose(1)}</p><p>${leadIn}</p><p>${prose(2)}</p><p><a href="/more">More from the harbour</a>:</p><p>${prose(3)}</p></div></article>`));
+    assert.deepEqual(a.paragraphs, [prose(1), 'The mural was painted by a local artist from the harbour district, who made many more:', prose(2), prose(3)]);
+  });
+
   test('keeps the linked items of a list that also holds plain items; drops a list of links throughout', () => {
     const plain = 'Lisbon, the coast towns west of it and the long beaches, which the trip reaches on its second week, by train';
     const a = extract(
