@@ -11,7 +11,7 @@
  * Article pages that failed do not change the feed's health; they are counted beside it.
  */
 import type { Feed, FeedState } from '../model.js';
-import type { FeedActivity } from '../store/activity.js';
+import type { FeedActivity, FeedOverview } from '../store/activity.js';
 
 export type Health = 'ok' | 'stale' | 'failing' | 'disabled' | 'pending';
 
@@ -82,16 +82,21 @@ export interface FeedStatus {
 }
 
 /**
- * Every feed's status from the two queries both views make (`feedStates`, `feedActivity`): config order first, then
- * stored feeds the config no longer lists (disabled); limits from the config (`defaultIntervalMs` for those).
+ * Every feed's status from what storage holds (`feedOverview`, one query): config order first, then stored feeds the
+ * config no longer lists (disabled); limits from the config (`defaultIntervalMs` for those).
  */
-export function feedStatuses(feeds: readonly Feed[], states: readonly FeedState[], activity: readonly FeedActivity[], defaultIntervalMs: number, now: number): FeedStatus[] {
-  const byFeed = new Map(activity.map((a) => [a.feed, a]));
+export function feedStatuses(feeds: readonly Feed[], stored: readonly FeedOverview[], defaultIntervalMs: number, now: number): FeedStatus[] {
+  const activity = new Map<string, FeedActivity>();
+  const states: FeedState[] = [];
+  for (const o of stored) {
+    activity.set(o.state.name, o.activity);
+    states.push(o.state);
+  }
   const configured = new Map(feeds.map((f) => [f.name, f]));
   return withConfig(feeds, states).map((state) => {
     const f = configured.get(state.name);
     const limits: FeedLimits = f ? { intervalMs: f.intervalMs, staleAfterMs: f.staleAfterMs } : { intervalMs: defaultIntervalMs };
-    const a = byFeed.get(state.name);
+    const a = activity.get(state.name);
     return { state, activity: a, limits, health: feedHealth(state, a, limits, now) };
   });
 }
@@ -109,7 +114,7 @@ export function pageFailuresOf(a: FeedActivity | undefined): PageFailures {
 
 /**
  * The stored states as the config sees them: config order first (a feed never polled yet gets an empty state),
- * `enabled` as the config says, then stored feeds the config no longer lists, disabled.
+ * `enabled` as the config says, then stored feeds the config no longer lists, disabled, by name.
  */
 export function withConfig(feeds: readonly Feed[], stored: readonly FeedState[]): FeedState[] {
   const byName = new Map(stored.map((s) => [s.name, s]));
@@ -120,5 +125,6 @@ export function withConfig(feeds: readonly Feed[], stored: readonly FeedState[])
       ? { ...s, url: f.url, enabled: f.enabled }
       : { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, failingSince: null, declaredFeeds: [], lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
   });
-  return [...fromConfig, ...stored.filter((s) => !listed.has(s.name)).map((s) => ({ ...s, enabled: false }))];
+  const unlisted = stored.filter((s) => !listed.has(s.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...fromConfig, ...unlisted.map((s) => ({ ...s, enabled: false }))];
 }

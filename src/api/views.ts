@@ -131,8 +131,7 @@ export interface FeedView {
 }
 
 export async function feedsView(ctx: Pick<ApiContext, 'config' | 'store' | 'clock'>): Promise<FeedView[]> {
-  const [states, activity] = await Promise.all([ctx.store.feedStates(), ctx.store.feedActivity()]);
-  return feedStatuses(ctx.config.feeds, states, activity, ctx.config.defaults.interval, ctx.clock.now()).map(({ state: s, activity: a, limits, health }) => ({
+  return feedStatuses(ctx.config.feeds, await ctx.store.feedOverview(), ctx.config.defaults.interval, ctx.clock.now()).map(({ state: s, activity: a, limits, health }) => ({
     name: s.name,
     url: s.url,
     enabled: s.enabled,

@@ -1,11 +1,12 @@
 /**
  * `feedwatch feeds [--json]`: each feed's state — health, last fetch, status, items, errors, article pages that
- * failed, next poll; under the table, the feed links offered by a feed URL that serves an HTML page. It reads the stored states and the feeds' activity (two queries, the ones /api/feeds makes) and
- * writes nothing: the config's view (which feeds exist, which are enabled, their limits) is merged in memory, so it
- * is cheap with thousands of feeds and safe beside a running daemon.
+ * failed, next poll; under the table, the feed links offered by a feed URL that serves an HTML page. It reads what
+ * storage holds in one query (on SQLite a read-only one, src/store/sqlite/read-only.ts) and writes nothing: the
+ * config's view (which feeds exist, which are enabled, their limits) is merged in memory, so it is cheap with
+ * thousands of feeds and safe beside a running daemon.
  */
 import { loadCliConfig } from './config.js';
-import { openStore } from '../store/open.js';
+import { readFeedOverview } from '../store/open.js';
 import { formatTable, utcMinute } from './table.js';
 import { printable } from '../control-chars.js';
 import { feedStatuses, pageFailuresOf, type FeedStatus } from '../api/feed-health.js';
@@ -14,44 +15,37 @@ export { withConfig } from '../api/feed-health.js';
 
 export async function feedsCommand(configPath: string | undefined, json: boolean): Promise<number> {
   const config = loadCliConfig(configPath);
-  const store = await openStore(config);
-  try {
-    await store.migrate();
-    const [states, activity] = await Promise.all([store.feedStates(), store.feedActivity()]);
-    const rows = feedStatuses(config.feeds, states, activity, config.defaults.interval, Date.now());
-    if (json) {
-      // One write: a console.log per feed costs more than the rest of the command with thousands of feeds.
-      if (rows.length > 0) process.stdout.write(rows.map((r) => printable(JSON.stringify(jsonLine(r)))).join('\n') + '\n');
-      return 0;
-    }
-    console.log(
-      formatTable(
-        ['feed', 'health', 'last fetch (UTC)', 'status', 'items', 'errors', 'pages failed', 'next poll (UTC)', 'last error'],
-        rows.map(({ state: s, activity, health }) => [
-          s.name,
-          health.health,
-          utcMinute(s.lastFetchedAt),
-          s.lastStatus,
-          s.itemCount,
-          s.errorCount,
-          pagesCell(pageFailuresOf(activity)),
-          utcMinute(s.nextDueAt),
-          s.lastError ? s.lastError.slice(0, 60) + (s.movedTo ? ` (moved to ${s.movedTo})` : '') : s.movedTo ? `moved to ${s.movedTo}` : null,
-        ]),
-      ),
-    );
-    for (const { state } of rows.filter((r) => r.state.declaredFeeds.length > 0)) {
-      console.log(printable(`\n${state.name}: ${state.url} is an HTML page, not a feed; it declares:\n${state.declaredFeeds.map((u) => `  ${u}`).join('\n')}`));
-    }
-    const troubled = rows.filter((r) => r.activity?.lastPageError);
-    if (troubled.length > 0) {
-      console.log('\nlast page error per feed:');
-      for (const r of troubled) console.log(printable(`  ${r.state.name}: ${r.activity!.lastPageError!.slice(0, 200)}`));
-    }
+  const rows = feedStatuses(config.feeds, await readFeedOverview(config), config.defaults.interval, Date.now());
+  if (json) {
+    // One write: a console.log per feed costs more than the rest of the command with thousands of feeds.
+    if (rows.length > 0) process.stdout.write(rows.map((r) => printable(JSON.stringify(jsonLine(r)))).join('\n') + '\n');
     return 0;
-  } finally {
-    await store.close();
   }
+  console.log(
+    formatTable(
+      ['feed', 'health', 'last fetch (UTC)', 'status', 'items', 'errors', 'pages failed', 'next poll (UTC)', 'last error'],
+      rows.map(({ state: s, activity, health }) => [
+        s.name,
+        health.health,
+        utcMinute(s.lastFetchedAt),
+        s.lastStatus,
+        s.itemCount,
+        s.errorCount,
+        pagesCell(pageFailuresOf(activity)),
+        utcMinute(s.nextDueAt),
+        s.lastError ? s.lastError.slice(0, 60) + (s.movedTo ? ` (moved to ${s.movedTo})` : '') : s.movedTo ? `moved to ${s.movedTo}` : null,
+      ]),
+    ),
+  );
+  for (const { state } of rows.filter((r) => r.state.declaredFeeds.length > 0)) {
+    console.log(printable(`\n${state.name}: ${state.url} is an HTML page, not a feed; it declares:\n${state.declaredFeeds.map((u) => `  ${u}`).join('\n')}`));
+  }
+  const troubled = rows.filter((r) => r.activity?.lastPageError);
+  if (troubled.length > 0) {
+    console.log('\nlast page error per feed:');
+    for (const r of troubled) console.log(printable(`  ${r.state.name}: ${r.activity!.lastPageError!.slice(0, 200)}`));
+  }
+  return 0;
 }
 
 /** "2 + 1 retrying": pages given up on, and those waiting for another attempt. */

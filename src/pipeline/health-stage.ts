@@ -29,14 +29,13 @@ import { feedStatuses, span, type FeedHealth, type FeedStatus } from '../api/fee
 import type { Logger } from '../log.js';
 import type { AlertedHealth, AlertStore } from '../store/alerts.js';
 import type { ActivityStore } from '../store/activity.js';
-import type { Store } from '../store/store.js';
 
 /** Polls failing for this long raise an alert, unless the config says otherwise (`failingAfter`). */
 export const DEFAULT_FAILING_AFTER_MS = 3_600_000;
 
 export interface HealthDeps {
   config: Pick<Config, 'feeds' | 'defaults' | 'alerts'>;
-  store: Pick<Store, 'feedStates'> & Pick<ActivityStore, 'feedActivity'> & Pick<AlertStore, 'feedHealthAlerts' | 'recordHealthTransition'>;
+  store: Pick<ActivityStore, 'feedOverview'> & Pick<AlertStore, 'feedHealthAlerts' | 'recordHealthTransition'>;
   clock: Clock;
   logger: Logger;
 }
@@ -89,13 +88,13 @@ export function healthAlertItem(status: FeedStatus, from: AlertedHealth, to: Ale
 export async function checkFeedHealth(deps: HealthDeps): Promise<HealthReport | null> {
   const channel = deps.config.alerts.feedHealth.channel;
   if (channel === undefined) return null;
-  const [states, activity, alerted] = await Promise.all([deps.store.feedStates(), deps.store.feedActivity(), deps.store.feedHealthAlerts()]);
+  const [stored, alerted] = await Promise.all([deps.store.feedOverview(), deps.store.feedHealthAlerts()]);
   const now = deps.clock.now();
   const at = new Date(now).toISOString();
   const last = new Map(alerted.map((r) => [r.feed, r]));
   const failingAfter = new Map(deps.config.feeds.map((f) => [f.name, f.failingAfterMs ?? deps.config.defaults.failingAfter]));
   const report: HealthReport = { feeds: 0, alerted: [], lost: 0 };
-  for (const status of feedStatuses(deps.config.feeds, states, activity, deps.config.defaults.interval, now)) {
+  for (const status of feedStatuses(deps.config.feeds, stored, deps.config.defaults.interval, now)) {
     report.feeds++;
     const name = status.state.name;
     const to = alertTarget(status.health, failingAfter.get(name) ?? DEFAULT_FAILING_AFTER_MS, now);

@@ -1,10 +1,11 @@
 /**
  * What the status page and the HTTP API ask of storage beyond the pipeline's own questions (`Store extends
- * ActivityStore`): each feed's item and page activity, and how many items came in per hour. One query each per
- * driver (sqlite/activity.ts, postgres/activity.ts), served by indexes of migration 0009; the plain results and the
- * checks of their arguments are here.
+ * ActivityStore`): each feed's stored state with its item and page activity, and how many items came in per hour.
+ * One query each per driver (sqlite/activity.ts, postgres/activity.ts), served by indexes of migration 0009; the
+ * plain results and the checks of their arguments are here.
  */
 import { FeedwatchError } from '../errors.js';
+import type { FeedState } from '../model.js';
 
 /** A feed's items and article pages, as storage counts them. */
 export interface FeedActivity {
@@ -26,9 +27,15 @@ export interface HourCount {
   items: number;
 }
 
+/** A stored feed: its fetch state and its activity (what `feedwatch feeds`, /api/feeds and the health check show). */
+export interface FeedOverview {
+  state: FeedState;
+  activity: FeedActivity;
+}
+
 export interface ActivityStore {
-  /** Every stored feed's activity, by name. */
-  feedActivity(): Promise<FeedActivity[]>;
+  /** Every stored feed's state and activity, in one query (no round trip per feed), in no particular order. */
+  feedOverview(): Promise<FeedOverview[]>;
   /** Items first seen at or after `since` (ISO 8601) and before `until`, counted per UTC hour; hours without any are left out. */
   itemsPerHour(since: string, until: string): Promise<HourCount[]>;
 }

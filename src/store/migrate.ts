@@ -31,6 +31,11 @@ const FILE_NAME = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
 
 /** The folder's migrations, sorted by version. Other files (README...) are ignored; a misnamed .sql is an error. */
 export function readMigrations(dir: URL): Migration[] {
+  return listMigrations(dir).map((m) => ({ ...m, sql: readFileSync(new URL(m.file, dir), 'utf8') }));
+}
+
+/** The folder's migrations without their SQL (what `pendingMigrations` compares), sorted by version. */
+export function listMigrations(dir: URL): Array<Omit<Migration, 'sql'>> {
   let files: string[];
   try {
     files = readdirSync(dir);
@@ -42,7 +47,7 @@ export function readMigrations(dir: URL): Migration[] {
       { cause: err, retryable: false },
     );
   }
-  const byVersion = new Map<number, Migration>();
+  const byVersion = new Map<number, Omit<Migration, 'sql'>>();
   for (const file of files) {
     if (!file.endsWith('.sql')) continue;
     const m = FILE_NAME.exec(file);
@@ -54,7 +59,7 @@ export function readMigrations(dir: URL): Migration[] {
     if (clash) {
       throw new FeedwatchError('storage', `migrations "${clash.file}" and "${file}" have the same number ${version}`, { dir: dir.pathname }, { retryable: false });
     }
-    byVersion.set(version, { version, name: m[2] ?? '', file, sql: readFileSync(new URL(file, dir), 'utf8') });
+    byVersion.set(version, { version, name: m[2] ?? '', file });
   }
   return [...byVersion.values()].sort((a, b) => a.version - b.version);
 }
@@ -69,7 +74,7 @@ export interface AppliedRow {
  * The migrations of `migrations` that `applied` (the database's rows) does not record, in order. Throws when the
  * database records a migration this code does not have (a newer feedwatch wrote it, or a file was renamed).
  */
-export function pendingMigrations(migrations: readonly Migration[], applied: readonly AppliedRow[], dir: URL): Migration[] {
+export function pendingMigrations<M extends Omit<Migration, 'sql'>>(migrations: readonly M[], applied: readonly AppliedRow[], dir: URL): M[] {
   const known = new Map(migrations.map((m) => [m.version, m]));
   for (const row of applied) {
     const m = known.get(row.version);

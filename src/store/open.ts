@@ -8,6 +8,7 @@ import type { Config } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from './store.js';
+import type { FeedOverview } from './activity.js';
 
 export interface OpenStoreDeps {
   /** Where the PostgreSQL URL is read from. Default: process.env. */
@@ -36,4 +37,23 @@ export async function openStore(config: Config, deps: OpenStoreDeps = {}): Promi
   const timeouts = { statementMs: storage.statementTimeout, lockMs: storage.lockTimeout, idleInTransactionMs: storage.idleInTransactionTimeout };
   const { openPostgresStore } = await import('./postgres/store.js');
   return openPostgresStore(url.trim(), { timeouts, ...(deps.logger ? { logger: deps.logger } : {}) });
+}
+
+/**
+ * Every stored feed's state and activity for a one-shot command (`feedwatch feeds`). On SQLite, one query on the file
+ * opened read-only (./sqlite/read-only.ts): nothing written, no store loaded. Through the store (which creates or
+ * migrates the file first) when that cannot answer — no file yet, an older schema — and on PostgreSQL.
+ */
+export async function readFeedOverview(config: Config, deps: OpenStoreDeps = {}): Promise<FeedOverview[]> {
+  if (config.storage.driver === 'sqlite') {
+    const quick = (await import('./sqlite/read-only.js')).readFeedOverview(resolve(config.storage.path));
+    if (quick) return quick;
+  }
+  const store = await openStore(config, deps);
+  try {
+    await store.migrate();
+    return await store.feedOverview();
+  } finally {
+    await store.close();
+  }
 }

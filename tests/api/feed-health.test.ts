@@ -36,6 +36,11 @@ test('the same feed is ok or stale by its own staleAfter; failing and overdue wi
 
 test('feedStatuses: config order and limits, unlisted stored feeds disabled with the default interval', () => {
   const c = parseConfig('feeds:\n  - { name: f, url: "https://f.example.net/feed", staleAfter: 1h }\n', 'f.yaml');
-  const rows = feedStatuses(c.feeds, [polled(), polled({ name: 'old' })], [activity(2 * HOUR)], c.defaults.interval, now);
-  assert.deepEqual(rows.map((r) => [r.state.name, r.health.health, r.limits.staleAfterMs ?? null]), [['f', 'stale', HOUR], ['old', 'disabled', null]]);
+  const stored = (name: string, lastItemAgoMs: number) => ({ state: polled({ name }), activity: { ...activity(lastItemAgoMs), feed: name } });
+  const rows = feedStatuses(c.feeds, [stored('zz-old', HOUR), stored('old', HOUR), stored('f', 2 * HOUR)], c.defaults.interval, now);
+  assert.deepEqual(
+    rows.map((r) => [r.state.name, r.health.health, r.limits.staleAfterMs ?? null, r.activity?.feed]),
+    [['f', 'stale', HOUR, 'f'], ['old', 'disabled', null, 'old'], ['zz-old', 'disabled', null, 'zz-old']],
+    'each feed with its own activity; stored feeds the config no longer lists after it, by name',
+  );
 });

@@ -301,13 +301,17 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await store.saveArticle(y!.id, { ok: false, kind: 'http-status', reason: 'HTTP 404' }, at(2), null);
         await store.saveArticle(z!.id, { ok: true, article, finalUrl: 'https://example.com/news/z.html' }, at(3), null);
         await store.saveArticle(v!.id, { ok: false, kind: 'http-status', reason: 'HTTP 500' }, at(131), at(140));
-        assert.deepEqual(await store.feedActivity(), [
+        // One query for both: each feed's state (as feedStates reads it) and its activity; in no particular order.
+        const overview = async () => (await store.feedOverview()).sort((p, q) => (p.state.name < q.state.name ? -1 : 1));
+        assert.deepEqual((await overview()).map((o) => o.activity), [
           { feed: 'a', lastItemAt: at(70), pagesFailed: 1, pagesRetrying: 1, lastPageError: 'http-status: HTTP 404' },
           { feed: 'b', lastItemAt: null, pagesFailed: 0, pagesRetrying: 0, lastPageError: null },
           { feed: 'c', lastItemAt: at(130), pagesFailed: 0, pagesRetrying: 1, lastPageError: 'http-status: HTTP 500' },
         ]);
+        assert.deepEqual((await overview()).map((o) => o.state), await store.feedStates());
+        assert.deepEqual((await overview()).map((o) => o.state.itemCount), [4, 0, 1]);
         await store.saveArticle(x!.id, { ok: true, article: { ...article, title: 'x' }, finalUrl: 'https://example.com/news/x.html' }, at(7), null);
-        assert.deepEqual((await store.feedActivity())[0], { feed: 'a', lastItemAt: at(70), pagesFailed: 1, pagesRetrying: 0, lastPageError: 'http-status: HTTP 404' }, 'a page retried with success no longer counts');
+        assert.deepEqual((await overview())[0]!.activity, { feed: 'a', lastItemAt: at(70), pagesFailed: 1, pagesRetrying: 0, lastPageError: 'http-status: HTTP 404' }, 'a page retried with success no longer counts');
 
         assert.deepEqual(await store.itemsPerHour(at(0), at(180)), [
           { hour: at(0), items: 3 },

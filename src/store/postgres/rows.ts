@@ -7,6 +7,11 @@
 import type { Article, Enclosure, FeedState, StoredItem } from '../../model.js';
 import type { ItemArticle } from '../store.js';
 
+/** The columns of a FeedRow (`f` is the feeds table): its state, and its items counted. */
+export const FEED_COLUMNS = `f.name, f.url, f.enabled, f.etag, f.last_modified, f.last_status, f.last_error, f.error_count,
+  f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since, f.declared_feeds,
+  (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count`;
+
 export interface FeedRow {
   name: string;
   url: string;

@@ -29,7 +29,7 @@ import { PostgresBoilerplate } from './boilerplate.js';
 import { redact, safeTarget } from './errors.js';
 import { migratePostgres } from './migrate.js';
 import { guarded, inTransaction } from './tx.js';
-import { ITEM_COLUMNS, cleanJsonText, cleanText, jsonParam, toFeedState, toItemArticle, toStoredItem, type ArticleRow, type FeedRow, type ItemRow } from './rows.js';
+import { FEED_COLUMNS, ITEM_COLUMNS, cleanJsonText, cleanText, jsonParam, toFeedState, toItemArticle, toStoredItem, type ArticleRow, type FeedRow, type ItemRow } from './rows.js';
 
 /** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
 export const postgresMigrationsDir = new URL('../migrations/postgres/', import.meta.url);
@@ -148,10 +148,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
 }
 
-const FEED_SELECT = `SELECT f.name, f.url, f.enabled, f.etag, f.last_modified, f.last_status, f.last_error, f.error_count,
-  f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since, f.declared_feeds,
-  (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count
-  FROM feeds f`;
+const FEED_SELECT = `SELECT ${FEED_COLUMNS} FROM feeds f`;
 
 const UPSERT_FEEDS = `INSERT INTO feeds AS f (name, url, interval_ms, enabled, tags)
   SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::bool[], $5::jsonb[])
@@ -419,7 +416,7 @@ export class PostgresStore implements Store {
     this.activityPart ??= new PostgresActivity(this.pool);
     return this.activityPart;
   }
-  feedActivity = () => this.guard('feedActivity', {}, () => this.activity.feedActivity());
+  feedOverview = () => this.guard('feedOverview', {}, () => this.activity.feedOverview());
   itemsPerHour = (since: string, until: string) =>
     this.guard('itemsPerHour', { since, until }, async () => {
       checkSpan(since, until);

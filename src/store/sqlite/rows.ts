@@ -9,12 +9,15 @@ import { unpackArticle } from './packed.js';
 
 export { isoUtc } from '../rows.js';
 
+/** The columns of a FeedRow (`f` is the feeds table): its state, and its items counted. */
+export const FEED_COLUMNS = `f.name, f.url, f.enabled, f.etag, f.last_modified, f.last_status,
+  f.last_error, f.error_count, f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since, f.declared_feeds,
+  (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count`;
+
 export interface FeedRow {
   name: string;
   url: string;
-  interval_ms: number;
   enabled: number;
-  tags: string;
   etag: string | null;
   last_modified: string | null;
   last_status: number | null;

@@ -34,12 +34,12 @@ import { SqliteRetention } from './retention.js';
 import type { BoilerplateFilter, RecleanArticleRequest, RecleanCandidatesRequest, RecordParagraphsRequest } from '../boilerplate.js';
 import { SqliteBoilerplate } from './boilerplate.js';
 import { declaredFeedsParam, errorText, isoUtc, itemParams, pendingLeaseMs } from '../rows.js';
-import { feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemArticleRow, type ItemRow } from './rows.js';
+import { FEED_COLUMNS, feedParams, toFeedState, toItemArticle, toStoredItem, type FeedRow, type ItemArticleRow, type ItemRow } from './rows.js';
 import { registerTextFunctions } from './packed.js';
 import { SqliteFileCheck, sqliteCodeFault } from './file-check.js';
+import { sqliteMigrationsDir } from './read-only.js';
 
-/** The migrations shipped with this module (the build copies src/store/migrations to dist/store/migrations). */
-export const sqliteMigrationsDir = new URL('../migrations/sqlite/', import.meta.url);
+export { sqliteMigrationsDir };
 
 /** Page size of a new file (bytes). */
 export const PAGE_SIZE = 16384;
@@ -93,10 +93,7 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
 // Item columns returned to the pipeline (the article JSON is read only by getArticle).
 const ITEM_COLUMNS = `id, feed_name, guid, link, title, description, author, published_at, categories, enclosures, extra,
   first_seen_at, article_state, article_attempts, article_error, next_article_attempt_at`;
-const FEED_SELECT = `SELECT f.name, f.url, f.interval_ms, f.enabled, f.tags, f.etag, f.last_modified, f.last_status,
-  f.last_error, f.error_count, f.last_fetched_at, f.next_due_at, f.moved_to, f.failing_since, f.declared_feeds,
-  (SELECT count(*) FROM items i WHERE i.feed_name = f.name) AS item_count
-  FROM feeds f`;
+const FEED_SELECT = `SELECT ${FEED_COLUMNS} FROM feeds f`;
 
 function prepareAll(db: BetterSqlite3.Database) {
   return {
@@ -566,7 +563,7 @@ export class SqliteStore implements Store {
     this.activityPart ??= new SqliteActivity(this.db);
     return this.activityPart;
   }
-  feedActivity = () => this.read('feedActivity', {}, () => this.activity.feedActivity());
+  feedOverview = () => this.read('feedOverview', {}, () => this.activity.feedOverview());
   itemsPerHour = (since: string, until: string) =>
     this.read('itemsPerHour', { since, until }, () => {
       checkSpan(since, until);

@@ -70,7 +70,7 @@ export const STORE_METHODS = [
   'recleanCandidates',
   'recleanArticle',
   'moveRecleanCursor',
-  'feedActivity',
+  'feedOverview',
   'itemsPerHour',
 ] as const satisfies readonly Exclude<keyof Store, 'close'>[];
 
@@ -304,7 +304,7 @@ export class ThreadedSqliteStore implements Store {
   recleanCandidates: BoilerplateStore['recleanCandidates'] = (req) => this.call('recleanCandidates', [req]);
   recleanArticle: BoilerplateStore['recleanArticle'] = (req) => this.call('recleanArticle', [req]);
   moveRecleanCursor: BoilerplateStore['moveRecleanCursor'] = (host, from, to) => this.call('moveRecleanCursor', [host, from, to]);
-  feedActivity: ActivityStore['feedActivity'] = () => this.call('feedActivity', []);
+  feedOverview: ActivityStore['feedOverview'] = () => this.call('feedOverview', []);
   itemsPerHour: ActivityStore['itemsPerHour'] = (since, until) => this.call('itemsPerHour', [since, until]);
 
   /** Close the thread's store, then end the thread. Safe to call twice. */
