@@ -92,9 +92,9 @@ export function feedStatuses(feeds: readonly Feed[], stored: readonly FeedOvervi
     activity.set(o.state.name, o.activity);
     states.push(o.state);
   }
-  const configured = new Map(feeds.map((f) => [f.name, f]));
-  return withConfig(feeds, states).map((state) => {
-    const f = configured.get(state.name);
+  // withConfig lists the config's feeds first, in its order.
+  return withConfig(feeds, states).map((state, i) => {
+    const f = feeds[i];
     const limits: FeedLimits = f ? { intervalMs: f.intervalMs, staleAfterMs: f.staleAfterMs } : { intervalMs: defaultIntervalMs };
     const a = activity.get(state.name);
     return { state, activity: a, limits, health: feedHealth(state, a, limits, now) };

@@ -21,17 +21,26 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
     const row = rows[r]!;
     for (let c = 0; c < columns; c++) {
       const v = row[c];
-      put((r + 1) * columns + c, c, v === undefined ? '' : v === null ? '-' : typeof v === 'number' ? String(v) : oneLine(v));
+      const at = (r + 1) * columns + c;
+      const plain = v === undefined ? '' : v === null ? '-' : typeof v === 'number' ? String(v) : UNUSUAL.test(v) ? null : v;
+      if (plain === null) {
+        put(at, c, oneLine(v as string));
+      } else {
+        // Most cells: nothing to clean, one UTF-16 unit per character.
+        cells[at] = plain;
+        lengths[at] = plain.length;
+        if (plain.length > widths[c]!) widths[c] = plain.length;
+      }
     }
   }
-  const pads = Array.from(widths, (w) => ' '.repeat(w));
   const line = (r: number): string => {
     let out = '';
     for (let c = 0; c < columns; c++) {
       const at = r * columns + c;
-      out += c === 0 ? cells[at] : `  ${cells[at]}`;
-      // The last column is not padded (no trailing spaces).
-      if (c < columns - 1) out += pads[c]!.slice(lengths[at]);
+      const cell = cells[at]!;
+      if (c > 0) out += '  ';
+      // The last column is not padded (no trailing spaces); a surrogate pair takes two units and one column.
+      out += c < columns - 1 ? cell.padEnd(widths[c]! + cell.length - lengths[at]!) : cell;
     }
     return out.trimEnd();
   };
@@ -39,6 +48,9 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
   for (let r = 1; r <= rows.length; r++) out.push(line(r));
   return out.join('\n');
 }
+
+/** What `oneLine` would change (controls, line breaks, tabs, bidirectional marks) or a surrogate (a pair is one character). */
+const UNUSUAL = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\uD800-\uDFFF]/;
 
 /** Length in code points (a surrogate pair is one character on the terminal); UTF-16 length when there is no pair. */
 function codePoints(s: string): number {
