@@ -38,6 +38,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   scale: async () => {
     // Each part on its own: one that fails says so, and the others' figures stay.
     await part('scale poll cycle', async () => (await import('./scale-poll.js')).runScalePollBench());
+    await part('scale feeds command', async () => (await import('./scale-feeds.js')).runScaleFeedsBench());
     await part('scale ingestion', async () => (await import('./scale-ingest.js')).runScaleIngestBench());
     await part('scale store', async () => (await import('./scale-store.js')).runScaleStoreBench());
     await part('scale alerts', async () => (await import('./scale-alerts.js')).runScaleAlertsBench());

@@ -27,6 +27,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { deleteMatching } from '../tests/helpers/redis.js';
+import { feedwatchCpu } from './scale-feeds.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -317,20 +318,10 @@ async function runSize(site: Site, feeds: number, windowS: number): Promise<Size
     } finally {
       await idleDaemon.stop();
     }
-    return { feeds, ...figures, idle, feedsCommandCpuS: commandCpu(['feeds', '--config', idleCfg]) };
+    return { feeds, ...figures, idle, feedsCommandCpuS: feedwatchCpu(['feeds', '--config', idleCfg]) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** CPU seconds (user + system) of one `feedwatch ARGS` process, output discarded (bash's `times`). */
-function commandCpu(args: string[]): number {
-  const quoted = [process.execPath, MAIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `${quoted} > /dev/null 2>&1; times`], { cwd: ROOT, encoding: 'utf8' });
-  // `times`: shell user/sys, then children user/sys, as "XmY.YYYs XmY.YYYs".
-  const line = r.stdout.trim().split('\n').at(-1) ?? '';
-  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  return secs.length === 2 ? secs[0]! + secs[1]! : NaN;
 }
 
 // --- BullMQ scheduler sync --------------------------------------------------------------------------------
@@ -430,7 +421,7 @@ export async function runScalePollBench(): Promise<void> {
         `  idle at 15 min interval   RSS ${fmt(r.idle.rssMb, 0)} MB (target < 250)  overdue ${r.idle.overdue}  first cycle ${fmt(r.idle.firstCycleS)} s (spread: 60 s)`,
       );
       console.log(`  lag warnings logged: ${r.lagWarnings.length}${r.lagWarnings[0] ? ` (first: "${r.lagWarnings[0].slice(0, 100)}...")` : ''}`);
-      console.log(`  feedwatch feeds: ${fmt(r.feedsCommandCpuS, 2)} s CPU (target < 0.3; feedwatch help: ${fmt(commandCpu(['help']), 2)} s)`);
+      console.log(`  feedwatch feeds: ${fmt(r.feedsCommandCpuS, 2)} s CPU (target < 0.3; feedwatch help: ${fmt(feedwatchCpu(['help']), 2)} s)`);
       console.log(`  GET /api/feeds in the idle daemon: ${fmt(r.idle.apiFeedsCpuS, 3)} s CPU per request (target < 0.3)`);
     }
   } finally {

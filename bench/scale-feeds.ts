@@ -1,0 +1,118 @@
+/**
+ * `npm run bench -- scale`, the `feedwatch feeds` part: the CPU (user + system) of the built command
+ * (`node dist/cli/main.js feeds`, what users run) with 10,000 feeds in the config and stored with 10 items each,
+ * beside its floors in the same run: Node starting and exiting (`node -e 0`) and the CLI printing its help. Target:
+ * under 0.3 s. Each command runs 5 times, interleaved, and the median is printed (the machine is shared).
+ *
+ * Run alone: npx tsx bench/scale-feeds.ts (FEEDWATCH_BENCH_FEEDS=N feeds, default 10,000; --no-build uses dist/ as it is)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseConfig } from '../src/config/load.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { okPoll, testItem } from '../tests/helpers/store-fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const RUNS = 5;
+
+/** CPU seconds (user + system) of one process, output discarded (bash's `times` reports its children's). */
+export function commandCpu(argv: string[]): number {
+  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `${quoted} > /dev/null 2>&1; times`], { cwd: ROOT, encoding: 'utf8' });
+  // `times`: shell user/sys, then children user/sys, as "XmY.YYYs XmY.YYYs".
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return secs.length === 2 ? secs[0]! + secs[1]! : NaN;
+}
+
+/** `feedwatch ARGS` through the built entry point. */
+export const feedwatchCpu = (args: string[]): number => commandCpu([process.execPath, MAIN, ...args]);
+
+/**
+ * Where one `feedwatch feeds` spends its CPU: the command's steps run one after the other in a fresh Node process
+ * from the built modules, the process's CPU read after each (the first figure is Node's start, before any module).
+ */
+const PHASES = `
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const out = { 'node start': cpu() };
+let last = out['node start'];
+const step = (name) => { const now = cpu(); out[name] = now - last; last = now; };
+const dist = (p) => new URL(p, process.env.FW_DIST).href;
+const { loadCliConfig } = await import(dist('cli/config.js'));
+const { readFeedOverview } = await import(dist('store/open.js'));
+const { feedStatuses } = await import(dist('api/feed-health.js'));
+const { formatTable, utcMinute } = await import(dist('cli/table.js'));
+step('imports (zod, js-yaml, schemas, CLI)');
+const config = loadCliConfig(process.env.FW_CONFIG);
+step('config (YAML read, zod validation)');
+await import(dist('store/sqlite/read-only.js'));
+step('import better-sqlite3');
+const stored = await readFeedOverview(config);
+step('open + query');
+const rows = feedStatuses(config.feeds, stored, config.defaults.interval, Date.now());
+step('health of each feed');
+formatTable(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'], rows.map(({ state: s, health }) => [s.name, health.health, utcMinute(s.lastFetchedAt), s.lastStatus, s.itemCount, s.errorCount, 0, utcMinute(s.nextDueAt), null]));
+step('table');
+process.stdout.write(JSON.stringify(out));
+`;
+
+function phases(dir: string, cfg: string): Record<string, number> {
+  const file = join(dir, 'phases.mjs');
+  writeFileSync(file, PHASES);
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', env: { ...process.env, FW_DIST: pathToFileURL(join(ROOT, 'dist/')).href, FW_CONFIG: cfg } });
+  return JSON.parse(r.stdout) as Record<string, number>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number) => n.toFixed(3);
+
+export async function runScaleFeedsBench(count = Number(process.env['FEEDWATCH_BENCH_FEEDS'] ?? 10_000)): Promise<void> {
+  if (!process.argv.includes('--no-build')) {
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'feedwatch-scale-feeds-'));
+  try {
+    const db = join(dir, 'db.sqlite');
+    const cfg = join(dir, 'feedwatch.yaml');
+    const feeds = Array.from({ length: count }, (_, n) => `  - name: f${n}\n    url: http://127.0.0.1:${40_000 + (n % 32)}/f/${n}.xml\n`).join('');
+    const text = `storage:\n  driver: sqlite\n  path: ${JSON.stringify(db)}\npipeline:\n  fetchArticles: false\nfeeds:\n${feeds}`;
+    writeFileSync(cfg, text);
+    const store = await openSqliteStore(db);
+    try {
+      const config = parseConfig(text, cfg);
+      await store.syncFeeds(config.feeds);
+      const at = new Date(Date.now() - 60_000).toISOString();
+      const due = new Date(Date.now() + 15 * 60_000).toISOString();
+      await Promise.all(
+        config.feeds.map((f) => store.recordPoll(okPoll(f.name, at), Array.from({ length: 10 }, (_, i) => testItem(f.name, `${f.name}-${i}`)), due)),
+      );
+    } finally {
+      await store.close();
+    }
+    const runs: Record<string, number[]> = { node: [], help: [], feeds: [], json: [] };
+    for (let r = 0; r < RUNS; r++) {
+      runs['node']!.push(commandCpu([process.execPath, '-e', '0']));
+      runs['help']!.push(feedwatchCpu(['help']));
+      runs['feeds']!.push(feedwatchCpu(['feeds', '--config', cfg]));
+      runs['json']!.push(feedwatchCpu(['feeds', '--json', '--config', cfg]));
+    }
+    const steps: Record<string, number[]> = {};
+    for (let r = 0; r < RUNS; r++) for (const [k, v] of Object.entries(phases(dir, cfg))) (steps[k] ??= []).push(v);
+    const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+    console.log(
+      `feedwatch feeds, ${count} feeds stored (10 items each), built CLI, median of ${RUNS}: ${fmt(m['feeds']!)} s CPU ` +
+        `(target < 0.3; --json ${fmt(m['json']!)} s); floors in this run: node -e 0 ${fmt(m['node']!)} s, feedwatch help ${fmt(m['help']!)} s ` +
+        `(load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
+    );
+    console.log(`  where it goes (ms of CPU, medians of ${RUNS} processes): ${Object.entries(steps).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runScaleFeedsBench();
