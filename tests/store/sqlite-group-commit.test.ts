@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
 import type { FeedItem, PollOutcome } from '../../src/model.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
@@ -173,6 +174,62 @@ describe('SqliteStore group commit', () => {
     assert.deepEqual((await write).map((i) => i.guid), ['b-1']);
     const look = observer(path);
     try {
+      assert.equal(look.items(), 1);
+    } finally {
+      look.close();
+    }
+  });
+
+  test('with a commit gap, writes made in later turns within the gap after a commit share the next commit', async () => {
+    const path = freshPath();
+    const clock = new ManualClock();
+    const store = await openSqliteStore(path, { commitGapMs: 20, commitTimers: clock });
+    const look = observer(path);
+    try {
+      await store.syncFeeds(feeds);
+      const first = store.commits;
+      // Three writes, each in a turn of its own, as article jobs finish one after another.
+      const pending: Array<Promise<unknown>> = [];
+      let settled = 0;
+      for (const f of feeds) {
+        const p = store.recordPoll(...poll(f.name, `${f.name}-1`));
+        void p.then(() => settled++);
+        pending.push(p);
+        await turns(3);
+      }
+      // The gap after the last commit has not passed on the clock: nothing committed, nothing settled.
+      assert.equal(store.commits, first);
+      assert.equal(settled, 0);
+      assert.equal(look.items(), 0);
+      clock.advance(19);
+      await turns(3);
+      assert.equal(store.commits, first);
+      clock.advance(1);
+      await Promise.all(pending);
+      assert.equal(store.commits, first + 1, 'one commit for the three');
+      assert.equal(look.items(), 3);
+      // Once the gap has passed since the last commit, a write commits in its own turn, as without a gap.
+      clock.advance(20);
+      await store.recordPoll(...poll('a', 'a-2'));
+      assert.equal(store.commits, first + 2);
+    } finally {
+      look.close();
+      await store.close();
+    }
+  });
+
+  test('close() commits writes waiting for the commit gap', async () => {
+    const path = freshPath();
+    const clock = new ManualClock();
+    const store = await openSqliteStore(path, { commitGapMs: 60_000, commitTimers: clock });
+    const look = observer(path);
+    try {
+      await store.syncFeeds(feeds);
+      const waiting = store.recordPoll(...poll('a', 'a-1'));
+      await turns(3);
+      assert.equal(look.items(), 0);
+      await store.close();
+      assert.deepEqual((await waiting).map((i) => i.guid), ['a-1']);
       assert.equal(look.items(), 1);
     } finally {
       look.close();

@@ -37,6 +37,7 @@ async function open(): Promise<SqliteStore | null> {
       ...(data.migrate === undefined ? {} : { migrate: data.migrate }),
       ...(data.migrationsDir === undefined ? {} : { migrationsDir: new URL(data.migrationsDir) }),
       ...(data.claimIdentity === undefined ? {} : { claims: { identity: data.claimIdentity } }),
+      commitGapMs: data.commitGapMs,
     });
   } catch (err) {
     port!.postMessage({ type: 'open-failed', error: serializeError(err) } satisfies StoreWorkerHello);

@@ -11,12 +11,16 @@
  * the order they are made: a read runs at once only when no write is waiting, otherwise after those. A call's
  * promise settles once its transaction is committed. While another connection (another worker process) holds the
  * write lock, the batch waits without stalling this process (see `flush`).
+ *
+ * With `commitGapMs` (the daemon's storage thread, threaded.ts), a batch that comes less than that long after the last
+ * commit waits for the rest of it: writes that arrive one or two at a time (each article job's storage calls, as its
+ * page comes back from extraction) then share a commit instead of paying one each.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { systemClock, type Clock } from '../../clock.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../../clock.js';
 import { FeedwatchError } from '../../errors.js';
 import type { ArticleOutcome, DedupFound, DedupInput, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
 import { migrateSqlite, type MigrateResult } from '../migrate.js';
@@ -58,6 +62,13 @@ export interface SqliteStoreOptions {
   migrationsDir?: URL;
   /** Whose claims on deliveries this store makes (see src/store/claim-owner.ts). Default: this process. */
   claims?: ClaimOptions;
+  /**
+   * Least time between two commits, ms (see the top of this file): a batch due sooner waits, and takes the writes
+   * made meanwhile. Default 0: every turn's writes commit at the end of that turn.
+   */
+  commitGapMs?: number;
+  /** Clock and timers of the commit gap (tests pass a ManualClock). Default: the system's. */
+  commitTimers?: Clock & Timers;
 }
 
 /** Open (creating the file and its folder if needed), configure and migrate a SQLite store. */
@@ -81,7 +92,10 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     const file = path === ':memory:' || path === '' ? null : new SqliteFileCheck(path);
-    const store = new SqliteStore(db, opts.clock ?? systemClock, opts.migrationsDir ?? sqliteMigrationsDir, opts.claims ?? {}, file);
+    const store = new SqliteStore(db, opts.clock ?? systemClock, opts.migrationsDir ?? sqliteMigrationsDir, opts.claims ?? {}, file, {
+      gapMs: opts.commitGapMs ?? 0,
+      timers: opts.commitTimers ?? { now: systemClock.now, after: systemTimers.after },
+    });
     if (opts.migrate !== false) await store.migrate();
     return store;
   } catch (err) {
@@ -202,7 +216,14 @@ export class SqliteStore implements Store {
     private readonly claims: ClaimOptions = {},
     /** The file's identity and writability (file-check.ts); null for an in-memory database. */
     private readonly file: SqliteFileCheck | null = null,
+    /** The commit gap (`SqliteStoreOptions.commitGapMs`) and the clock and timers that measure it. */
+    private readonly grouping: { gapMs: number; timers: Clock & Timers } = { gapMs: 0, timers: { now: systemClock.now, after: systemTimers.after } },
   ) {}
+
+  /** Transactions committed by `flush` (batches of calls), since open: what the commit gap saves shows here. */
+  commits = 0;
+  /** When the last batch committed (the grouping clock's ms), or null. */
+  private lastCommitAt: number | null = null;
 
   /**
    * A storage fault that holds until restart (src/store/fault.ts): an SQLite error that retrying cannot mend (I/O,
@@ -270,7 +291,10 @@ export class SqliteStore implements Store {
       this.flushScheduled = false;
       this.flush(false);
     };
-    if (delayMs > 0) setTimeout(run, delayMs);
+    const { gapMs, timers } = this.grouping;
+    const rest = gapMs > 0 && this.lastCommitAt !== null ? this.lastCommitAt + gapMs - timers.now() : 0;
+    if (rest > 0 && rest >= delayMs) timers.after(rest, run);
+    else if (delayMs > 0) setTimeout(run, delayMs);
     else setImmediate(run);
   }
 
@@ -335,6 +359,8 @@ export class SqliteStore implements Store {
         }
       }
       t.commit.run();
+      this.commits++;
+      this.lastCommitAt = this.grouping.timers.now();
     } catch (err) {
       if (this.db.inTransaction) t.rollback.run();
       for (const c of calls) c.reject(this.noteFault(err) ?? storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
