@@ -7,9 +7,15 @@
  *  - embedded: `feedwatch run` on SQLite, from the spawn to the last article stored;
  *  - BullMQ: `feedwatch run --role scheduler` and 1, then 2 `--role worker` processes on one SQLite file (WAL),
  *    on the local Redis (REDIS_URL) under a prefix of their own, deleted in `finally`;
- * each as articles/s and as a ratio of extraction alone (target ≥ 0.7 for embedded). `--runs N` (default 5)
- * repeats the whole set; figures are medians with min–max. Each row runs on its own: one that fails or times out
- * prints its error and the others go on.
+ * each as articles/s and as a ratio of extraction alone (target ≥ 0.7 for embedded), from the spawn (start-up and
+ * the first polls included: a daemon spreads its feeds' first polls over the first minute, schedule.ts
+ * `initialPollDelay`) and from the moment every feed had been polled once. Beside them the CPU time of the feedwatch
+ * processes per article (from /proc, all threads; Redis not counted) and the ratio it allows on this machine's cores
+ * (extraction's CPU per article × cores ÷ feedwatch's), which other processes' load does not skew as it skews the
+ * wall-clock ratio; `FEEDWATCH_BENCH_THREADS=1` prints the embedded daemon's CPU by thread, and
+ * `FEEDWATCH_BENCH_CPU_PROF=DIR` has each feedwatch process write a CPU profile there. `--runs N` (default 5)
+ * repeats the whole set; figures are medians with min–max, with the load average beside each. Each row runs on its
+ * own: one that fails or times out prints its error and the others go on.
  *
  * The pages: the Sputnik page's chrome (a real 140 KB news page) with a generated story in its text blocks. The
  * dedup mix is a realistic one: 80 % distinct stories, 10 % the same text as another feed's item (syndication),
@@ -18,7 +24,7 @@
  * Run alone: npx tsx bench/scale-ingest.ts [--runs N]   (FEEDWATCH_BENCH_INGEST_FEEDS, _ITEMS, _HOSTS to resize)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -90,25 +96,63 @@ function configYaml(o: { db: string; feeds: number; ports: number[]; queue?: str
   ].join('\n');
 }
 
-/** Items whose page is done, failed for good, or still pending, read from the file (read only). */
-function progress(db: string): { done: number; failed: number } {
+/** Items whose page is done or failed for good, and feeds polled at least once, read from the file (read only). */
+function progress(db: string): { done: number; failed: number; polled: number } {
   try {
     const conn = new Database(db, { readonly: true, fileMustExist: true });
     try {
       conn.pragma('busy_timeout = 2000');
       const rows = conn.prepare<[], { s: string; n: number }>('SELECT article_state AS s, count(*) AS n FROM items GROUP BY 1').all();
       const n = (s: string) => rows.find((r) => r.s === s)?.n ?? 0;
-      return { done: n('done'), failed: n('failed') };
+      const polled = conn.prepare<[], { n: number }>('SELECT count(*) AS n FROM feeds WHERE last_fetched_at IS NOT NULL').get()?.n ?? 0;
+      return { done: n('done'), failed: n('failed'), polled };
     } finally {
       conn.close();
     }
   } catch {
-    return { done: 0, failed: 0 };
+    return { done: 0, failed: 0, polled: 0 };
+  }
+}
+
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * CPU per article of each thread of a live process over 1 % of its total, ms (Linux; `FEEDWATCH_BENCH_THREADS=1`):
+ * the main thread, the storage thread and the CPU workers (started in that order), V8's helper threads (GC).
+ */
+function threadCpu(pid: number | undefined, articles: number): string {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid: Number(tid), ms: cpuOfStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')) }));
+    const total = tasks.reduce((n, t) => n + t.ms, 0);
+    return tasks
+      .filter((t) => t.ms > total / 100)
+      .sort((a, b) => a.tid - b.tid)
+      .map((t) => `${t.tid === pid ? 'main ' : ''}${fmt(t.ms / articles, 2)}`)
+      .join(', ');
+  } catch (err) {
+    return `unavailable (${String(err)})`;
+  }
+}
+
+/** utime + stime of a /proc stat line, ms. */
+function cpuOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** CPU time (user + system, all threads) a live process has used, ms, from /proc (Linux); NaN elsewhere. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    return cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return NaN;
   }
 }
 
 function spawnFeedwatch(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [MAIN, 'run', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // FEEDWATCH_BENCH_CPU_PROF=DIR: each feedwatch process writes a V8 CPU profile there (node --cpu-prof).
+  const prof = process.env['FEEDWATCH_BENCH_CPU_PROF'];
+  const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), MAIN, 'run', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
   child.once('exit', (code, signal) => {
@@ -129,13 +173,29 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
   );
 }
 
-/** Wait until every article is done (or failed for good), or no progress for `stallMs`; seconds from `t0`. */
-async function waitStored(db: string, articles: number, t0: number, stallMs: number, children: ChildProcess[]): Promise<{ seconds: number; done: number; failed: number }> {
+/**
+ * Wait until every article is done (or failed for good), or no progress for `stallMs`; seconds from `t0`, and
+ * seconds from `t0` until every feed had been polled once and the articles stored by then.
+ */
+async function waitStored(
+  db: string,
+  feeds: number,
+  articles: number,
+  t0: number,
+  stallMs: number,
+  children: ChildProcess[],
+): Promise<{ seconds: number; allPolledSeconds: number; doneWhenAllPolled: number; done: number; failed: number }> {
   let last = -1;
   let lastAt = performance.now();
+  let allPolledSeconds = NaN;
+  let doneWhenAllPolled = NaN;
   for (;;) {
     const p = progress(db);
-    if (p.done + p.failed >= articles) return { seconds: (performance.now() - t0) / 1000, ...p };
+    if (p.polled >= feeds && Number.isNaN(allPolledSeconds)) {
+      allPolledSeconds = (performance.now() - t0) / 1000;
+      doneWhenAllPolled = p.done;
+    }
+    if (p.done + p.failed >= articles) return { seconds: (performance.now() - t0) / 1000, allPolledSeconds, doneWhenAllPolled, done: p.done, failed: p.failed };
     if (p.done !== last) {
       last = p.done;
       lastAt = performance.now();
@@ -148,26 +208,42 @@ async function waitStored(db: string, articles: number, t0: number, stallMs: num
 interface Row {
   perSecond: number;
   ratio: number;
+  /**
+   * The ratio the CPU time allows: extraction alone's CPU per article × the machine's cores ÷ feedwatch's CPU per
+   * article, what the daemon would reach with every core to itself and busy. Unlike `ratio` it holds under other
+   * processes' load, which slows the two sides of `ratio` unequally.
+   */
+  cpuRatio: number;
   seconds: number;
+  /** Seconds from the spawn until every feed had been polled once. */
+  allPolledSeconds: number;
+  /** Articles per second stored after every feed had been polled once (no first poll still to come). */
+  afterFirstPolls: number;
   done: number;
   failed: number;
+  /** CPU time of the feedwatch processes (all their threads; not Redis) per article stored, ms. */
+  cpuMsPerArticle: number;
 }
 
-async function embeddedRow(dir: string, ports: number[], feeds: number, articles: number): Promise<Omit<Row, 'ratio'>> {
+const afterFirstPolls = (r: { seconds: number; allPolledSeconds: number; doneWhenAllPolled: number; done: number }) =>
+  (r.done - r.doneWhenAllPolled) / (r.seconds - r.allPolledSeconds);
+
+async function embeddedRow(dir: string, ports: number[], feeds: number, articles: number): Promise<Omit<Row, 'ratio' | 'cpuRatio'>> {
   const db = join(dir, 'embedded.db');
   const cfg = join(dir, 'embedded.yaml');
   writeFileSync(cfg, configYaml({ db, feeds, ports }));
   const t0 = performance.now();
   const d = spawnFeedwatch(['--config', cfg]);
   try {
-    const r = await waitStored(db, articles, t0, 120_000, [d]);
-    return { perSecond: r.done / r.seconds, seconds: r.seconds, done: r.done, failed: r.failed };
+    const r = await waitStored(db, feeds, articles, t0, 120_000, [d]);
+    if (process.env['FEEDWATCH_BENCH_THREADS'] === '1') console.log(`    embedded, CPU per article by thread: ${threadCpu(d.pid, r.done)}`);
+    return { perSecond: r.done / r.seconds, seconds: r.seconds, allPolledSeconds: r.allPolledSeconds, afterFirstPolls: afterFirstPolls(r), done: r.done, failed: r.failed, cpuMsPerArticle: processCpuMs(d.pid) / r.done };
   } finally {
     await stopAll([d]);
   }
 }
 
-async function bullmqRow(dir: string, ports: number[], feeds: number, articles: number, workers: number): Promise<Omit<Row, 'ratio'>> {
+async function bullmqRow(dir: string, ports: number[], feeds: number, articles: number, workers: number): Promise<Omit<Row, 'ratio' | 'cpuRatio'>> {
   const { Redis } = await import('ioredis');
   const { openSqliteStore } = await import('../src/store/sqlite/store.js');
   const { deleteMatching } = await import('../tests/helpers/redis.js');
@@ -185,8 +261,9 @@ async function bullmqRow(dir: string, ports: number[], feeds: number, articles: 
     const t0 = performance.now();
     for (let i = 0; i < workers; i++) children.push(spawnFeedwatch(['--role', 'worker', '--config', cfg], env));
     children.push(spawnFeedwatch(['--role', 'scheduler', '--config', cfg], env));
-    const r = await waitStored(db, articles, t0, 120_000, children);
-    return { perSecond: r.done / r.seconds, seconds: r.seconds, done: r.done, failed: r.failed };
+    const r = await waitStored(db, feeds, articles, t0, 120_000, children);
+    const cpu = children.reduce((sum, c) => sum + processCpuMs(c.pid), 0);
+    return { perSecond: r.done / r.seconds, seconds: r.seconds, allPolledSeconds: r.allPolledSeconds, afterFirstPolls: afterFirstPolls(r), done: r.done, failed: r.failed, cpuMsPerArticle: cpu / r.done };
   } finally {
     await stopAll(children);
     await deleteMatching(redis, `${prefix}:*`).catch((err: unknown) => console.error(`  redis cleanup of ${prefix}: ${String(err)}`));
@@ -194,24 +271,31 @@ async function bullmqRow(dir: string, ports: number[], feeds: number, articles: 
   }
 }
 
-/** Decode + extract a spread sample of the site's pages in this process: articles per second of those calls. */
-async function extractionRate(feeds: number, items: number, ports: number[]): Promise<number> {
+/**
+ * Decode + extract a spread sample of the site's pages in this process: articles per second of those calls, and
+ * their CPU time per article, ms.
+ */
+async function extractionRate(feeds: number, items: number, ports: number[]): Promise<{ perSecond: number; cpuMsPerArticle: number }> {
   const { extractArticle } = await import('../src/extract/index.js');
   const { decodeBody } = await import('../src/fetch/charset.js');
   const total = feeds * items;
   const step = Math.max(1, Math.ceil(total / 2000));
   let n = 0;
   let ms = 0;
+  let cpuUs = 0;
   for (let k = 0; k < total; k += step) {
     const f = Math.floor(k / items);
     const i = k % items;
     const body = Buffer.from(mixPage(f, i), 'utf8');
     const t = performance.now();
+    const c = process.cpuUsage();
     extractArticle(decodeBody(body, PAGE_TYPE, 'html').text, `http://127.0.0.1:${ports[f % ports.length]}/a/f${f}/${i}.html`, { rules: [] });
+    const used = process.cpuUsage(c);
     ms += performance.now() - t;
+    cpuUs += used.user + used.system;
     n++;
   }
-  return n / (ms / 1000);
+  return { perSecond: n / (ms / 1000), cpuMsPerArticle: cpuUs / 1000 / n };
 }
 
 const median = (xs: number[]) => {
@@ -236,35 +320,41 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
   }
   const names = ['embedded', ...(withRedis ? ['bullmq + 1 worker', 'bullmq + 2 workers'] : [])];
   const rows = new Map<string, Row[]>(names.map((n) => [n, []]));
-  const extraction: number[] = [];
+  const extraction: Array<{ perSecond: number; cpuMsPerArticle: number }> = [];
+  const load1 = () => fmt(loadavg()[0]!, 1);
   for (let run = 1; run <= runs; run++) {
     const dir = mkdtempSync(join(tmpdir(), 'feedwatch-scale-ingest-'));
     let site: Awaited<ReturnType<typeof siteInChild>> | null = null;
     try {
       site = await siteInChild(HERE, ROOT, items, hosts);
       const ports = site.ports;
-      const rate = await extractionRate(feeds, items, ports);
-      extraction.push(rate);
-      const parts: Array<[string, () => Promise<Omit<Row, 'ratio'>>]> = [
+      const alone = await extractionRate(feeds, items, ports);
+      extraction.push(alone);
+      const rate = alone.perSecond;
+      const parts: Array<[string, () => Promise<Omit<Row, 'ratio' | 'cpuRatio'>>]> = [
         ['embedded', () => embeddedRow(dir, ports, feeds, articles)],
         ...(withRedis
           ? ([
               ['bullmq + 1 worker', () => bullmqRow(dir, ports, feeds, articles, 1)],
               ['bullmq + 2 workers', () => bullmqRow(dir, ports, feeds, articles, 2)],
-            ] as Array<[string, () => Promise<Omit<Row, 'ratio'>>]>)
+            ] as Array<[string, () => Promise<Omit<Row, 'ratio' | 'cpuRatio'>>]>)
           : []),
       ];
-      const line: string[] = [`extraction alone ${fmt(rate)}/s`];
+      const line: string[] = [`extraction alone ${fmt(rate)}/s, ${fmt(alone.cpuMsPerArticle, 1)} ms CPU/article (load ${load1()})`];
       for (const [name, f] of parts) {
         try {
           const r = await f();
-          rows.get(name)!.push({ ...r, ratio: r.perSecond / rate });
-          line.push(`${name} ${fmt(r.perSecond)}/s (${fmt(r.perSecond / rate, 2)}; ${fmt(r.seconds, 1)} s${r.failed ? `, ${r.failed} failed` : ''})`);
+          const cpuRatio = (cpus().length * alone.cpuMsPerArticle) / r.cpuMsPerArticle;
+          rows.get(name)!.push({ ...r, ratio: r.perSecond / rate, cpuRatio });
+          line.push(
+            `${name} ${fmt(r.perSecond)}/s (ratio ${fmt(r.perSecond / rate, 2)}; ${fmt(r.seconds, 1)} s, every feed polled by ${fmt(r.allPolledSeconds, 1)} s, ${fmt(r.afterFirstPolls)}/s after; ` +
+              `${fmt(r.cpuMsPerArticle, 1)} ms CPU/article, CPU ratio ${fmt(cpuRatio, 2)}${r.failed ? `; ${r.failed} failed` : ''}; load ${load1()})`,
+          );
         } catch (err) {
           line.push(`${name} FAILED: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      console.log(`  run ${run}: ${line.join('; ')}`);
+      console.log(`  run ${run}:\n    ${line.join('\n    ')}`);
     } catch (err) {
       console.log(`  run ${run} FAILED: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -277,7 +367,10 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
   }
   const range = (xs: number[], d: number) => `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
   console.log(`  medians of ${runs} run(s), (min–max):`);
-  console.log(`  ${'extraction alone (one thread)'.padEnd(42)} ${range(extraction, 0)} articles/s`);
+  console.log(
+    `  ${'extraction alone (one thread)'.padEnd(42)} ${range(extraction.map((e) => e.perSecond), 0)} articles/s, ` +
+      `${range(extraction.map((e) => e.cpuMsPerArticle), 1)} ms CPU/article`,
+  );
   for (const [name, rs] of rows) {
     if (rs.length === 0) {
       console.log(`  ${name.padEnd(42)} no run finished`);
@@ -285,7 +378,9 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
     }
     console.log(
       `  ${name.padEnd(42)} ${range(rs.map((r) => r.perSecond), 0)} articles/s, ratio ${range(rs.map((r) => r.ratio), 2)}` +
-        `${name === 'embedded' ? ' (target ≥ 0.7)' : ''}; ${rs.length} of ${runs} finished`,
+        `${name === 'embedded' ? ' (target ≥ 0.7)' : ''}, ${range(rs.map((r) => r.cpuMsPerArticle), 1)} ms CPU/article, ` +
+        `CPU ratio ${range(rs.map((r) => r.cpuRatio), 2)}, ` +
+        `${range(rs.map((r) => r.afterFirstPolls), 0)} articles/s once every feed was polled; ${rs.length} of ${runs} finished`,
     );
   }
   console.log(`  (load ${loadavg().map((l) => fmt(l, 1)).join(' ')} at end)`);
