@@ -40,6 +40,7 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
     await part('scale poll cycle', async () => (await import('./scale-poll.js')).runScalePollBench());
     await part('scale feeds command', async () => (await import('./scale-feeds.js')).runScaleFeedsBench());
     await part('scale ingestion', async () => (await import('./scale-ingest.js')).runScaleIngestBench());
+    await part('scale steady state', async () => (await import('./scale-steady.js')).runScaleSteadyBench());
     await part('scale store', async () => (await import('./scale-store.js')).runScaleStoreBench());
     await part('scale alerts', async () => (await import('./scale-alerts.js')).runScaleAlertsBench());
   },
