@@ -294,7 +294,7 @@ export const configSchema = z
       .object({ watch: z.boolean().default(true) })
       .strict()
       .prefault({}),
-    feeds: z.array(feedSchema).default([]),
+    feeds: z.compile(z.array(feedSchema)).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -10,7 +10,18 @@
  * JavaScript; `\uXXXX` and `\u{X}`). What RE2 cannot do in linear time (lookahead, lookbehind, backreferences) is
  * refused when the pattern is compiled: `RegexSyntaxError` with the offset of the construct.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+/**
+ * The engine, loaded when the first pattern is compiled: a process whose config has no site rule nor alert rule
+ * (`feedwatch feeds`, `help`) never pays for it (~15 ms of CPU). Loaded through require, as its CommonJS build: the
+ * only import of re2js is this one, so there is one instance.
+ */
+let engine: typeof RE2JS | null = null;
+function re2(): typeof RE2JS {
+  return (engine ??= (createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS);
+}
 
 /** JavaScript's `\s`: RE2's ASCII set plus the Unicode spaces and the BOM. */
 const JS_SPACE = '\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}';
@@ -85,9 +96,10 @@ export function toRe2Syntax(source: string): string {
 
 function re2Flags(flags: string): number {
   let f = 0;
-  if (flags.includes('i')) f |= RE2JS.CASE_INSENSITIVE;
-  if (flags.includes('m')) f |= RE2JS.MULTILINE;
-  if (flags.includes('s')) f |= RE2JS.DOTALL;
+  const { CASE_INSENSITIVE, MULTILINE, DOTALL } = re2();
+  if (flags.includes('i')) f |= CASE_INSENSITIVE;
+  if (flags.includes('m')) f |= MULTILINE;
+  if (flags.includes('s')) f |= DOTALL;
   return f;
 }
 
@@ -110,7 +122,7 @@ export class LinearRegExp extends RegExp {
     }
     const translated = toRe2Syntax(pattern);
     try {
-      this.#re2 = RE2JS.compile(translated, re2Flags(f));
+      this.#re2 = re2().compile(translated, re2Flags(f));
     } catch (err) {
       const message = (err as Error).message.replace(/^error parsing regexp: /, '');
       const quoted = /`([^`]+)`/.exec(message)?.[1];

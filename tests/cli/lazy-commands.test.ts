@@ -52,3 +52,15 @@ test('feedwatch feeds on a SQLite config without site rules loads neither pg, ch
   assert.ok(fromPackages(urls, ['better-sqlite3']).length > 0, 'the recorder sees the driver it uses');
   assert.deepEqual(fromPackages(urls, ['pg', 'cheerio', 'cheerio-select', 'yaml', 'az', 'snowball-stemmers', 'undici', 'bullmq', 'ioredis']), []);
 });
+
+test('feedwatch feeds on an existing SQLite file reads it without loading the store, and without the regex engine', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-feeds-read-only-'));
+  const config = join(dir, 'feedwatch.yaml');
+  writeFileSync(config, `storage:\n  driver: sqlite\n  path: ${JSON.stringify(join(dir, 'db.sqlite'))}\nfeeds:\n  - name: a\n    url: https://a.example/rss\n`);
+  const first = importsOf(['feeds', '--config', config]);
+  assert.ok(first.some((u) => u.endsWith('/src/store/sqlite/store.ts')), 'no file yet: the store creates it');
+  const urls = importsOf(['feeds', '--config', config]);
+  assert.ok(urls.some((u) => u.endsWith('/src/store/sqlite/read-only.ts')));
+  assert.deepEqual(urls.filter((u) => u.endsWith('/src/store/sqlite/store.ts') || u.includes('/src/dedup/')), []);
+  assert.deepEqual(fromPackages(urls, ['re2js']), []);
+});
