@@ -33,10 +33,31 @@ const MOST = 0.5;
 /** Tags judged by conditional cleaning. */
 const CLEANED = new Set(['div', 'section', 'ul', 'ol', 'dl', 'table', 'header', 'figure', 'center']);
 
+/** Parts only a table of data has: header cells and groups, a caption. */
+const DATA_TABLE_PARTS = new Set(['th', 'thead', 'tfoot', 'caption']);
+
+/**
+ * Whether a table holds data (a line-up, results, prices: its cells are the article's, however many of them are
+ * links) rather than laying out the page: it has header cells or a caption and no table inside it.
+ */
+export function isDataTable(b: Box): boolean {
+  let data = false;
+  const stack: Box[] = [...b.children];
+  while (stack.length > 0) {
+    const c = stack.pop()!;
+    if (c.tag === 'table') return false;
+    if (DATA_TABLE_PARTS.has(c.tag)) data = true;
+    stack.push(...c.children);
+  }
+  return data;
+}
+
 /** Whether a block inside the article is chrome by its numbers. */
 function looksLikeChrome(b: Box): boolean {
   // A wrapper around one quotation (embedded posts are quotes of their text) is part of the article.
   if (b.children.length === 1 && b.children[0]!.tag === 'blockquote' && b.ownLen === 0) return false;
+  // So is a table of data, however many of its cells are links.
+  if (b.tag === 'table' && isDataTable(b)) return false;
   const weight = isElement(b.el) ? classWeight(b.el) : 0;
   const isList = b.tag === 'ul' || b.tag === 'ol' || b.tag === 'dl';
   const listed = isList && isTextList(b);

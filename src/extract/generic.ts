@@ -23,7 +23,7 @@ import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
 import { dropPatternLines, dropScoredBoilerplate, type BoilerplateOptions } from './boilerplate-score.js';
 import { isElement, type ChromeMode } from './generic-dom.js';
 import { measure, chooseContainers, NEAR_HEADLINE, TWIN_SHARE, type Box, type Measured } from './generic-score.js';
-import { collectBlocks, type Block, type Cleaning } from './generic-blocks.js';
+import { collectBlocks, isDataTable, type Block, type Cleaning } from './generic-blocks.js';
 import { GENERIC_BOILERPLATE } from './generic-boilerplate.js';
 import { jsonLdParagraphs } from './generic-jsonld.js';
 import { headlineBox } from './generic-headline.js';
@@ -185,6 +185,25 @@ function inMixedList(b: Block, measured: Measured): boolean {
   return mixed;
 }
 
+/** Whether the block is a row or cell of a table of data (isDataTable): its links are the data's, not pointers away. */
+function inDataTable(b: Block, measured: Measured): boolean {
+  if (!b.el || !isElement(b.el)) return false;
+  const tag = b.el.name.toLowerCase();
+  if (tag !== 'tr' && tag !== 'td' && tag !== 'th') return false;
+  let table = measured.boxes.get(b.el)?.parent ?? null;
+  while (table && table.tag !== 'table') table = table.tag === 'tbody' || table.tag === 'thead' || table.tag === 'tfoot' || table.tag === 'tr' ? table.parent : null;
+  if (!table) return false;
+  let data = DATA_TABLES.get(table);
+  if (data === undefined) {
+    data = isDataTable(table);
+    DATA_TABLES.set(table, data);
+  }
+  return data;
+}
+
+/** inDataTable's answer per table box (boxes live as long as one page's measuring pass). */
+const DATA_TABLES = new WeakMap<Box, boolean>();
+
 /** inMixedList's answer per list box (boxes live as long as one page's measuring pass). */
 const MIXED_LISTS = new WeakMap<Box, boolean>();
 
@@ -194,8 +213,8 @@ function keepBlock(b: Block, title: string | null, measured: Measured): boolean 
   // A short line that is mostly a link points elsewhere ("Related: …"), unless it is a citation, one sentence of
   // prose whose words are linked (a post linking what it tells of: "Yesterday we launched <a>something small</a>."),
   // or leading into what follows ("This was painted by <a>a local artist</a>, who made more of them:"), or an item
-  // of a list that is not links throughout.
-  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text) && !(!b.text.includes('\n') && (isSentence(b.text) || isLeadIn(b.text))) && !inMixedList(b, measured)) return false;
+  // of a list that is not links throughout, or a cell of a table of data.
+  if (ld > 0.5 && b.len < 150 && !CITATION.test(b.text) && !(!b.text.includes('\n') && (isSentence(b.text) || isLeadIn(b.text))) && !inMixedList(b, measured) && !inDataTable(b, measured)) return false;
   // Several lines of mostly links: a link list set with <br>.
   if (ld > 0.5 && b.text.split('\n').length >= 3) return false;
   if (title !== null && b.len < title.length * 1.5 && words(b.text) === titleWords(title)) return false;

@@ -204,6 +204,14 @@ describe('extractGeneric: cleaning paragraphs', () => {
     assert.deepEqual(a.paragraphs, [prose(1), 'The mural was painted by a local artist from the harbour district, who made many more:', prose(2), prose(3)]);
   });
 
+  test('keeps a table of data whose cells are links (header cells); drops a table of links laying out a link box', () => {
+    const row = (n: number, home: string, away: string) => `<tr><td>${n}. <a href="/p/${home}">${home}</a> (R) LF</td><td>${n}. <a href="/p/${away}">${away}</a> (L) CF</td></tr>`;
+    const lineup = `<table class="lineup"><tbody><tr><th>Harbour Town</th><th>Hill City</th></tr>${row(1, 'Ann Lee', 'Bo Moss')}${row(2, 'Cy Ng', 'Di Fox')}${row(3, 'Ed Roe', 'Flo Day')}</tbody></table>`;
+    const links = `<table><tr><td><a href="/s/1">Season tickets on sale</a></td><td><a href="/s/2">Club shop</a></td></tr><tr><td><a href="/s/3">Fixtures and results</a></td><td><a href="/s/4">Contact us</a></td></tr></table>`;
+    const a = extract(page(`<article><div class="article-text"><p>${prose(1)}</p>${lineup}<p>${prose(2)}</p>${links}<p>${prose(3)}</p></div></article>`));
+    assert.deepEqual(a.paragraphs, [prose(1), 'Harbour Town Hill City', '1. Ann Lee (R) LF 1. Bo Moss (L) CF', '2. Cy Ng (R) LF 2. Di Fox (L) CF', '3. Ed Roe (R) LF 3. Flo Day (L) CF', prose(2), prose(3)]);
+  });
+
   test('keeps the linked items of a list that also holds plain items; drops a list of links throughout', () => {
     const plain = 'Lisbon, the coast towns west of it and the long beaches, which the trip reaches on its second week, by train';
     const a = extract(
