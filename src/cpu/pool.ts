@@ -62,14 +62,14 @@ export interface CpuWork {
 
 /** The tasks in the calling thread, with no budget (`budgets.threads: 0`, and tools that run one task). */
 export function createInlineCpu(): CpuWork {
-  const run = createTaskRunner();
+  const runner = createTaskRunner();
   const running = new Set<RunningTask>();
   return {
     run: async <T extends CpuTask>(task: T, label: string) => {
       const entry = { task: task.type, for: label, since: performance.now() };
       running.add(entry);
       try {
-        return (await run(task)) as CpuResults[T['type']];
+        return (await runner.run(task)) as CpuResults[T['type']];
       } finally {
         running.delete(entry);
       }

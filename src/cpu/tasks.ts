@@ -6,14 +6,11 @@
  * (`budgets.threads: 0`).
  */
 import type { AnalyzedText, Lemmatizer } from '../alerts/morphology.js';
-import { analyzeText, loadMorphology } from '../alerts/morphology.js';
-import { runRegexTerms, type RegexHits, type RegexTerm } from '../alerts/match.js';
+import type { RegexHits, RegexTerm } from '../alerts/match.js';
 import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
-import { decodeText } from '../fetch/text-body.js';
-import { extractArticle } from '../extract/index.js';
 import type { SiteRule } from '../extract/rule-schema.js';
-import { parseFeed, type ParseOptions } from '../feed/parse.js';
+import type { ParseOptions } from '../feed/parse.js';
 import type { Article, DecodedText, FeedItem } from '../model.js';
 
 export type CpuTask =
@@ -45,45 +42,90 @@ export interface CpuResults {
 }
 
 /**
- * Runs tasks in the calling thread; the lemmatizer is loaded on the first analysis (once per thread). A RangeError
- * out of a stage (the call stack exhausted by nesting, an array or string over V8's length limit) is the input
- * exceeding what the thread can hold: it fails as 'too-complex'.
+ * The stage modules a task type needs, imported on its first task in this thread and kept. A thread that only ever
+ * decodes and parses feeds (a daemon polling with `fetchArticles: false`, or between new articles) never loads the
+ * page extractor (cheerio, parse5, the site rules: about 30 MB of a worker's heap) or the alert matchers.
  */
-export function createTaskRunner(): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
-  const run = taskFunction();
-  return async (task) => {
-    try {
-      return await run(task);
-    } catch (err) {
-      if (err instanceof RangeError) throw new FeedwatchError('too-complex', `${task.type}: the input is too complex to process (${err.message})`, { task: task.type }, { cause: err });
-      throw err;
+const MODULES = {
+  decode: () => import('../fetch/text-body.js'),
+  feed: () => import('../feed/parse.js'),
+  extract: () => import('../extract/index.js'),
+  morphology: () => import('../alerts/morphology.js'),
+  match: () => import('../alerts/match.js'),
+};
+type ModuleName = keyof typeof MODULES;
+type Loaded = { [K in ModuleName]: Awaited<ReturnType<(typeof MODULES)[K]>> };
+
+const NEEDS: Record<CpuTaskType, readonly ModuleName[]> = {
+  decode: ['decode'],
+  'parse-feed': ['feed'],
+  extract: ['extract'],
+  page: ['decode', 'extract'],
+  analyse: ['morphology'],
+  regex: ['match'],
+};
+
+export interface TaskRunner {
+  /** Load what tasks of this type need (done by `run` too; a worker calls it before its task's deadline starts). */
+  prepare(type: CpuTaskType): Promise<void>;
+  run(task: CpuTask): Promise<CpuResults[CpuTaskType]>;
+}
+
+/**
+ * Runs tasks in the calling thread; each task type's modules load on its first task, the lemmatizer on the first
+ * analysis (once per thread). A RangeError out of a stage (the call stack exhausted by nesting, an array or string
+ * over V8's length limit) is the input exceeding what the thread can hold: it fails as 'too-complex'.
+ */
+export function createTaskRunner(): TaskRunner {
+  const loading = new Map<ModuleName, Promise<unknown>>();
+  const loaded: Partial<Loaded> = {};
+  const prepare = async (type: CpuTaskType): Promise<void> => {
+    for (const name of NEEDS[type]) {
+      if (loaded[name]) continue;
+      let p = loading.get(name);
+      if (!p) loading.set(name, (p = MODULES[name]().then((m) => Object.assign(loaded, { [name]: m }))));
+      await p;
     }
+  };
+  const run = taskFunction(loaded as Loaded);
+  return {
+    prepare,
+    run: async (task) => {
+      await prepare(task.type);
+      try {
+        return await run(task);
+      } catch (err) {
+        if (err instanceof RangeError) throw new FeedwatchError('too-complex', `${task.type}: the input is too complex to process (${err.message})`, { task: task.type }, { cause: err });
+        throw err;
+      }
+    },
   };
 }
 
-function taskFunction(): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
+/** One task over the modules `prepare` loaded for its type. */
+function taskFunction(m: Loaded): (task: CpuTask) => Promise<CpuResults[CpuTaskType]> {
   let lemmatizer: Promise<Lemmatizer> | null = null;
   return async (task) => {
     switch (task.type) {
       case 'decode':
-        return decodeText(task.body, task.contentType, task.kind, task.url);
+        return m.decode.decodeText(task.body, task.contentType, task.kind, task.url);
       case 'parse-feed':
-        return parseFeed(task.xml, task.feedName, task.opts);
+        return m.feed.parseFeed(task.xml, task.feedName, task.opts);
       case 'extract':
-        return extractArticle(task.html, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
+        return m.extract.extractArticle(task.html, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
       case 'page': {
-        const page = decodeText(task.body, task.contentType, 'html', task.url);
-        const article = extractArticle(page.text, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
+        const page = m.decode.decodeText(task.body, task.contentType, 'html', task.url);
+        const article = m.extract.extractArticle(page.text, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
         return { article, charset: page.charset, charsetReason: page.charsetReason };
       }
       case 'analyse': {
-        const lem = await (lemmatizer ??= loadMorphology());
+        const lem = await (lemmatizer ??= m.morphology.loadMorphology());
         const out: Partial<Record<Field, AnalyzedText>> = {};
-        for (const [field, text] of Object.entries(task.fields) as [Field, string][]) out[field] = analyzeText(text, lem, task.maxTokens);
+        for (const [field, text] of Object.entries(task.fields) as [Field, string][]) out[field] = m.morphology.analyzeText(text, lem, task.maxTokens);
         return out;
       }
       case 'regex':
-        return runRegexTerms(task.fields, task.terms);
+        return m.match.runRegexTerms(task.fields, task.terms);
     }
   };
 }

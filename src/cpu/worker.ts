@@ -16,13 +16,19 @@ export interface CpuEnvelope {
   started: MessagePort;
 }
 
-const run = createTaskRunner();
+const runner = createTaskRunner();
 
 export default async function runInWorker({ task, started }: CpuEnvelope): Promise<CpuReply> {
+  // The modules of the task's type load (on its first task in this worker) before the deadline starts counting.
+  const unprepared = await runner.prepare(task.type).then(
+    () => null,
+    (err: unknown) => err,
+  );
   started.postMessage(null);
   started.close();
+  if (unprepared !== null) return { ok: false, error: serializeError(unprepared) };
   try {
-    return { ok: true, value: await run(task) };
+    return { ok: true, value: await runner.run(task) };
   } catch (err) {
     return { ok: false, error: serializeError(err) };
   }

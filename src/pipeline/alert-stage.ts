@@ -26,7 +26,7 @@ import { alertItem, type AlertItem } from '../alerts/message.js';
 import { loadMorphology, type AnalyzedText, type Lemmatizer } from '../alerts/morphology.js';
 import type { Field } from '../alerts/rule-parser.js';
 import { FeedwatchError } from '../errors.js';
-import { loadHtml } from '../extract/index.js';
+import { parseHtmlWithinBudget } from '../extract/html-budget.js';
 import { inlineText } from '../extract/text.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -142,7 +142,7 @@ export function descriptionText(description: string | null): string {
   if (!description) return '';
   if (!/[<&]/.test(description)) return description.trim();
   try {
-    return inlineText(loadHtml(description).root());
+    return inlineText(parseHtmlWithinBudget(description));
   } catch (err) {
     if (!(err instanceof FeedwatchError && err.kind === 'too-complex')) throw err;
     return description.replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();

@@ -16,9 +16,8 @@ import type { Article, DecodedText, Feed, FeedItem, FetchedResponse, PollOutcome
 import type { Store } from '../store/store.js';
 import type { StorageGate } from '../store/fault-gate.js';
 import type { FetchOptions } from '../fetch/http.js';
-import { decodeText } from '../fetch/text-body.js';
 import { stripControlsDeep } from '../control-chars.js';
-import { parseFeed, type ParseOptions } from '../feed/parse.js';
+import type { ParseOptions } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import type { PollTally } from './poll-tally.js';
 import type { ExtractedPage } from '../cpu/tasks.js';
@@ -90,9 +89,19 @@ function fetchOptions(config: Config, kind: 'feed' | 'page', extra: Partial<Fetc
   };
 }
 
-/** A body as text, through the deps' decoder (the CPU pool) when there is one. */
-function decode(body: Uint8Array, contentType: string | null, kind: 'xml' | 'html', url: string, feed: string, deps: StageDeps): Promise<DecodedText> {
-  return deps.decode ? deps.decode(body, contentType, kind, url, feed) : Promise.resolve(decodeText(body, contentType, kind, url));
+/**
+ * A body as text, through the deps' decoder (the CPU pool) when there is one; else here, with the decoder imported
+ * on first use (a process whose pool decodes never loads it).
+ */
+async function decode(body: Uint8Array, contentType: string | null, kind: 'xml' | 'html', url: string, feed: string, deps: StageDeps): Promise<DecodedText> {
+  if (deps.decode) return deps.decode(body, contentType, kind, url, feed);
+  return (await import('../fetch/text-body.js')).decodeText(body, contentType, kind, url);
+}
+
+/** Feed text → items, through the deps' parser (the CPU pool) when there is one; else here, imported on first use. */
+async function parse(xml: string, feedName: string, opts: ParseOptions, deps: StageDeps): Promise<FeedItem[]> {
+  if (deps.parseFeed) return deps.parseFeed(xml, feedName, opts);
+  return (await import('../feed/parse.js')).parseFeed(xml, feedName, opts);
 }
 
 /** Poll one feed: conditional GET, decode, parse, and record state and new items in one transaction. */
@@ -116,7 +125,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
         const decoded = await decode(fetched.body, fetched.headers['content-type'] ?? null, 'xml', fetched.finalUrl, feed.name, deps);
         charset = { charset: decoded.charset, reason: decoded.charsetReason };
         const budget = { maxDepth: config.budgets.feedDepth, maxElements: config.budgets.feedElements, documentUrl: fetched.finalUrl };
-        return (deps.parseFeed ?? parseFeed)(decoded.text, feed.name, budget);
+        return parse(decoded.text, feed.name, budget, deps);
       });
     }
   } catch (err) {

@@ -5,7 +5,7 @@
  * same `Message-ID` (`<ID@sender's domain>`) and `X-Feedwatch-Delivery: ID`, so a repeat after a crash can be
  * recognised (and mail systems that drop duplicate Message-IDs drop it).
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { EmailChannelConfig } from '../config-schema.js';
 import { plainText, segments, subjectOf, type AlertContent, type AlertMessage } from '../message.js';
 import { oneLine, printable } from '../../control-chars.js';
@@ -40,24 +40,31 @@ export function renderEmailHtml(m: AlertContent): string {
 export function createEmailChannel(name: string, cfg: EmailChannelConfig, deps: EmailDeps): Channel {
   const user = cfg.userEnv ? requireEnv(deps.env, cfg.userEnv, name, 'SMTP user') : cfg.user;
   const pass = cfg.passwordEnv ? requireEnv(deps.env, cfg.passwordEnv, name, 'SMTP password') : undefined;
-  const transport = nodemailer.createTransport({
-    host: cfg.host,
-    port: cfg.port ?? (cfg.secure ? 465 : 587),
-    secure: cfg.secure,
-    requireTLS: cfg.requireTLS,
-    ...(user ? { auth: { user, pass: pass ?? '' } } : {}),
-    connectionTimeout: cfg.timeout,
-    greetingTimeout: cfg.timeout,
-    socketTimeout: cfg.timeout,
-  });
+  // nodemailer (about 3 MB of heap) is imported with the first message, not by every process whose config names a
+  // channel: most daemons send no mail for hours, many never.
+  let transport: Promise<Transporter> | null = null;
+  const transporter = (): Promise<Transporter> =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: cfg.host,
+        port: cfg.port ?? (cfg.secure ? 465 : 587),
+        secure: cfg.secure,
+        requireTLS: cfg.requireTLS,
+        ...(user ? { auth: { user, pass: pass ?? '' } } : {}),
+        connectionTimeout: cfg.timeout,
+        greetingTimeout: cfg.timeout,
+        socketTimeout: cfg.timeout,
+      }),
+    ));
   const context = { channel: name, host: cfg.host };
 
   return {
     name,
     type: 'email',
     async send(message: AlertMessage): Promise<void> {
+      const mailer = await transporter();
       try {
-        await transport.sendMail({
+        await mailer.sendMail({
           from: cfg.from,
           to: cfg.to,
           // Titles come from feeds: no control character or line break reaches the header or the text part.
@@ -78,7 +85,7 @@ export function createEmailChannel(name: string, cfg: EmailChannelConfig, deps: 
       }
     },
     async close(): Promise<void> {
-      transport.close();
+      if (transport) (await transport).close();
     },
   };
 }
