@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -106,6 +106,7 @@ test('feedwatch run leaves feed parsing and page extraction to its CPU workers a
   // From the sources, a worker loads its body through tsx, whose hooks the recorder shares: the lines after the
   // worker's entry are (also) the worker's imports.
   const urls = readFileSync(file, 'utf8').trim().split('\n');
+  rmSync(dir, { recursive: true, force: true });
   const workerStart = urls.findIndex((u) => u.endsWith('/src/cpu/worker.ts'));
   assert.ok(urls.some((u) => u.endsWith('/src/pipeline/embedded.ts')), 'the recorder saw the daemon');
   assert.ok(workerStart > 0, 'the recorder saw the CPU worker start');
