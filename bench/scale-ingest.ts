@@ -21,7 +21,8 @@
  * dedup mix is a realistic one: 80 % distinct stories, 10 % the same text as another feed's item (syndication),
  * 10 % that text with one paragraph rewritten (an edited copy): mostly new stories, some duplicates.
  *
- * Run alone: npx tsx bench/scale-ingest.ts [--runs N]   (FEEDWATCH_BENCH_INGEST_FEEDS, _ITEMS, _HOSTS to resize)
+ * Run alone: npx tsx bench/scale-ingest.ts [--runs N]   (FEEDWATCH_BENCH_INGEST_FEEDS, _ITEMS, _HOSTS to resize;
+ * FEEDWATCH_BENCH_SCALE_BULLMQ=0 or FEEDWATCH_BENCH_SCALE_EMBEDDED=0 leaves those rows out)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -200,7 +201,7 @@ async function waitStored(
       last = p.done;
       lastAt = performance.now();
     } else if (performance.now() - lastAt > stallMs) throw new Error(`no progress for ${stallMs / 1000} s at ${p.done} of ${articles} articles`);
-    if (children.some((c) => c.exitCode !== null)) throw new Error(`a feedwatch process exited at ${p.done} of ${articles} articles`);
+    if (children.some((c) => c.exitCode !== null || c.signalCode !== null)) throw new Error(`a feedwatch process exited at ${p.done} of ${articles} articles`);
     await sleep(250);
   }
 }
@@ -310,6 +311,7 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
   const runs = opts.runs ?? runsFlag() ?? 5;
   const articles = feeds * items;
   const withRedis = process.env['FEEDWATCH_BENCH_SCALE_BULLMQ'] !== '0';
+  const withEmbedded = process.env['FEEDWATCH_BENCH_SCALE_EMBEDDED'] !== '0';
   console.log(
     `scale: ingestion — ${feeds} feeds × ${items} items = ${articles} articles with pages, ${hosts} loopback hosts, ${runs} run(s); ` +
       `${cpus().length} CPUs, load ${loadavg().map((l) => fmt(l, 1)).join(' ')} at start`,
@@ -318,7 +320,7 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
     const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
-  const names = ['embedded', ...(withRedis ? ['bullmq + 1 worker', 'bullmq + 2 workers'] : [])];
+  const names = [...(withEmbedded ? ['embedded'] : []), ...(withRedis ? ['bullmq + 1 worker', 'bullmq + 2 workers'] : [])];
   const rows = new Map<string, Row[]>(names.map((n) => [n, []]));
   const extraction: Array<{ perSecond: number; cpuMsPerArticle: number }> = [];
   const load1 = () => fmt(loadavg()[0]!, 1);
@@ -332,7 +334,7 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
       extraction.push(alone);
       const rate = alone.perSecond;
       const parts: Array<[string, () => Promise<Omit<Row, 'ratio' | 'cpuRatio'>>]> = [
-        ['embedded', () => embeddedRow(dir, ports, feeds, articles)],
+        ...(withEmbedded ? ([['embedded', () => embeddedRow(dir, ports, feeds, articles)]] as Array<[string, () => Promise<Omit<Row, 'ratio' | 'cpuRatio'>>]>) : []),
         ...(withRedis
           ? ([
               ['bullmq + 1 worker', () => bullmqRow(dir, ports, feeds, articles, 1)],
@@ -340,21 +342,22 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
             ] as Array<[string, () => Promise<Omit<Row, 'ratio' | 'cpuRatio'>>]>)
           : []),
       ];
-      const line: string[] = [`extraction alone ${fmt(rate)}/s, ${fmt(alone.cpuMsPerArticle, 1)} ms CPU/article (load ${load1()})`];
+      // Each row printed as it ends: a run of 20,000 articles takes many minutes a row on a loaded machine.
+      console.log(`  run ${run}:\n    extraction alone ${fmt(rate)}/s, ${fmt(alone.cpuMsPerArticle, 1)} ms CPU/article (load ${load1()})`);
       for (const [name, f] of parts) {
         try {
           const r = await f();
           const cpuRatio = (cpus().length * alone.cpuMsPerArticle) / r.cpuMsPerArticle;
           rows.get(name)!.push({ ...r, ratio: r.perSecond / rate, cpuRatio });
-          line.push(
+          console.log(
+            '    ' +
             `${name} ${fmt(r.perSecond)}/s (ratio ${fmt(r.perSecond / rate, 2)}; ${fmt(r.seconds, 1)} s, every feed polled by ${fmt(r.allPolledSeconds, 1)} s, ${fmt(r.afterFirstPolls)}/s after; ` +
               `${fmt(r.cpuMsPerArticle, 1)} ms CPU/article, CPU ratio ${fmt(cpuRatio, 2)}${r.failed ? `; ${r.failed} failed` : ''}; load ${load1()})`,
           );
         } catch (err) {
-          line.push(`${name} FAILED: ${err instanceof Error ? err.message : String(err)}`);
+          console.log(`    ${name} FAILED: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      console.log(`  run ${run}:\n    ${line.join('\n    ')}`);
     } catch (err) {
       console.log(`  run ${run} FAILED: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
