@@ -9,7 +9,8 @@
  * (scale-ingest.ts `mixPage`: 80 % distinct, 20 % copies or edited copies of another feed's).
  *
  * The daemon starts in steady state, as after a restart: the file is seeded (through the store) with every feed's
- * 20 items, their pages done, its ETag, and its next poll spread evenly over the next interval. Then for a window
+ * 20 items as of its last poll, their pages done, its ETag, its next poll spread evenly over the next interval and its
+ * last one an interval before that (so each poll finds what a whole interval brought). Then for a window
  * (default 300 s): polls/s against demand (10,000 / 900 s), new articles/s stored against those published, the
  * pages still waiting at the end and how long the oldest has waited, feeds overdue at the end (next poll more than
  * the jitter, 90 s, in the past), `feedwatch_schedule_lag_seconds` and lag warnings, the daemon's CPU (share of the
@@ -129,13 +130,16 @@ async function seed(db: string, feeds: number, ports: number[], epoch: number, r
   try {
     await store.syncFeeds(Array.from({ length: feeds }, (_, n) => ({ name: `f${n}`, url: feedUrl(n, ports), intervalMs: INTERVAL_MS, enabled: true, headers: {}, tags: [] })));
     const now = Date.now();
-    const at = new Date(now).toISOString();
     const r = uniform(mulberry32(99));
     for (let start = 0; start < feeds; start += 500) {
       await Promise.all(
         Array.from({ length: Math.min(500, feeds - start) }, (_, i) => {
           const n = start + i;
-          const newest = newestItem(n, now, epoch, rate);
+          // Polled last one interval before its next poll, which is spread evenly over the next interval: each poll
+          // then finds what its feed published over a whole interval, as in a daemon that has run for a while.
+          const dueIn = r() * INTERVAL_MS;
+          const lastPoll = now + dueIn - INTERVAL_MS;
+          const newest = newestItem(n, lastPoll, epoch, rate);
           const items = Array.from({ length: LISTED }, (_, j) => ({
             feedName: `f${n}`,
             guid: `f${n}-${newest - j}`,
@@ -150,7 +154,7 @@ async function seed(db: string, feeds: number, ports: number[], epoch: number, r
           }));
           const outcome = {
             feedName: `f${n}`,
-            startedAt: at,
+            startedAt: new Date(lastPoll).toISOString(),
             status: 200,
             ok: true,
             notModified: false,
@@ -163,7 +167,7 @@ async function seed(db: string, feeds: number, ports: number[], epoch: number, r
             elapsedMs: 1,
             retryAfterSeconds: null,
           };
-          return store.recordPoll(outcome, items, new Date(now + r() * INTERVAL_MS).toISOString());
+          return store.recordPoll(outcome, items, new Date(now + dueIn).toISOString());
         }),
       );
     }
