@@ -60,9 +60,12 @@ export async function serveUntilTold(argv: string[], page: (feed: number, item: 
   process.stdout.write(`PORTS ${site.ports.join(',')}\n`);
 }
 
-/** Start `script --serve ITEMS HOSTS` in a child process; resolves with the ports it listens on. */
-export async function siteInChild(script: string, cwd: string, items: number, hosts: number): Promise<{ ports: number[]; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--serve', String(items), String(hosts)], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Start `script --serve ARGS...` in a child process (a bench's own site, run apart from the process it measures);
+ * resolves with the ports it prints on its `PORTS p1,p2,...` line.
+ */
+export async function siteInChild(script: string, cwd: string, args: (string | number)[]): Promise<{ ports: number[]; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--serve', ...args.map(String)], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
   const ports = await new Promise<number[]>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {
       const m = /^PORTS (\S+)/.exec(l);

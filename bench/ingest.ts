@@ -133,7 +133,7 @@ export async function runIngestBench(opts: { feeds?: number; items?: number; hos
   const articles = feeds * items;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const dir = mkdtempSync(join(tmpdir(), 'feedwatch-bench-ingest-'));
-  const site = await siteInChild(HERE, ROOT, items, hosts);
+  const site = await siteInChild(HERE, ROOT, [items, hosts]);
   const children: ChildProcess[] = [site.child];
   try {
     // 1. Extraction alone, on the very pages the site serves: its bytes decoded, then extracted (what the article

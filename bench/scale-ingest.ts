@@ -328,7 +328,7 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
     const dir = mkdtempSync(join(tmpdir(), 'feedwatch-scale-ingest-'));
     let site: Awaited<ReturnType<typeof siteInChild>> | null = null;
     try {
-      site = await siteInChild(HERE, ROOT, items, hosts);
+      site = await siteInChild(HERE, ROOT, [items, hosts]);
       const ports = site.ports;
       const alone = await extractionRate(feeds, items, ports);
       extraction.push(alone);

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { freePort } from '../tests/helpers/http-server.js';
 import { deleteMatching } from '../tests/helpers/redis.js';
 import { feedwatchCpu } from './scale-feeds.js';
 
@@ -118,14 +119,6 @@ async function startSite(): Promise<Site> {
 }
 
 // --- the daemon -------------------------------------------------------------------------------------------
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function configYaml(o: { db: string; feeds: number; ports: number[]; interval: string }): string {
   const feeds = Array.from({ length: o.feeds }, (_, n) => `  - name: f${n}\n    url: http://127.0.0.1:${o.ports[n % o.ports.length]}/f/${n}.xml\n`).join('');

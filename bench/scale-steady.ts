@@ -28,7 +28,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { freePort } from '../tests/helpers/http-server.js';
 import { mulberry32, uniform } from '../tests/helpers/prng.js';
+import { siteInChild } from './bench-site.js';
 import { mixPage } from './scale-ingest.js';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -99,17 +101,7 @@ async function serve(epoch: number, rate: number): Promise<void> {
   process.stdout.write(`PORTS ${servers.map((s) => (s.address() as AddressInfo).port).join(',')}\n`);
 }
 
-async function startSite(epoch: number, rate: number): Promise<{ ports: number[]; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--serve', String(epoch), String(rate)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      const m = /^PORTS (\S+)/.exec(l);
-      if (m) resolve(m[1]!.split(',').map(Number));
-    });
-    child.once('exit', (code) => reject(new Error(`bench site exited with ${code}`)));
-  });
-  return { ports, child };
-}
+const startSite = (epoch: number, rate: number) => siteInChild(HERE, ROOT, [epoch, rate]);
 
 const feedUrl = (n: number, ports: number[]) => `http://127.0.0.1:${ports[n % ports.length]}/feeds/f${n}.xml`;
 
@@ -180,14 +172,6 @@ async function seed(db: string, feeds: number, ports: number[], epoch: number, r
   } finally {
     conn.close();
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface Sample {
