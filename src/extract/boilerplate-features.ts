@@ -103,6 +103,14 @@ const PLATFORM_WORD =
 /** Platform names of two words (lower case, as `words` gives them). */
 const PLATFORM_PHRASES = [' google news ', ' google новост', ' яндекс новост', ' яндекс дзен', ' social media ', ' sozialen netzwerken '];
 
+/** A pattern finding any of `needles` as written (one scan of a text instead of one per needle), or null for none. */
+function anyOf(needles: readonly string[]): RegExp | null {
+  return needles.length === 0 ? null : new RegExp(needles.map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'));
+}
+
+/** PLATFORM_PHRASES as one pattern. */
+const PLATFORM_PHRASE = anyOf(PLATFORM_PHRASES)!;
+
 /** Platform names that are also ordinary words in lower case: counted only as written by the platforms. */
 const PLATFORM_CAPS = new Set(['VK', 'ВК', 'OK', 'ОК', 'MAX', 'X']);
 
@@ -112,7 +120,7 @@ const PLATFORM_CAPS = new Set(['VK', 'ВК', 'OK', 'ОК', 'MAX', 'X']);
  */
 function namesPlatform(text: string, lower: readonly string[], joined: string): boolean {
   if (lower.some((w) => PLATFORM_WORD.test(w))) return true;
-  if (PLATFORM_PHRASES.some((p) => joined.includes(p))) return true;
+  if (PLATFORM_PHRASE.test(joined)) return true;
   for (const caps of PLATFORM_CAPS) if (text.includes(caps)) return (text.match(WORD) ?? []).some((w) => PLATFORM_CAPS.has(w));
   return false;
 }
@@ -247,19 +255,19 @@ const WRITTEN_ADDRESS = /(?:https?:\/\/|www\.)\S+/giu;
 /**
  * What namesOutlet looks for in a text's words between spaces, per outlet name: the name as whole words
  * (" name "), or for a single word of five letters or more any word starting with it (" name", which also
- * finds the whole word). Built once per body.
+ * finds the whole word). Built once per body, as one pattern (null without names).
  */
-function outletNeedles(names: readonly string[]): string[] {
-  return names.map((n) => (n.length >= 5 && !n.includes(' ') ? ` ${n}` : ` ${n} `));
+function outletNeedles(names: readonly string[]): RegExp | null {
+  return anyOf(names.map((n) => (n.length >= 5 && !n.includes(' ') ? ` ${n}` : ` ${n} `)));
 }
 
 /** Whether the outlet names itself; `joined` is the text's lower-case words between spaces (as namesPlatform's). */
-function namesOutlet(text: string, needles: readonly string[], joined: string): boolean {
-  if (needles.length === 0) return false;
+function namesOutlet(text: string, needles: RegExp | null, joined: string): boolean {
+  if (needles === null) return false;
   // Not inside a written address (a citation of another page on the same domain is not the outlet speaking).
   WRITTEN_ADDRESS.lastIndex = 0;
   const t = WRITTEN_ADDRESS.test(text) ? ` ${words(text.replace(WRITTEN_ADDRESS, ' ')).join(' ')} ` : joined;
-  return needles.some((n) => t.includes(n));
+  return needles.test(t);
 }
 
 /**
@@ -304,10 +312,16 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
   // Each paragraph's lower-case words, read once: every signal below works on them.
   const lowers = texts.map(words);
   const stems = lowers.map(contentStems);
-  // Each paragraph's distinct stems, and in how many paragraphs each stem occurs.
-  const stemSets = stems.map((list) => new Set(list));
+  // In how many paragraphs each stem occurs (`last`: the last paragraph that counted it, so that each counts once).
   const stemCounts = new Map<string, number>();
-  for (const set of stemSets) for (const s of set) stemCounts.set(s, (stemCounts.get(s) ?? 0) + 1);
+  const last = new Map<string, number>();
+  for (let i = 0; i < stems.length; i++) {
+    for (const s of stems[i]!) {
+      if (last.get(s) === i) continue;
+      last.set(s, i);
+      stemCounts.set(s, (stemCounts.get(s) ?? 0) + 1);
+    }
+  }
   const n = paragraphs.length;
   // The body's head and tail: the paragraphs before its first and after its last long one (promos, bylines
   // and disclaimers gather there, often several in a row).
@@ -320,14 +334,19 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     const w = lowers[i]!;
     const joined = ` ${w.join(' ')} `;
     const own = stems[i]!;
-    const ownSet = stemSets[i]!;
     let inTitle = 0;
     for (const s of own) if (titleStems.has(s)) inTitle++;
     const titleOverlap = own.length === 0 ? 0 : inTitle / own.length;
-    // Share of the paragraph's stems that some other paragraph also has.
+    // Share of the paragraph's distinct stems that some other paragraph also has (`last` marks those seen here).
+    let distinct = 0;
     let shared = 0;
-    for (const s of ownSet) if ((stemCounts.get(s) ?? 0) > 1) shared++;
-    const textOverlap = ownSet.size === 0 ? 0 : shared / ownSet.size;
+    for (const s of own) {
+      if (last.get(s) === -1 - i) continue;
+      last.set(s, -1 - i);
+      distinct++;
+      if (stemCounts.get(s)! > 1) shared++;
+    }
+    const textOverlap = distinct === 0 ? 0 : shared / distinct;
     const len = Math.max(1, p.len);
     let social = false;
     let ownSite = false;
