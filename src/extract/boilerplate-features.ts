@@ -272,16 +272,20 @@ function namesOutlet(text: string, needles: RegExp | null, joined: string): bool
 
 /**
  * A character from U+0400 on (Cyrillic, Armenian and every later script; surrogates too): IMPERATIVE_WORD's
- * endings are all written in such characters, and lower-casing never turns a character below U+0400 into one.
+ * endings are all written in such characters, and lower-casing turns no character below U+0400 into one of them
+ * (only U+023A and U+023E lower-case to characters above it, Latin ones).
  */
 const NON_LATIN = /[\u0400-\uffff]/;
 
-/** The first two words of each sentence, letters only, lower case. */
-function sentenceOpeners(text: string): string[] {
-  return text
-    .split(/[.!?…]\s+|\s[—–]\s/u)
-    .flatMap(firstTwoWords)
-    .map((x) => x.replace(/[^\p{L}]/gu, '').toLowerCase());
+/**
+ * Whether the first or second word of a sentence, letters only and lower case, is shaped as an imperative
+ * (IMPERATIVE_WORD). A word without a NON_LATIN character cannot be, and is not cleaned.
+ */
+function imperativeOpener(text: string): boolean {
+  for (const sentence of text.split(/[.!?…]\s+|\s[—–]\s/u)) {
+    for (const w of firstTwoWords(sentence)) if (NON_LATIN.test(w) && IMPERATIVE_WORD.test(w.replace(/[^\p{L}]/gu, '').toLowerCase())) return true;
+  }
+  return false;
 }
 
 /** The first two whitespace-separated words of a sentence (without splitting the rest of it). */
@@ -328,6 +332,7 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
   const long = lowers.map((w) => w.length >= LONG_WORDS);
   const firstLong = long.indexOf(true);
   const lastLong = long.lastIndexOf(true);
+  const hintMarks = new Map<string, boolean>();
 
   return paragraphs.map((p, i) => {
     const text = texts[i]!;
@@ -365,8 +370,13 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     // The first two words of each sentence ("Нашли ошибку? Выделите её…", "Также читайте — …"), read only when the
     // text has a character of a script the imperative endings are written in (Cyrillic, Armenian and beyond).
     const unmarked = text.replace(LEADING_MARKER, '');
-    const imperative = NON_LATIN.test(unmarked) && sentenceOpeners(unmarked).some((x) => IMPERATIVE_WORD.test(x));
-    const hints = hintWords(p.hints);
+    const imperative = NON_LATIN.test(unmarked) && imperativeOpener(unmarked);
+    // Paragraphs of one body often share their hints: each distinct one is read once.
+    let hinted = hintMarks.get(p.hints);
+    if (hinted === undefined) {
+      hinted = hintWords(p.hints).some((x) => HINT_WORDS.has(x));
+      hintMarks.set(p.hints, hinted);
+    }
     const addressOrHandle = ADDRESS_OR_HANDLE.test(text);
     return [
       Math.log1p(w.length),
@@ -391,7 +401,7 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       i === n - 1 || (lastLong >= 0 && i > lastLong) ? 1 : 0,
       i >= n - 2 ? 1 : 0,
       p.nearRemoved ? 1 : 0,
-      hints.some((x) => HINT_WORDS.has(x)) ? 1 : 0,
+      hinted ? 1 : 0,
       titleOverlap,
       textOverlap,
       addressOrHandle ? 1 : 0,
