@@ -24,12 +24,15 @@ export const HTML_LIMITS: HtmlLimits = { maxNodes: 250_000, maxDepth: 1_000 };
 /** htmlparser2 in HTML mode, as cheerio's `{ xml: { xmlMode: false, decodeEntities: true } }` sets it up. */
 const PARSER_OPTIONS = { xmlMode: false, decodeEntities: true } as const;
 
-/** The tokenizer's state that its skips read and move (htmlparser2 10's Tokenizer fields). */
+/** The tokenizer's state that its skips read and move (htmlparser2 10's Tokenizer fields), and nextAt's memory. */
 interface TokenizerPosition {
   buffer: string;
   index: number;
   offset: number;
   decodeEntities: boolean;
+  /** The buffer `nextFound` was read in, and per character code where that character is next found. */
+  foundIn?: string;
+  nextFound?: number[];
 }
 
 /** The Tokenizer's own methods that the faster one falls back on. */
@@ -43,21 +46,22 @@ const LT = 0x3c;
 const AMP = 0x26;
 
 /**
- * Where a character is next found in the tokenizer's buffer from a position on, remembered per tokenizer and
- * character (reading only moves forward, so each character's search goes over the buffer once).
+ * Where a character is next found in the tokenizer's buffer from a position on, remembered on the tokenizer per
+ * character (reading only moves forward, so each character's search goes over the buffer once). The characters
+ * asked about (`<`, `&`, quotes) are ASCII: the memory is an array indexed by their code.
  */
-const nextFound = new WeakMap<TokenizerPosition, { buffer: string; at: Map<number, number> }>();
 function nextAt(t: TokenizerPosition, code: number, from: number): number {
-  let cache = nextFound.get(t);
-  if (cache === undefined || cache.buffer !== t.buffer) {
-    cache = { buffer: t.buffer, at: new Map() };
-    nextFound.set(t, cache);
+  let at = t.nextFound;
+  if (at === undefined || t.foundIn !== t.buffer) {
+    at = [];
+    t.nextFound = at;
+    t.foundIn = t.buffer;
   }
-  let p = cache.at.get(code);
+  let p = at[code];
   if (p === undefined || p < from) {
     p = t.buffer.indexOf(String.fromCharCode(code), from);
     if (p < 0) p = t.buffer.length;
-    cache.at.set(code, p);
+    at[code] = p;
   }
   return p;
 }
@@ -70,7 +74,10 @@ function nextAt(t: TokenizerPosition, code: number, from: number): number {
  * `Tokenizer` option, and tests/extract/text.test.ts checks that documents parse the same with and without it.
  * Without the methods it replaces (another htmlparser2), it is the plain Tokenizer.
  */
-class IndexOfTokenizer extends Tokenizer {}
+class IndexOfTokenizer extends Tokenizer {
+  foundIn: string | undefined = undefined;
+  nextFound: number[] | undefined = undefined;
+}
 if (typeof BASE.fastForwardTo === 'function' && typeof BASE.stateText === 'function' && typeof BASE.handleInAttributeValue === 'function') {
   const stateText = BASE.stateText;
   const handleInAttributeValue = BASE.handleInAttributeValue;
