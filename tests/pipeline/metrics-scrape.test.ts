@@ -103,7 +103,10 @@ async function scrapeUntil(child: FeedwatchProcess, port: number, ready: (m: Map
   }
 }
 
+// The stored article is waited for too: the failed pages' feed entries can be alerted (and the deliveries counted)
+// while the good page is still in its extraction task (a CPU worker loading the extractor on its first page).
 const done = (m: Map<string, number>) =>
+  (m.get('feedwatch_articles_total{outcome="ok"}') ?? 0) >= 1 &&
   (m.get('feedwatch_alert_deliveries_total{channel="log",outcome="delivered"}') ?? 0) >= 1 &&
   (m.get('feedwatch_alert_deliveries_total{channel="down",outcome="retrying"}') ?? 0) >= 1 &&
   (m.get('feedwatch_alert_deliveries_total{channel="refuses",outcome="failed"}') ?? 0) >= 1 &&
