@@ -24,14 +24,23 @@ const t = '2026-12-01T10:00:00.000Z';
 async function filled(path: string): Promise<void> {
   const store = await openSqliteStore(path);
   try {
-    await store.syncFeeds([testFeed('a'), testFeed('b'), testFeed('c')]);
+    await store.syncFeeds([testFeed('a'), testFeed('b'), testFeed('c'), testFeed('d \u00e9\u{1F600}"\\')]);
     const [x] = await store.recordPoll(okPoll('a', t), [testItem('a', 'a1'), testItem('a', 'a2')], '2026-12-01T10:15:00.000Z');
     await store.recordPoll(okPoll('c', t, { ok: false, status: 500, errorKind: 'http-status', errorMessage: 'HTTP 500' }), [], '2026-12-01T10:30:00.000Z');
     await store.saveArticle(x!.id, { ok: false, kind: 'http-status', reason: 'HTTP 404' }, t, null);
+    // Text that JSON must escape or carry as it is: quotes, a backslash, controls, a line separator, a surrogate pair.
+    const odd = 'an "HTML" page\\ \n\t\u0001\u2028 \u00e9\u{1F600}';
+    await store.recordPoll(
+      { ...okPoll('d \u00e9\u{1F600}"\\', t, { ok: false, status: 200, errorKind: 'not-a-feed', errorMessage: odd, etag: 'W/"x"' }), declaredFeeds: ['https://example.com/a.xml', `https://example.com/${encodeURIComponent(odd)}`] },
+      [],
+      '2026-12-01T10:45:00.000Z',
+    );
   } finally {
     await store.close();
   }
 }
+
+const byState = <T extends { name: string }>(rows: T[]) => [...rows].sort((p, q) => (p.name < q.name ? -1 : 1));
 
 const byName = <T extends { state: { name: string } }>(rows: T[] | null) => rows && [...rows].sort((p, q) => (p.state.name < q.state.name ? -1 : 1));
 
@@ -40,12 +49,16 @@ test('answers what the store answers, and writes nothing to the file', async () 
   await filled(path);
   const store = await openSqliteStore(path);
   const expected = byName(await store.feedOverview());
+  const states = byState(await store.feedStates());
   await store.close();
   const digest = () => createHash('sha256').update(readFileSync(path)).digest('hex');
   const before = digest();
   const got = byName(readSqlite(path));
   assert.deepEqual(got, expected);
-  assert.deepEqual(got!.map((o) => [o.state.name, o.state.itemCount, o.activity.pagesFailed, o.state.errorCount]), [['a', 2, 1, 0], ['b', 0, 0, 0], ['c', 0, 0, 1]]);
+  assert.deepEqual(got!.map((o) => [o.state.name, o.state.itemCount, o.activity.pagesFailed, o.state.errorCount]), [['a', 2, 1, 0], ['b', 0, 0, 0], ['c', 0, 0, 1], ['d \u00e9\u{1F600}"\\', 0, 0, 1]]);
+  // The overview's states are what the row-by-row read of the feeds table gives (declared feeds, odd text and all).
+  assert.deepEqual(got!.map((o) => o.state), states);
+  assert.equal(got![3]!.state.declaredFeeds.length, 2);
   // A reader of a WAL file may create the -shm index (as the daemon has it); it writes no page.
   assert.equal(digest(), before, 'the database file holds the same bytes');
   assert.equal(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0, 0, 'no page in the write-ahead log');
@@ -74,5 +87,5 @@ test('readFeedOverview through the config: read-only when it can, else the store
   assert.deepEqual(await readFeedOverview(config), [], 'a new file: created by the store, no feed stored yet');
   assert.equal(existsSync(path), true);
   await filled(path);
-  assert.deepEqual(byName(await readFeedOverview(config))!.map((o) => o.state.name), ['a', 'b', 'c']);
+  assert.deepEqual(byName(await readFeedOverview(config))!.map((o) => o.state.name), ['a', 'b', 'c', 'd \u00e9\u{1F600}"\\']);
 });
