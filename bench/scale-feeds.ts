@@ -3,6 +3,9 @@
  * (`node dist/cli/main.js feeds`, what users run) with 10,000 feeds in the config and stored with 10 items each,
  * beside its floors in the same run: Node starting and exiting (`node -e 0`) and the CLI printing its help. Target:
  * under 0.3 s. Each command runs 5 times, interleaved, and the median is printed (the machine is shared).
+ * The command's usual case is a config unchanged since its last run, read from the validated-config cache
+ * (src/config/cache.ts, in a folder of the bench's own here); the first run after a change of the file, which
+ * parses, validates and stores it, is measured beside it (each such run with an empty cache folder).
  *
  * Run alone: npx tsx bench/scale-feeds.ts (FEEDWATCH_BENCH_FEEDS=N feeds, default 10,000; --no-build uses dist/ as it is)
  */
@@ -20,17 +23,17 @@ const MAIN = join(ROOT, 'dist/cli/main.js');
 const RUNS = 5;
 
 /** CPU seconds (user + system) of one process, output discarded (bash's `times` reports its children's). */
-export function commandCpu(argv: string[]): number {
+export function commandCpu(argv: string[], env: NodeJS.ProcessEnv = {}): number {
   const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `${quoted} > /dev/null 2>&1; times`], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', `${quoted} > /dev/null 2>&1; times`], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
   // `times`: shell user/sys, then children user/sys, as "XmY.YYYs XmY.YYYs".
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
   const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   return secs.length === 2 ? secs[0]! + secs[1]! : NaN;
 }
 
-/** `feedwatch ARGS` through the built entry point. */
-export const feedwatchCpu = (args: string[]): number => commandCpu([process.execPath, MAIN, ...args]);
+/** `feedwatch ARGS` through the built entry point (`env` added to this process's environment). */
+export const feedwatchCpu = (args: string[], env: NodeJS.ProcessEnv = {}): number => commandCpu([process.execPath, MAIN, ...args], env);
 
 /**
  * Where one `feedwatch feeds` spends its CPU: the command's steps run one after the other in a fresh Node process
@@ -42,13 +45,13 @@ const out = { 'node start': cpu() };
 let last = out['node start'];
 const step = (name) => { const now = cpu(); out[name] = now - last; last = now; };
 const dist = (p) => new URL(p, process.env.FW_DIST).href;
-const { loadCliConfig } = await import(dist('cli/config.js'));
+const { configCache, loadConfigCached } = await import(dist('config/cache.js'));
 const { readFeedOverview } = await import(dist('store/open.js'));
 const { feedStatuses } = await import(dist('api/feed-health.js'));
 const { formatTable, utcMinute } = await import(dist('cli/table.js'));
-step('imports (zod, js-yaml, schemas, CLI)');
-const config = loadCliConfig(process.env.FW_CONFIG);
-step('config (YAML read, zod validation)');
+step('imports (CLI, config cache)');
+const config = await loadConfigCached(process.env.FW_CONFIG, configCache());
+step('config (cache hit: read, key, JSON.parse)');
 await import(dist('store/sqlite/read-only.js'));
 step('import better-sqlite3');
 const stored = await readFeedOverview(config);
@@ -60,10 +63,10 @@ step('table');
 process.stdout.write(JSON.stringify(out));
 `;
 
-function phases(dir: string, cfg: string): Record<string, number> {
+function phases(dir: string, cfg: string, env: NodeJS.ProcessEnv): Record<string, number> {
   const file = join(dir, 'phases.mjs');
   writeFileSync(file, PHASES);
-  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', env: { ...process.env, FW_DIST: pathToFileURL(join(ROOT, 'dist/')).href, FW_CONFIG: cfg } });
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', env: { ...process.env, ...env, FW_DIST: pathToFileURL(join(ROOT, 'dist/')).href, FW_CONFIG: cfg } });
   return JSON.parse(r.stdout) as Record<string, number>;
 }
 
@@ -94,19 +97,24 @@ export async function runScaleFeedsBench(count = Number(process.env['FEEDWATCH_B
     } finally {
       await store.close();
     }
-    const runs: Record<string, number[]> = { node: [], help: [], feeds: [], json: [] };
+    const cache = { FEEDWATCH_CACHE_DIR: join(dir, 'cache') };
+    // The cache as the previous run of the command left it.
+    feedwatchCpu(['feeds', '--config', cfg], cache);
+    const runs: Record<string, number[]> = { node: [], help: [], feeds: [], json: [], changed: [] };
     for (let r = 0; r < RUNS; r++) {
       runs['node']!.push(commandCpu([process.execPath, '-e', '0']));
       runs['help']!.push(feedwatchCpu(['help']));
-      runs['feeds']!.push(feedwatchCpu(['feeds', '--config', cfg]));
-      runs['json']!.push(feedwatchCpu(['feeds', '--json', '--config', cfg]));
+      runs['feeds']!.push(feedwatchCpu(['feeds', '--config', cfg], cache));
+      runs['json']!.push(feedwatchCpu(['feeds', '--json', '--config', cfg], cache));
+      runs['changed']!.push(feedwatchCpu(['feeds', '--config', cfg], { FEEDWATCH_CACHE_DIR: join(dir, `empty-cache-${r}`) }));
     }
     const steps: Record<string, number[]> = {};
-    for (let r = 0; r < RUNS; r++) for (const [k, v] of Object.entries(phases(dir, cfg))) (steps[k] ??= []).push(v);
+    for (let r = 0; r < RUNS; r++) for (const [k, v] of Object.entries(phases(dir, cfg, cache))) (steps[k] ??= []).push(v);
     const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, number>;
     console.log(
       `feedwatch feeds, ${count} feeds stored (10 items each), built CLI, median of ${RUNS}: ${fmt(m['feeds']!)} s CPU ` +
-        `(target < 0.3; --json ${fmt(m['json']!)} s); floors in this run: node -e 0 ${fmt(m['node']!)} s, feedwatch help ${fmt(m['help']!)} s ` +
+        `(target < 0.3; --json ${fmt(m['json']!)} s; the first run after a change of the config ${fmt(m['changed']!)} s); ` +
+        `floors in this run: node -e 0 ${fmt(m['node']!)} s, feedwatch help ${fmt(m['help']!)} s ` +
         `(load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
     );
     console.log(`  where it goes (ms of CPU, medians of ${RUNS} processes): ${Object.entries(steps).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}`);

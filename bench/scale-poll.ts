@@ -263,7 +263,10 @@ interface SizeFigures {
   notModified: WindowFigures;
   unchanged: WindowFigures;
   idle: { rssMb: number; overdue: number; firstCycleS: number; apiFeedsCpuS: number };
+  /** `feedwatch feeds`, the config unchanged since its last run (read from the validated-config cache). */
   feedsCommandCpuS: number;
+  /** The same, the first run after the config was written. */
+  feedsCommandFirstCpuS: number;
   lagWarnings: string[];
 }
 
@@ -311,7 +314,11 @@ async function runSize(site: Site, feeds: number, windowS: number): Promise<Size
     } finally {
       await idleDaemon.stop();
     }
-    return { feeds, ...figures, idle, feedsCommandCpuS: feedwatchCpu(['feeds', '--config', idleCfg]) };
+    // The first run after the config was written parses it and fills the cache (src/config/cache.ts); the next one,
+    // the config unchanged, is the command's usual case.
+    const cache = { FEEDWATCH_CACHE_DIR: join(dir, 'config-cache') };
+    const feedsCommandFirstCpuS = feedwatchCpu(['feeds', '--config', idleCfg], cache);
+    return { feeds, ...figures, idle, feedsCommandCpuS: feedwatchCpu(['feeds', '--config', idleCfg], cache), feedsCommandFirstCpuS };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -414,7 +421,10 @@ export async function runScalePollBench(): Promise<void> {
         `  idle at 15 min interval   RSS ${fmt(r.idle.rssMb, 0)} MB (target < 250)  overdue ${r.idle.overdue}  first cycle ${fmt(r.idle.firstCycleS)} s (spread: 60 s)`,
       );
       console.log(`  lag warnings logged: ${r.lagWarnings.length}${r.lagWarnings[0] ? ` (first: "${r.lagWarnings[0].slice(0, 100)}...")` : ''}`);
-      console.log(`  feedwatch feeds: ${fmt(r.feedsCommandCpuS, 2)} s CPU (target < 0.3; feedwatch help: ${fmt(feedwatchCpu(['help']), 2)} s)`);
+      console.log(
+        `  feedwatch feeds: ${fmt(r.feedsCommandCpuS, 2)} s CPU (target < 0.3; the first run after the config was written ${fmt(r.feedsCommandFirstCpuS, 2)} s; ` +
+          `feedwatch help: ${fmt(feedwatchCpu(['help']), 2)} s)`,
+      );
       console.log(`  GET /api/feeds in the idle daemon: ${fmt(r.idle.apiFeedsCpuS, 3)} s CPU per request (target < 0.3)`);
     }
   } finally {

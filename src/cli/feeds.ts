@@ -3,9 +3,12 @@
  * failed, next poll; under the table, the feed links offered by a feed URL that serves an HTML page. It reads what
  * storage holds in one query (on SQLite a read-only one, src/store/sqlite/read-only.ts) and writes nothing: the
  * config's view (which feeds exist, which are enabled, their limits) is merged in memory, so it is cheap with
- * thousands of feeds and safe beside a running daemon.
+ * thousands of feeds and safe beside a running daemon. The config comes through the validated-config cache
+ * (src/config/cache.ts): unchanged since the last run, it is neither parsed nor validated again (a run after a
+ * change stores it, the one file this command may write, in the user's cache folder).
  */
-import { loadCliConfig } from './config.js';
+import { configCache, loadConfigCached } from '../config/cache.js';
+import { cliConfigPath } from '../config/source.js';
 import { readFeedOverview } from '../store/open.js';
 import { formatTable, utcMinute } from './table.js';
 import { printable } from '../control-chars.js';
@@ -14,7 +17,7 @@ import { feedStatuses, pageFailuresOf, type FeedStatus } from '../api/feed-healt
 export { withConfig } from '../api/feed-health.js';
 
 export async function feedsCommand(configPath: string | undefined, json: boolean): Promise<number> {
-  const config = loadCliConfig(configPath);
+  const config = await loadConfigCached(cliConfigPath(configPath), configCache());
   const rows = feedStatuses(config.feeds, await readFeedOverview(config), config.defaults.interval, Date.now());
   if (json) {
     // One write: a console.log per feed costs more than the rest of the command with thousands of feeds.

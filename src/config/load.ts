@@ -2,8 +2,6 @@
  * Loads the config file: YAML → zod validation → Config. Every error names the file, the key path and
  * (where the YAML shows it) the line and column, and says what to do.
  */
-import { readFileSync, existsSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
 import { load as loadYamlQuickly, CORE_SCHEMA } from 'js-yaml';
@@ -11,7 +9,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Feed } from '../model.js';
 import { configSchema, DEFAULT_MAX_FEEDS, type ParsedConfig } from './schema.js';
-import { parseSize } from './duration.js';
+import { configMaxBytes, readConfigText, tooBig } from './source.js';
 
 export interface Config extends Omit<ParsedConfig, 'feeds'> {
   /** Absolute path of the file this came from. */
@@ -19,40 +17,17 @@ export interface Config extends Omit<ParsedConfig, 'feeds'> {
   feeds: Feed[];
 }
 
-export const DEFAULT_CONFIG_PATH = 'config/feedwatch.yaml';
-export const EXAMPLE_CONFIG_PATH = 'config/feedwatch.example.yaml';
+export {
+  DEFAULT_CONFIG_PATH,
+  EXAMPLE_CONFIG_PATH,
+  DEFAULT_CONFIG_MAX_BYTES,
+  resolveConfigPath,
+  ensureDefaultConfig,
+  configMaxBytes,
+} from './source.js';
 
-/** Which file to read: --config, then FEEDWATCH_CONFIG, then config/feedwatch.yaml. */
-export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(cliPath ?? env.FEEDWATCH_CONFIG ?? DEFAULT_CONFIG_PATH);
-}
-
-/**
- * On first run, copy the example config to the default path so `npm start` works on a fresh clone.
- * Returns true when it copied.
- */
-export function ensureDefaultConfig(path: string, examplePath = resolve(EXAMPLE_CONFIG_PATH)): boolean {
-  if (existsSync(path) || path !== resolve(DEFAULT_CONFIG_PATH) || !existsSync(examplePath)) return false;
-  mkdirSync(dirname(path), { recursive: true });
-  copyFileSync(examplePath, path);
-  return true;
-}
-
-/** Largest config file read, unless FEEDWATCH_CONFIG_MAX_BYTES says otherwise (10,000 feeds take about 2 MB). */
-export const DEFAULT_CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 /** Aliases (`*name`) the YAML may expand: enough for shared blocks, far too few for a "billion laughs". */
 export const MAX_YAML_ALIASES = 1000;
-
-/** The config size limit: FEEDWATCH_CONFIG_MAX_BYTES (bytes or e.g. "32MB"), else DEFAULT_CONFIG_MAX_BYTES. */
-export function configMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.FEEDWATCH_CONFIG_MAX_BYTES;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_CONFIG_MAX_BYTES;
-  const n = parseSize(/^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw);
-  if (n === null) {
-    throw new ConfigError(`FEEDWATCH_CONFIG_MAX_BYTES="${raw}" is not a size; write e.g. 16MB or a number of bytes`, { file: '(environment)' });
-  }
-  return n;
-}
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
   return loadConfigSource(path, env).config;
@@ -61,24 +36,8 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
 /** The config file read once (within the size limit) and parsed: the Config and the text it was parsed from. */
 export function loadConfigSource(path: string, env: NodeJS.ProcessEnv = process.env): { config: Config; text: string } {
   const maxBytes = configMaxBytes(env);
-  let text: string;
-  try {
-    // Checked before reading, so a huge file fails at once instead of filling the heap.
-    const bytes = statSync(path).size;
-    if (bytes > maxBytes) throw tooBig(path, bytes, maxBytes);
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); pass --config PATH or set FEEDWATCH_CONFIG`, { file: path });
-  }
+  const text = readConfigText(path, maxBytes);
   return { config: parseConfig(text, path, maxBytes), text };
-}
-
-function tooBig(file: string, bytes: number, limit: number): ConfigError {
-  return new ConfigError(
-    `${file}: the config file is ${bytes} bytes, over the limit of ${limit}; split the feed list or raise FEEDWATCH_CONFIG_MAX_BYTES`,
-    { file },
-  );
 }
 
 export interface ParseOptions {
