@@ -56,7 +56,11 @@ function pagesCell(p: { failed: number; retrying: number }): string | number {
   return p.retrying > 0 ? `${p.failed} + ${p.retrying} retrying` : p.failed;
 }
 
-/** One feed as `--json` prints it: the stored state, then its health and page failures. */
-function jsonLine({ state, activity, health }: FeedStatus): Record<string, unknown> {
-  return { ...state, health: health.health, reason: health.reason, lastItemAt: activity?.lastItemAt ?? null, pageFailures: pageFailuresOf(activity) };
+/**
+ * One feed as `--json` prints it: the stored state, then its health and page failures. Object.assign, not a spread
+ * with more keys: V8 gives each such object a map of its own (a spread's copy has no transitions to extend), which
+ * made this three times slower than the rest of `--json` with 10,000 feeds. Same keys, same order.
+ */
+function jsonLine({ state, activity, health }: FeedStatus): object {
+  return Object.assign({}, state, { health: health.health, reason: health.reason, lastItemAt: activity?.lastItemAt ?? null, pageFailures: pageFailuresOf(activity) });
 }
