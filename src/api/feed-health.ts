@@ -117,14 +117,23 @@ export function pageFailuresOf(a: FeedActivity | undefined): PageFailures {
  * `enabled` as the config says, then stored feeds the config no longer lists, disabled, by name.
  */
 export function withConfig(feeds: readonly Feed[], stored: readonly FeedState[]): FeedState[] {
-  const byName = new Map(stored.map((s) => [s.name, s]));
-  const listed = new Set(feeds.map((f) => f.name));
-  const fromConfig = feeds.map((f): FeedState => {
+  const byName = new Map<string, FeedState>();
+  for (const s of stored) byName.set(s.name, s);
+  let found = 0;
+  const out = feeds.map((f): FeedState => {
     const s = byName.get(f.name);
-    return s
-      ? { ...s, url: f.url, enabled: f.enabled }
-      : { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, failingSince: null, declaredFeeds: [], lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
+    if (!s) {
+      return { name: f.name, url: f.url, enabled: f.enabled, etag: null, lastModified: null, lastStatus: null, lastError: null, errorCount: 0, failingSince: null, declaredFeeds: [], lastFetchedAt: null, nextDueAt: null, movedTo: null, itemCount: 0 };
+    }
+    found++;
+    return { ...s, url: f.url, enabled: f.enabled };
   });
-  const unlisted = stored.filter((s) => !listed.has(s.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return [...fromConfig, ...unlisted.map((s) => ({ ...s, enabled: false }))];
+  // Names are unique on both sides (the schema refuses a duplicate, storage keys feeds by name): when every stored
+  // feed was found, none is unlisted, the usual case, and the set of listed names is not needed.
+  if (found < stored.length) {
+    const listed = new Set(feeds.map((f) => f.name));
+    const unlisted = stored.filter((s) => !listed.has(s.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const s of unlisted) out.push({ ...s, enabled: false });
+  }
+  return out;
 }
