@@ -1,7 +1,8 @@
 /**
  * The build's identity: a SHA-256 of every file `npm run build` wrote to dist/, which its last step
- * (`node dist/build-id.js`) writes to dist/build-id. What must change with the code that made it names it (the
- * validated-config cache, config/cache.ts). Running from the sources (tsx) there is none, so nothing is cached.
+ * (`node dist/build-id.js`) writes to dist/build-id. Its first step removes the old one, so a build that fails half
+ * way (tsc writes its output even with type errors) leaves none. What must change with the code that made it names
+ * it (the validated-config cache, config/cache.ts). Running from the sources (tsx) there is none, so nothing is cached.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
