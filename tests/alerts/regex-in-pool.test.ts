@@ -153,12 +153,14 @@ describe('alert regexes in the CPU pool', () => {
 
   test('a regex task past its deadline is ended and counted as too-slow; the article is matched on its words', async () => {
     const outcomes: string[] = [];
-    const pool = createCpuPool({ threads: 1, taskTimeout: 50, taskMemory: 256 * MB }, { finished: (task: CpuTaskType, outcome) => outcomes.push(`${task} ${outcome}`) });
+    // A deadline of a second: the small task after the slow one, the first in a fresh worker, has to finish within
+    // it on a loaded machine too (50 ms was not enough there).
+    const pool = createCpuPool({ threads: 1, taskTimeout: 1000, taskMemory: 256 * MB }, { finished: (task: CpuTaskType, outcome) => outcomes.push(`${task} ${outcome}`) });
     pools.push(pool);
-    // Ten patterns that scan a 4.8-million-character body to its end without a match: about 0.4 s of CPU each
-    // in place, far past the 50 ms deadline.
+    // Forty patterns that scan a 4.8-million-character body to its end without a match: about 0.4 s of CPU each
+    // in place, some 16 s in all, far past the deadline on a machine several times faster than this one.
     const body = 'визит министра в бишкек '.repeat(200_000);
-    const slow = Array.from({ length: 10 }, (_, i) => `/(а|б)+в${i}/`).join(' OR ');
+    const slow = Array.from({ length: 40 }, (_, i) => `/(а|б)+в${i}/`).join(' OR ');
     const { logger, lines } = jsonLogLines();
     const store = await openSqliteStore(join(dir, 'slow.db'));
     try {
