@@ -71,8 +71,8 @@ export function utcSecond(iso: string | null | undefined): string | null {
 
 function utcTime(iso: string | null | undefined, length: number): string | null {
   if (!iso) return null;
-  // What storage writes (toISOString): already UTC, cut without parsing.
-  if (CANONICAL_UTC.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  // What storage writes (toISOString): already UTC, cut without parsing (to `length`; a time without seconds has :00).
+  if (CANONICAL_UTC.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 16)}${length > 16 ? (iso[16] === ':' ? iso.slice(16, 19) : ':00') : ''}`;
   const t = Date.parse(iso);
   return Number.isNaN(t) ? iso : new Date(t).toISOString().slice(0, length).replace('T', ' ');
 }

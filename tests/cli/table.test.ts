@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTable, utcMinute } from '../../src/cli/table.js';
+import { formatTable, utcMinute, utcSecond } from '../../src/cli/table.js';
 
 test('formatTable pads each column to its widest cell, counts a surrogate pair as one character, trims line ends', () => {
   const out = formatTable(['name', 'n', 'note'], [
@@ -34,4 +34,13 @@ test('utcMinute cuts what storage writes and converts any other offset', () => {
   assert.equal(utcMinute('2026-03-05T07:08Z'), '2026-03-05 07:08');
   assert.equal(utcMinute('2026-03-05T07:08:09+01:00'), '2026-03-05 06:08');
   assert.equal(utcMinute('not a date'), 'not a date');
+});
+
+test('utcSecond keeps the seconds of what storage writes (cut, not parsed) and of any other offset', () => {
+  assert.equal(utcSecond('2026-03-05T07:08:09.123Z'), '2026-03-05 07:08:09');
+  assert.equal(utcSecond('2026-03-05T07:08:09Z'), '2026-03-05 07:08:09');
+  assert.equal(utcSecond('2026-03-05T07:08Z'), '2026-03-05 07:08:00');
+  assert.equal(utcSecond('2026-03-05T07:08:09.5+01:00'), '2026-03-05 06:08:09');
+  assert.equal(utcSecond(new Date(Date.UTC(2026, 2, 5, 7, 8, 9, 999)).toISOString()), '2026-03-05 07:08:09');
+  assert.equal(utcSecond(null), null);
 });
