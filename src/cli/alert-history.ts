@@ -22,7 +22,7 @@ import { replayRule } from '../pipeline/alert-replay.js';
 import { compileAlertRules } from '../pipeline/alert-stage.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import { loadCliConfig } from './config.js';
+import { readCliConfig } from './cached-config.js';
 import { clip, formatTable, utcMinute } from './table.js';
 
 export interface AlertHistoryOptions {
@@ -59,7 +59,7 @@ export async function alertsListCommand(args: string[], opts: AlertHistoryOption
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) return fail('list', `--limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, not "${opts.limit}"`, 2);
   const state = opts.state as DeliveryStatus | undefined;
   if (state !== undefined && !STATES.includes(state)) return fail('list', `--state must be one of ${STATES.join(', ')}, not "${opts.state}"`, 2);
-  return withStore(loadCliConfig(opts.configPath), async (store) => {
+  return withStore(await readCliConfig(opts.configPath), async (store) => {
     const rows = await store.deliveries({ newestFirst: true, limit, ...(state ? { status: state } : {}), ...(opts.rule !== undefined ? { rule: opts.rule } : {}) });
     if (opts.json) {
       for (const d of rows) process.stdout.write(printable(JSON.stringify(deliveryJson(d))) + '\n');
@@ -111,7 +111,7 @@ export async function alertsRetryCommand(args: string[], opts: AlertHistoryOptio
   const raw = args[0]!;
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(id) || id < 1) return fail('retry', `a delivery id is a positive whole number, not "${raw}"`, 2);
-  return withStore(loadCliConfig(opts.configPath), async (store) => {
+  return withStore(await readCliConfig(opts.configPath), async (store) => {
     const outcome = await store.retryDelivery(id, new Date(systemClock.now()).toISOString());
     if (!outcome.retried) {
       return fail('retry', outcome.status === null ? `no delivery has id ${id}` : `delivery ${id} is ${outcome.status}, not failed; only a failed delivery can be retried`, 1);
@@ -127,7 +127,7 @@ export async function alertsReplayCommand(args: string[], opts: AlertHistoryOpti
   if (opts.since === undefined) return fail('replay', '--since DATE is required (e.g. --since 2026-03-05): the stored articles to re-apply the rule to', 2);
   const since = parseIsoTime(opts.since);
   if (since === null) return fail('replay', `--since must be an ISO 8601 date or time (UTC unless it names a zone), e.g. 2026-03-05 or 2026-03-05T18:00:00Z, not "${opts.since}"`, 2);
-  const config = loadCliConfig(opts.configPath);
+  const config = await readCliConfig(opts.configPath);
   const configured = config.alerts.rules.find((r) => r.name === name);
   if (!configured) {
     const known = config.alerts.rules.map((r) => r.name).join(', ') || 'none';

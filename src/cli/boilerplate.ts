@@ -8,7 +8,7 @@
  */
 import { checkHost, MAX_ENTRIES_LIMIT } from '../store/boilerplate.js';
 import { openStore } from '../store/open.js';
-import { loadCliConfig } from './config.js';
+import { readCliConfig } from './cached-config.js';
 import { formatTable, utcMinute } from './table.js';
 
 export const DEFAULT_BOILERPLATE_LIMIT = 200;
@@ -32,7 +32,7 @@ export async function boilerplateCommand(args: string[], opts: { configPath: str
     process.stderr.write(`feedwatch boilerplate: --limit must be a whole number from 1 to ${MAX_ENTRIES_LIMIT}, not "${opts.limit}"\n`);
     return 2;
   }
-  const config = loadCliConfig(opts.configPath);
+  const config = await readCliConfig(opts.configPath);
   const store = await openStore(config);
   try {
     const entries = await store.boilerplateEntries({ ...(host === undefined ? {} : { host }), learnedOnly: !opts.all, limit });

@@ -15,7 +15,7 @@ import { channelOf, configuredSiteUrl } from '../export/channel.js';
 import { exportedDocs } from '../export/read.js';
 import { EXPORT_FORMATS, rendering, writeExport, type ExportFormat } from '../export/write.js';
 import { openStore } from '../store/open.js';
-import { loadCliConfig } from './config.js';
+import { readCliConfig } from './cached-config.js';
 import { ruleParses } from './rule-arg.js';
 
 export interface ExportOptions {
@@ -45,7 +45,7 @@ export async function exportCommand(args: string[], opts: ExportOptions): Promis
   }
   const query = opts.query?.trim() || undefined;
   if (query !== undefined && !ruleParses('export', query)) return 2;
-  const config = loadCliConfig(opts.configPath);
+  const config = await readCliConfig(opts.configPath);
   const store = await openStore(config);
   const bar = process.stderr.isTTY === true ? new SingleBar({ format: 'exporting: {value} articles written', hideCursor: true }, Presets.shades_classic) : null;
   try {

@@ -7,8 +7,7 @@
  * (src/config/cache.ts): unchanged since the last run, it is neither parsed nor validated again (a run after a
  * change stores it, the one file this command may write, in the user's cache folder).
  */
-import { configCache, loadConfigCached } from '../config/cache.js';
-import { cliConfigPath } from '../config/source.js';
+import { readCliConfig } from './cached-config.js';
 import { readFeedOverview } from '../store/open.js';
 import { formatTable, utcMinute } from './table.js';
 import { printable } from '../control-chars.js';
@@ -17,7 +16,7 @@ import { feedStatuses, pageFailuresOf, type FeedStatus } from '../api/feed-healt
 export { withConfig } from '../api/feed-health.js';
 
 export async function feedsCommand(configPath: string | undefined, json: boolean): Promise<number> {
-  const config = await loadConfigCached(cliConfigPath(configPath), configCache());
+  const config = await readCliConfig(configPath);
   const rows = feedStatuses(config.feeds, await readFeedOverview(config), config.defaults.interval, Date.now());
   if (json) {
     // One write: a console.log per feed costs more than the rest of the command with thousands of feeds.

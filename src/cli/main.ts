@@ -121,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'import-opml':
       return (await import('./opml.js')).importOpmlCommand(args, { configPath: values.config, tags: values.tag ?? [], dryRun: values['dry-run'] });
     case 'export-opml':
-      return (await import('./opml.js')).exportOpmlCommand(values.config);
+      return (await import('./export-opml.js')).exportOpmlCommand(values.config);
     case 'export':
       return (await import('./export.js')).exportCommand(args, {
         configPath: values.config,

@@ -1,13 +1,12 @@
 /**
  * `feedwatch import-opml FILE [--tag T]...` appends the feeds an OPML file lists to the config file (comments and
- * layout kept, feeds already there skipped) and prints what it did; `feedwatch export-opml` prints the config's
- * feeds as OPML 2.0 on stdout. A running daemon picks the new feeds up when it is restarted.
+ * layout kept, feeds already there skipped) and prints what it did (`feedwatch export-opml`, the other way, is
+ * ./export-opml.ts). A running daemon picks the new feeds up when it is restarted.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { FeedwatchError } from '../errors.js';
 import { appendFeeds } from '../opml/config-edit.js';
 import { parseOpml } from '../opml/parse.js';
-import { writeOpml } from '../opml/write.js';
 import { loadCliConfig } from './config.js';
 
 export interface ImportOpmlOptions {
@@ -43,11 +42,5 @@ export function importOpmlCommand(args: string[], opts: ImportOpmlOptions, out: 
   const n = result.added.length;
   const skipped = parsed.skipped.length + result.skipped.length;
   out(`${opts.dryRun ? 'would add' : 'added'} ${n} feed${n === 1 ? '' : 's'} to ${config.file}; skipped ${skipped}`);
-  return 0;
-}
-
-export function exportOpmlCommand(configPath: string | undefined, out: (text: string) => void = (t) => process.stdout.write(t)): number {
-  const config = loadCliConfig(configPath);
-  out(writeOpml(config.feeds, 'feedwatch feeds', new Date()));
   return 0;
 }

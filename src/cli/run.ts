@@ -13,7 +13,8 @@
 import type { Server } from 'node:http';
 import { createApp, type App } from '../app.js';
 import { systemClock } from '../clock.js';
-import { loadConfigSource, type Config } from '../config/load.js';
+import { configCache } from '../config/cache.js';
+import type { Config } from '../config/load.js';
 import { ConfigReloader, type ReloadResult } from '../config/reload.js';
 import { ConfigError, FeedwatchError, StartupError } from '../errors.js';
 import { checkHealth, checkReady, type Dependency, type HealthOptions, type HealthState } from '../health.js';
@@ -27,7 +28,7 @@ import { loadMorphology } from '../alerts/morphology.js';
 import { apiToken } from '../api/auth.js';
 import type { ApiContext } from '../api/views.js';
 import { startHealthServer } from '../server.js';
-import { loadCliConfig } from './config.js';
+import { loadAndStore, loadCliConfig } from './config.js';
 
 /** A host slot not renewed for this long is free again (a worker killed mid-request gives it back then). */
 export const HOST_SLOT_LEASE_MS = 10_000;
@@ -183,7 +184,10 @@ async function start(
   closers: Array<() => Promise<unknown>>,
   where: { host?: string; port?: number },
 ): Promise<Running> {
-  const config = loadCliConfig(configPath);
+  // The cache this process writes to, fixed at start: an entry stored on a reload must name the build and libraries
+  // running, not a dist/ or node_modules/ replaced since (their new code would find an entry it did not make).
+  const cache = configCache();
+  const config = loadCliConfig(configPath, undefined, cache);
   checkRole(role, config);
   const port = resolvePort(opts.port, opts.env ?? process.env, config);
   Object.assign(where, { host: config.server.host, port });
@@ -262,7 +266,8 @@ async function start(
   const reloader = new ConfigReloader({
     file: config.file,
     initial: config,
-    load: (file) => loadConfigSource(file),
+    // Each config that validates is stored for the read-only commands (`feedwatch feeds` right after an edit).
+    load: (file) => loadAndStore(file, cache),
     apply: async (next, changes) => {
       await a.reload(next, changes);
       await p.setFeeds(next.feeds);

@@ -12,7 +12,7 @@ import { printable } from '../control-chars.js';
 import { loadMorphology } from '../alerts/morphology.js';
 import { searchArticles } from '../store/alerts.js';
 import { openStore } from '../store/open.js';
-import { loadCliConfig } from './config.js';
+import { readCliConfig } from './cached-config.js';
 import { ruleParses } from './rule-arg.js';
 import { clip, formatTable, utcMinute } from './table.js';
 
@@ -31,7 +31,7 @@ export async function searchCommand(args: string[], opts: { configPath: string |
     return 2;
   }
   if (!ruleParses('search', rule)) return 2;
-  const config = loadCliConfig(opts.configPath);
+  const config = await readCliConfig(opts.configPath);
   const store = await openStore(config);
   try {
     const lem = await loadMorphology();

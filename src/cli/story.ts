@@ -9,7 +9,7 @@
  *
  * Both read through the store interface, the same views as the HTTP API (src/api/views.ts).
  */
-import { loadCliConfig } from './config.js';
+import { readCliConfig } from './cached-config.js';
 import { openStore } from '../store/open.js';
 import { count, formatTable, utcSecond } from './table.js';
 import { printable } from '../control-chars.js';
@@ -88,7 +88,7 @@ export function formatStory(story: StoryView, opts: { text?: boolean } = {}): st
 }
 
 async function withStore(configPath: string | undefined, fn: (store: Store) => Promise<number>): Promise<number> {
-  const store = await openStore(loadCliConfig(configPath));
+  const store = await openStore(await readCliConfig(configPath));
   try {
     await store.migrate();
     return await fn(store);

@@ -1,7 +1,9 @@
 /**
- * The validated-config cache of the read-only commands (`feedwatch feeds`): a config read, parsed and validated
- * once is kept as the Config it gave, so that the next run with the same file skips the YAML reader and zod (about
- * 0.2 s of CPU with 10,000 feeds, most of the command, and neither module is even loaded).
+ * The validated-config cache of the read-only commands (`feedwatch feeds`, search, story, export...: cli/cached-config.ts):
+ * a config read, parsed and validated once is kept as the Config it gave, so that the next run with the same file
+ * skips the YAML reader and zod (about 0.2 s of CPU with 10,000 feeds, most of `feeds`, and neither module is even
+ * loaded). The commands that always parse (the daemon at start and on each reload, check-config: cli/config.ts)
+ * store what validated too, so the first read-only run after an edit they have seen is a hit.
  *
  * - One entry per config path, a file in the user's cache folder (FEEDWATCH_CACHE_DIR, else
  *   $XDG_CACHE_HOME/feedwatch, else ~/.cache/feedwatch; FEEDWATCH_CACHE_DIR set empty turns the cache off); the 16
