@@ -5,7 +5,8 @@
  * under 0.3 s. Each command runs 5 times, interleaved, and the median is printed (the machine is shared).
  * The command's usual case is a config unchanged since its last run, read from the validated-config cache
  * (src/config/cache.ts, in a folder of the bench's own here); the first run after a change of the file, which
- * parses, validates and stores it, is measured beside it (each such run with an empty cache folder).
+ * parses, validates and stores it, is measured beside it (each such run with an empty cache folder), and so is the
+ * run after an edit that `feedwatch check-config` validated and stored (as the daemon's reload of the file does).
  *
  * Run alone: npx tsx bench/scale-feeds.ts (FEEDWATCH_BENCH_FEEDS=N feeds, default 10,000; --no-build uses dist/ as it is)
  */
@@ -100,20 +101,25 @@ export async function runScaleFeedsBench(count = Number(process.env['FEEDWATCH_B
     const cache = { FEEDWATCH_CACHE_DIR: join(dir, 'cache') };
     // The cache as the previous run of the command left it.
     feedwatchCpu(['feeds', '--config', cfg], cache);
-    const runs: Record<string, number[]> = { node: [], help: [], feeds: [], json: [], changed: [] };
+    const runs: Record<string, number[]> = { node: [], help: [], feeds: [], json: [], changed: [], check: [], checked: [] };
     for (let r = 0; r < RUNS; r++) {
       runs['node']!.push(commandCpu([process.execPath, '-e', '0']));
       runs['help']!.push(feedwatchCpu(['help']));
       runs['feeds']!.push(feedwatchCpu(['feeds', '--config', cfg], cache));
       runs['json']!.push(feedwatchCpu(['feeds', '--json', '--config', cfg], cache));
       runs['changed']!.push(feedwatchCpu(['feeds', '--config', cfg], { FEEDWATCH_CACHE_DIR: join(dir, `empty-cache-${r}`) }));
+      // An edit, then check-config: it stores what it validated, so the next feeds is a hit.
+      writeFileSync(cfg, `${text}# edit ${r}\n`);
+      runs['check']!.push(feedwatchCpu(['check-config', '--config', cfg], cache));
+      runs['checked']!.push(feedwatchCpu(['feeds', '--config', cfg], cache));
     }
     const steps: Record<string, number[]> = {};
     for (let r = 0; r < RUNS; r++) for (const [k, v] of Object.entries(phases(dir, cfg, cache))) (steps[k] ??= []).push(v);
     const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, number>;
     console.log(
       `feedwatch feeds, ${count} feeds stored (10 items each), built CLI, median of ${RUNS}: ${fmt(m['feeds']!)} s CPU ` +
-        `(target < 0.3; --json ${fmt(m['json']!)} s; the first run after a change of the config ${fmt(m['changed']!)} s); ` +
+        `(target < 0.3; --json ${fmt(m['json']!)} s; the first run after a change of the config ${fmt(m['changed']!)} s, ` +
+        `after a change and check-config ${fmt(m['checked']!)} s, check-config itself ${fmt(m['check']!)} s); ` +
         `floors in this run: node -e 0 ${fmt(m['node']!)} s, feedwatch help ${fmt(m['help']!)} s ` +
         `(load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
     );
