@@ -11,8 +11,9 @@
  * The largest page of the two extraction corpora (1,446 pages) holds 10,477 elements, the deepest nests 39.
  */
 import { DomHandler, type ChildNode, type Document } from 'domhandler';
-import { Parser, Tokenizer } from 'htmlparser2';
+import { Tokenizer } from 'htmlparser2';
 import { FeedwatchError } from '../errors.js';
+import { NameParser } from './html-names.js';
 
 export interface HtmlLimits {
   maxNodes: number;
@@ -174,7 +175,7 @@ export function parseHtmlWithinBudget(html: string, limits: HtmlLimits = HTML_LI
   // cannot hold more than maxNodes of them and is not scanned.
   if (html.length > 3 * limits.maxNodes && closingTags(html, limits.maxNodes) > limits.maxNodes) throw tooComplex('closing tags', limits.maxNodes);
   const handler = new BudgetHandler(limits);
-  new Parser(handler, TOKENIZER_OPTIONS).end(html);
+  new NameParser(handler, TOKENIZER_OPTIONS).end(html);
   CLASS_VALUES.set(handler.root, handler.classes);
   return handler.root;
 }

@@ -105,7 +105,7 @@ describe('loadHtml', () => {
     assert.equal($('p').text(), 'x');
   });
 
-  test('parses every document as cheerio\'s own htmlparser2 load does (the faster tokenizer skips to the same places)', () => {
+  test('parses every document as cheerio\'s own htmlparser2 load does (the faster tokenizer skips to the same places, the name table reads the same names)', () => {
     const docs = [
       '<script>if (a < b && c > d) { x = "</scr" + "ipt>"; }</script><p>after</p>',
       '<style>p > a { color: red } /* <b> */</style><p a="1" b=\'2\' c=3 d>t</p>',
@@ -119,6 +119,12 @@ describe('loadHtml', () => {
       '<p title="a &amp; b &quot;c&quot; &" data-x=\'1 & 2 &lt;\' y=&amp;z>x &lt; y &amp z &#169; &nbsp;&copy &</p>&',
       `<div class="${'a'.repeat(3000)}" id='${'"'.repeat(10)}'>${'word '.repeat(3000)}&amp;${'more '.repeat(100)}</div>`,
       'plain text without any tag & one ampersand at the end &',
+      // Names read through the name table (html-names.ts): upper case, beyond ASCII, long, on a two-byte page,
+      // and more distinct names than the table keeps (it starts over).
+      '<DIV CLASS="a" Data-X=1><P>x</P></DIV><Br/><IMG SRC=y>',
+      '<p>“quoted”</p><Spän ÄTTR=1 ok=2>x</Spän><dïv>y</DIV><SPÄN>z</spän>',
+      `<p>’</p><${'x'.repeat(60)} ${'y'.repeat(45)}=1>long</${'x'.repeat(60)}>`,
+      `<p>’</p>${Array.from({ length: 3000 }, (_, i) => `<t${i} a${i}="${i}" A${i}x=1>${i}</t${i}>`).join('')}<p class=after>tail</p>`,
     ];
     for (const html of docs) assert.equal(loadHtml(html).html(), load(html, HTMLPARSER2_OPTIONS).html(), html.slice(0, 60));
   });
