@@ -10,6 +10,7 @@
  * outlet names itself, whether the class/id words around it say promo/related/social/…, and how few of its
  * words the title and the rest of the text share. Pure functions over plain data.
  */
+import { lowerCase } from './text.js';
 
 /** One paragraph as the scorer sees it: its text and what its markup said. */
 export interface ParagraphInfo {
@@ -214,7 +215,7 @@ function contentStems(lower: readonly string[]): string[] {
 
 /** Whole class/id words of a hint string, split at anything that is not a letter. */
 export function hintWords(hints: string): string[] {
-  return hints.toLowerCase().split(/[^a-z]+/).filter((w) => w !== '');
+  return lowerCase(hints).split(/[^a-z]+/).filter((w) => w !== '');
 }
 
 function hostOf(href: string, base: URL | null): string | null {

@@ -4,6 +4,7 @@
  * nodes directly (no selector engine), so that one pass over a page stays well under a millisecond.
  */
 import type { AnyNode, Element } from 'domhandler';
+import { lowerCase } from './text.js';
 
 /** Tags whose content flows inside a line of text; every other tag starts a block. */
 export const INLINE_TAGS = new Set([
@@ -107,7 +108,7 @@ function hintText(el: Element): string {
   const cls = a.class;
   const id = a.id;
   if (cls === undefined && id === undefined) return '';
-  let hint = `${cls ?? ''} ${id ?? ''}`.toLowerCase();
+  let hint = lowerCase(`${cls ?? ''} ${id ?? ''}`);
   if (hint.includes('__')) hint = hint.replace(/\S*__(\S+)/g, '$1');
   return hint;
 }

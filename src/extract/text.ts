@@ -32,6 +32,18 @@ const INVISIBLE = /[\u200b\u2060\ufeff\u00ad]/g;
  */
 const IRREGULAR_SPACE = /\s{2,}|[^\S ]/g;
 
+/** A character that lower-casing may change: an ASCII capital or anything beyond ASCII. */
+const MAY_LOWER = /[A-Z\u0080-\uffff]/;
+
+/**
+ * `s.toLowerCase()`, without the call when `s` holds no character it could change (class and id words mostly).
+ * On a page with a character beyond Latin-1 its attribute values are two-byte strings, whose lower-casing goes
+ * through ICU and copies the string even when nothing changes.
+ */
+export function lowerCase(s: string): string {
+  return MAY_LOWER.test(s) ? s.toLowerCase() : s;
+}
+
 /** Collapses every run of whitespace (including nbsp and newlines) to one space and trims. */
 export function normalizeSpace(s: string): string {
   return s.replace(INVISIBLE, '').replace(IRREGULAR_SPACE, ' ').trim();
