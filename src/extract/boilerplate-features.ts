@@ -97,9 +97,12 @@ export const SIGNAL_FAMILIES: Readonly<Record<string, readonly FeatureName[]>> =
 const SOCIAL_HOSTS =
   /(?:^|\.)(?:t\.me|telegram\.(?:me|org|dog)|vk\.(?:com|ru|cc)|ok\.ru|odnoklassniki\.ru|dzen\.ru|zen\.yandex\.ru|news\.yandex\.\w+|news\.google\.com|whatsapp\.com|wa\.me|youtube\.com|youtu\.be|rutube\.ru|facebook\.com|fb\.com|fb\.me|twitter\.com|x\.com|instagram\.com|tiktok\.com|max\.ru|viber\.com|vb\.me|linkedin\.com|pinterest\.\w+|reddit\.com|flipboard\.com|threads\.net|bsky\.app|apple\.news|podcasts\.apple\.com|music\.yandex\.ru|feedly\.com)$/;
 
-/** Platform names written in text, in the scripts the outlets use: one word each (matched word by word). */
+/**
+ * Platform names written in text, in the scripts the outlets use: one whole word each, found in the text's
+ * lower-case words between spaces (a match starts after a space and ends before one: it is one whole word).
+ */
 const PLATFORM_WORD =
-  /^(?:telegram|телеграмм?|tg|дзен\p{L}*|dzen|zen|вконтакте|одноклассник\p{L}*|whatsapp|ватсап\p{L}*|вотсап\p{L}*|youtube|ютуб\p{L}*|rutube|viber|вайбер\p{L}*|facebook|фейсбук\p{L}*|twitter|твиттер\p{L}*|instagram|инстаграм\p{L}*|tiktok|тикток\p{L}*|threads|bluesky|linkedin|podcast\p{L}*|подкаст\p{L}*|rss|соцсет\p{L}*|мессенджер\p{L}*|messenger)$/u;
+  / (?:telegram|телеграмм?|tg|дзен\p{L}*|dzen|zen|вконтакте|одноклассник\p{L}*|whatsapp|ватсап\p{L}*|вотсап\p{L}*|youtube|ютуб\p{L}*|rutube|viber|вайбер\p{L}*|facebook|фейсбук\p{L}*|twitter|твиттер\p{L}*|instagram|инстаграм\p{L}*|tiktok|тикток\p{L}*|threads|bluesky|linkedin|podcast\p{L}*|подкаст\p{L}*|rss|соцсет\p{L}*|мессенджер\p{L}*|messenger)(?= )/u;
 
 /** Platform names of two words (lower case, as `words` gives them). */
 const PLATFORM_PHRASES = [' google news ', ' google новост', ' яндекс новост', ' яндекс дзен', ' social media ', ' sozialen netzwerken '];
@@ -116,11 +119,11 @@ const PLATFORM_PHRASE = anyOf(PLATFORM_PHRASES)!;
 const PLATFORM_CAPS = new Set(['VK', 'ВК', 'OK', 'ОК', 'MAX', 'X']);
 
 /**
- * Whether the text names a platform (word by word: no pattern scans the whole text). `joined` is the lower-case
- * words between spaces. The words as written are read only when the text holds one of PLATFORM_CAPS at all.
+ * Whether the text names a platform. `joined` is the lower-case words between spaces (one scan of them finds a
+ * platform word or phrase). The words as written are read only when the text holds one of PLATFORM_CAPS at all.
  */
-function namesPlatform(text: string, lower: readonly string[], joined: string): boolean {
-  if (lower.some((w) => PLATFORM_WORD.test(w))) return true;
+function namesPlatform(text: string, joined: string): boolean {
+  if (PLATFORM_WORD.test(joined)) return true;
   if (PLATFORM_PHRASE.test(joined)) return true;
   for (const caps of PLATFORM_CAPS) if (text.includes(caps)) return (text.match(WORD) ?? []).some((w) => PLATFORM_CAPS.has(w));
   return false;
@@ -296,6 +299,12 @@ function firstTwoWords(sentence: string): string[] {
   return m[2] === undefined ? [m[1]!] : [m[1]!, m[2]];
 }
 
+/** In how many paragraphs of a body a stem occurs, and the last paragraph that counted it (or, negated, read it). */
+interface StemCount {
+  paragraphs: number;
+  last: number;
+}
+
 /** Feature vectors of the paragraphs of one body, in FEATURE_NAMES order. */
 export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: PageContext): number[][] {
   let base: URL | null = null;
@@ -318,13 +327,15 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
   const lowers = texts.map(words);
   const stems = lowers.map(contentStems);
   // In how many paragraphs each stem occurs (`last`: the last paragraph that counted it, so that each counts once).
-  const stemCounts = new Map<string, number>();
-  const last = new Map<string, number>();
+  const counts = new Map<string, StemCount>();
   for (let i = 0; i < stems.length; i++) {
     for (const s of stems[i]!) {
-      if (last.get(s) === i) continue;
-      last.set(s, i);
-      stemCounts.set(s, (stemCounts.get(s) ?? 0) + 1);
+      const c = counts.get(s);
+      if (c === undefined) counts.set(s, { paragraphs: 1, last: i });
+      else if (c.last !== i) {
+        c.paragraphs++;
+        c.last = i;
+      }
     }
   }
   const n = paragraphs.length;
@@ -347,10 +358,11 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
     let distinct = 0;
     let shared = 0;
     for (const s of own) {
-      if (last.get(s) === -1 - i) continue;
-      last.set(s, -1 - i);
+      const c = counts.get(s)!;
+      if (c.last === -1 - i) continue;
+      c.last = -1 - i;
       distinct++;
-      if (stemCounts.get(s)! > 1) shared++;
+      if (c.paragraphs > 1) shared++;
     }
     const textOverlap = distinct === 0 ? 0 : shared / distinct;
     const len = Math.max(1, p.len);
@@ -388,7 +400,7 @@ export function boilerplateFeatures(paragraphs: readonly ParagraphInfo[], ctx: P
       p.emphLen / len >= 0.8 ? 1 : 0,
       social ? 1 : 0,
       ownSite ? 1 : 0,
-      namesPlatform(text, w, joined) ? 1 : 0,
+      namesPlatform(text, joined) ? 1 : 0,
       namesOutlet(text, needles, joined) ? 1 : 0,
       w.some((x) => SECOND_PERSON.has(x)) || (text.includes('Sie') && /\S\s+Sie\b/u.test(text)) ? 1 : 0,
       w.some((x) => FIRST_PLURAL.has(x)) ? 1 : 0,
