@@ -10,7 +10,7 @@
  * outlet names itself, whether the class/id words around it say promo/related/social/…, and how few of its
  * words the title and the rest of the text share. Pure functions over plain data.
  */
-import { lowerCase } from './text.js';
+import { letterDigitRuns, lowerCase } from './text.js';
 
 /** One paragraph as the scorer sees it: its text and what its markup said. */
 export interface ParagraphInfo {
@@ -125,7 +125,7 @@ const PLATFORM_CAPS = new Set(['VK', 'ВК', 'OK', 'ОК', 'MAX', 'X']);
 function namesPlatform(text: string, joined: string): boolean {
   if (PLATFORM_WORD.test(joined)) return true;
   if (PLATFORM_PHRASE.test(joined)) return true;
-  for (const caps of PLATFORM_CAPS) if (text.includes(caps)) return (text.match(WORD) ?? []).some((w) => PLATFORM_CAPS.has(w));
+  for (const caps of PLATFORM_CAPS) if (text.includes(caps)) return letterDigitRuns(text).some((w) => PLATFORM_CAPS.has(w));
   return false;
 }
 
@@ -186,13 +186,11 @@ const HINT_WORDS = new Set([
   'follow', 'bio', 'byline', 'footnote', 'note', 'recommend', 'recommended',
 ]);
 
-const WORD = /[\p{L}\p{N}]+/gu;
-
 /** A paragraph of this many words is prose: the body's head ends before the first, its tail starts after the last. */
 const LONG_WORDS = 20;
 
 function words(text: string): string[] {
-  return text.toLowerCase().match(WORD) ?? [];
+  return letterDigitRuns(text.toLowerCase());
 }
 
 /** A word reduced to a crude stem (its first five letters), so that word forms meet. */

@@ -16,7 +16,7 @@ import type { Document, Element } from 'domhandler';
 import type { Article } from '../model.js';
 import type { SiteRule } from './rule-schema.js';
 import type { PageMeta } from './meta.js';
-import { dropBoilerplate } from './text.js';
+import { dropBoilerplate, letterDigitRuns } from './text.js';
 import { figureImages } from './images.js';
 import { extractWithRule, markupAround, patternsOf, readRuleFields, ruleRoot, splitDateline, withoutLead } from './rules.js';
 import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
@@ -152,8 +152,9 @@ function textLength(paragraphs: readonly string[]): number {
   return paragraphs.reduce((n, p) => n + p.length, 0);
 }
 
+/** Lower-case words separated by single spaces. */
 function words(s: string): string {
-  return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return letterDigitRuns(s.toLowerCase()).join(' ');
 }
 
 /** words(title), kept for the last title asked about (keepBlock asks once per block, always of the same title). */

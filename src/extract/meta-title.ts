@@ -9,6 +9,7 @@
  */
 import { trimChars } from './meta-author.js';
 import type { PageHeading } from './meta-page.js';
+import { letterDigitRuns } from './text.js';
 
 /** The most of a declared title that is read (the separator pattern runs on short texts only). */
 export const MAX_TITLE_CHARS = 500;
@@ -18,7 +19,7 @@ const PREFIX_COLON = /^([^:]{2,60}):\s+/u;
 
 /** Lower-case runs of letters and digits. */
 export function titleTokens(s: string): string[] {
-  return s.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return letterDigitRuns(s.normalize('NFKC').toLowerCase());
 }
 
 function squash(s: string): string {

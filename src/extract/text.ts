@@ -59,6 +59,49 @@ function isSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+/** `[\p{L}\p{N}]` per BMP code unit, each read once from the regex: 1 a letter or digit, 2 not, 0 not read yet. */
+const WORD_UNITS = new Uint8Array(0x10000);
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
+/** Whether a BMP code unit is a letter or digit (a lone surrogate is not, as the regex reads it). */
+function wordUnit(c: number): boolean {
+  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+  let k = WORD_UNITS[c]!;
+  if (k === 0) {
+    k = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 2;
+    WORD_UNITS[c] = k;
+  }
+  return k === 1;
+}
+
+/**
+ * The runs of letters and digits of a text, in order: what `s.match(/[\p{L}\p{N}]+/gu) ?? []` gives, read code
+ * unit by code unit (a surrogate pair as the code point it is) instead of by the regex, whose large classes cost a
+ * call per character on a two-byte string.
+ */
+export function letterDigitRuns(s: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let word: boolean;
+    let width = 1;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      word = WORD_CHAR.test(s.slice(i, i + 2));
+      width = 2;
+    } else word = wordUnit(c);
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push(s.slice(start, i));
+      start = -1;
+    }
+    i += width - 1;
+  }
+  if (start >= 0) out.push(s.slice(start));
+  return out;
+}
+
 /** Characters of a text other than whitespace and INVISIBLE ones (UTF-16 code units, as `.length` counts). */
 export function visibleChars(s: string): number {
   let n = 0;

@@ -9,6 +9,7 @@ import {
   inlineLines,
   inlineText,
   isBoilerplateLine,
+  letterDigitRuns,
   normalizeSpace,
   reconcileLanguage,
   textContent,
@@ -155,6 +156,28 @@ describe('whitespace helpers read whitespace as the regex \\s does', () => {
       for (let k = next() + 1; k > 0; k--) s += pieces[next()];
       assert.equal(normalizeSpace(s), byRegex(s), JSON.stringify(s));
       assert.equal(visibleChars(s), countByRegex(s), JSON.stringify(s));
+    }
+  });
+});
+
+describe('letterDigitRuns gives what match(/[\\p{L}\\p{N}]+/gu) gives', () => {
+  const byRegex = (s: string) => s.match(/[\p{L}\p{N}]+/gu) ?? [];
+
+  test('every UTF-16 code unit alone and between letters', () => {
+    for (let c = 0; c < 0x10000; c++) {
+      const u = String.fromCharCode(c);
+      for (const s of [u, `a${u}b`, `${u}${u} 1`]) assert.deepEqual(letterDigitRuns(s), byRegex(s), `U+${c.toString(16)}`);
+    }
+  });
+
+  test('surrogate pairs, lone surrogates and random mixes', () => {
+    const pieces = ['a', 'Ж', '7', '٣', ' ', '-', '’', '😀', '𝐀', '𐐷', '\ud835', '\udc00', 'ª', '²', '\u0301', 'İ', '\u00a0', '中'];
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % pieces.length;
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      for (let k = next() + 1; k > 0; k--) s += pieces[next()];
+      assert.deepEqual(letterDigitRuns(s), byRegex(s), JSON.stringify(s));
     }
   });
 });
