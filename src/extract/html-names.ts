@@ -97,14 +97,12 @@ export class NameParser extends Parser {
 }
 if (['getSlice', 'onopentagname', 'onclosetag', 'onattribname'].every((m) => typeof BASE[m as keyof ParserMethods] === 'function')) {
   const base = BASE as ParserMethods;
+  // The flag is cleared by the getSlice it is for (each of these callbacks slices its name first). Were it left
+  // set, the next slice read through the table would still be the same characters.
   const readingName = (method: (this: NameReading, start: number, end: number) => void) =>
     function (this: NameReading, start: number, end: number): void {
       this.nameNext = true;
-      try {
-        method.call(this, start, end);
-      } finally {
-        this.nameNext = false;
-      }
+      method.call(this, start, end);
     };
   Object.defineProperties(NameParser.prototype, {
     getSlice: {
