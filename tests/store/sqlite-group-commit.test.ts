@@ -124,6 +124,30 @@ describe('SqliteStore group commit', () => {
     }
   });
 
+  test('a call that fails part-way in a batch leaves none of its writes: the state it updated and the items it inserted go too', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path);
+    const look = observer(path);
+    try {
+      await store.syncFeeds(feeds);
+      // b's state is updated and its first item inserted before its second item breaks a constraint (an empty guid).
+      const [a, bad] = await Promise.allSettled([
+        store.recordPoll(...poll('a', 'a-1')),
+        store.recordPoll(okPoll('b', '2026-01-01T00:00:00Z'), [testItem('b', 'b-1'), testItem('b', '')], '2026-01-01T01:00:00Z'),
+      ]);
+      assert.equal(a.status, 'fulfilled');
+      assert.equal(bad.status, 'rejected');
+      assert.equal(look.items(), 1, "a's item only");
+      const b = await store.feedState('b');
+      assert.equal(b?.lastStatus, null, "b's poll left no state");
+      assert.equal(b?.nextDueAt, null);
+      assert.equal((await store.feedState('a'))?.lastStatus, 200);
+    } finally {
+      look.close();
+      await store.close();
+    }
+  });
+
   test('while another connection holds the write lock, the process goes on and the write lands after it', async () => {
     const path = freshPath();
     const store = await openSqliteStore(path);

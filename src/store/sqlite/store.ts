@@ -263,6 +263,17 @@ export class SqliteStore implements Store {
   /** Since when (performance.now()) the queued batch has waited for the write lock, or null. */
   private lockWaitSince: number | null = null;
   private batchStmts: BatchStatements | null = null;
+  /** A call of a batch is running, in a savepoint of its own (`flush`): it needs no transaction of its own to be atomic. */
+  private inBatch = false;
+
+  /**
+   * `fn` as one unit: within a batch, the call's own savepoint already makes it one (what it wrote is rolled back when
+   * it throws), so it runs as it is, sparing a transaction function and a nested savepoint per call (about a quarter
+   * of the CPU of a 304 poll's write); a call run on its own gets an IMMEDIATE transaction.
+   */
+  private atomically<T>(fn: () => T): T {
+    return this.inBatch ? fn() : this.db.transaction(fn).immediate();
+  }
 
   /** A read: runs now when no write waits, otherwise after the writes made before it. */
   private read<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T> {
@@ -354,7 +365,12 @@ export class SqliteStore implements Store {
         if (!this.db.inTransaction) throw new Error('the transaction was rolled back');
         t.savepoint.run();
         try {
-          outcomes.push({ ok: true, value: this.guard(c.op, c.context, c.fn) });
+          this.inBatch = true;
+          try {
+            outcomes.push({ ok: true, value: this.guard(c.op, c.context, c.fn) });
+          } finally {
+            this.inBatch = false;
+          }
           t.release.run();
         } catch (error) {
           if (this.db.inTransaction) {
@@ -474,22 +490,20 @@ export class SqliteStore implements Store {
         startedAt,
         nextDueAt: isoUtc(nextDueAt, 'nextDueAt'),
       };
-      return this.db
-        .transaction(() => {
-          const changed = outcome.ok
-            ? this.s.pollOk.run({ ...state, etag: outcome.etag, lastModified: outcome.lastModified })
-            : this.s.pollFailed.run({ ...state, error: errorText(outcome.errorKind, outcome.errorMessage), declaredFeeds: declaredFeedsParam(outcome) });
-          if (changed.changes === 0) {
-            throw new FeedwatchError('storage', `unknown feed "${feed}": syncFeeds must add it before it is polled`, { feed }, { retryable: false });
-          }
-          const fresh: StoredItem[] = [];
-          for (const item of items) {
-            const row = this.s.insertItem.get(itemParams(feed, item, startedAt));
-            if (row) fresh.push(toStoredItem(row));
-          }
-          return fresh;
-        })
-        .immediate();
+      return this.atomically(() => {
+        const changed = outcome.ok
+          ? this.s.pollOk.run({ ...state, etag: outcome.etag, lastModified: outcome.lastModified })
+          : this.s.pollFailed.run({ ...state, error: errorText(outcome.errorKind, outcome.errorMessage), declaredFeeds: declaredFeedsParam(outcome) });
+        if (changed.changes === 0) {
+          throw new FeedwatchError('storage', `unknown feed "${feed}": syncFeeds must add it before it is polled`, { feed }, { retryable: false });
+        }
+        const fresh: StoredItem[] = [];
+        for (const item of items) {
+          const row = this.s.insertItem.get(itemParams(feed, item, startedAt));
+          if (row) fresh.push(toStoredItem(row));
+        }
+        return fresh;
+      });
     });
   }
 
@@ -500,13 +514,11 @@ export class SqliteStore implements Store {
       const at = isoUtc(now, 'now');
       // Claim: select and move the due time forward in one write transaction, so no other connection sees them due.
       const until = new Date(Date.parse(at) + leaseMs).toISOString();
-      return this.db
-        .transaction(() => {
-          const rows = this.s.pending.all(at, limit);
-          for (const row of rows) this.s.lease.run(until, row.id);
-          return rows.map(toStoredItem);
-        })
-        .immediate();
+      return this.atomically(() => {
+        const rows = this.s.pending.all(at, limit);
+        for (const row of rows) this.s.lease.run(until, row.id);
+        return rows.map(toStoredItem);
+      });
     });
   }
 
