@@ -8,9 +8,10 @@
  *                 a feed whose host is busy waits aside so it holds no slot the other hosts could use). A finished
  *                 poll frees its slot and starts the next due feed at once, and its new items start their pages
  *                 at once (`articleConcurrency`, the same per-host bound). The only timers: one for the next due
- *                 time (armed only while a slot is free), and the housekeeping tick (`tickMs`): the alert delivery
- *                 pass, retention, the feed health check (health-stage.ts), pages whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds`
- *                 and a warning, at most once a minute, when feeds are later than their interval's jitter).
+ *                 time (armed only while a slot is free, on a 1 s grid: `WAKE_GRAIN_MS`), and the housekeeping tick
+ *                 (`tickMs`): the alert delivery pass, retention, the feed health check (health-stage.ts), pages
+ *                 whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds` and a warning, at most
+ *                 once a minute, when feeds are later than their interval's jitter).
  *                 `stop()` stops taking work and waits (up to a deadline) for the work in hand.
  */
 import { describeError } from '../errors.js';
@@ -39,6 +40,20 @@ export interface EmbeddedOptions {
   tickMs?: number;
   /** Where the daemon's timers come from (default: setTimeout). Tests pass a ManualClock. */
   timers?: Timers;
+}
+
+/**
+ * Due times are served on a grid of this many ms: the timer for the next due feed is armed for the first grid point at
+ * or after its due time, so that every feed due in between starts on that one wake-up (at 167 polls/s, some 170
+ * feeds a wake-up instead of one each). A feed then starts up to this much after its due time, never before it (a
+ * poll that ends meanwhile starts the feeds already due at once). Feed intervals are a minute or more, with a jitter
+ * of ±10 % by default.
+ */
+export const WAKE_GRAIN_MS = 1000;
+
+/** The grid point a feed due at `dueAt` starts by (`WAKE_GRAIN_MS`). */
+export function servedAt(dueAt: number): number {
+  return Math.ceil(dueAt / WAKE_GRAIN_MS) * WAKE_GRAIN_MS;
 }
 
 /** A feed is late when it waits longer than its interval × `defaults.jitter` past its due time, and at least this. */
@@ -124,7 +139,7 @@ export class EmbeddedPipeline {
   private cancelWake: (() => void) | null = null;
   private wakeAt: number | null = null;
   private lastLagWarning = -Infinity;
-  /** How far behind its due time the most overdue waiting feed is, ms (0: none is overdue); set every tick. */
+  /** How far behind its due time (its grid point, `servedAt`) the most overdue waiting feed is, ms (0: none is late); set every tick. */
   lagMs = 0;
   /** When the loop started, and when a tick last completed (clock ms; null before): what /healthz looks at. */
   startedAt: number | null = null;
@@ -319,7 +334,7 @@ export class EmbeddedPipeline {
 
   private armWake(now: number): void {
     const top = this.waiting.peek();
-    const at = top && this.pollsInFlight.size < this.opts.pollConcurrency ? top.dueAt : null;
+    const at = top && this.pollsInFlight.size < this.opts.pollConcurrency ? servedAt(top.dueAt) : null;
     if (at === this.wakeAt) return;
     this.cancelWake?.();
     this.cancelWake = null;
@@ -425,13 +440,13 @@ export class EmbeddedPipeline {
       const top = aside.peek();
       if (top && (!oldest || top.dueAt < oldest.dueAt)) oldest = top;
     }
-    this.lagMs = oldest && oldest.dueAt < now ? now - oldest.dueAt : 0;
+    this.lagMs = oldest ? Math.max(0, now - servedAt(oldest.dueAt)) : 0;
     this.deps.metrics?.scheduleLag.set(this.lagMs / 1000);
     if (!oldest || this.lagMs <= this.tolerance(oldest.value) || now - this.lastLagWarning < LAG_WARNING_EVERY_MS) return;
     this.lastLagWarning = now;
     let late = 0;
     const count = (q: DueQueue<Feed>) => {
-      for (const e of q.entries()) if (now - e.dueAt > this.tolerance(e.value)) late++;
+      for (const e of q.entries()) if (now - servedAt(e.dueAt) > this.tolerance(e.value)) late++;
     };
     count(this.waiting);
     for (const aside of this.parked.values()) count(aside);
@@ -485,9 +500,10 @@ export class EmbeddedPipeline {
 
   /**
    * What waits and what runs, as `feedwatch_queue_jobs` reports it: `poll` waiting = enabled feeds past their due
-   * time not started yet (no slot free, or their host busy), delayed = feeds waiting for their due time, active =
-   * polls running; `article` waiting = pending pages read from storage and not started, delayed = pages held back
-   * after a storage error, active = pages being processed. (Pages not yet read from storage are not counted.)
+   * time (its grid point, `servedAt`) not started yet (no slot free, or their host busy), delayed = feeds waiting for
+   * their due time, active = polls running; `article` waiting = pending pages read from storage and not started,
+   * delayed = pages held back after a storage error, active = pages being processed. (Pages not yet read from
+   * storage are not counted.)
    */
   queueDepths(): QueueDepth[] {
     const now = this.deps.clock.now();
@@ -495,7 +511,7 @@ export class EmbeddedPipeline {
     let later = 0;
     for (const e of this.waiting.entries()) {
       if (this.live.get(e.value.name) !== e.value) continue;
-      if (e.dueAt <= now) due++;
+      if (servedAt(e.dueAt) <= now) due++;
       else later++;
     }
     for (const aside of this.parked.values()) due += aside.size;

@@ -165,6 +165,33 @@ describe('embedded scheduler', () => {
     assert.equal(site.srv.requests.at(-1)?.path, '/now.xml');
   });
 
+  test('feeds due within one grid step of the wake timer start together on its one wake-up, none before its due time', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    site.open();
+    // First polls at T0 + 30.3 s and T0 + 30.689 s (random × 60 s): both between two grid points.
+    const draws = [0.505, 0.5115];
+    const { daemon, clock } = await setup(`pipeline:\n  fetchArticles: false\ndefaults:\n  jitter: 0\n${feedsYaml(site.srv.url, ['a', 'b'])}`, {
+      pollConcurrency: 4,
+      random: () => draws.shift() ?? 0,
+    });
+    await daemon.start();
+    assert.deepEqual(
+      clock.pendingTimers().filter((t) => t < T0 + HOUR),
+      [T0 + 31_000],
+      'one timer, at the first grid point after the first due time (WAKE_GRAIN_MS)',
+    );
+    clock.advance(30_999);
+    await daemon.settled();
+    assert.equal(site.arrived, 0, 'neither started before the grid point');
+    clock.advance(1);
+    await site.arrivedAt(2);
+    await daemon.settled();
+    assert.deepEqual(site.srv.requests.map((r) => r.path).sort(), ['/a.xml', '/b.xml']);
+    await daemon.tick();
+    assert.equal(daemon.lagMs, 0, 'served on their grid point: not late');
+  });
+
   test('a finished page starts the next pending page at once', async () => {
     const items = 5;
     const site = await heldServer((path, base) =>
