@@ -11,7 +11,8 @@
  *                 time (armed only while a slot is free, on a 1 s grid: `WAKE_GRAIN_MS`), and the housekeeping tick
  *                 (`tickMs`): the alert delivery pass, retention, the feed health check (health-stage.ts), pages
  *                 whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds` and a warning, at most
- *                 once a minute, when feeds are later than their interval's jitter).
+ *                 once a minute, when feeds are later than their interval's jitter). Each feed's poll state (its
+ *                 validators and run of failures) is kept from one poll to its next, not read back from storage.
  *                 `stop()` stops taking work and waits (up to a deadline) for the work in hand.
  */
 import { describeError } from '../errors.js';
@@ -19,7 +20,7 @@ import { systemTimers, type Timers } from '../clock.js';
 import type { Feed, StoredItem } from '../model.js';
 import { hostKey } from '../fetch/politeness.js';
 import { MAX_PENDING_LIMIT } from '../store/rows.js';
-import { pollFeed, processArticle, storageRetryDelay, type ArticleSummary, type PollSummary, type StageDeps } from './stages.js';
+import { pollFeed, processArticle, storageRetryDelay, type ArticleSummary, type PollState, type PollSummary, type StageDeps } from './stages.js';
 import { initialPollDelay } from './schedule.js';
 import { DueQueue, type Due } from './due-queue.js';
 import { deliverAlerts } from './alert-stage.js';
@@ -115,6 +116,13 @@ export class EmbeddedPipeline {
    */
   private readonly live = new Map<string, Feed>();
   private readonly nextDue = new Map<string, number>();
+  /**
+   * Each feed's poll state as its last poll here left it (read once at start): the next poll takes it instead of
+   * reading it from storage. A feed the config changes is read again. This process is the feeds' only poller; a
+   * validator another process wrote meanwhile (`feedwatch once` on the same file) is missed once, which costs a 200
+   * instead of a 304.
+   */
+  private readonly pollStates = new Map<string, PollState>();
   /** Feeds waiting for their due time (or for a poll slot), earliest first. */
   private readonly waiting = new DueQueue<Feed>();
   /** Due feeds set aside because their host already has `perHostConcurrency` polls in flight; one returns per poll of that host that ends. */
@@ -203,7 +211,9 @@ export class EmbeddedPipeline {
     this.startedAt = now;
     const states = new Map((await this.deps.store.feedStates()).map((s) => [s.name, s]));
     for (const feed of this.feeds) {
-      const stored = states.get(feed.name)?.nextDueAt;
+      const state = states.get(feed.name);
+      if (state) this.pollStates.set(feed.name, { etag: state.etag, lastModified: state.lastModified, errorCount: state.errorCount });
+      const stored = state?.nextDueAt;
       const due = Math.min(stored ? Date.parse(stored) : now + initialPollDelay(feed.intervalMs, this.deps.random), now + feed.intervalMs);
       this.nextDue.set(feed.name, due);
       this.waiting.push(feed, due);
@@ -231,6 +241,8 @@ export class EmbeddedPipeline {
       }
       this.live.set(feed.name, feed);
       this.hostOf.set(feed.name, hostOfUrl(feed.url));
+      // Storage may have reset it (a new URL drops the validators): read again at the next poll.
+      this.pollStates.delete(feed.name);
       if (this.stopped || this.pollsInFlight.has(feed.name)) continue;
       const due = old ? Math.min(this.nextDue.get(feed.name) ?? now, now + feed.intervalMs) : now + initialPollDelay(feed.intervalMs, this.deps.random);
       this.nextDue.set(feed.name, due);
@@ -240,6 +252,7 @@ export class EmbeddedPipeline {
       if (this.live.has(name)) continue;
       // A poll in flight holds its host itself (startPoll's argument); nothing else of the feed is kept.
       this.nextDue.delete(name);
+      this.pollStates.delete(name);
       this.hostOf.delete(name);
       this.catchingUp.delete(name);
     }
@@ -353,10 +366,13 @@ export class EmbeddedPipeline {
       let next: number;
       let fresh = 0;
       try {
-        const summary = await pollFeed(feed, this.deps);
+        const summary = await pollFeed(feed, this.deps, this.pollStates.get(feed.name));
         next = Date.parse(summary.nextDueAt);
         fresh = summary.newItems.length;
+        // Unless a reload changed the feed meanwhile (its state is then read again).
+        if (this.live.get(feed.name) === feed) this.pollStates.set(feed.name, summary.state);
       } catch (err) {
+        this.pollStates.delete(feed.name);
         // recordPoll itself failed (storage): try again after the interval, never stop the loop.
         this.deps.logger.error({ feed: feed.name, err }, 'poll could not be recorded');
         next = this.deps.clock.now() + feed.intervalMs;

@@ -90,7 +90,7 @@ export const pollStage: Stage<Feed, ArticleRef> = {
       // The scheduler fires every interval; backoff after errors and Retry-After push nextDueAt further out.
       const dueIn = state?.nextDueAt ? Date.parse(state.nextDueAt) - deps.clock.now() : 0;
       if (dueIn > feed.intervalMs / 2) return { skipped: 'not-due' as const, dueInMs: dueIn };
-      return pollFeed(feed, deps);
+      return pollFeed(feed, deps, state);
     });
     if (!held.locked) return { next: [], summary: { feed: feed.name, skipped: 'busy' } };
     const r = held.value;

@@ -12,7 +12,7 @@ import type { Config } from '../config/load.js';
 import { describeError, FeedwatchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { timeStage, type Metrics } from '../metrics.js';
-import type { Article, DecodedText, Feed, FeedItem, FetchedResponse, PollOutcome, StoredArticle, StoredItem } from '../model.js';
+import type { Article, DecodedText, Feed, FeedItem, FeedState, FetchedResponse, PollOutcome, StoredArticle, StoredItem } from '../model.js';
 import type { Store } from '../store/store.js';
 import type { StorageGate } from '../store/fault-gate.js';
 import type { FetchOptions } from '../fetch/http.js';
@@ -62,6 +62,13 @@ export interface StageDeps {
   storageGate?: StorageGate;
 }
 
+/**
+ * What a poll needs from the feed's last one: its validators for the conditional GET and its run of failures (for
+ * the backoff). Storage holds it (`FeedState`); a driver that keeps it from poll to poll (`PollSummary.state`) spares
+ * a storage read per poll.
+ */
+export type PollState = Pick<FeedState, 'etag' | 'lastModified' | 'errorCount'>;
+
 export interface PollSummary {
   feed: string;
   status: number | null;
@@ -73,6 +80,8 @@ export interface PollSummary {
   declaredFeeds: string[];
   ms: number;
   nextDueAt: string;
+  /** The feed's poll state as this poll recorded it (what `recordPoll` wrote). */
+  state: PollState;
 }
 
 function fetchOptions(config: Config, kind: 'feed' | 'page', extra: Partial<FetchOptions> = {}): FetchOptions {
@@ -104,11 +113,15 @@ async function parse(xml: string, feedName: string, opts: ParseOptions, deps: St
   return (await import('../feed/parse.js')).parseFeed(xml, feedName, opts);
 }
 
-/** Poll one feed: conditional GET, decode, parse, and record state and new items in one transaction. */
-export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary> {
+/**
+ * Poll one feed: conditional GET, decode, parse, and record state and new items in one transaction. `known` is the
+ * feed's poll state when the caller has it (the last poll's `state`, or the FeedState it just read; null: never
+ * polled); without it, it is read from storage.
+ */
+export async function pollFeed(feed: Feed, deps: StageDeps, known?: PollState | null): Promise<PollSummary> {
   const { clock, store, config } = deps;
   const started = clock.now();
-  const state = await store.feedState(feed.name);
+  const state = known === undefined ? await store.feedState(feed.name) : known;
   let items: FeedItem[] = [];
   let res: FetchedResponse | null = null;
   let error: { kind: string; message: string } | null = null;
@@ -173,6 +186,12 @@ export async function pollFeed(feed: Feed, deps: StageDeps): Promise<PollSummary
     declaredFeeds,
     ms,
     nextDueAt,
+    // As recordPoll writes it: a success keeps the validators the answer did not replace, a failure keeps them all.
+    state: {
+      etag: error ? (state?.etag ?? null) : (outcome.etag ?? state?.etag ?? null),
+      lastModified: error ? (state?.lastModified ?? null) : (outcome.lastModified ?? state?.lastModified ?? null),
+      errorCount,
+    },
   };
   deps.metrics?.polls.inc({ outcome: error ? error.kind : outcome.notModified ? 'not-modified' : 'ok' });
   deps.metrics?.newItems.inc(newItems.length);

@@ -13,6 +13,7 @@ import type { ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import { ManualClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
+import { configChanges } from '../../src/config/reload.js';
 import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -190,6 +191,42 @@ describe('embedded scheduler', () => {
     assert.deepEqual(site.srv.requests.map((r) => r.path).sort(), ['/a.xml', '/b.xml']);
     await daemon.tick();
     assert.equal(daemon.lagMs, 0, 'served on their grid point: not late');
+  });
+
+  test("a feed's validators and run of failures go from one poll to its next without a storage read; a changed feed is read again", async () => {
+    // 200 with an ETag per path; 304 when the request carries it.
+    const srv = await startServer({}, (req, res, url) => {
+      const etag = `"${url.pathname}-1"`;
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
+      res.writeHead(200, { 'content-type': 'application/rss+xml', etag }).end(emptyFeed());
+    });
+    cleanup.push(() => srv.close());
+    const head = `pipeline:\n  fetchArticles: false\ndefaults:\n  jitter: 0\nhttp:\n  allowPrivateNetworks: true\n`;
+    const { daemon, clock, app } = await setup(`${head}${feedsYaml(srv.url, ['a'])}`, { pollConcurrency: 4 });
+    const store = app.deps.store;
+    const read = store.feedState.bind(store);
+    let reads = 0;
+    app.deps.store = Object.assign(Object.create(store) as typeof store, { feedState: (name: string) => (reads++, read(name)) });
+    const validators = () => srv.requests.map((r) => r.headers['if-none-match'] ?? null);
+    await daemon.start();
+    await daemon.settled();
+    clock.advance(15 * 60_000);
+    await daemon.settled();
+    clock.advance(15 * 60_000);
+    await daemon.settled();
+    assert.deepEqual(validators(), [null, '"/a.xml-1"', '"/a.xml-1"'], 'the ETag of the first answer sent with the next polls');
+    assert.equal(reads, 0, 'the state read at start, then carried from poll to poll');
+    assert.equal((await store.feedState('a'))?.etag, '"/a.xml-1"', 'and still recorded in storage');
+
+    // A reload moves the feed: storage drops its validators (syncFeeds), and the next poll reads them back.
+    const next = parseConfig(`${head}feeds:\n  - name: a\n    url: ${srv.url}/moved.xml\n    interval: 15m\n`, app.config.file);
+    await app.reload(next, configChanges(app.config, next));
+    daemon.setFeeds(next.feeds);
+    clock.advance(15 * 60_000);
+    await daemon.settled();
+    assert.equal(reads, 1, 'the changed feed was read from storage');
+    assert.equal(srv.requests.at(-1)?.path, '/moved.xml');
+    assert.equal(validators().at(-1), null, 'with no validator from the old URL');
   });
 
   test('a finished page starts the next pending page at once', async () => {
