@@ -116,6 +116,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     decode: (body, contentType, kind, url, feed) => cpu.run({ type: 'decode', body, contentType, kind, url }, feed),
     decodeAndExtract: (body, contentType, url, feed) => cpu.run({ type: 'page', body, contentType, url, sites: deps.config.sites, maxChars: deps.config.budgets.articleChars }, feed),
     parseFeed: (xml, feedName, opts) => cpu.run({ type: 'parse-feed', xml, feedName, opts }, feedName),
+    decodeAndParseFeed: (body, contentType, url, feedName, opts) => cpu.run({ type: 'feed', body, contentType, url, feedName, opts }, feedName),
     alerts,
     ...(config.boilerplate.enabled
       ? { boilerplate: new BoilerplateLearner({ minStories: config.boilerplate.minStories, windowMs: config.boilerplate.window, maxPerHost: config.boilerplate.maxPerHost }) }

@@ -28,7 +28,7 @@ export function createMetrics() {
     newItems: new Counter({ name: 'feedwatch_items_new_total', help: 'New feed items stored', registers: [registry] }),
     articles: new Counter({ name: 'feedwatch_articles_total', help: 'Article pages processed by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
     pollSeconds: new Histogram({ name: 'feedwatch_poll_duration_seconds', help: 'Time to poll one feed', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
-    cpuTasks: new Counter({ name: 'feedwatch_cpu_tasks_total', help: 'Tasks on untrusted input (decode, parse-feed, extract, analyse, regex) by outcome: ok, failed, too-slow, too-complex', labelNames: ['task', 'outcome'] as const, registers: [registry] }),
+    cpuTasks: new Counter({ name: 'feedwatch_cpu_tasks_total', help: 'Tasks on untrusted input (feed, page, decode, parse-feed, extract, analyse, regex) by outcome: ok, failed, too-slow, too-complex, too-large', labelNames: ['task', 'outcome'] as const, registers: [registry] }),
     cpuTasksRunning: new Gauge({ name: 'feedwatch_cpu_tasks_running', help: 'Tasks on untrusted input running now', registers: [registry] }),
     articlesCut: new Counter({ name: 'feedwatch_articles_cut_total', help: 'Articles whose text was cut to budgets.articleChars', registers: [registry] }),
     analysisCut: new Counter({ name: 'feedwatch_analysis_cut_total', help: 'Article fields analysed only up to budgets.analyzedTokens', registers: [registry] }),

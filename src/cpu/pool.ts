@@ -99,8 +99,9 @@ export function taskInputBytes(task: CpuTask): number {
     case 'decode':
       return task.body.byteLength;
     case 'page':
-      // Decoded in the worker to a text of at most one character a byte, which it then extracts: counted as that
-      // text, as the same page's input to an 'extract' task is.
+    case 'feed':
+      // Decoded in the worker to a text of at most one character a byte, which it then extracts or parses: counted as
+      // that text, as the same input to an 'extract' or 'parse-feed' task is.
       return task.body.byteLength * 2;
     case 'parse-feed':
       return task.xml.length * 2;

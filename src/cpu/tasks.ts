@@ -16,6 +16,8 @@ import type { Article, DecodedText, FeedItem } from '../model.js';
 export type CpuTask =
   | { type: 'decode'; body: Uint8Array; contentType: string | null; kind: 'xml' | 'html'; url: string }
   | { type: 'parse-feed'; xml: string; feedName: string; opts: ParseOptions }
+  /** A fetched feed decoded and parsed in one task: its bytes cross to the worker once, its text never crosses. */
+  | { type: 'feed'; body: Uint8Array; contentType: string | null; url: string; feedName: string; opts: ParseOptions }
   | { type: 'extract'; html: string; url: string; sites: readonly SiteRule[]; maxChars?: number }
   /** A fetched page decoded and extracted in one task: its bytes cross to the worker once, its text never crosses. */
   | { type: 'page'; body: Uint8Array; contentType: string | null; url: string; sites: readonly SiteRule[]; maxChars?: number }
@@ -31,10 +33,18 @@ export interface ExtractedPage {
   charsetReason: string;
 }
 
+/** A feed's items with the charset its bytes were read in and why. */
+export interface ParsedFeed {
+  items: FeedItem[];
+  charset: string;
+  charsetReason: string;
+}
+
 /** What a task returns, by its type. */
 export interface CpuResults {
   decode: DecodedText;
   'parse-feed': FeedItem[];
+  feed: ParsedFeed;
   extract: Article;
   page: ExtractedPage;
   analyse: Partial<Record<Field, AnalyzedText>>;
@@ -59,6 +69,7 @@ type Loaded = { [K in ModuleName]: Awaited<ReturnType<(typeof MODULES)[K]>> };
 const NEEDS: Record<CpuTaskType, readonly ModuleName[]> = {
   decode: ['decode'],
   'parse-feed': ['feed'],
+  feed: ['decode', 'feed'],
   extract: ['extract'],
   page: ['decode', 'extract'],
   analyse: ['morphology'],
@@ -111,6 +122,10 @@ function taskFunction(m: Loaded): (task: CpuTask) => Promise<CpuResults[CpuTaskT
         return m.decode.decodeText(task.body, task.contentType, task.kind, task.url);
       case 'parse-feed':
         return m.feed.parseFeed(task.xml, task.feedName, task.opts);
+      case 'feed': {
+        const text = m.decode.decodeText(task.body, task.contentType, 'xml', task.url);
+        return { items: await m.feed.parseFeed(text.text, task.feedName, task.opts), charset: text.charset, charsetReason: text.charsetReason };
+      }
       case 'extract':
         return m.extract.extractArticle(task.html, task.url, { rules: task.sites, ...(task.maxChars === undefined ? {} : { maxChars: task.maxChars }) });
       case 'page': {

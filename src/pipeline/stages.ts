@@ -20,7 +20,7 @@ import { stripControlsDeep } from '../control-chars.js';
 import type { ParseOptions } from '../feed/parse.js';
 import { nextPollDelay } from './schedule.js';
 import type { PollTally } from './poll-tally.js';
-import type { ExtractedPage } from '../cpu/tasks.js';
+import type { ExtractedPage, ParsedFeed } from '../cpu/tasks.js';
 import { dedupArticle } from './dedup-stage.js';
 import { cleanExtracted, learnFromStored, type BoilerplateLearner } from './boilerplate-stage.js';
 import { feedOnlyKey, feedTagsOf, matchAlerts, type AlertEngine } from './alert-stage.js';
@@ -51,6 +51,12 @@ export interface StageDeps {
   decodeAndExtract?: (body: Uint8Array, contentType: string | null, url: string, feed: string) => Promise<ExtractedPage>;
   /** Feed text → items (src/feed/parse.ts `parseFeed`); app.ts runs it in the CPU pool. Default: parseFeed here. */
   parseFeed?: (xml: string, feedName: string, opts: ParseOptions) => Promise<FeedItem[]>;
+  /**
+   * Feed bytes → items in one step (decode, then parse): app.ts runs it as one task of the CPU pool, so that a feed
+   * crosses to a worker once, as bytes, instead of going there as bytes, back as text and there again. Absent:
+   * `decode` then `parseFeed`.
+   */
+  decodeAndParseFeed?: (body: Uint8Array, contentType: string | null, url: string, feed: string, opts: ParseOptions) => Promise<ParsedFeed>;
   metrics?: Metrics;
   /** Alert rules, lemmatizer and channels (alert-stage.ts); absent: articles are not matched nor indexed for search. */
   alerts?: AlertEngine;
@@ -135,9 +141,15 @@ export async function pollFeed(feed: Feed, deps: StageDeps, known?: PollState | 
     res = fetched;
     if (!fetched.notModified) {
       items = await timeStage(deps.metrics, clock, 'parse', async () => {
-        const decoded = await decode(fetched.body, fetched.headers['content-type'] ?? null, 'xml', fetched.finalUrl, feed.name, deps);
-        charset = { charset: decoded.charset, reason: decoded.charsetReason };
+        const type = fetched.headers['content-type'] ?? null;
         const budget = { maxDepth: config.budgets.feedDepth, maxElements: config.budgets.feedElements, documentUrl: fetched.finalUrl };
+        if (deps.decodeAndParseFeed) {
+          const parsed = await deps.decodeAndParseFeed(fetched.body, type, fetched.finalUrl, feed.name, budget);
+          charset = { charset: parsed.charset, reason: parsed.charsetReason };
+          return parsed.items;
+        }
+        const decoded = await decode(fetched.body, type, 'xml', fetched.finalUrl, feed.name, deps);
+        charset = { charset: decoded.charset, reason: decoded.charsetReason };
         return parse(decoded.text, feed.name, budget, deps);
       });
     }

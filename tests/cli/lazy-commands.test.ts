@@ -95,7 +95,7 @@ test('feedwatch run leaves feed parsing and page extraction to its CPU workers a
     for (let i = 0; i < 600 && parsed < 1; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
-      parsed = Number(/^feedwatch_cpu_tasks_total\{task="parse-feed",outcome="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
+      parsed = Number(/^feedwatch_cpu_tasks_total\{task="feed",outcome="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
     }
     assert.equal(parsed, 1, 'a worker parsed the feed');
   } finally {

@@ -66,7 +66,7 @@ describe('CPU pool', () => {
     assert.ok(threads() > before);
   });
 
-  test('decode, extract, page, parse-feed and analyse give in a worker what they give in this thread', async () => {
+  test('decode, extract, page, parse-feed, feed and analyse give in a worker what they give in this thread', async () => {
     const inThread = createInlineCpu();
     const workers = pool({ threads: 2, taskTimeout: 120_000, taskMemory: 256 * MB });
     const tasks = [
@@ -74,6 +74,7 @@ describe('CPU pool', () => {
       { type: 'extract', html: page, url: 'https://sputnik.by/20240101/a.html', sites: [] },
       { type: 'page', body: new TextEncoder().encode(page), contentType: 'text/html', url: 'https://sputnik.by/20240101/a.html', sites: [] },
       { type: 'parse-feed', xml: feed, feedName: 'ria', opts: {} },
+      { type: 'feed', body: new TextEncoder().encode(feed), contentType: 'application/rss+xml', url: 'https://ria.ru/export/rss2/index.xml', feedName: 'ria', opts: {} },
       { type: 'analyse', fields: { title: 'Лавров встретился с министрами', body: 'Сергей Лавров '.repeat(50) }, maxTokens: 60 },
     ] as const;
     for (const task of tasks) assert.deepEqual(await workers.run(task, 'x'), await inThread.run(task, 'x'), task.type);
@@ -81,6 +82,13 @@ describe('CPU pool', () => {
     const decoded = await inThread.run(tasks[0], 'x');
     const paged = await workers.run(tasks[2], 'x');
     assert.deepEqual(paged, { article: await inThread.run({ ...tasks[1], html: decoded.text }, 'x'), charset: decoded.charset, charsetReason: decoded.charsetReason });
+    // The feed task is decode then parse-feed, in one.
+    const feedText = await inThread.run({ type: 'decode', body: tasks[4].body, contentType: tasks[4].contentType, kind: 'xml', url: tasks[4].url }, 'x');
+    assert.deepEqual(await workers.run(tasks[4], 'x'), {
+      items: await inThread.run({ ...tasks[3], xml: feedText.text }, 'x'),
+      charset: feedText.charset,
+      charsetReason: feedText.charsetReason,
+    });
   });
 
   test('a FeedwatchError thrown in a worker keeps its kind and context', async () => {

@@ -39,7 +39,7 @@ after(async () => {
 test('a feed and a page over the task input limit are recorded as too-large; the healthy page is stored', async () => {
   const { polls, articles } = await new EmbeddedPipeline(app.deps, app.config.feeds, { pollConcurrency: 2, articleConcurrency: 2 }).runOnce();
   const big = (await app.store.feedState('big'))?.lastError ?? '';
-  assert.match(big, /^too-large: parse-feed: its input \(9 MB as text\) is over 8 MB/);
+  assert.match(big, /^too-large: feed: its input \(9 MB as text\) is over 8 MB/);
   const pages = polls.find((p) => p.feed === 'pages')!;
   assert.equal(pages.newItems.length, 2);
   const byGuid = new Map(pages.newItems.map((i) => [i.guid, i.id]));
