@@ -125,6 +125,47 @@ function refuseLarge(task: CpuTask, label: string, budgets: CpuBudgets): Feedwat
   );
 }
 
+/**
+ * The tasks of feed polls: small and many (a few ms each, one per feed that answers with a body). At most
+ * `feedThreads` of them run at once, so that a process that only polls (between new articles, or with
+ * `pipeline.fetchArticles: false`) keeps one worker busy instead of two: piscina gives a task to the first idle
+ * worker, so the second one is started for pages only and ends when they stop (each worker's heap is ~50 MB
+ * resident while busy). Pages are not held back: they can take every thread.
+ */
+const FEED_TASKS: ReadonlySet<CpuTaskType> = new Set(['feed', 'parse-feed']);
+
+/** Threads feed tasks may use at once: half of them, at least one. */
+export function feedThreads(threads: number): number {
+  return Math.max(1, Math.floor(threads / 2));
+}
+
+/** Counted slots; a released one goes straight to the oldest waiter. Once closed, every wait ends at once. */
+class Slots {
+  private busy = 0;
+  private closed = false;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+  get waiting(): number {
+    return this.queue.length;
+  }
+  acquire(): Promise<void> {
+    if (this.busy < this.size || this.closed) {
+      this.busy++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.busy--;
+  }
+  close(): void {
+    this.closed = true;
+    for (const wake of this.queue.splice(0)) wake();
+  }
+}
+
 /** A pool of `budgets.threads` workers; tasks beyond that wait here for a free one. */
 export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): CpuWork {
   if (budgets.threads === 0) return createInlineCpu();
@@ -143,23 +184,11 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(4, Math.floor(heapMb / 8))), stackSizeMb: 4 },
   });
   const running = new Set<RunningTask>();
-  // Slots handed from a finished task straight to the next waiting one, so that no more than `threads` tasks are in
-  // the pool at once (a task queued inside piscina would spend its deadline waiting).
-  const waiting: Array<() => void> = [];
-  let busy = 0;
+  // No more than `threads` tasks are in the pool at once (a task queued inside piscina would spend its deadline
+  // waiting), and feeds take at most `feedThreads` of them (see FEED_TASKS).
+  const slots = new Slots(budgets.threads);
+  const feedSlots = new Slots(feedThreads(budgets.threads));
   let closed = false;
-  const acquire = (): Promise<void> => {
-    if (busy < budgets.threads) {
-      busy++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else busy--;
-  };
 
   const run = async <T extends CpuTask>(task: T, label: string): Promise<CpuResults[T['type']]> => {
     const large = refuseLarge(task, label, budgets);
@@ -167,7 +196,13 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
       observer.finished?.(task.type, 'too-large');
       throw large;
     }
-    await acquire();
+    const feedTask = FEED_TASKS.has(task.type);
+    if (feedTask) await feedSlots.acquire();
+    await slots.acquire();
+    const release = () => {
+      slots.release();
+      if (feedTask) feedSlots.release();
+    };
     if (closed) {
       release();
       throw new Error('the CPU pool is closed');
@@ -213,10 +248,11 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
 
   return {
     run,
-    status: () => statusOf(budgets.threads, running, waiting.length),
+    status: () => statusOf(budgets.threads, running, slots.waiting + feedSlots.waiting),
     close: async () => {
       closed = true;
-      for (const wake of waiting.splice(0)) wake();
+      feedSlots.close();
+      slots.close();
       await pool.destroy();
     },
   };

@@ -91,6 +91,19 @@ describe('CPU pool', () => {
     });
   });
 
+  test('feed tasks take at most half the threads at once (one of two), pages take them all', async () => {
+    let most = 0;
+    const workers = createCpuPool({ threads: 2, taskTimeout: 120_000, taskMemory: 256 * MB }, { running: (n) => (most = Math.max(most, n)) });
+    pools.push(workers);
+    const feedTask = { type: 'feed', body: new TextEncoder().encode(feed), contentType: 'application/rss+xml', url: 'https://ria.ru/x.xml', feedName: 'ria', opts: {} } as const;
+    const parsed = await Promise.all(Array.from({ length: 6 }, () => workers.run(feedTask, 'ria')));
+    assert.deepEqual(parsed.map((p) => p.items.length), [6, 6, 6, 6, 6, 6]);
+    assert.equal(most, 1, 'six feeds at once ran one at a time');
+    const extract = (url: string) => workers.run({ type: 'extract', html: page, url, sites: [] }, url);
+    await Promise.all([extract('https://sputnik.by/a.html'), extract('https://sputnik.by/b.html')]);
+    assert.equal(most, 2, 'two pages ran at once');
+  });
+
   test('a FeedwatchError thrown in a worker keeps its kind and context', async () => {
     const workers = pool({ threads: 1, taskTimeout: 120_000, taskMemory: 256 * MB });
     const parse = await failure(workers.run({ type: 'parse-feed', xml: '<rss><channel><item>', feedName: 'broken', opts: {} }, 'broken'));
