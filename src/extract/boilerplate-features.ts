@@ -10,7 +10,7 @@
  * outlet names itself, whether the class/id words around it say promo/related/social/…, and how few of its
  * words the title and the rest of the text share. Pure functions over plain data.
  */
-import { letterDigitRuns, lowerCase } from './text.js';
+import { letterDigitRuns, lowerCase, lowerWords } from './text.js';
 
 /** One paragraph as the scorer sees it: its text and what its markup said. */
 export interface ParagraphInfo {
@@ -190,7 +190,7 @@ const HINT_WORDS = new Set([
 const LONG_WORDS = 20;
 
 function words(text: string): string[] {
-  return letterDigitRuns(text.toLowerCase());
+  return lowerWords(text);
 }
 
 /** A word reduced to a crude stem (its first five letters), so that word forms meet. */

@@ -6,11 +6,11 @@
 import type { AnyNode, Element } from 'domhandler';
 import { HEADING_TAGS, isElement } from './generic-dom.js';
 import type { Box, Measured } from './generic-score.js';
-import { letterDigitRuns } from './text.js';
+import { lowerWords } from './text.js';
 
 /** Lower-case words separated by single spaces; apostrophes join ("I’m" and "Im" are one word). */
 function words(s: string): string {
-  return letterDigitRuns(s.toLowerCase().replace(/['’‘`]/g, '')).join(' ');
+  return lowerWords(s.replace(/['’‘`]/g, '')).join(' ');
 }
 
 /** The text of an element (every descendant's text nodes, in document order). */

@@ -16,7 +16,7 @@ import type { Document, Element } from 'domhandler';
 import type { Article } from '../model.js';
 import type { SiteRule } from './rule-schema.js';
 import type { PageMeta } from './meta.js';
-import { dropBoilerplate, letterDigitRuns } from './text.js';
+import { dropBoilerplate, lowerWords } from './text.js';
 import { figureImages } from './images.js';
 import { extractWithRule, markupAround, patternsOf, readRuleFields, ruleRoot, splitDateline, withoutLead } from './rules.js';
 import type { PageContext, ParagraphInfo } from './boilerplate-features.js';
@@ -154,7 +154,7 @@ function textLength(paragraphs: readonly string[]): number {
 
 /** Lower-case words separated by single spaces. */
 function words(s: string): string {
-  return letterDigitRuns(s.toLowerCase()).join(' ');
+  return lowerWords(s).join(' ');
 }
 
 /** words(title), kept for the last title asked about (keepBlock asks once per block, always of the same title). */

@@ -9,7 +9,7 @@
  */
 import { trimChars } from './meta-author.js';
 import type { PageHeading } from './meta-page.js';
-import { letterDigitRuns } from './text.js';
+import { lowerWords } from './text.js';
 
 /** The most of a declared title that is read (the separator pattern runs on short texts only). */
 export const MAX_TITLE_CHARS = 500;
@@ -19,7 +19,7 @@ const PREFIX_COLON = /^([^:]{2,60}):\s+/u;
 
 /** Lower-case runs of letters and digits. */
 export function titleTokens(s: string): string[] {
-  return letterDigitRuns(s.normalize('NFKC').toLowerCase());
+  return lowerWords(s.normalize('NFKC'));
 }
 
 function squash(s: string): string {

@@ -102,6 +102,11 @@ export function letterDigitRuns(s: string): string[] {
   return out;
 }
 
+/** The lower-case runs of letters and digits of a text: the words that compare across case. */
+export function lowerWords(s: string): string[] {
+  return letterDigitRuns(s.toLowerCase());
+}
+
 /** Characters of a text other than whitespace and INVISIBLE ones (UTF-16 code units, as `.length` counts). */
 export function visibleChars(s: string): number {
   let n = 0;
