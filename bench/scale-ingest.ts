@@ -32,6 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { mulberry32, uniform } from '../tests/helpers/prng.js';
 import { PAGE_TYPE, serveUntilTold, siteInChild, type ItemText } from './bench-site.js';
+import { cleanupOnSignal } from './interrupt.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -156,7 +157,10 @@ function spawnFeedwatch(args: string[], env: NodeJS.ProcessEnv = {}): ChildProce
   const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), MAIN, 'run', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
+  // A signal that stops the bench stops this daemon too (SIGKILL: the bench is going away, not measuring).
+  const drop = cleanupOnSignal(() => child.kill('SIGKILL'));
   child.once('exit', (code, signal) => {
+    drop();
     if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') console.error(`  feedwatch ${args.join(' ')} exited with ${code ?? signal}: ${stderr.slice(-500)}`);
   });
   return child;
@@ -257,6 +261,7 @@ async function bullmqRow(dir: string, ports: number[], feeds: number, articles: 
   await (await openSqliteStore(db)).close();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const children: ChildProcess[] = [];
+  const dropKeys = cleanupOnSignal(() => deleteMatching(redis, `${prefix}:*`));
   try {
     const env = { REDIS_URL: redisUrl };
     const t0 = performance.now();
@@ -268,6 +273,7 @@ async function bullmqRow(dir: string, ports: number[], feeds: number, articles: 
   } finally {
     await stopAll(children);
     await deleteMatching(redis, `${prefix}:*`).catch((err: unknown) => console.error(`  redis cleanup of ${prefix}: ${String(err)}`));
+    dropKeys();
     redis.disconnect();
   }
 }
@@ -326,6 +332,7 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
   const load1 = () => fmt(loadavg()[0]!, 1);
   for (let run = 1; run <= runs; run++) {
     const dir = mkdtempSync(join(tmpdir(), 'feedwatch-scale-ingest-'));
+    const dropDir = cleanupOnSignal(() => rmSync(dir, { recursive: true, force: true }));
     let site: Awaited<ReturnType<typeof siteInChild>> | null = null;
     try {
       site = await siteInChild(HERE, ROOT, [items, hosts]);
@@ -366,6 +373,7 @@ export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise
         site.child.kill();
       }
       rmSync(dir, { recursive: true, force: true });
+      dropDir();
     }
   }
   const range = (xs: number[], d: number) => `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;

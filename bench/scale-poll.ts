@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { freePort } from '../tests/helpers/http-server.js';
 import { deleteMatching } from '../tests/helpers/redis.js';
+import { cleanupOnSignal } from './interrupt.js';
 import { feedwatchCpu } from './scale-feeds.js';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -155,6 +156,7 @@ async function startDaemon(configPath: string): Promise<Daemon> {
   const child: ChildProcess = spawn(process.execPath, [MAIN, 'run', '--config', configPath, '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lagWarnings: string[] = [];
   let exited = false;
+  child.once('exit', cleanupOnSignal(() => child.kill('SIGKILL')));
   child.once('exit', () => (exited = true));
   // One JSON line per poll at the default log level: read, and only the lag warnings kept.
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -374,6 +376,9 @@ async function bullmqSync(count: number): Promise<SyncFigures> {
     const u = process.cpuUsage(c);
     return { s: (performance.now() - t) / 1000, cpu: (u.user + u.system) / 1e6, redisCpu: (await redisCpu()) - r };
   };
+  const dropKeys = cleanupOnSignal(async () => {
+    for (const p of [prefix, `${prefix}-seq`]) await deleteMatching(redis.client, `${p}:*`);
+  });
   try {
     const first = await timed(() => pipeline(config.feeds).syncSchedulers());
     const again = await timed(() => pipeline(config.feeds).syncSchedulers());
@@ -387,6 +392,7 @@ async function bullmqSync(count: number): Promise<SyncFigures> {
   } finally {
     for (const p of pipelines) await p.stop(0).catch(() => undefined);
     for (const p of [prefix, `${prefix}-seq`]) await deleteMatching(redis.client, `${p}:*`);
+    dropKeys();
     await redis.close();
     await app.close();
     rmSync(dir, { recursive: true, force: true });

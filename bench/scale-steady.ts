@@ -31,6 +31,7 @@ import Database from 'better-sqlite3';
 import { freePort } from '../tests/helpers/http-server.js';
 import { mulberry32, uniform } from '../tests/helpers/prng.js';
 import { siteInChild } from './bench-site.js';
+import { cleanupOnSignal } from './interrupt.js';
 import { mixPage } from './scale-ingest.js';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -247,6 +248,8 @@ export async function runScaleSteadyBench(): Promise<void> {
     const port = await freePort();
     const since = new Date().toISOString();
     daemon = spawn(process.execPath, [MAIN, 'run', '--config', cfg, '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = daemon;
+    started.once('exit', cleanupOnSignal(() => started.kill('SIGKILL')));
     const warnings: string[] = [];
     createInterface({ input: daemon.stdout! }).on('line', (line) => {
       if (process.env['FEEDWATCH_BENCH_STEADY_DEBUG']) console.log(line.slice(0, 300));
