@@ -15,10 +15,10 @@
  * The caller records either failure against the feed or page like any other, and retries it with backoff.
  * `budgets.threads: 0` runs the same tasks in the calling thread without budgets (createInlineCpu).
  */
-import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { FeedwatchError } from '../errors.js';
 import { rebuildError } from '../thread-errors.js';
+import { StartMarks } from './start-marks.js';
 import { createTaskRunner, type CpuResults, type CpuTask, type CpuTaskType } from './tasks.js';
 import type { CpuEnvelope, CpuReply } from './worker.js';
 
@@ -166,10 +166,47 @@ class Slots {
   }
 }
 
+/**
+ * What piscina is given to end a task (its `signal`): the least of an event emitter, one listener, instead of an
+ * AbortController (an EventTarget, a signal and a listener object per task).
+ */
+class TaskAbort {
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | undefined;
+  once(_event: 'abort', listener: () => void): void {
+    this.listener = listener;
+  }
+  off(_event: 'abort', listener: () => void): void {
+    if (this.listener === listener) this.listener = undefined;
+  }
+  removeListener(event: 'abort', listener: () => void): void {
+    this.off(event, listener);
+  }
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.();
+  }
+}
+
+/** A task handed to a worker: where its start is marked, and how to end it. */
+interface InWorker extends RunningTask {
+  slot: number;
+  started: boolean;
+  timedOut: boolean;
+  abort: TaskAbort;
+}
+
 /** A pool of `budgets.threads` workers; tasks beyond that wait here for a free one. */
 export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): CpuWork {
   if (budgets.threads === 0) return createInlineCpu();
   const heapMb = Math.max(16, Math.floor(budgets.taskMemory / MB));
+  // A slot per thread: no more tasks than threads are ever in the workers (see `slots` below).
+  const marks = new StartMarks(budgets.threads);
   const pool = new Piscina({
     filename: workerEntry().href,
     minThreads: 0,
@@ -182,13 +219,53 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
     // Young generation at most 16 MB (64 before): a page's parse garbage is collected a little more often, and each
     // worker holds tens of MB less while it lives.
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(4, Math.floor(heapMb / 8))), stackSizeMb: 4 },
+    workerData: marks.share,
   });
-  const running = new Set<RunningTask>();
+  const running = new Set<InWorker>();
   // No more than `threads` tasks are in the pool at once (a task queued inside piscina would spend its deadline
   // waiting), and feeds take at most `feedThreads` of them (see FEED_TASKS).
   const slots = new Slots(budgets.threads);
   const feedSlots = new Slots(feedThreads(budgets.threads));
   let closed = false;
+
+  /** Reads the task's start mark once its worker has written it: `since` becomes when the worker began it. */
+  const refresh = (entry: InWorker): void => {
+    if (entry.started) return;
+    const at = marks.startedAt(entry.slot);
+    if (at === null) return;
+    entry.started = true;
+    entry.since = at;
+  };
+
+  // The deadlines: one timer for the pool, not one per task. A task's deadline counts from when its worker began it
+  // (its start mark), not while a replacement worker starts up; one not begun yet cannot be due before a whole
+  // budget from now. The timer is armed for the earliest deadline there can be and, when it fires, ends the tasks
+  // past theirs and is armed again for the next, while tasks run. It does not hold the process open (a task in a
+  // worker does).
+  let watchdog: NodeJS.Timeout | undefined;
+  let watchdogAt = Infinity;
+  const arm = (at: number): void => {
+    if (watchdog !== undefined && watchdogAt <= at) return;
+    clearTimeout(watchdog);
+    watchdogAt = at;
+    watchdog = setTimeout(check, Math.max(0, at - performance.now()));
+    watchdog.unref();
+  };
+  const check = (): void => {
+    watchdog = undefined;
+    watchdogAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const entry of running) {
+      refresh(entry);
+      const due = entry.started ? entry.since + budgets.taskTimeout : now + budgets.taskTimeout;
+      if (due <= now) {
+        entry.timedOut = true;
+        entry.abort.abort('too-slow');
+      } else next = Math.min(next, due);
+    }
+    if (next !== Infinity) arm(next);
+  };
 
   const run = async <T extends CpuTask>(task: T, label: string): Promise<CpuResults[T['type']]> => {
     const large = refuseLarge(task, label, budgets);
@@ -199,44 +276,31 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
     const feedTask = FEED_TASKS.has(task.type);
     if (feedTask) await feedSlots.acquire();
     await slots.acquire();
-    const release = () => {
+    if (closed) {
       slots.release();
       if (feedTask) feedSlots.release();
-    };
-    if (closed) {
-      release();
       throw new Error('the CPU pool is closed');
     }
-    const entry: RunningTask = { task: task.type, for: label, since: performance.now() };
+    const slot = marks.take();
+    const entry: InWorker = { task: task.type, for: label, since: performance.now(), slot, started: false, timedOut: false, abort: new TaskAbort() };
     running.add(entry);
     observer.running?.(running.size);
-    const abort = new AbortController();
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    // The deadline counts from when the worker begins the task, not while a replacement worker starts up.
-    const { port1, port2 } = new MessageChannel();
-    port1.once('message', () => {
-      entry.since = performance.now();
-      timer = setTimeout(() => {
-        timedOut = true;
-        abort.abort();
-      }, budgets.taskTimeout);
-    });
+    arm(entry.since + budgets.taskTimeout);
     let reply: CpuReply;
     try {
-      const envelope: CpuEnvelope = { task, started: port2 };
-      reply = (await pool.run(envelope, { signal: abort.signal, transferList: [port2] })) as CpuReply;
+      const envelope: CpuEnvelope = { task, mark: { slot, ticket: marks.ticket(slot) } };
+      reply = (await pool.run(envelope, { signal: entry.abort })) as CpuReply;
     } catch (err) {
       if (closed) throw new Error(`the CPU pool closed while ${task.type} ran`, { cause: err });
-      const over = budgetError(err, timedOut, task, label, budgets);
+      const over = budgetError(err, entry.timedOut, task, label, budgets);
       observer.finished?.(task.type, over.kind === 'too-slow' ? 'too-slow' : 'too-complex');
       throw over;
     } finally {
-      clearTimeout(timer);
-      port1.close();
       running.delete(entry);
+      marks.release(slot);
       observer.running?.(running.size);
-      release();
+      slots.release();
+      if (feedTask) feedSlots.release();
     }
     if (!reply.ok) {
       observer.finished?.(task.type, reply.error.kind === 'too-complex' ? 'too-complex' : 'failed');
@@ -248,9 +312,14 @@ export function createCpuPool(budgets: CpuBudgets, observer: CpuObserver = {}): 
 
   return {
     run,
-    status: () => statusOf(budgets.threads, running, slots.waiting + feedSlots.waiting),
+    status: () => {
+      for (const entry of running) refresh(entry);
+      return statusOf(budgets.threads, running, slots.waiting + feedSlots.waiting);
+    },
     close: async () => {
       closed = true;
+      clearTimeout(watchdog);
+      watchdog = undefined;
       feedSlots.close();
       slots.close();
       await pool.destroy();

@@ -4,28 +4,30 @@
  *
  * Loaded from dist/ as worker.js; from the sources through worker-tsx.mjs.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { serializeError, type SerializedError } from '../thread-errors.js';
+import { startMarker, type StartMark, type StartMarkShare } from './start-marks.js';
 import { createTaskRunner, type CpuTask } from './tasks.js';
 
 export type CpuReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 
-/** A task as the pool sends it: `started` is told when this worker begins it (the deadline counts from then). */
+/** A task as the pool sends it: `mark` is where this worker marks when it begins it (the deadline counts from then). */
 export interface CpuEnvelope {
   task: CpuTask;
-  started: MessagePort;
+  mark: StartMark;
 }
 
 const runner = createTaskRunner();
+/** The pool's start marks (start-marks.ts), shared with every worker of the pool as piscina's `workerData`. */
+const markStart = startMarker(workerData as StartMarkShare);
 
-export default async function runInWorker({ task, started }: CpuEnvelope): Promise<CpuReply> {
+export default async function runInWorker({ task, mark }: CpuEnvelope): Promise<CpuReply> {
   // The modules of the task's type load (on its first task in this worker) before the deadline starts counting.
   const unprepared = await runner.prepare(task.type).then(
     () => null,
     (err: unknown) => err,
   );
-  started.postMessage(null);
-  started.close();
+  markStart(mark);
   if (unprepared !== null) return { ok: false, error: serializeError(unprepared) };
   try {
     return { ok: true, value: await runner.run(task) };
