@@ -26,7 +26,7 @@ export function feedXml(base: string, feed: number, items: number, text: ItemTex
 }
 
 /** The site's servers in this process. */
-export async function serveSite(items: number, hosts: number, page: (feed: number, item: number) => string, text: ItemText): Promise<{ ports: number[]; close(): Promise<void> }> {
+export async function serveSite(items: number, hosts: number, page: (feed: number, item: number) => string | Uint8Array, text: ItemText): Promise<{ ports: number[]; close(): Promise<void> }> {
   const servers: Server[] = [];
   for (let h = 0; h < hosts; h++) {
     const server = createServer((req, res) => {
@@ -51,7 +51,7 @@ export async function serveSite(items: number, hosts: number, page: (feed: numbe
 }
 
 /** In the child (`--serve ITEMS HOSTS`): serve, print `PORTS p1,p2,...`, and end on SIGTERM or when stdin closes. */
-export async function serveUntilTold(argv: string[], page: (feed: number, item: number) => string, text: ItemText): Promise<void> {
+export async function serveUntilTold(argv: string[], page: (feed: number, item: number) => string | Uint8Array, text: ItemText): Promise<void> {
   const site = await serveSite(Number(argv[0]), Number(argv[1]), page, text);
   const end = () => void site.close().then(() => process.exit(0));
   process.once('SIGTERM', end);
