@@ -237,7 +237,8 @@ describe('embedded scheduler', () => {
         : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${'Words of a page. '.repeat(40)}${path}</p></article></body></html>`,
     );
     cleanup.push(() => site.srv.close());
-    const { daemon } = await setup(`http:\n  perHostConcurrency: 8\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 2 });
+    // Held requests must not time out while a page is extracted on a loaded machine (seconds at load 20).
+    const { daemon } = await setup(`http:\n  perHostConcurrency: 8\n  timeout: 10m\n  idleTimeout: 10m\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 2 });
     await daemon.start();
     await site.arrivedAt(1);
     site.releaseOne(); // the feed
