@@ -93,7 +93,8 @@ export async function fetchUrl(url: string, opts: FetchOptions, deps: FetchDeps 
   const headers = requestHeaders(opts);
   const redirects: RedirectHop[] = [];
   let current = parseHttpUrl(url, url);
-  const seen = new Set([current.href]);
+  // The URLs visited, made at the first redirect (most fetches have none).
+  let seen: Set<string> | null = null;
 
   try {
     for (;;) {
@@ -110,6 +111,7 @@ export async function fetchUrl(url: string, opts: FetchOptions, deps: FetchDeps 
         exchange.discard();
         const next = parseHttpUrl(location, current.href);
         redirects.push({ from: current.href, to: next.href, status });
+        seen ??= new Set([current.href]);
         if (seen.has(next.href)) {
           throw new FeedwatchError('redirect-loop', `redirect loop: ${next.href} was already visited`, { url, redirects });
         }
@@ -121,26 +123,34 @@ export async function fetchUrl(url: string, opts: FetchOptions, deps: FetchDeps 
         continue;
       }
 
-      const base = {
+      const retryAfterSeconds = parseRetryAfter(resHeaders['retry-after'], clock.now());
+      // One object, built once: a 304 returns it as it is; a body is put in when it has come.
+      const response: FetchedResponse = {
         requestedUrl: url,
         finalUrl: current.href,
         status,
         headers: resHeaders,
         redirects,
-        permanentRedirectTo: permanentTarget(redirects),
+        permanentRedirectTo: redirects.length === 0 ? null : permanentTarget(redirects),
         etag: resHeaders['etag'] ?? null,
         lastModified: resHeaders['last-modified'] ?? null,
-        retryAfterSeconds: parseRetryAfter(resHeaders['retry-after'], clock.now()),
+        retryAfterSeconds,
+        body: NO_BODY,
+        notModified: status === 304,
+        elapsedMs: 0,
       };
 
       // A 304 has no body: its end (already read, or on its way) leaves the connection for the next request.
-      if (status === 304) return { ...base, body: new Uint8Array(0), notModified: true, elapsedMs: clock.now() - started };
+      if (status === 304) {
+        response.elapsedMs = clock.now() - started;
+        return response;
+      }
       if (status < 200 || status >= 300) {
         exchange.discard();
         throw new FeedwatchError(
           'http-status',
           `HTTP ${status} from ${current.href}`,
-          { url: current.href, status, retryAfterSeconds: base.retryAfterSeconds },
+          { url: current.href, status, retryAfterSeconds },
           { retryable: status !== 404 && status !== 410 },
         );
       }
@@ -150,8 +160,9 @@ export async function fetchUrl(url: string, opts: FetchOptions, deps: FetchDeps 
         exchange.discard();
         throw tooLarge(current.href, maxBytes, declared);
       }
-      const body = await decodeBody(await exchange.body(), resHeaders['content-encoding'] ?? null, maxBytes, current.href);
-      return { ...base, body, notModified: false, elapsedMs: clock.now() - started };
+      response.body = await decodeBody(await exchange.body(), resHeaders['content-encoding'] ?? null, maxBytes, current.href);
+      response.elapsedMs = clock.now() - started;
+      return response;
     }
   } catch (err) {
     throw classify(err, timedOut, current.href, totalTimeoutMs, idleTimeoutMs);
@@ -160,6 +171,9 @@ export async function fetchUrl(url: string, opts: FetchOptions, deps: FetchDeps 
     if (ownAgent) await ownAgent.close();
   }
 }
+
+/** The body of a response that has none (a 304): empty, and the same one for all (no buffer made per poll). */
+const NO_BODY = new Uint8Array(0);
 
 /** Ends an exchange whose body is not wanted (a redirect, an error status, a body declared too large). */
 const DISCARDED = new Error('body discarded');
@@ -253,7 +267,8 @@ function requestHeaders(opts: FetchOptions): Record<string, string> {
   };
   if (opts.etag) h['if-none-match'] = opts.etag;
   if (opts.lastModified) h['if-modified-since'] = opts.lastModified;
-  for (const [k, v] of Object.entries(opts.headers ?? {})) h[k.toLowerCase()] = v;
+  const extra = opts.headers;
+  if (extra) for (const k of Object.keys(extra)) h[k.toLowerCase()] = extra[k]!;
   return h;
 }
 
@@ -267,19 +282,21 @@ function parseHttpUrl(raw: string, base: string): URL {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     throw new FeedwatchError('bad-url', `not an http(s) URL: ${u.href}`, { url: u.href }, { retryable: false });
   }
-  u.hash = '';
+  // A fragment can only come from `raw` (never from the base): without a '#' there is none to drop.
+  if (raw.includes('#')) u.hash = '';
   return u;
 }
 
 /** IP literals never go through DNS, so the agent's lookup guard cannot see them: check them here. */
 function refusePrivateLiteral(u: URL): void {
-  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   if (isIP(host) && isPrivateAddress(host)) throw privateNetworkError(u.hostname, host);
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
+  for (const k of Object.keys(h)) {
+    const v = h[k];
     const name = k.toLowerCase();
     if (v === undefined || name === '__proto__') continue;
     out[name] = Array.isArray(v) ? v.join(', ') : v;
