@@ -90,33 +90,23 @@ export interface PollSummary {
   state: PollState;
 }
 
-function fetchOptions(config: Config, kind: 'feed' | 'page', extra: Partial<FetchOptions> = {}): FetchOptions {
+/**
+ * One fetch's options in one object (this runs for every poll): the config's HTTP limits, a feed's or a page's size
+ * cap, and the request's own headers, validators and Accept.
+ */
+function fetchOptions(config: Config, kind: 'feed' | 'page', request: Pick<FetchOptions, 'headers' | 'etag' | 'lastModified' | 'accept'>): FetchOptions {
   const h = config.http;
   return {
     userAgent: config.userAgent,
-    headers: {},
+    headers: request.headers,
+    etag: request.etag,
+    lastModified: request.lastModified,
+    accept: request.accept,
     totalTimeoutMs: h.timeout,
     idleTimeoutMs: h.idleTimeout,
     maxBytes: kind === 'feed' ? h.maxFeedSize : h.maxPageSize,
     maxRedirects: h.maxRedirects,
     allowPrivateNetworks: h.allowPrivateNetworks,
-    ...extra,
-  };
-}
-
-/** fetchOptions for a feed's poll, built in one object (this runs for every poll). */
-function feedFetchOptions(config: Config, feed: Feed, state: PollState | null): FetchOptions {
-  const h = config.http;
-  return {
-    userAgent: config.userAgent,
-    headers: feed.headers,
-    totalTimeoutMs: h.timeout,
-    idleTimeoutMs: h.idleTimeout,
-    maxBytes: h.maxFeedSize,
-    maxRedirects: h.maxRedirects,
-    allowPrivateNetworks: h.allowPrivateNetworks,
-    etag: state?.etag ?? null,
-    lastModified: state?.lastModified ?? null,
   };
 }
 
@@ -152,7 +142,7 @@ export async function pollFeed(feed: Feed, deps: StageDeps, known?: PollState | 
   let charset = null as { charset: string; reason: string } | null;
   let declaredFeeds: string[] = [];
   try {
-    const opts = feedFetchOptions(config, feed, state);
+    const opts = fetchOptions(config, 'feed', { headers: feed.headers, etag: state?.etag ?? null, lastModified: state?.lastModified ?? null });
     // Timed here rather than through timeStage: no closure and no second async frame per poll.
     const t0 = clock.now();
     let fetched: FetchedResponse;
