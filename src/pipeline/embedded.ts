@@ -132,8 +132,15 @@ export class EmbeddedPipeline {
   private readonly hostPages = new Counts();
   private readonly pollsInFlight = new Map<string, Promise<unknown>>();
   private readonly articlesInFlight = new Map<number, Promise<unknown>>();
-  /** Pending pages read from the store and not started yet (their host was busy, or no slot was free). */
-  private pageBuffer: StoredItem[] = [];
+  /** Pending pages read from the store and not started yet (their host was busy, or no slot was free), with their host. */
+  private pageBuffer: Array<{ item: StoredItem; host: string }> = [];
+  /**
+   * Whether the store may hold due pages that are neither buffered nor in flight: set when a poll stores new items
+   * and when a read comes back full (its limit cut it short), cleared by a read that returns fewer. While it is clear a
+   * page that ends starts the next buffered one without asking the store again; the housekeeping tick still reads
+   * (pages whose retry came due).
+   */
+  private pendingUnread = true;
   /** The store query for pending pages in flight; `refillAgain` asks for one more pass when it ends. */
   private refilling: Promise<void> | null = null;
   private refillAgain = false;
@@ -390,30 +397,44 @@ export class EmbeddedPipeline {
       const current = this.live.get(feed.name);
       if (current) this.waiting.push(current, current === feed ? next : Math.min(next, this.deps.clock.now() + current.intervalMs));
       this.pumpPolls();
-      if (fresh > 0) this.pumpPages();
+      if (fresh > 0) {
+        this.pendingUnread = true;
+        this.pumpPages();
+      }
     })();
     this.pollsInFlight.set(feed.name, run);
   }
 
-  /** Start buffered pages while a page slot is free; read more pending pages from the store when none is startable. */
+  /**
+   * Start buffered pages while a page slot is free; read more pending pages from the store when none is startable
+   * and the store may hold some not read yet (`pendingUnread`).
+   */
   private pumpPages(): void {
     if (this.stopped || this.deps.storageGate?.halted() || !this.deps.config.pipeline.fetchArticles) return;
-    if (!this.startBufferedPages()) void this.refillPages();
+    if (!this.startBufferedPages() && this.pendingUnread) void this.refillPages();
   }
 
   /** Start what the buffer holds within the limits; true when every page slot is taken. */
   private startBufferedPages(): boolean {
+    const limit = this.opts.articleConcurrency;
+    if (this.stopped || this.articlesInFlight.size >= limit) return this.articlesInFlight.size >= limit;
     const now = this.deps.clock.now();
     const perHost = this.deps.config.http.perHostConcurrency;
-    const keep: StoredItem[] = [];
-    for (const item of this.pageBuffer) {
+    const keep: Array<{ item: StoredItem; host: string }> = [];
+    for (let i = 0; i < this.pageBuffer.length; i++) {
+      const entry = this.pageBuffer[i]!;
+      const { item, host } = entry;
       if (this.articlesInFlight.has(item.id) || (this.storageRetry.get(item.id)?.notBefore ?? 0) > now) continue;
-      const host = hostOfUrl(item.link);
-      if (this.stopped || this.articlesInFlight.size >= this.opts.articleConcurrency || this.hostPages.get(host) >= perHost) keep.push(item);
+      if (this.articlesInFlight.size >= limit) {
+        // Every slot taken: the rest stays as it is, unlooked at.
+        for (let j = i; j < this.pageBuffer.length; j++) keep.push(this.pageBuffer[j]!);
+        break;
+      }
+      if (this.hostPages.get(host) >= perHost) keep.push(entry);
       else this.startPage(item, host);
     }
     this.pageBuffer = keep;
-    return this.articlesInFlight.size >= this.opts.articleConcurrency;
+    return this.articlesInFlight.size >= limit;
   }
 
   private startPage(item: StoredItem, host: string): void {
@@ -436,11 +457,14 @@ export class EmbeddedPipeline {
       do {
         this.refillAgain = false;
         if (this.stopped || this.startBufferedPages()) break;
-        const known = new Set<number>([...this.articlesInFlight.keys(), ...this.pageBuffer.map((i) => i.id)]);
+        const known = new Set<number>([...this.articlesInFlight.keys(), ...this.pageBuffer.map((e) => e.item.id)]);
         // Enough rows past the ones in hand that a few busy hosts do not leave the free slots idle.
         const limit = Math.min(MAX_PENDING_LIMIT, known.size + 4 * this.opts.articleConcurrency);
+        // Cleared before the read: a poll storing new items meanwhile sets it again.
+        this.pendingUnread = false;
         const rows = await this.deps.store.pendingArticles(limit, new Date(this.deps.clock.now()).toISOString());
-        for (const row of rows) if (!known.has(row.id)) this.pageBuffer.push(row);
+        if (rows.length >= limit) this.pendingUnread = true;
+        for (const row of rows) if (!known.has(row.id)) this.pageBuffer.push({ item: row, host: hostOfUrl(row.link) });
         this.startBufferedPages();
       } while (this.refillAgain);
     })()

@@ -255,6 +255,38 @@ describe('embedded scheduler', () => {
     assert.equal(site.srv.requests.filter((r) => r.path.startsWith('/p/')).length, items);
   });
 
+  test('pending pages are read from the store once per batch of new items, not again as each page ends', async () => {
+    const items = 7;
+    const site = await heldServer((path, base) =>
+      path.endsWith('.xml')
+        ? `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${Array.from({ length: items }, (_, i) => `<item><title>n${i}</title><link>${base}/p/${i}.html</link><guid>g${i}</guid></item>`).join('')}</channel></rss>`
+        : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${'Words of a story page. '.repeat(40)}${path}</p></article></body></html>`,
+    );
+    cleanup.push(() => site.srv.close());
+    const { app, daemon } = await setup(`http:\n  perHostConcurrency: 8\n  timeout: 10m\n  idleTimeout: 10m\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 2 });
+    const store = app.deps.store;
+    const read = store.pendingArticles.bind(store);
+    let reads = 0;
+    store.pendingArticles = (...args: Parameters<typeof read>) => {
+      reads++;
+      return read(...args);
+    };
+    await daemon.start();
+    await site.arrivedAt(1);
+    site.releaseOne(); // the feed
+    await site.arrivedAt(3);
+    const afterPoll = reads;
+    assert.ok(afterPoll >= 1, 'the new items were read');
+    for (let n = 4; n <= items + 1; n++) {
+      site.releaseOne();
+      await site.arrivedAt(n);
+    }
+    site.open();
+    await daemon.settled();
+    assert.equal(site.srv.requests.filter((r) => r.path.startsWith('/p/')).length, items, 'every page fetched');
+    assert.equal(reads, afterPoll, 'no read as pages ended: every pending page was already in hand');
+  });
+
   test('overloaded: the lag gauge says how far behind, and a warning names it at most once a minute', async () => {
     const site = await heldServer(emptyFeed);
     cleanup.push(() => site.srv.close());
