@@ -6,7 +6,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createCpuPool, createInlineCpu, taskInputBytes, TASK_INPUT_SHARE, type CpuWork } from '../../src/cpu/pool.js';
+import { createCpuPool, createInlineCpu, Slots, TASK_PRIORITY, taskInputBytes, TASK_INPUT_SHARE, type CpuWork } from '../../src/cpu/pool.js';
 import { FeedwatchError } from '../../src/errors.js';
 import { deepFeed } from '../helpers/hostile-inputs.js';
 
@@ -102,6 +102,26 @@ describe('CPU pool', () => {
     const extract = (url: string) => workers.run({ type: 'extract', html: page, url, sites: [] }, url);
     await Promise.all([extract('https://sputnik.by/a.html'), extract('https://sputnik.by/b.html')]);
     assert.equal(most, 2, 'two pages ran at once');
+  });
+
+  test('a freed thread goes to a waiting feed first, then an analysis, then a page, oldest first within each', async () => {
+    const slots = new Slots(1);
+    await slots.acquire(TASK_PRIORITY.page);
+    const order: string[] = [];
+    const wait = (name: string, type: keyof typeof TASK_PRIORITY) => slots.acquire(TASK_PRIORITY[type]).then(() => void order.push(name));
+    const waits = [wait('page 1', 'page'), wait('page 2', 'extract'), wait('analysis', 'analyse'), wait('feed 1', 'feed'), wait('regex', 'regex'), wait('feed 2', 'parse-feed')];
+    assert.equal(slots.waiting, 6);
+    for (let i = 0; i < 6; i++) {
+      slots.release();
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    await Promise.all(waits);
+    assert.deepEqual(order, ['feed 1', 'feed 2', 'analysis', 'regex', 'page 1', 'page 2']);
+    assert.equal(slots.waiting, 0);
+    slots.release();
+    await slots.acquire(TASK_PRIORITY.page);
+    assert.equal(slots.waiting, 0, 'a free slot is taken at once whatever the priority');
   });
 
   test('a FeedwatchError thrown in a worker keeps its kind and context', async () => {
