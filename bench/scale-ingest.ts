@@ -22,7 +22,8 @@
  * 10 % that text with one paragraph rewritten (an edited copy): mostly new stories, some duplicates.
  *
  * Run alone: npx tsx bench/scale-ingest.ts [--runs N]   (FEEDWATCH_BENCH_INGEST_FEEDS, _ITEMS, _HOSTS to resize;
- * FEEDWATCH_BENCH_SCALE_BULLMQ=0 or FEEDWATCH_BENCH_SCALE_EMBEDDED=0 leaves those rows out)
+ * FEEDWATCH_BENCH_SCALE_BULLMQ=0 or FEEDWATCH_BENCH_SCALE_EMBEDDED=0 leaves those rows out; FEEDWATCH_BENCH_INGEST_YAML adds
+ * top-level config sections and FEEDWATCH_BENCH_INGEST_HTTP keys of `http:`, to try other settings than the defaults)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,8 +124,10 @@ function configYaml(o: { db: string; feeds: number; ports: number[]; queue?: str
     'log:\n  level: warn\n  format: json',
     'server:\n  port: 0',
     'defaults:\n  interval: 1h',
-    'http:\n  allowPrivateNetworks: true',
+    `http:\n  allowPrivateNetworks: true\n${process.env['FEEDWATCH_BENCH_INGEST_HTTP'] ?? ''}`,
     o.queue ?? '',
+    // FEEDWATCH_BENCH_INGEST_YAML: more top-level config (e.g. "pipeline:\n  articleConcurrency: 32"), to try settings.
+    process.env['FEEDWATCH_BENCH_INGEST_YAML'] ?? '',
     `feeds:\n${feeds}`,
   ].join('\n');
 }
