@@ -12,10 +12,10 @@
  *    add the page's crossing and extraction (compare the main thread's share with the default mode's).
  *
  * Prints the process's CPU per article (all threads, process.cpuUsage) and by thread (/proc, Linux; in order of
- * creation: main, V8's helper threads, the storage thread, the CPU workers), as scale-ingest.ts's
- * FEEDWATCH_BENCH_THREADS=1 does, and the bytes the process wrote per article (/proc/self/io: the WAL, the database
- * file and any temporary file SQLite spills to). A tool for comparing two trees or settings, not part of
- * `npm run bench`.
+ * creation: main, V8's helper threads, the storage thread, the CPU workers; the busiest after main, the storage
+ * thread, also as user and system time), as scale-ingest.ts's FEEDWATCH_BENCH_THREADS=1 does, and the bytes the
+ * process wrote per article (/proc/self/io: the WAL, the database file and any temporary file SQLite spills to). A
+ * tool for comparing two trees or settings, not part of `npm run bench`.
  *
  * Run: npx tsx bench/ingest-phase.ts [--articles N] [--pool] [--concurrency N]   (default 2,000 articles of 100 feeds;
  * FEEDWATCH_BENCH_PHASE_CACHE=FILE keeps the extracted articles in FILE between runs; FEEDWATCH_BENCH_PHASE_ALERTS=0
@@ -51,13 +51,14 @@ const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).std
 
 const link = (f: number, i: number) => `http://127.0.0.1:${20000 + (f % HOSTS)}/a/f${f}/${i}.html`;
 
-function threadMs(): Map<number, number> {
-  const out = new Map<number, number>();
+/** CPU ms of each thread of this process so far, user and system (/proc/self/task/TID/stat utime, stime). */
+function threadMs(): Map<number, { user: number; sys: number }> {
+  const out = new Map<number, { user: number; sys: number }>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), ((Number(f[11]) + Number(f[12])) * 1000) / TICKS);
+      out.set(Number(tid), { user: (Number(f[11]) * 1000) / TICKS, sys: (Number(f[12]) * 1000) / TICKS });
     } catch {
       // The thread ended.
     }
@@ -130,11 +131,17 @@ try {
   const t1 = threadMs();
   const written = writtenBytes() - io0;
   const n = items.length;
-  const perThread = [...t1]
-    .map(([tid, ms]) => ({ tid, ms: ms - (t0.get(tid) ?? 0) }))
-    .filter((t) => t.ms > 0.01 * ((c.user + c.system) / 1000))
-    .sort((a, b) => a.tid - b.tid)
-    .map((t) => `${t.tid === process.pid ? 'main ' : ''}${(t.ms / n).toFixed(2)}`)
+  // Each thread's CPU per article, user + system; the busiest thread after main (the storage thread) split as user/sys.
+  const threads = [...t1]
+    .map(([tid, ms]) => {
+      const before = t0.get(tid) ?? { user: 0, sys: 0 };
+      return { tid, user: ms.user - before.user, sys: ms.sys - before.sys };
+    })
+    .filter((t) => t.user + t.sys > 0.01 * ((c.user + c.system) / 1000))
+    .sort((a, b) => a.tid - b.tid);
+  const busiest = threads.filter((t) => t.tid !== process.pid).sort((a, b) => b.user + b.sys - (a.user + a.sys))[0];
+  const perThread = threads
+    .map((t) => `${t.tid === process.pid ? 'main ' : ''}${((t.user + t.sys) / n).toFixed(2)}${t === busiest ? ` (user ${(t.user / n).toFixed(2)} sys ${(t.sys / n).toFixed(2)})` : ''}`)
     .join(', ');
   console.log(
     `ingest-phase${pool ? ' --pool' : ''}: ${n} articles (${feeds} feeds), concurrency ${concurrency}: ${((c.user + c.system) / 1000 / n).toFixed(2)} ms CPU/article ` +

@@ -63,7 +63,7 @@ const feed = testFeed('a', { intervalMs: 60_000 });
 const migrationFiles = readdirSync(sqliteMigrationsDir).filter((f) => f.endsWith('.sql')).sort();
 
 describe('SqliteStore (SQLite specifics)', () => {
-  test('creates missing folders and opens in WAL with foreign keys, synchronous=NORMAL, statement journals in memory and the busy timeout', async () => {
+  test('creates missing folders and opens in WAL with foreign keys, synchronous=NORMAL, statement journals in memory, the checkpoint threshold and the busy timeout', async () => {
     const path = join(dir, 'deep', 'er', 'x.db');
     const store = await openSqliteStore(path, { busyTimeoutMs: 1234 });
     try {
@@ -73,6 +73,8 @@ describe('SqliteStore (SQLite specifics)', () => {
       assert.equal(store.db.pragma('synchronous', { simple: true }), 1);
       // temp_store = MEMORY: each call's savepoint journals pages in memory, not in a temporary file.
       assert.equal(store.db.pragma('temp_store', { simple: true }), 2);
+      // A checkpoint per 4,096 WAL pages (64 MB), not SQLite's 1,000.
+      assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), 4096);
       assert.equal(store.db.pragma('busy_timeout', { simple: true }), 1234);
     } finally {
       await store.close();

@@ -48,6 +48,9 @@ export { sqliteMigrationsDir };
 /** Page size of a new file (bytes). */
 export const PAGE_SIZE = 16384;
 
+/** WAL pages after which a commit checkpoints (see openSqliteStore). */
+export const WAL_AUTOCHECKPOINT = 4096;
+
 /** Most items `pendingArticles` returns at once (the same for every driver). */
 export { MAX_PENDING_LIMIT } from '../rows.js';
 
@@ -90,6 +93,11 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // A checkpoint (copying the WAL's pages into the file) once the WAL holds WAL_AUTOCHECKPOINT pages: SQLite's default,
+    // 1,000 pages, is 16 MB at 16 KB pages, and a page written by several commits between two checkpoints is copied
+    // once. With 4,096 (64 MB) the daemon's storage thread wrote 0.57 instead of 0.72 MB per stored article, for
+    // 0.03-0.08 ms less CPU (bench/ingest-phase.ts, 4,000 articles).
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
     // Statement journals in memory: every call of a batch runs in a savepoint (see `flush`), and a savepoint keeps the
     // original of each page it changes in a statement journal, which SQLite spills to a temporary file past 64 KB (four
     // 16 KB pages). On disk that was 1.2 MB written per stored article, more than the WAL itself (0.8 MB), and about
