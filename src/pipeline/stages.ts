@@ -287,10 +287,15 @@ interface FetchedArticle {
  * The page phase: fetch an item's page, decode it and extract the article. Its errors are about the page (network,
  * status, type, size, no text) and count as page attempts.
  */
-async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedArticle> {
+async function fetchArticle(item: StoredItem, deps: StageDeps, hooks: ArticleHooks): Promise<FetchedArticle> {
   if (!item.link) throw new FeedwatchError('bad-url', 'the item has no link', { item: item.id }, { retryable: false });
   const link = item.link;
-  const res = await timeStage(deps.metrics, deps.clock, 'fetch_page', () => deps.fetch(link, fetchOptions(deps.config, 'page', { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' })));
+  let res: FetchedResponse;
+  try {
+    res = await timeStage(deps.metrics, deps.clock, 'fetch_page', () => deps.fetch(link, fetchOptions(deps.config, 'page', { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5' })));
+  } finally {
+    hooks.fetched?.();
+  }
   const type = res.headers['content-type'] ?? '';
   if (type && !HTML_TYPES.test(type)) {
     throw new FeedwatchError('not-html', `the page is ${type.split(';')[0]}, not HTML`, { url: res.finalUrl });
@@ -312,6 +317,15 @@ async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedA
   return { article, finalUrl: res.finalUrl, charset: page.charset, charsetReason: page.charsetReason };
 }
 
+/** What a driver learns of a page while processArticle runs. */
+export interface ArticleHooks {
+  /**
+   * The page's HTTP request is over (answered or failed; called once): its host is no longer being asked for it, so
+   * a driver that counts pages per host can count the rest of the page (extraction, storage) as not the host's.
+   */
+  fetched?: () => void;
+}
+
 /**
  * Fetch an item's page and extract the article (the page phase), then store it, index it for search and match it
  * against the alert rules (the storage phase), and only then mark the item done.
@@ -323,12 +337,12 @@ async function fetchArticle(item: StoredItem, deps: StageDeps): Promise<FetchedA
  * driver tries the item again after `storageRetryDelay` (the store, the search index and the alert queue are
  * idempotent per item, story and rule, so the retry stores and alerts nothing twice).
  */
-export async function processArticle(item: StoredItem, deps: StageDeps): Promise<ArticleSummary> {
+export async function processArticle(item: StoredItem, deps: StageDeps, hooks: ArticleHooks = {}): Promise<ArticleSummary> {
   const { clock, store, config } = deps;
   const at = new Date(clock.now()).toISOString();
   let page: FetchedArticle;
   try {
-    page = await fetchArticle(item, deps);
+    page = await fetchArticle(item, deps, hooks);
   } catch (err) {
     return pageFailed(item, err, at, deps);
   }

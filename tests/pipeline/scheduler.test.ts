@@ -287,6 +287,45 @@ describe('embedded scheduler', () => {
     assert.equal(reads, afterPoll, 'no read as pages ended: every pending page was already in hand');
   });
 
+  test("a page counts against its host's limit while its request runs, not while it is stored", async () => {
+    const items = 3;
+    const site = await heldServer((path, base) =>
+      path.endsWith('.xml')
+        ? `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${Array.from({ length: items }, (_, i) => `<item><title>n${i}</title><link>${base}/p/${i}.html</link><guid>g${i}</guid></item>`).join('')}</channel></rss>`
+        : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${'Words of a held story. '.repeat(40)}${path}</p></article></body></html>`,
+    );
+    cleanup.push(() => site.srv.close());
+    const { app, daemon } = await setup(`http:\n  perHostConcurrency: 1\n  timeout: 10m\n  idleTimeout: 10m\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 3 });
+    // Every page's last storage step waits until the test lets it go.
+    const store = app.deps.store;
+    const save = store.saveArticle.bind(store);
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    let saving = 0;
+    store.saveArticle = async (...args: Parameters<typeof save>) => {
+      saving++;
+      await gate;
+      return save(...args);
+    };
+    await daemon.start();
+    await site.arrivedAt(1);
+    site.releaseOne(); // the feed
+    await site.arrivedAt(2);
+    assert.equal(site.inFlight, 1, 'one request to the host at a time');
+    site.releaseOne(); // page 1 answered; it goes on to be stored, and waits there
+    await site.arrivedAt(3);
+    assert.equal(site.inFlight, 1);
+    site.releaseOne();
+    await site.arrivedAt(4);
+    assert.equal(saving <= 2, true);
+    assert.equal(site.srv.requests.filter((r) => r.path.startsWith('/p/')).length, items, 'every page asked for while the first ones are still being stored');
+    assert.equal(site.maxInFlight, 1, 'never two requests to the host at once');
+    letGo();
+    site.open();
+    await daemon.settled();
+    assert.equal(saving, items);
+  });
+
   test('overloaded: the lag gauge says how far behind, and a warning names it at most once a minute', async () => {
     const site = await heldServer(emptyFeed);
     cleanup.push(() => site.srv.close());
