@@ -61,7 +61,7 @@ const httpSchema = z
     /** Requests in flight to one host at once. */
     perHostConcurrency: z.number().int().min(1).max(64).default(2),
     /** Requests in flight in all (at least pollConcurrency + articleConcurrency, so neither waits for the other). */
-    concurrency: z.number().int().min(1).max(1024).default(128),
+    concurrency: z.number().int().min(1).max(1024).default(160),
     /**
      * Requests started per second to one host, at most (fractions allowed: 0.5 = one every 2 s); 0 = no limit.
      * With the bullmq driver this and `perHostConcurrency` hold across all workers (shared through Redis).
@@ -160,7 +160,7 @@ const pipelineSchema = z
     /** Feeds polled at once, per process (each bullmq worker polls this many). */
     pollConcurrency: z.number().int().min(1).max(256).default(32),
     /** Article pages fetched at once, per process (each bullmq worker fetches this many). */
-    articleConcurrency: z.number().int().min(1).max(256).default(64),
+    articleConcurrency: z.number().int().min(1).max(256).default(128),
     /** Attempts at an article page before keeping the feed's description for good. */
     articleAttempts: z.number().int().min(1).max(20).default(3),
     /** Wait before the second attempt at a page; each later attempt waits 4 times longer (±10 %), up to the cap. */
