@@ -21,6 +21,7 @@ import { rebuildError } from '../thread-errors.js';
 import { StartMarks } from './start-marks.js';
 import { createTaskRunner, type CpuResults, type CpuTask, type CpuTaskType } from './tasks.js';
 import type { CpuEnvelope, CpuReply } from './worker.js';
+import { decodeResult } from './wire.js';
 
 export interface CpuBudgets {
   /** Worker threads; 0: run in the calling thread. */
@@ -365,7 +366,7 @@ function createLane(budgets: CpuBudgets, shape: { threads: number; heapMb: numbe
       throw rebuildError(reply.error, CPU_WORKER);
     }
     observer.finished?.(task.type, 'ok');
-    return reply.value as CpuResults[T['type']];
+    return decodeResult(task.type, reply.value) as CpuResults[T['type']];
   };
 
   return {

@@ -8,6 +8,7 @@ import { workerData } from 'node:worker_threads';
 import { serializeError, type SerializedError } from '../thread-errors.js';
 import { startMarker, type StartMark, type StartMarkShare } from './start-marks.js';
 import { createTaskRunner, type CpuTask } from './tasks.js';
+import { encodeResult } from './wire.js';
 
 export type CpuReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 
@@ -30,7 +31,7 @@ export default async function runInWorker({ task, mark }: CpuEnvelope): Promise<
   markStart(mark);
   if (unprepared !== null) return { ok: false, error: serializeError(unprepared) };
   try {
-    return { ok: true, value: await runner.run(task) };
+    return { ok: true, value: encodeResult(task.type, await runner.run(task)) };
   } catch (err) {
     return { ok: false, error: serializeError(err) };
   }

@@ -20,7 +20,7 @@
 import { Worker } from 'node:worker_threads';
 import type { NewMatch } from '../../alerts/deliver.js';
 import type { CompiledRule } from '../../alerts/match.js';
-import type { AnalyzedText } from '../../alerts/morphology.js';
+import { packAnalyses, unpackAnalyses, type PackedAnalyses } from '../../alerts/packed-analyses.js';
 import { FeedwatchError } from '../../errors.js';
 import { rebuildError, type SerializedError } from '../../thread-errors.js';
 import type { ArticleOutcome, DedupFound, DedupInput, DedupOutcome, Feed, FeedItem, FeedState, PollOutcome, StoredArticle, StoredItem } from '../../model.js';
@@ -32,6 +32,8 @@ import type { MigrateResult } from '../migrate.js';
 import type { PruneBatch, PruneRequest } from '../retention.js';
 import type { BoilerplateStore } from '../boilerplate.js';
 import type { ItemArticle, PendingOptions, Store } from '../store.js';
+
+export { packAnalyses, unpackAnalyses, type PackedAnalyses };
 
 /** Every Store method the thread answers (close is handled apart). */
 export const STORE_METHODS = [
@@ -131,79 +133,6 @@ export interface StoreRequest {
 }
 
 export type StoreReply = { id: number; value: unknown; error?: undefined } | { id: number; error: SerializedError };
-
-/**
- * The five analyses of an alert document packed for the thread: structured clone copies an array of numbers one
- * element at a time (some 60 µs for an article's analyses on this thread), but a typed array or a string in one
- * piece. `offsets` holds each field's starts, then its ends; `keys` every token's keys, one token per line.
- */
-export interface PackedAnalyses {
-  fields: string[];
-  by: string[];
-  counts: number[];
-  offsets: Int32Array;
-  keys: string;
-}
-
-const ANALYSIS_KEYS = 'by,starts,ends,keys';
-
-/** `analyzed` packed, or null when it is not exactly what the pack restores (then it crosses as it is). */
-export function packAnalyses(analyzed: Record<string, AnalyzedText>): PackedAnalyses | null {
-  const fields = Object.keys(analyzed);
-  const by: string[] = [];
-  const counts: number[] = [];
-  let total = 0;
-  for (const f of fields) {
-    const a = analyzed[f]!;
-    if (Object.keys(a).join(',') !== ANALYSIS_KEYS || typeof a.by !== 'string') return null;
-    const n = Array.isArray(a.keys) ? a.keys.length : -1;
-    if (!Array.isArray(a.starts) || !Array.isArray(a.ends) || a.starts.length !== n || a.ends.length !== n) return null;
-    by.push(a.by);
-    counts.push(n);
-    total += n;
-  }
-  const offsets = new Int32Array(2 * total);
-  const keys: string[] = [];
-  let at = 0;
-  for (const f of fields) {
-    const a = analyzed[f]!;
-    // Each offset an int32 (anything else would not come back as it was), each key a string of one line.
-    for (let i = 0; i < a.starts.length; i++) {
-      const v = a.starts[i]!;
-      if ((v | 0) !== v) return null;
-      offsets[at++] = v;
-    }
-    for (let i = 0; i < a.ends.length; i++) {
-      const v = a.ends[i]!;
-      if ((v | 0) !== v) return null;
-      offsets[at++] = v;
-    }
-    for (let i = 0; i < a.keys.length; i++) {
-      const k = a.keys[i]!;
-      if (typeof k !== 'string' || k.includes('\n')) return null;
-      keys.push(k);
-    }
-  }
-  return { fields, by, counts, offsets, keys: keys.join('\n') };
-}
-
-/** The analyses `packAnalyses` packed, as they were (same fields and properties, in the same order). */
-export function unpackAnalyses(p: PackedAnalyses): Record<string, AnalyzedText> {
-  const total = p.counts.reduce((a, b) => a + b, 0);
-  const keys = total === 0 ? [] : p.keys.split('\n');
-  const out: Record<string, AnalyzedText> = {};
-  let at = 0;
-  let k = 0;
-  p.fields.forEach((f, i) => {
-    const n = p.counts[i]!;
-    const starts = Array.from(p.offsets.subarray(at, at + n));
-    const ends = Array.from(p.offsets.subarray(at + n, at + 2 * n));
-    at += 2 * n;
-    out[f] = { by: p.by[i]!, starts, ends, keys: keys.slice(k, k + n) };
-    k += n;
-  });
-  return out;
-}
 
 /** saveAlertDoc's arguments for the thread: the document, its analyses packed when they pack. */
 export function alertDocArgs(doc: AlertDocRecord): unknown[] {
