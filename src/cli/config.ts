@@ -6,6 +6,7 @@
  */
 import { configCache, saveConfig, type ConfigCache } from '../config/cache.js';
 import { loadConfigSource, type Config } from '../config/load.js';
+import { digestOf } from '../config/reuse.js';
 import { cliConfigPath } from '../config/source.js';
 
 /**
@@ -15,8 +16,8 @@ import { cliConfigPath } from '../config/source.js';
  */
 export function loadAndStore(path: string, cache: ConfigCache | null): { config: Config; text: string } {
   const loaded = loadConfigSource(path);
-  if (cache) saveConfig(cache, path, loaded.text, loaded.config);
-  return loaded;
+  if (cache) saveConfig(cache, path, loaded.text, loaded.config, digestOf(loaded.raw));
+  return { config: loaded.config, text: loaded.text };
 }
 
 export function loadCliConfig(cliPath: string | undefined, notice?: (msg: string) => void, cache: ConfigCache | null = configCache()): Config {

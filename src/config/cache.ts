@@ -17,6 +17,10 @@
  *   A value written in the file itself (a feed's request header, `queue.url`) is in the entry as it is in the file,
  *   so the folder is created 0700 and entries 0600, and an entry is read only if the user running owns it and no one
  *   else may write it. Entries are written to a temporary name and renamed, so a reader never sees half of one.
+ * - After an edit (a miss), what the previous entry of the same file validated is reused: an entry also keeps a
+ *   digest of the value the YAML gave, and the feeds whose value did not change are not validated again (./reuse.ts;
+ *   only the changed ones are, and only when the rest of the file is the same value); anything else parses and
+ *   validates the whole file.
  * - Everything here is best effort: a cache that cannot be read or written is a miss, never an error.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -26,6 +30,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildId } from '../build-id.js';
 import type { Config } from './load.js';
+import { digestOf, plainJson, reuseValidated, type ConfigDigest } from './reuse.js';
 import { configMaxBytes, readConfigText } from './source.js';
 
 export interface ConfigCache {
@@ -39,7 +44,7 @@ export interface ConfigCache {
 export const MAX_ENTRIES = 16;
 /** The libraries whose versions are part of the key: those that make the Config from the text (src/config/load.ts). */
 const PARSING_LIBRARIES = ['js-yaml', 'yaml', 'zod'];
-const FORMAT = 'feedwatch config cache 1';
+const FORMAT = 'feedwatch config cache 2';
 
 /** The cache of this process, or null when it is off: no build id, FEEDWATCH_CACHE_DIR empty, or no folder for it. */
 export function configCache(env: NodeJS.ProcessEnv = process.env, build: string | null = buildId()): ConfigCache | null {
@@ -88,8 +93,12 @@ function trusted(st: Stats): boolean {
   return st.isFile() && (st.mode & 0o022) === 0 && (process.getuid === undefined || st.uid === process.getuid());
 }
 
-/** The Config stored for this file and text, or null (no entry, another key, an entry that cannot be trusted or read). */
-export function cachedConfig(cache: ConfigCache, file: string, text: string): Config | null {
+/**
+ * An entry is lines of text: its key; the Config as JSON; a JSON object with the code that wrote it, and when the
+ * value the YAML gave has a digest (./reuse.ts), the digest's top level and its number of feeds; then that many
+ * lines, each feed's JSON text (JSON.stringify writes no line break). A hit reads the first two.
+ */
+function readEntry(cache: ConfigCache, file: string): Buffer | null {
   let fd: number;
   try {
     fd = openSync(entryPath(cache, file), 'r');
@@ -97,12 +106,7 @@ export function cachedConfig(cache: ConfigCache, file: string, text: string): Co
     return null;
   }
   try {
-    if (!trusted(fstatSync(fd))) return null;
-    // The key on the first line: another key is a miss without parsing the rest.
-    const entry = readFileSync(fd, 'utf8');
-    const nl = entry.indexOf('\n');
-    if (nl < 0 || entry.slice(0, nl) !== cacheKey(cache, file, text)) return null;
-    return JSON.parse(entry.slice(nl + 1)) as Config;
+    return trusted(fstatSync(fd)) ? readFileSync(fd) : null;
   } catch {
     return null;
   } finally {
@@ -110,18 +114,72 @@ export function cachedConfig(cache: ConfigCache, file: string, text: string): Co
   }
 }
 
+/** The entry's lines: where the first and the second end (the end of the entry when there is no third). */
+function lineEnds(entry: Buffer): [number, number] | null {
+  const first = entry.indexOf(10);
+  if (first < 0) return null;
+  const second = entry.indexOf(10, first + 1);
+  return [first, second < 0 ? entry.length : second];
+}
+
+/** The Config stored for this file and text, or null (no entry, another key, an entry that cannot be trusted or read). */
+export function cachedConfig(cache: ConfigCache, file: string, text: string): Config | null {
+  const entry = readEntry(cache, file);
+  return entry && hitOf(entry, cacheKey(cache, file, text));
+}
+
+/** The entry's Config when its key is `key`. */
+function hitOf(entry: Buffer, key: string): Config | null {
+  const ends = lineEnds(entry);
+  // The key on the first line: another key is a miss without decoding the rest.
+  if (!ends || entry.toString('latin1', 0, ends[0]) !== key) return null;
+  try {
+    return JSON.parse(entry.toString('utf8', ends[0] + 1, ends[1])) as Config;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Stores the Config parsed from this file and text. Only plain JSON data is stored (a value JSON would change — an
- * undefined, a NaN, a Date, a class — leaves the config uncached), so a hit gives back an equal Config.
- * Returns whether it was stored.
+ * The entry of this file whatever its text, with its digest, when this code wrote it (the same build and libraries):
+ * what an edit of the file may reuse. Null otherwise.
  */
-export function saveConfig(cache: ConfigCache, file: string, text: string, config: Config): boolean {
-  if (!plainJson(config, 0)) return false;
+export function previousEntry(cache: ConfigCache, file: string): { config: Config; digest: ConfigDigest } | null {
+  const entry = readEntry(cache, file);
+  return entry && previousOf(entry, cache.code);
+}
+
+function previousOf(entry: Buffer, code: string): { config: Config; digest: ConfigDigest } | null {
+  const ends = lineEnds(entry);
+  if (!ends || ends[1] === entry.length) return null;
+  try {
+    const third = entry.indexOf(10, ends[1] + 1);
+    const meta = JSON.parse(entry.toString('utf8', ends[1] + 1, third < 0 ? entry.length : third)) as { code?: unknown; top?: unknown; feeds?: unknown } | null;
+    if (meta?.code !== code || typeof meta.top !== 'string' || typeof meta.feeds !== 'number') return null;
+    const feeds = meta.feeds === 0 || third < 0 ? [] : entry.toString('utf8', third + 1).split('\n');
+    const config = JSON.parse(entry.toString('utf8', ends[0] + 1, ends[1])) as Config;
+    if (feeds.length !== meta.feeds || !Array.isArray(config.feeds) || config.feeds.length !== feeds.length) return null;
+    return { config, digest: { top: meta.top, feeds } };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stores the Config parsed from this file and text, and the digest of the value its YAML gave (null: none, so that an
+ * edit of the file validates it whole). Only plain JSON data is stored (a value JSON would change — an undefined, a
+ * NaN, a Date, a class — leaves the config uncached), so a hit gives back an equal Config. Returns whether it was
+ * stored. `plainChecked`: the caller knows the Config is plain JSON data (./reuse.ts checks what it adds).
+ */
+export function saveConfig(cache: ConfigCache, file: string, text: string, config: Config, digest: ConfigDigest | null = null, plainChecked = false): boolean {
+  if (!plainChecked && !plainJson(config, 0)) return false;
   const target = entryPath(cache, file);
   const temp = join(cache.dir, `.${randomBytes(8).toString('hex')}.tmp`);
   try {
     mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temp, `${cacheKey(cache, file, text)}\n${JSON.stringify(config)}`, { mode: 0o600, flag: 'wx' });
+    const meta = JSON.stringify(digest ? { code: cache.code, top: digest.top, feeds: digest.feeds.length } : { code: cache.code });
+    const feeds = digest && digest.feeds.length > 0 ? `\n${digest.feeds.join('\n')}` : '';
+    writeFileSync(temp, `${cacheKey(cache, file, text)}\n${JSON.stringify(config)}\n${meta}${feeds}`, { mode: 0o600, flag: 'wx' });
     renameSync(temp, target);
   } catch {
     try {
@@ -155,36 +213,33 @@ function prune(dir: string): void {
   }
 }
 
-/** Plain JSON data only: null, booleans, finite numbers, strings, arrays and plain objects of them, nothing undefined. */
-function plainJson(value: unknown, depth: number): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (typeof value !== 'object' || depth > 64) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !plainJson(value[i], depth + 1)) return false;
-    return true;
-  }
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
-  if (Object.getOwnPropertySymbols(value).length > 0) return false;
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__' || !plainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-  }
-  return true;
-}
-
 /**
- * The config at `path` through the cache: a hit when the file is unchanged since a run of this build stored it,
- * else parsed and validated (loading the YAML reader and zod only then) and stored. Errors are those of
- * loadConfigFile: the cache holds only configs that validated.
+ * The config at `path` through the cache: a hit when the file is unchanged since a run of this build stored it;
+ * else read (js-yaml), and when the previous entry of the file holds most of it, made from that entry and the feeds
+ * that changed, validated (./reuse.ts); else parsed and validated whole (loading zod only then). Stored either way.
+ * Errors are those of loadConfigFile: the cache holds only configs that validated, and a file that fails is always
+ * parsed and validated whole.
  */
 export async function loadConfigCached(path: string, cache: ConfigCache | null, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const maxBytes = configMaxBytes(env);
   const text = readConfigText(path, maxBytes);
-  const hit = cache && cachedConfig(cache, path, text);
+  // One read of the entry: the hit, else what an edit may reuse.
+  const entry = cache && readEntry(cache, path);
+  const hit = cache && entry && hitOf(entry, cacheKey(cache, path, text));
   if (hit) return hit;
-  const { parseConfig } = await import('./load.js');
-  const config = parseConfig(text, path, maxBytes);
-  if (cache) saveConfig(cache, path, text, config);
+  const previous = cache && entry && previousOf(entry, cache.code);
+  const { readQuickly } = await import('./quick-read.js');
+  const raw = readQuickly(text);
+  let digest = raw === undefined ? null : digestOf(raw);
+  // Made of the previous entry's plain JSON and feeds checked as they were validated: no need to check it again.
+  let config = previous && digest ? await reuseValidated(raw, digest, previous, path) : null;
+  const checked = config !== null;
+  if (!config) {
+    const { parseConfigRaw } = await import('./load.js');
+    const parsed = parseConfigRaw(text, path, maxBytes, { quick: raw });
+    config = parsed.config;
+    if (raw === undefined) digest = digestOf(parsed.raw);
+  }
+  if (cache) saveConfig(cache, path, text, config, digest, checked);
   return config;
 }

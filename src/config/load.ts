@@ -4,11 +4,12 @@
  */
 import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
-import { load as loadYamlQuickly, CORE_SCHEMA } from 'js-yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Feed } from '../model.js';
-import { configSchema, DEFAULT_MAX_FEEDS, type ParsedConfig } from './schema.js';
+import { DEFAULT_MAX_FEEDS, toFeed } from './feed-list.js';
+import { feedCountWithin, readQuickly } from './quick-read.js';
+import { configSchema, type ParsedConfig } from './schema.js';
 import { configMaxBytes, readConfigText, tooBig } from './source.js';
 
 export interface Config extends Omit<ParsedConfig, 'feeds'> {
@@ -33,55 +34,43 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   return loadConfigSource(path, env).config;
 }
 
-/** The config file read once (within the size limit) and parsed: the Config and the text it was parsed from. */
-export function loadConfigSource(path: string, env: NodeJS.ProcessEnv = process.env): { config: Config; text: string } {
+/**
+ * The config file read once (within the size limit) and parsed: the Config, the text it was parsed from and the
+ * value the YAML gave (what the validated-config cache keeps to reuse unchanged feeds after an edit: ./reuse.ts).
+ */
+export function loadConfigSource(path: string, env: NodeJS.ProcessEnv = process.env): { config: Config; text: string; raw: unknown } {
   const maxBytes = configMaxBytes(env);
   const text = readConfigText(path, maxBytes);
-  return { config: parseConfig(text, path, maxBytes), text };
+  return { ...parseConfigRaw(text, path, maxBytes), text };
 }
 
 export interface ParseOptions {
   /** Read with the full YAML reader even when the quick one could (tests compare the two). */
   fullReader?: boolean;
+  /** What the quick reader (./quick-read.ts) already gave for this text, so that it is not read twice. */
+  quick?: unknown;
 }
 
 /**
  * YAML → validated Config. Two readers, one result: a config that uses no anchors, aliases, tags or merge keys and
- * is valid is read by js-yaml (core schema, duplicate keys refused), about 8 times cheaper than the full reader
- * with 10,000 feeds; anything else, and every config that fails (YAML or schema), goes through the full reader
- * (`yaml`: source positions for every error, alias expansion bounded), so errors always carry line and column.
+ * is valid is read by js-yaml (./quick-read.ts), about 8 times cheaper than the full reader with 10,000 feeds;
+ * anything else, and every config that fails (YAML or schema), goes through the full reader (`yaml`: source
+ * positions for every error, alias expansion bounded), so errors always carry line and column.
  */
 export function parseConfig(text: string, file: string, maxBytes = configMaxBytes(), opts: ParseOptions = {}): Config {
+  return parseConfigRaw(text, file, maxBytes, opts).config;
+}
+
+/** parseConfig, with the value the YAML gave beside the Config (aliases expanded). */
+export function parseConfigRaw(text: string, file: string, maxBytes = configMaxBytes(), opts: ParseOptions = {}): { config: Config; raw: unknown } {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) throw tooBig(file, bytes, maxBytes);
-  const quick = opts.fullReader ? undefined : readQuickly(text);
+  const quick = opts.fullReader ? undefined : 'quick' in opts ? opts.quick : readQuickly(text);
   if (quick !== undefined) {
     const result = feedCountWithin(quick) ? configSchema.safeParse(quick) : null;
-    if (result?.success) return toConfig(result.data, file);
+    if (result?.success) return { config: toConfig(result.data, file), raw: quick };
   }
   return parseFully(text, file);
-}
-
-/**
- * Anchors, aliases, tags and merge keys: left to the full reader (which bounds alias expansion). Matched loosely
- * (an `&` inside a URL's query does not count, a `*` after a space in a title does): a false match only costs time.
- */
-const NEEDS_FULL_READER = /(?:^|[\s[{,])[&*!][^\s]|<</m;
-
-function readQuickly(text: string): unknown {
-  if (NEEDS_FULL_READER.test(text)) return undefined;
-  try {
-    return loadYamlQuickly(text, { schema: CORE_SCHEMA, json: false }) ?? {};
-  } catch {
-    return undefined;
-  }
-}
-
-/** The feed count check of the quick path: over the limit, the full reader says where. */
-function feedCountWithin(raw: unknown): boolean {
-  if (typeof raw !== 'object' || raw === null) return true;
-  const { feeds, maxFeeds } = raw as { feeds?: unknown; maxFeeds?: unknown };
-  return !Array.isArray(feeds) || feeds.length <= (typeof maxFeeds === 'number' ? maxFeeds : DEFAULT_MAX_FEEDS);
 }
 
 /**
@@ -93,7 +82,7 @@ function yamlLib(): typeof import('yaml') {
   return (fullReader ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 }
 
-function parseFully(text: string, file: string): Config {
+function parseFully(text: string, file: string): { config: Config; raw: unknown } {
   const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -123,29 +112,11 @@ function parseFully(text: string, file: string): Config {
   if (!result.success) {
     throw new ConfigError(formatIssues(result.error.issues, doc, lineCounter, file), { file, path: pathOf(result.error.issues[0]?.path ?? []) });
   }
-  return toConfig(result.data, file);
+  return { config: toConfig(result.data, file), raw };
 }
 
 function toConfig(parsed: ParsedConfig, file: string): Config {
-  return {
-    ...parsed,
-    file,
-    feeds: parsed.feeds.map((f) => ({
-      name: f.name,
-      url: f.url,
-      intervalMs: Math.max(f.interval ?? parsed.defaults.interval, parsed.defaults.minInterval),
-      ...optional('staleAfterMs', f.staleAfter ?? parsed.defaults.staleAfter),
-      failingAfterMs: f.failingAfter ?? parsed.defaults.failingAfter,
-      enabled: f.enabled,
-      headers: f.headers,
-      tags: f.tags,
-    })),
-  };
-}
-
-/** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes). */
-function optional<K extends string>(key: K, value: number | undefined): { [k in K]?: number } {
-  return value === undefined ? {} : ({ [key]: value } as { [k in K]: number });
+  return { ...parsed, file, feeds: parsed.feeds.map((f) => toFeed(f, parsed.defaults)) };
 }
 
 /**

@@ -3,31 +3,15 @@
  * "Configuration" section documents the same keys; keep them in step.
  */
 import { z } from 'zod';
-import { duration, httpUrl, size } from './zod-types.js';
+import { duration, size } from './zod-types.js';
 import { siteRuleSchema } from '../extract/rule-schema.js';
 import { alertsSchema } from '../alerts/config-schema.js';
 import { ARTICLE_CHARS } from '../extract/article-cap.js';
+import { feedSchema, staleAfter } from './feed-schema.js';
+import { DEFAULT_MAX_FEEDS, feedListIssues } from './feed-list.js';
 
-/** How long a feed may list nothing new before it is stale (src/api/feed-health.ts). */
-const staleAfter = duration.refine((ms) => ms >= 60_000, 'must be at least 1m');
-
-export const feedSchema = z
-  .object({
-    /** Unique name of the feed; used in logs, `feedwatch feeds` and storage. */
-    name: z.string().min(1).max(200),
-    url: httpUrl,
-    /** Poll interval; defaults to `defaults.interval`. */
-    interval: duration.optional(),
-    /** No new item for this long: the feed is stale (status page, health alert); defaults to `defaults.staleAfter`. */
-    staleAfter: staleAfter.optional(),
-    /** Polls failing for this long raise a feed health alert (`alerts.feedHealth`); defaults to `defaults.failingAfter`. */
-    failingAfter: duration.optional(),
-    enabled: z.boolean().default(true),
-    /** Extra request headers for this feed (e.g. a cookie or an API key). */
-    headers: z.record(z.string(), z.string()).default({}),
-    tags: z.array(z.string()).default([]),
-  })
-  .strict();
+export { feedSchema } from './feed-schema.js';
+export { DEFAULT_MAX_FEEDS } from './feed-list.js';
 
 const defaultsSchema = z
   .object({
@@ -215,9 +199,6 @@ const retentionSchema = z
   .strict()
   .prefault({});
 
-/** Most feeds one config may list (see the top-level key maxFeeds). */
-export const DEFAULT_MAX_FEEDS = 10_000;
-
 const boilerplateSchema = z
   .object({
     /**
@@ -298,17 +279,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    if (cfg.feeds.length > cfg.maxFeeds) {
-      ctx.addIssue({ code: 'custom', path: ['feeds'], message: `${cfg.feeds.length} feeds, over maxFeeds (${cfg.maxFeeds}); remove feeds or raise maxFeeds` });
-    }
-    const seen = new Map<string, number>();
-    cfg.feeds.forEach((f, i) => {
-      const prev = seen.get(f.name);
-      if (prev !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['feeds', i, 'name'], message: `duplicate feed name "${f.name}" (also feeds[${prev}]); names must be unique` });
-      }
-      seen.set(f.name, i);
-    });
+    for (const issue of feedListIssues(cfg.feeds, cfg.maxFeeds)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type RawConfig = z.input<typeof configSchema>;

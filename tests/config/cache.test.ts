@@ -44,8 +44,8 @@ test('a miss parses and stores; the next run with the same file gets the same Co
   assert.deepEqual(await loadConfigCached(file, cache), parsed);
   // The hit is the stored entry itself (what the trust checks below protect): a marker put into it comes back.
   const entry = join(cache.dir, entries(cache)[0]!);
-  const [key, json] = readFileSync(entry, 'utf8').split('\n') as [string, string];
-  writeFileSync(entry, `${key}\n${JSON.stringify({ ...(JSON.parse(json) as Config), userAgent: 'marker' })}`);
+  const [key, json, ...rest] = readFileSync(entry, 'utf8').split('\n') as [string, string, ...string[]];
+  writeFileSync(entry, [key, JSON.stringify({ ...(JSON.parse(json) as Config), userAgent: 'marker' }), ...rest].join('\n'));
   assert.equal((await loadConfigCached(file, cache)).userAgent, 'marker');
 });
 
