@@ -8,8 +8,9 @@
  *    the daemon's `feedwatch_schedule_lag_seconds`, CPU per poll (target < 0.5 ms per 304 poll), RSS while polling;
  *  - idle RSS (target < 250 MB at 10,000): the same feeds at the default 15-minute interval, once every feed has
  *    been polled once and nothing is due;
- *  - `feedwatch feeds` with those feeds stored: CPU of the process (target < 0.3 s) beside `feedwatch help`'s
- *    (the floor: Node and the CLI starting); the idle daemon's CPU per `GET /api/feeds` (target < 0.3 s);
+ *  - `feedwatch feeds` with those feeds stored: CPU of the process (target < 0.3 s) beside `feedwatch help`'s and
+ *    `node -e 0`'s (the floors: Node and the CLI starting), each the median of 5 runs taken in turn; the idle
+ *    daemon's CPU per `GET /api/feeds` (target < 0.3 s), the median of 5 requests each measured alone;
  *  - BullMQ: 10,000 job schedulers synced by the scheduler (target < 2 s) beside the same upserts one at a time.
  * Figures come from the daemon's own /metrics (process CPU and RSS, poll counters) and its SQLite file (read only).
  * Article pages are off (`pipeline.fetchArticles: false`): the ingestion figures are the ingestion part's.
@@ -29,7 +30,7 @@ import Database from 'better-sqlite3';
 import { freePort } from '../tests/helpers/http-server.js';
 import { deleteMatching } from '../tests/helpers/redis.js';
 import { cleanupOnSignal } from './interrupt.js';
-import { feedwatchCpu } from './scale-feeds.js';
+import { commandCpu, feedwatchCpu } from './scale-feeds.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -37,9 +38,22 @@ const MAIN = join(ROOT, 'dist/cli/main.js');
 const HOSTS = 32;
 const ITEMS = 10;
 const STRESS_INTERVAL_S = 60;
+/** Runs of each command, and requests to /api/feeds, whose median is printed. */
+const COMMAND_RUNS = 5;
 const JITTER = 0.1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** A figure measured several times: the median, and the smallest and largest. */
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+/** "0.25 s (0.24–0.27)" */
+const showSpread = (x: Spread, d: number) => `${x.median.toFixed(d)} s (${x.min.toFixed(d)}–${x.max.toFixed(d)})`;
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 // --- the site (child process) -----------------------------------------------------------------------------
@@ -145,15 +159,20 @@ interface Sample {
 interface Daemon {
   sample(): Promise<Sample>;
   /** CPU seconds the daemon spends answering GET `path` (the mean of `times` requests, a scrape's own cost taken off). */
-  requestCpu(path: string, times: number): Promise<number>;
+  requestCpu(path: string, times: number): Promise<Spread>;
   /** Lag warnings the daemon logged so far. */
   lagWarnings: string[];
   stop(): Promise<void>;
 }
 
-async function startDaemon(configPath: string): Promise<Daemon> {
+async function startDaemon(configPath: string, cacheDir: string): Promise<Daemon> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [MAIN, 'run', '--config', configPath, '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The daemon stores its config in the validated-config cache: in the bench's folder, not the user's.
+  const child: ChildProcess = spawn(process.execPath, [MAIN, 'run', '--config', configPath, '--port', String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FEEDWATCH_CACHE_DIR: cacheDir },
+  });
   const lagWarnings: string[] = [];
   let exited = false;
   child.once('exit', cleanupOnSignal(() => child.kill('SIGKILL')));
@@ -186,16 +205,24 @@ async function startDaemon(configPath: string): Promise<Daemon> {
       await sleep(100);
     }
   }
+  /**
+   * CPU of one request: the CPU between the scrapes before and after it, less that between two scrapes with no
+   * request just before (a scrape's own cost, and the daemon's background work). Each request is measured alone
+   * and the median of `times` is the answer (min and max beside it): a major GC that one request happens to start,
+   * or polls falling due meanwhile, move one figure, not the answer.
+   */
   const requestCpu = async (path: string, times: number) => {
-    const a = await sample();
-    const b = await sample();
+    const each: number[] = [];
     for (let i = 0; i < times; i++) {
+      const a = await sample();
+      const b = await sample();
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
       if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
       await res.arrayBuffer();
+      const c = await sample();
+      each.push(c.cpu - b.cpu - (b.cpu - a.cpu));
     }
-    const c = await sample();
-    return (c.cpu - b.cpu - (b.cpu - a.cpu)) / times;
+    return spread(each);
   };
   return {
     sample,
@@ -264,11 +291,13 @@ interface SizeFigures {
   firstCycleS: number;
   notModified: WindowFigures;
   unchanged: WindowFigures;
-  idle: { rssMb: number; overdue: number; firstCycleS: number; apiFeedsCpuS: number };
-  /** `feedwatch feeds`, the config unchanged since its last run (read from the validated-config cache). */
-  feedsCommandCpuS: number;
-  /** The same, the first run after the config was written. */
-  feedsCommandFirstCpuS: number;
+  idle: { rssMb: number; overdue: number; firstCycleS: number; apiFeedsCpu: Spread };
+  /**
+   * CPU of the commands, each run COMMAND_RUNS times interleaved: `feedwatch feeds` with the config unchanged since
+   * its last run (read from the validated-config cache), the same with no entry in the cache (the first run after
+   * the config was written, nothing having stored it), and their floors `feedwatch help` and `node -e 0`.
+   */
+  commands: { feeds: Spread; first: Spread; help: Spread; node: Spread };
   lagWarnings: string[];
 }
 
@@ -280,7 +309,7 @@ async function runSize(site: Site, feeds: number, windowS: number): Promise<Size
     const cfg = join(dir, 'stress.yaml');
     writeFileSync(cfg, configYaml({ db, feeds, ports: site.ports, interval: `${STRESS_INTERVAL_S}s` }));
     await site.setMode('304');
-    const d = await startDaemon(cfg);
+    const d = await startDaemon(cfg, join(dir, 'daemon-cache'));
     let figures: Pick<SizeFigures, 'firstCycleS' | 'notModified' | 'unchanged' | 'lagWarnings'>;
     try {
       const t0 = performance.now();
@@ -302,7 +331,7 @@ async function runSize(site: Site, feeds: number, windowS: number): Promise<Size
     const idleDb = join(dir, 'idle.db');
     const idleCfg = join(dir, 'idle.yaml');
     writeFileSync(idleCfg, configYaml({ db: idleDb, feeds, ports: site.ports, interval: '15m' }));
-    const idleDaemon = await startDaemon(idleCfg);
+    const idleDaemon = await startDaemon(idleCfg, join(dir, 'daemon-cache'));
     let idle: SizeFigures['idle'];
     try {
       const t0 = performance.now();
@@ -311,16 +340,25 @@ async function runSize(site: Site, feeds: number, windowS: number): Promise<Size
       await sleep(5000);
       const quiet = await watch(idleDaemon, () => false, 10_000, 2000);
       const rss = quiet.map((s) => s.rss).sort((a, b) => a - b);
-      const apiFeedsCpuS = await idleDaemon.requestCpu('/api/feeds', 3);
-      idle = { rssMb: rss[Math.floor(rss.length / 2)]! / 2 ** 20, overdue: overdue(idleDb, 15 * 60), firstCycleS, apiFeedsCpuS };
+      const apiFeedsCpu = await idleDaemon.requestCpu('/api/feeds', COMMAND_RUNS);
+      idle = { rssMb: rss[Math.floor(rss.length / 2)]! / 2 ** 20, overdue: overdue(idleDb, 15 * 60), firstCycleS, apiFeedsCpu };
     } finally {
       await idleDaemon.stop();
     }
-    // The first run after the config was written parses it and fills the cache (src/config/cache.ts); the next one,
-    // the config unchanged, is the command's usual case.
+    // The commands' cache is not the daemons': with no entry the first run parses the config and stores it
+    // (src/config/cache.ts); the next ones, the config unchanged, are the command's usual case. One run of each in
+    // turn, so that a moment of the machine's load falls on all of them alike.
     const cache = { FEEDWATCH_CACHE_DIR: join(dir, 'config-cache') };
-    const feedsCommandFirstCpuS = feedwatchCpu(['feeds', '--config', idleCfg], cache);
-    return { feeds, ...figures, idle, feedsCommandCpuS: feedwatchCpu(['feeds', '--config', idleCfg], cache), feedsCommandFirstCpuS };
+    const runs = { feeds: [] as number[], first: [] as number[], help: [] as number[], node: [] as number[] };
+    feedwatchCpu(['feeds', '--config', idleCfg], cache);
+    for (let i = 0; i < COMMAND_RUNS; i++) {
+      runs.first.push(feedwatchCpu(['feeds', '--config', idleCfg], { FEEDWATCH_CACHE_DIR: join(dir, `empty-cache-${i}`) }));
+      runs.feeds.push(feedwatchCpu(['feeds', '--config', idleCfg], cache));
+      runs.help.push(feedwatchCpu(['help']));
+      runs.node.push(commandCpu([process.execPath, '-e', '0']));
+    }
+    const commands = { feeds: spread(runs.feeds), first: spread(runs.first), help: spread(runs.help), node: spread(runs.node) };
+    return { feeds, ...figures, idle, commands };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -427,11 +465,12 @@ export async function runScalePollBench(): Promise<void> {
         `  idle at 15 min interval   RSS ${fmt(r.idle.rssMb, 0)} MB (target < 250)  overdue ${r.idle.overdue}  first cycle ${fmt(r.idle.firstCycleS)} s (spread: 60 s)`,
       );
       console.log(`  lag warnings logged: ${r.lagWarnings.length}${r.lagWarnings[0] ? ` (first: "${r.lagWarnings[0].slice(0, 100)}...")` : ''}`);
+      const c = r.commands;
       console.log(
-        `  feedwatch feeds: ${fmt(r.feedsCommandCpuS, 2)} s CPU (target < 0.3; the first run after the config was written ${fmt(r.feedsCommandFirstCpuS, 2)} s; ` +
-          `feedwatch help: ${fmt(feedwatchCpu(['help']), 2)} s)`,
+        `  feedwatch feeds: ${showSpread(c.feeds, 2)} CPU (target < 0.3; no entry in the cache ${showSpread(c.first, 2)}; ` +
+          `floors: feedwatch help ${showSpread(c.help, 2)}, node -e 0 ${showSpread(c.node, 2)}; median (min–max) of ${COMMAND_RUNS}, load ${fmt(loadavg()[0]!)})`,
       );
-      console.log(`  GET /api/feeds in the idle daemon: ${fmt(r.idle.apiFeedsCpuS, 3)} s CPU per request (target < 0.3)`);
+      console.log(`  GET /api/feeds in the idle daemon: ${showSpread(r.idle.apiFeedsCpu, 3)} CPU per request (target < 0.3; median (min–max) of ${COMMAND_RUNS} requests)`);
     }
   } finally {
     site.close();
