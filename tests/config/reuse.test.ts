@@ -59,6 +59,12 @@ test('after each kind of edit the Config is the one a full parse of the file giv
     const { cached, full } = await afterEdit(BASE, edited);
     assert.deepEqual(cached, full, what);
   }
+  // Without defaults in the file (no staleAfter at all): the schema's defaults, the same way.
+  const bare = `feeds:\n${feedList(4)}`;
+  for (const edited of [bare + feed(4), bare.replace(feed(1), feed(1, '    staleAfter: 2d\n    failingAfter: 0\n'))]) {
+    const { cached, full } = await afterEdit(bare, edited);
+    assert.deepEqual(cached, full);
+  }
 });
 
 test('the edited file is stored with its digest: the next edit reuses it, and the unchanged file is a hit', async () => {
