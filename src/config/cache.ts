@@ -177,8 +177,10 @@ export function saveConfig(cache: ConfigCache, file: string, text: string, confi
   const temp = join(cache.dir, `.${randomBytes(8).toString('hex')}.tmp`);
   try {
     mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
-    const meta = JSON.stringify(digest ? { code: cache.code, top: digest.top, feeds: digest.feeds.length } : { code: cache.code });
-    const feeds = digest && digest.feeds.length > 0 ? `\n${digest.feeds.join('\n')}` : '';
+    // A digest is reused feed by feed against the Config's feeds: one of another length is not stored.
+    const kept = digest && digest.feeds.length === config.feeds.length ? digest : null;
+    const meta = JSON.stringify(kept ? { code: cache.code, top: kept.top, feeds: kept.feeds.length } : { code: cache.code });
+    const feeds = kept && kept.feeds.length > 0 ? `\n${kept.feeds.join('\n')}` : '';
     writeFileSync(temp, `${cacheKey(cache, file, text)}\n${JSON.stringify(config)}\n${meta}${feeds}`, { mode: 0o600, flag: 'wx' });
     renameSync(temp, target);
   } catch {

@@ -129,13 +129,19 @@ test('more feeds than maxFeeds after an edit fail as without the cache', async (
   await assert.rejects(loadConfigCached(file, cache), /feeds: 7 feeds, over maxFeeds \(6\)/);
 });
 
-test('an entry written by another build or without a digest is not reused', async () => {
+test('an entry written by another build, without a digest or with one that does not match its feeds is not reused', async () => {
   const { file, cache } = setup();
   await loadConfigCached(file, cache);
   assert.ok(previousEntry(cache, file));
   assert.equal(previousEntry({ ...cache, code: 'build-2\0js-yaml@1 yaml@1 zod@1' }, file), null, 'another build');
   saveConfig(cache, file, BASE, loadConfigFile(file));
   assert.equal(previousEntry(cache, file), null, 'stored without a digest');
+  const { config, raw } = loadConfigSource(file);
+  const digest = digestOf(raw)!;
+  saveConfig(cache, file, BASE, config, { ...digest, feeds: digest.feeds.slice(1) });
+  assert.equal(previousEntry(cache, file), null, 'a digest that does not match the Config feed for feed is not stored');
+  saveConfig(cache, file, BASE, config, digest);
+  assert.ok(previousEntry(cache, file));
 });
 
 test('a value that is not plain JSON has no digest: NaN is not null, -0 is not 0', () => {
