@@ -148,9 +148,28 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then(
+/**
+ * Commands that are done when they return: their output is written and nothing else of theirs is pending (no
+ * daemon, no stream to a file, no logger flushing). The process ends as soon as stdout and stderr have taken the
+ * output (a write's callback runs once what was written before it is flushed), instead of Node's orderly teardown
+ * of the heap, which with 10,000 feeds costs `feeds` 10–30 ms of CPU.
+ */
+const ENDS_WHEN_WRITTEN = new Set(['feeds']);
+
+function exitWhenWritten(code: number): void {
+  let left = 2;
+  const done = () => {
+    if (--left === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     process.exitCode = code;
+    if (ENDS_WHEN_WRITTEN.has(commandOf(argv) ?? '')) exitWhenWritten(code);
   },
   (err: unknown) => {
     if (err instanceof StartupError) {

@@ -95,6 +95,27 @@ test('a reader that closes the pipe early ends the command quietly with status 0
   assert.deepEqual(await headOfPipe(['feeds', '--json', '--config', file]), { status: 'status 0', stderr: '' });
 });
 
+test('feeds ends the process once its output is written: a slow reader of the pipe still gets all of it, status 0', async () => {
+  const file = join(dir, 'many-read.yaml');
+  const feeds = Array.from({ length: 3000 }, (_, i) => `  - { name: "feed ${i}", url: "https://site-${i}.example.org/rss.xml" }`).join('\n');
+  writeFileSync(file, `storage: { driver: sqlite, path: "${join(dir, 'many-read.db')}" }\nfeeds:\n${feeds}\n`);
+  for (const json of [true, false]) {
+    // The reader takes its time (a pipe holds 64 KB of the 300-600 KB), so the output is still in flight when the
+    // command returns.
+    const child = spawn('bash', ['-c', `"${process.execPath}" --import tsx "${main}" feeds ${json ? '--json ' : ''}--config '${file}' | (sleep 1; cat); echo "status \${PIPESTATUS[0]}" >&2`], { cwd: root });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise((r) => child.on('close', r));
+    const lines = out.trimEnd().split('\n');
+    assert.equal(err.trim(), 'status 0');
+    // --json: a line per feed; the table: a header, a rule and a line per feed.
+    assert.equal(lines.length, json ? 3000 : 3002);
+    assert.match(lines.at(-1)!, /feed 2999/);
+  }
+});
+
 test('search | head and extract | head end quietly with status 0 (EPIPE)', async () => {
   // search: 1,500 stored articles with 300-character titles, so --json writes some 700 KB.
   const dbPath = join(dir, 'search.db');
