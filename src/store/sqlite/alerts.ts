@@ -13,6 +13,7 @@ import type { AlertItem } from '../../alerts/message.js';
 import { lemmaText } from '../../alerts/morphology.js';
 import { RowAlertStore, type AlertedHealth, type FeedHealthRecord, type HealthTransition, type AlertDocRecord, type SavedAlertDoc, type CandidatePage, type DeliveryQuery, type AlertRows, type AlertRowsRunner, type ClaimOptions } from '../alerts.js';
 import { runSync, type Steps } from '../steps.js';
+import { DeferredRows, type BatchDeferrals } from './deferred.js';
 import { bodyText, unpackArticle } from './packed.js';
 
 interface DocRow {
@@ -69,8 +70,6 @@ function prepareAll(db: BetterSqlite3.Database) {
         stored_at = excluded.stored_at`),
     currentBody: db.prepare<[number], { revision: number; packed: Buffer }>(`SELECT a.revision, r.packed FROM articles a
       JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision WHERE a.id = ?`),
-    deleteFts: db.prepare<[number]>('DELETE FROM alert_fts WHERE rowid = ?'),
-    insertFts: db.prepare('INSERT INTO alert_fts (rowid, title, lead, body, feed, tags) VALUES (@rowid, @title, @lead, @body, @feed, @tags)'),
     doc: db.prepare<[number], DocRow>(`${DOC_SELECT} WHERE d.article_id = ?`),
     candidatesAll: db.prepare<{ before: number; limit: number; feed: string | null; since: string | null }, DocRow>(
       `${DOC_SELECT} WHERE d.article_id < @before ${DOC_FILTER} ORDER BY d.article_id DESC LIMIT @limit`,
@@ -126,6 +125,31 @@ function prepareAll(db: BetterSqlite3.Database) {
 
 type Statements = ReturnType<typeof prepareAll>;
 
+/** A document's search-index entry: the index keys of each field (lemmaText), a space apart. */
+export interface FtsRow {
+  title: string;
+  lead: string;
+  body: string;
+  feed: string;
+  tags: string;
+}
+
+/**
+ * The search index's rows, keyed by article id, deferred to the end of a write batch (./deferred.ts): FTS5 writes a
+ * segment at each savepoint, and every call of a batch has one. Written as one document's entry replacing the one
+ * it had. Whatever reads or deletes alert_fts inside a batch calls `writePending()` first.
+ */
+export function deferredFts(db: BetterSqlite3.Database, deferrals: BatchDeferrals): DeferredRows<number, FtsRow> {
+  const del = db.prepare<[number]>('DELETE FROM alert_fts WHERE rowid = ?');
+  const insert = db.prepare<[number, string, string, string, string, string]>('INSERT INTO alert_fts (rowid, title, lead, body, feed, tags) VALUES (?, ?, ?, ?, ?, ?)');
+  return new DeferredRows<number, FtsRow>(deferrals, (rows) => {
+    for (const [id, r] of rows) {
+      del.run(id);
+      insert.run(id, r.title, r.lead, r.body, r.feed, r.tags);
+    }
+  });
+}
+
 function toDoc(row: DocRow): AlertDocRecord {
   return {
     articleId: row.article_id,
@@ -164,7 +188,10 @@ function toRecord(row: DeliveryRow): DeliveryRecord {
 
 /** The statements of the alert tables, as the row operations RowAlertStore asks for. */
 class SqliteAlertRows implements AlertRows {
-  constructor(private readonly s: Statements) {}
+  constructor(
+    private readonly s: Statements,
+    private readonly fts: DeferredRows<number, FtsRow>,
+  ) {}
 
   upsertDoc(doc: SavedAlertDoc, analyzedBy: string, bodyRevision: number | null): void {
     this.s.upsertDoc.run({
@@ -181,9 +208,8 @@ class SqliteAlertRows implements AlertRows {
       analyzedBy,
       storedAt: doc.storedAt,
     });
-    this.s.deleteFts.run(doc.articleId);
     const a = doc.analyzed;
-    this.s.insertFts.run({ rowid: doc.articleId, title: lemmaText(a.title), lead: lemmaText(a.lead), body: lemmaText(a.body), feed: lemmaText(a.feed), tags: lemmaText(a.tag) });
+    this.fts.put(doc.articleId, { title: lemmaText(a.title), lead: lemmaText(a.lead), body: lemmaText(a.body), feed: lemmaText(a.feed), tags: lemmaText(a.tag) });
   }
 
   currentBody(articleId: number): { revision: number; body: string } | null {
@@ -200,6 +226,7 @@ class SqliteAlertRows implements AlertRows {
     // alert_fts has detail = none (0012_text_once.sql): no column queries.
     const q = rule === null ? null : ftsQuery(rule, null);
     const params = { before: page.before, limit: page.limit, feed: page.feed, since: page.since };
+    if (q !== null) this.fts.writePending();
     const rows = q === null ? this.s.candidatesAll.all(params) : this.s.candidatesFts.all({ ...params, q, lem: page.lemmatizer });
     return rows.map(toDoc);
   }
@@ -283,10 +310,13 @@ export interface SqliteRunner {
   write<T>(op: string, context: Record<string, unknown>, fn: () => T): Promise<T>;
 }
 
-/** The AlertStore of a SQLite connection: RowAlertStore over these rows, run through SqliteStore's `run`. */
-export function sqliteAlertStore(db: BetterSqlite3.Database, run: SqliteRunner, claims: ClaimOptions = {}): RowAlertStore {
+/**
+ * The AlertStore of a SQLite connection: RowAlertStore over these rows, run through SqliteStore's `run`, its search
+ * index rows deferred by `fts` (made on first use: the table exists once migrations ran).
+ */
+export function sqliteAlertStore(db: BetterSqlite3.Database, run: SqliteRunner, fts: () => DeferredRows<number, FtsRow>, claims: ClaimOptions = {}): RowAlertStore {
   let rows: SqliteAlertRows | null = null;
-  const r = (): SqliteAlertRows => (rows ??= new SqliteAlertRows(prepareAll(db)));
+  const r = (): SqliteAlertRows => (rows ??= new SqliteAlertRows(prepareAll(db), fts()));
   // Writes and transactions alike: one IMMEDIATE transaction (a savepoint inside SqliteStore's batch).
   const write = <T>(op: string, context: Record<string, unknown>, algorithm: (rows: AlertRows) => Steps<T>): Promise<T> =>
     run.write(op, context, () => db.transaction(() => runSync(algorithm(r()))).immediate());

@@ -62,7 +62,11 @@ type Statements = ReturnType<typeof prepareAll>;
 export class SqliteRetention {
   private stmts: Statements | null = null;
 
-  constructor(private readonly db: BetterSqlite3.Database) {}
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    /** Writes the search index rows a write batch deferred (./deferred.ts), before documents are deleted from it. */
+    private readonly writeDeferredFts: () => void = () => undefined,
+  ) {}
 
   private get s(): Statements {
     this.stmts ??= prepareAll(this.db);
@@ -87,6 +91,7 @@ export class SqliteRetention {
     countSightings: (ids) => this.s.countSightings.get(JSON.stringify(ids)) ?? 0,
     deleteAlertDocs: (ids) => {
       const json = JSON.stringify(ids);
+      this.writeDeferredFts();
       this.s.deleteFts.run(json);
       return this.s.deleteDocs.run(json).changes;
     },

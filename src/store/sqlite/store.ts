@@ -12,6 +12,9 @@
  * promise settles once its transaction is committed. While another connection (another worker process) holds the
  * write lock, the batch waits without stalling this process (see `flush`).
  *
+ * Some rows wait for the end of their batch (./deferred.ts): the search index's, written once before the COMMIT
+ * instead of one segment per call's savepoint.
+ *
  * With `commitGapMs` (the daemon's storage thread, threaded.ts), a batch that comes less than that long after the last
  * commit waits for the rest of it: writes that arrive one or two at a time (each article job's storage calls, as its
  * page comes back from extraction) then share a commit instead of paying one each.
@@ -28,7 +31,8 @@ import type { ItemArticle, PendingOptions, Store } from '../store.js';
 import type { AlertDocRecord, AlertStore, ClaimOptions, DeliveryFilter, PendingClaimOptions, RowAlertStore, SearchPage } from '../alerts.js';
 import type { CompiledRule } from '../../alerts/match.js';
 import type { NewMatch } from '../../alerts/deliver.js';
-import { sqliteAlertStore } from './alerts.js';
+import { deferredFts, sqliteAlertStore, type FtsRow } from './alerts.js';
+import { BatchDeferrals, type DeferredRows } from './deferred.js';
 import { checkSpan } from '../activity.js';
 import { SqliteActivity } from './activity.js';
 import type { StoreArticleRequest, Story } from '../articles.js';
@@ -274,6 +278,14 @@ export class SqliteStore implements Store {
   /** A call of a batch is running, in a savepoint of its own (`flush`): it needs no transaction of its own to be atomic. */
   private inBatch = false;
 
+  /** Rows the calls of a batch leave to its end (./deferred.ts): the search index's. */
+  private readonly deferrals = new BatchDeferrals();
+  private ftsRows: DeferredRows<number, FtsRow> | null = null;
+  private get fts(): DeferredRows<number, FtsRow> {
+    this.ftsRows ??= deferredFts(this.db, this.deferrals);
+    return this.ftsRows;
+  }
+
   /**
    * `fn` as one unit: within a batch, the call's own savepoint already makes it one (what it wrote is rolled back when
    * it throws), so it runs as it is, sparing a transaction function and a nested savepoint per call (about a quarter
@@ -372,26 +384,37 @@ export class SqliteStore implements Store {
         // SQLite ends a transaction itself on some errors (a full disk, an I/O error): nothing of the batch holds.
         if (!this.db.inTransaction) throw new Error('the transaction was rolled back');
         t.savepoint.run();
+        this.deferrals.beginCall();
+        let released = false;
         try {
           this.inBatch = true;
+          let value: unknown;
           try {
-            outcomes.push({ ok: true, value: this.guard(c.op, c.context, c.fn) });
+            value = this.guard(c.op, c.context, c.fn);
           } finally {
             this.inBatch = false;
           }
           t.release.run();
+          released = true;
+          outcomes.push({ ok: true, value });
         } catch (error) {
           if (this.db.inTransaction) {
             t.rollbackTo.run();
             t.release.run();
           }
           outcomes.push({ ok: false, error });
+        } finally {
+          this.deferrals.endCall(released);
         }
       }
+      if (!this.db.inTransaction) throw new Error('the transaction was rolled back');
+      // The rows the calls deferred, after the last savepoint: the search index makes one segment of them.
+      this.deferrals.writeAll();
       t.commit.run();
       this.commits++;
       this.lastCommitAt = this.grouping.timers.now();
     } catch (err) {
+      this.deferrals.discard();
       if (this.db.inTransaction) t.rollback.run();
       for (const c of calls) c.reject(this.noteFault(err) ?? storageError(`${c.op} failed`, { op: c.op, ...c.context }, err));
       return;
@@ -559,7 +582,12 @@ export class SqliteStore implements Store {
   // --- AlertStore: the algorithm in ../alerts.ts over the rows of ./alerts.ts ---
   private alertsPart: RowAlertStore | null = null;
   private get alerts(): RowAlertStore {
-    this.alertsPart ??= sqliteAlertStore(this.db, { read: (op, context, fn) => this.read(op, context, fn), write: (op, context, fn) => this.write(op, context, fn) }, this.claims);
+    this.alertsPart ??= sqliteAlertStore(
+      this.db,
+      { read: (op, context, fn) => this.read(op, context, fn), write: (op, context, fn) => this.write(op, context, fn) },
+      () => this.fts,
+      this.claims,
+    );
     return this.alertsPart;
   }
   saveAlertDoc = (doc: AlertDocRecord) => this.alerts.saveAlertDoc(doc);
@@ -597,7 +625,7 @@ export class SqliteStore implements Store {
   // --- RetentionStore: implemented in ./retention.ts ---
   private retentionPart: SqliteRetention | null = null;
   async pruneExpired(req: PruneRequest): Promise<PruneBatch> {
-    return this.write('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new SqliteRetention(this.db)).pruneExpired(req));
+    return this.write('pruneExpired', { before: req.before }, () => (this.retentionPart ??= new SqliteRetention(this.db, () => this.fts.writePending())).pruneExpired(req));
   }
 
   // --- BoilerplateStore: implemented in ./boilerplate.ts ---
