@@ -66,6 +66,17 @@ async function heldServer(body: (path: string, base: string) => string): Promise
   return h;
 }
 
+/** A held site whose feed f lists `items` items, each with a page of `words` repeated (closed after the test). */
+async function storySite(items: number, words: string): Promise<HeldServer> {
+  const site = await heldServer((path, base) =>
+    path.endsWith('.xml')
+      ? `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${Array.from({ length: items }, (_, i) => `<item><title>n${i}</title><link>${base}/p/${i}.html</link><guid>g${i}</guid></item>`).join('')}</channel></rss>`
+      : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${words.repeat(40)}${path}</p></article></body></html>`,
+  );
+  cleanup.push(() => site.srv.close());
+  return site;
+}
+
 const emptyFeed = () => '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>';
 
 function feedsYaml(base: string, names: string[], interval = '15m'): string {
@@ -97,6 +108,16 @@ async function setup(yaml: string, opts: { random?: () => number; pollConcurrenc
   });
   cleanup.push(() => daemon.stop(10_000));
   return { clock, app, daemon, lines };
+}
+
+/** A story site (`storySite`) and a daemon on its feed, polling one feed at a time; held requests never time out. */
+async function storySetup(items: number, words: string, o: { perHost: number; articleConcurrency: number }) {
+  const site = await storySite(items, words);
+  const { app, daemon } = await setup(`http:\n  perHostConcurrency: ${o.perHost}\n  timeout: 10m\n  idleTimeout: 10m\n${feedsYaml(site.srv.url, ['f'])}`, {
+    pollConcurrency: 1,
+    articleConcurrency: o.articleConcurrency,
+  });
+  return { site, daemon, store: app.deps.store };
 }
 
 describe('embedded scheduler', () => {
@@ -231,12 +252,7 @@ describe('embedded scheduler', () => {
 
   test('a finished page starts the next pending page at once', async () => {
     const items = 5;
-    const site = await heldServer((path, base) =>
-      path.endsWith('.xml')
-        ? `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${Array.from({ length: items }, (_, i) => `<item><title>n${i}</title><link>${base}/p/${i}.html</link><guid>g${i}</guid></item>`).join('')}</channel></rss>`
-        : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${'Words of a page. '.repeat(40)}${path}</p></article></body></html>`,
-    );
-    cleanup.push(() => site.srv.close());
+    const site = await storySite(items, 'Words of a page. ');
     // Held requests must not time out while a page is extracted on a loaded machine (seconds at load 20).
     const { daemon } = await setup(`http:\n  perHostConcurrency: 8\n  timeout: 10m\n  idleTimeout: 10m\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 2 });
     await daemon.start();
@@ -257,14 +273,7 @@ describe('embedded scheduler', () => {
 
   test('pending pages are read from the store once per batch of new items, not again as each page ends', async () => {
     const items = 7;
-    const site = await heldServer((path, base) =>
-      path.endsWith('.xml')
-        ? `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${Array.from({ length: items }, (_, i) => `<item><title>n${i}</title><link>${base}/p/${i}.html</link><guid>g${i}</guid></item>`).join('')}</channel></rss>`
-        : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${'Words of a story page. '.repeat(40)}${path}</p></article></body></html>`,
-    );
-    cleanup.push(() => site.srv.close());
-    const { app, daemon } = await setup(`http:\n  perHostConcurrency: 8\n  timeout: 10m\n  idleTimeout: 10m\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 2 });
-    const store = app.deps.store;
+    const { site, daemon, store } = await storySetup(items, 'Words of a story page. ', { perHost: 8, articleConcurrency: 2 });
     const read = store.pendingArticles.bind(store);
     let reads = 0;
     store.pendingArticles = (...args: Parameters<typeof read>) => {
@@ -289,15 +298,8 @@ describe('embedded scheduler', () => {
 
   test("a page counts against its host's limit while its request runs, not while it is stored", async () => {
     const items = 3;
-    const site = await heldServer((path, base) =>
-      path.endsWith('.xml')
-        ? `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${Array.from({ length: items }, (_, i) => `<item><title>n${i}</title><link>${base}/p/${i}.html</link><guid>g${i}</guid></item>`).join('')}</channel></rss>`
-        : `<html><head><title>p</title></head><body><article><h1>Page</h1><p>${'Words of a held story. '.repeat(40)}${path}</p></article></body></html>`,
-    );
-    cleanup.push(() => site.srv.close());
-    const { app, daemon } = await setup(`http:\n  perHostConcurrency: 1\n  timeout: 10m\n  idleTimeout: 10m\n${feedsYaml(site.srv.url, ['f'])}`, { pollConcurrency: 1, articleConcurrency: 3 });
+    const { site, daemon, store } = await storySetup(items, 'Words of a held story. ', { perHost: 1, articleConcurrency: 3 });
     // Every page's last storage step waits until the test lets it go.
-    const store = app.deps.store;
     const save = store.saveArticle.bind(store);
     let letGo!: () => void;
     const gate = new Promise<void>((resolve) => (letGo = resolve));

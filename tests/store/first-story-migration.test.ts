@@ -6,10 +6,9 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { paragraphKey } from '../../src/extract/learned.js';
@@ -20,6 +19,7 @@ import { openPostgresStore, postgresMigrationsDir } from '../../src/store/postgr
 import { registerTextFunctions } from '../../src/store/sqlite/packed.js';
 import { openSqliteStore, sqliteMigrationsDir } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
+import { migrationsBefore } from '../helpers/migrations.js';
 import { pgTestSchemas } from '../helpers/postgres.js';
 
 const root = mkdtempSync(join(tmpdir(), 'feedwatch-first-story-'));
@@ -29,13 +29,8 @@ after(async () => {
   await pgSchemas.dropAll();
 });
 
-/** A folder with the driver's migrations numbered up to 12: the layout before 0013_first_story. */
-function previousMigrations(dir: URL): URL {
-  const out = join(root, `old-${readdirSync(root).length}`);
-  mkdirSync(out);
-  for (const f of readdirSync(fileURLToPath(dir))) if (/^00(0\d|1[0-2])_.*\.sql$/.test(f)) copyFileSync(join(fileURLToPath(dir), f), join(out, f));
-  return pathToFileURL(`${out}/`);
-}
+/** The driver's migrations before 0013_first_story. */
+const previousMigrations = (dir: URL): URL => migrationsBefore(root, dir, 13);
 
 const HOST = 'news.example.test';
 const HOUR = 3_600_000;

@@ -8,10 +8,9 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { buildAlertDoc, compileRule } from '../../src/alerts/match.js';
@@ -25,6 +24,7 @@ import { openPostgresStore, postgresMigrationsDir } from '../../src/store/postgr
 import { openSqliteStore, sqliteMigrationsDir } from '../../src/store/sqlite/store.js';
 import { searchArticles } from '../../src/store/alerts.js';
 import type { Store } from '../../src/store/store.js';
+import { migrationsBefore } from '../helpers/migrations.js';
 import { pgTestSchemas } from '../helpers/postgres.js';
 import { testArticle } from '../helpers/store-fixtures.js';
 
@@ -35,13 +35,8 @@ after(async () => {
   await pgSchemas.dropAll();
 });
 
-/** A folder with the driver's migrations numbered below 12: the layout before 0012_text_once. */
-function previousMigrations(dir: URL): URL {
-  const out = join(root, `old-${readdirSync(root).length}`);
-  mkdirSync(out);
-  for (const f of readdirSync(fileURLToPath(dir))) if (/^00(0\d|1[01])_.*\.sql$/.test(f)) copyFileSync(join(fileURLToPath(dir), f), join(out, f));
-  return pathToFileURL(`${out}/`);
-}
+/** The driver's migrations before 0012_text_once. */
+const previousMigrations = (dir: URL): URL => migrationsBefore(root, dir, 12);
 
 const lem = new StemOnly();
 const T = (min: number) => new Date(Date.parse('2026-04-01T08:00:00.000Z') + min * 60_000).toISOString();
