@@ -5,14 +5,10 @@
  * hold only its SQL, and tests/store/boilerplate-contract.ts proves both against one suite.
  *
  * Counting (`recordParagraphs`, one transaction): a paragraph (its key, src/extract/learned.ts) is sighted once per
- * (host, key, story): a story is a story cluster, so a republished, revised or duplicated story counts once. The
- * story that adds a paragraph's row is kept in that row (its first story, sighted at first_seen_at, `stories` 1);
- * each later story is a sighting row (most paragraphs are only ever sighted in the story they came with, so most
- * need no sighting row). Its `stories` are the distinct stories sighted within the window (seen_at ≥ at − windowMs):
- * the first story while its sighting is within the window, and the sighting rows; recounted at each new sighting.
- * The first story sighted again after its sighting left the window is a new sighting (a sighting row), as a story
- * whose sighting row was pruned is. When the stories reach `minStories` the paragraph is learned (learned_at set,
- * once) and the host's re-cleaning starts over from its first article. A sighting older than the window no longer counts; with `prune`, the host's
+ * (host, key, story): a story is a story cluster, so a republished, revised or duplicated story counts once. Its
+ * `stories` are the distinct stories sighted within the window (seen_at ≥ at − windowMs), recounted at each new
+ * sighting; when they reach `minStories` the paragraph is learned (learned_at set, once) and the host's re-cleaning
+ * starts over from its first article. A sighting older than the window no longer counts; with `prune`, the host's
  * sightings older than the window go, with its paragraphs not seen within it (learned ones too: a promo the site
  * dropped is forgotten), and then the least recently seen unlearned paragraphs beyond `maxPerHost` (learned ones
  * last). The pipeline asks for pruning now and then, not on every article.
@@ -167,15 +163,6 @@ export function isoTime(op: string, v: string): string {
   const ms = typeof v === 'string' ? Date.parse(v) : NaN;
   if (Number.isNaN(ms)) throw bad(op, `"${v}" is not an ISO 8601 time`, {});
   return new Date(ms).toISOString();
-}
-
-/**
- * Whether `story`, sighting a paragraph whose row exists, is a new sighting of it (a sighting row, then a recount):
- * not when it is the paragraph's first story (`firstStory`, sighted at `firstSeenAt`, ISO 8601 UTC) and that
- * sighting is within the window starting at `since`.
- */
-export function newSighting(firstStory: string | null, firstSeenAt: string, story: string, since: string): boolean {
-  return !(firstStory === story && firstSeenAt >= since);
 }
 
 /** Start of the window that ends at `at`. */

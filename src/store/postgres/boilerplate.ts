@@ -2,9 +2,8 @@
  * The BoilerplateStore part of the PostgreSQL storage (tables of migrations/postgres/0008_boilerplate.sql): the SQL
  * of the rules in src/store/boilerplate.ts. `recordParagraphs` is one READ COMMITTED transaction that first upserts
  * the article's paragraph rows in key order (so two workers counting the same paragraphs lock them in one order and
- * the second waits for the first; a new row holds its first story), then adds the sightings of the paragraphs it did
- * not add and recounts in statements of their own, each of which sees what the first worker committed: two stories
- * counted at once are both counted.
+ * the second waits for the first), then adds the sightings and recounts in statements of their own, each of which
+ * sees what the first worker committed: two stories counted at once are both counted.
  */
 import type pg from 'pg';
 import type { Article } from '../../model.js';
@@ -16,7 +15,6 @@ import {
   planReclean,
   hostUrlRange,
   learnedOf,
-  newSighting,
   windowStart,
   type BoilerplateEntry,
   type BoilerplateFilter,
@@ -30,21 +28,16 @@ import {
 import { cleanText, jsonParam } from './rows.js';
 import { inTransaction } from './tx.js';
 
-// A new paragraph's row holds its first story (counted: stories 1); an existing one's says which story that was.
-const UPSERT_PARAGRAPHS = `INSERT INTO boilerplate_paragraphs AS p (host, hash, sample, stories, first_seen_at, last_seen_at, first_story)
-  SELECT $1, u.hash, u.sample, 1, $4, $4, $5 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u (hash, sample, n) ORDER BY u.n
-  ON CONFLICT (host, hash) DO UPDATE SET last_seen_at = greatest(p.last_seen_at, excluded.last_seen_at)
-  RETURNING p.hash, p.first_story, p.first_seen_at`;
+const UPSERT_PARAGRAPHS = `INSERT INTO boilerplate_paragraphs AS p (host, hash, sample, stories, first_seen_at, last_seen_at)
+  SELECT $1, u.hash, u.sample, 0, $4, $4 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u (hash, sample, n) ORDER BY u.n
+  ON CONFLICT (host, hash) DO UPDATE SET last_seen_at = greatest(p.last_seen_at, excluded.last_seen_at)`;
 
 const INSERT_SIGHTINGS = `INSERT INTO boilerplate_sightings (host, hash, story, seen_at)
   SELECT $1, u.hash, $3, $4 FROM unnest($2::text[]) AS u (hash)
   ON CONFLICT DO NOTHING RETURNING hash`;
 
-// The distinct stories within the window: the row's first story (unless a sighting row names it too) and the sightings.
-const RECOUNT = `UPDATE boilerplate_paragraphs p SET stories =
-    (CASE WHEN p.first_story IS NOT NULL AND p.first_seen_at >= $3 AND NOT EXISTS (SELECT 1 FROM boilerplate_sightings s
-      WHERE s.host = p.host AND s.hash = p.hash AND s.story = p.first_story AND s.seen_at >= $3) THEN 1 ELSE 0 END)
-    + (SELECT count(*) FROM boilerplate_sightings s WHERE s.host = p.host AND s.hash = p.hash AND s.seen_at >= $3)
+const RECOUNT = `UPDATE boilerplate_paragraphs p SET stories = (SELECT count(*) FROM boilerplate_sightings s
+    WHERE s.host = p.host AND s.hash = p.hash AND s.seen_at >= $3)
   WHERE p.host = $1 AND p.hash = ANY ($2::text[])`;
 
 const LEARN = `UPDATE boilerplate_paragraphs SET learned_at = $3
@@ -108,15 +101,12 @@ export class PostgresBoilerplate {
     return inTransaction(this.pool, async (c) => {
       let newlyLearned: string[] = [];
       if (hashes.length > 0) {
-        const story = cleanText(req.story);
-        const rows = (await c.query<{ hash: string; first_story: string | null; first_seen_at: Date }>(UPSERT_PARAGRAPHS, [host, hashes, req.paragraphs.map((p) => cleanText(p.sample)), at, story])).rows;
-        // Added by this call (its first story is this one, at this time): counted in the row already.
-        const added = rows.filter((r) => r.first_story === story && r.first_seen_at.getTime() === Date.parse(at)).map((r) => r.hash);
-        const sighting = rows.filter((r) => newSighting(r.first_story, r.first_seen_at.toISOString(), story, since)).map((r) => r.hash);
-        const fresh = sighting.length === 0 ? [] : (await c.query<{ hash: string }>(INSERT_SIGHTINGS, [host, sighting, story, at])).rows.map((r) => r.hash);
-        if (fresh.length > 0) await c.query(RECOUNT, [host, fresh, since]);
-        const learnable = req.minStories <= 1 ? [...fresh, ...added] : fresh;
-        if (learnable.length > 0) newlyLearned = (await c.query<{ hash: string }>(LEARN, [host, learnable, at, req.minStories])).rows.map((r) => r.hash).sort();
+        await c.query(UPSERT_PARAGRAPHS, [host, hashes, req.paragraphs.map((p) => cleanText(p.sample)), at]);
+        const fresh = (await c.query<{ hash: string }>(INSERT_SIGHTINGS, [host, hashes, cleanText(req.story), at])).rows.map((r) => r.hash);
+        if (fresh.length > 0) {
+          await c.query(RECOUNT, [host, fresh, since]);
+          newlyLearned = (await c.query<{ hash: string }>(LEARN, [host, fresh, at, req.minStories])).rows.map((r) => r.hash).sort();
+        }
       }
       if (newlyLearned.length > 0) await c.query(RESTART_RECLEAN, [host, at]);
       let pruned = 0;

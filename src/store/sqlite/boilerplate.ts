@@ -14,7 +14,6 @@ import {
   planReclean,
   hostUrlRange,
   learnedOf,
-  newSighting,
   windowStart,
   type BoilerplateEntry,
   type BoilerplateFilter,
@@ -47,20 +46,14 @@ interface RevisionRow {
 
 function prepareAll(db: BetterSqlite3.Database) {
   return {
-    // A new paragraph: its first story counted in its row, no sighting row.
-    insertParagraph: db.prepare(`INSERT INTO boilerplate_paragraphs (host, hash, sample, stories, first_seen_at, last_seen_at, first_story)
-      VALUES (@host, @hash, @sample, 1, @at, @at, @story)
-      ON CONFLICT (host, hash) DO NOTHING`),
-    seeParagraph: db.prepare<[Record<string, unknown>], { first_story: string | null; first_seen_at: string }>(`UPDATE boilerplate_paragraphs
-      SET last_seen_at = max(last_seen_at, @at) WHERE host = @host AND hash = @hash RETURNING first_story, first_seen_at`),
+    upsertParagraph: db.prepare(`INSERT INTO boilerplate_paragraphs (host, hash, sample, stories, first_seen_at, last_seen_at)
+      VALUES (@host, @hash, @sample, 0, @at, @at)
+      ON CONFLICT (host, hash) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)`),
     insertSighting: db.prepare(`INSERT INTO boilerplate_sightings (host, hash, story, seen_at) VALUES (@host, @hash, @story, @at)
       ON CONFLICT DO NOTHING`),
-    // The distinct stories within the window: the row's first story (unless a sighting row names it too) and the
-    // sighting rows. "+s.seen_at": the count probes the primary key (host, hash), not the host's window by seen_at.
+    // "+s.seen_at": the count probes the primary key (host, hash), not the host's whole window by the seen_at index.
     recount: db.prepare<[Record<string, unknown>], { stories: number; learned_at: string | null }>(`UPDATE boilerplate_paragraphs
-      SET stories = (first_story IS NOT NULL AND first_seen_at >= @since AND NOT EXISTS (SELECT 1 FROM boilerplate_sightings s
-            WHERE s.host = @host AND s.hash = @hash AND s.story = boilerplate_paragraphs.first_story AND +s.seen_at >= @since))
-        + (SELECT count(*) FROM boilerplate_sightings s WHERE s.host = @host AND s.hash = @hash AND +s.seen_at >= @since)
+      SET stories = (SELECT count(*) FROM boilerplate_sightings s WHERE s.host = @host AND s.hash = @hash AND +s.seen_at >= @since)
       WHERE host = @host AND hash = @hash RETURNING stories, learned_at`),
     learn: db.prepare<[Record<string, unknown>], { hash: string }>(`UPDATE boilerplate_paragraphs SET learned_at = @at
       WHERE host = @host AND hash = @hash AND learned_at IS NULL RETURNING hash`),
@@ -128,12 +121,7 @@ export class SqliteBoilerplate {
       .transaction(() => {
         const newlyLearned: string[] = [];
         for (const { hash, sample } of req.paragraphs) {
-          if (s.insertParagraph.run({ host, hash, sample, at, story }).changes > 0) {
-            if (req.minStories <= 1 && s.learn.get({ host, hash, at })) newlyLearned.push(hash);
-            continue;
-          }
-          const seen = s.seeParagraph.get({ host, hash, at })!;
-          if (!newSighting(seen.first_story, seen.first_seen_at, story, since)) continue;
+          s.upsertParagraph.run({ host, hash, sample, at });
           if (s.insertSighting.run({ host, hash, story, at }).changes === 0) continue;
           const counted = s.recount.get({ host, hash, since })!;
           if (counted.learned_at === null && counted.stories >= req.minStories && s.learn.get({ host, hash, at })) newlyLearned.push(hash);
