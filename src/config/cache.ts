@@ -232,7 +232,8 @@ export async function loadConfigCached(path: string, cache: ConfigCache | null, 
   const previous = cache && entry && previousOf(entry, cache.code);
   const { readQuickly } = await import('./quick-read.js');
   const raw = readQuickly(text);
-  let digest = raw === undefined ? null : digestOf(raw);
+  // The digest is for the entry: without a cache there is none to store.
+  let digest = cache && raw !== undefined ? digestOf(raw) : null;
   // Made of the previous entry's plain JSON and feeds checked as they were validated: no need to check it again.
   let config = previous && digest ? await reuseValidated(raw, digest, previous, path) : null;
   const checked = config !== null;
@@ -240,7 +241,7 @@ export async function loadConfigCached(path: string, cache: ConfigCache | null, 
     const { parseConfigRaw } = await import('./load.js');
     const parsed = parseConfigRaw(text, path, maxBytes, { quick: raw });
     config = parsed.config;
-    if (raw === undefined) digest = digestOf(parsed.raw);
+    if (cache && raw === undefined) digest = digestOf(parsed.raw);
   }
   if (cache) saveConfig(cache, path, text, config, digest, checked);
   return config;
