@@ -1,10 +1,16 @@
 /**
  * `npm run bench -- scale`, store part: how the SQLite store grows from 1,000 to 10,000 to 100,000 stored articles.
  *
- * Articles are the dev corpus's (tests/fixtures/extract-dev, 108 pages extracted once with the generic extractor),
- * made distinct: copy k of a page has its paragraphs rotated and one word in five replaced by a made-up one, so
- * every stored text is a new story of a dev page's size (a realistic mix for storage: near-duplicates and copies
- * store less, not more). Each goes through the storage phase of the pipeline as the daemon runs it: recordPoll of
+ * Articles are made from the dev corpus's (tests/fixtures/extract-dev, 108 pages extracted once with the generic
+ * extractor), every one a new story of a dev page's size (near-duplicates and copies would store less, not more):
+ *  - "copies" (the mix of earlier runs): copy k of a page has its paragraphs rotated and one word in five replaced
+ *    by a made-up one, so every text is one page's coherent text (it deflates as an article does); but at 100,000
+ *    articles each page is there some 900 times, every copy sharing about a quarter of its word triples with each
+ *    other one, so the band index fills with near candidates as distinct news would not fill it;
+ *  - "stories": article k has as many paragraphs as dev page k mod 108, drawn from all the pages' paragraphs, one
+ *    word in five replaced: distinct stories that share a paragraph now and then (lookups as distinct news makes
+ *    them; a text of paragraphs from pages in several languages deflates less well than one article's).
+ * Both run by default, each in a file of its own. Each goes through the storage phase of the pipeline as the daemon runs it: recordPoll of
  * its feed's items, dedupArticle (findDuplicates + storeArticle), matchAlerts (the alert document and search
  * index entry, with no rules), then saveArticle.
  *
@@ -13,7 +19,8 @@
  * file's size per 1,000 articles beside the size of the article JSON itself (the text stored once), the largest
  * tables (dbstat), and RSS. The 1,000-article figures are the baseline the larger sizes are printed beside.
  *
- * Run alone: npx tsx bench/scale-store.ts   (FEEDWATCH_BENCH_SCALE_STORE_SIZES=1000,10000 to choose the sizes)
+ * Run alone: npx tsx bench/scale-store.ts   (FEEDWATCH_BENCH_SCALE_STORE_SIZES=1000,10000 to choose the sizes,
+ * FEEDWATCH_BENCH_SCALE_STORE_MIX=copies or =stories for one mix)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +71,30 @@ export function variant(base: readonly Article[], k: number): Article {
   return { ...a, title: `${a.title ?? 'Untitled'} ${made()}`, paragraphs };
 }
 
+/**
+ * Story `k` of the "stories" mix: as many paragraphs as the base page `k` falls on, drawn (seeded by `k`) from all
+ * the corpus's paragraphs, one word in five replaced as in `variant`. Stories share a paragraph now and then (as
+ * news does: a quote, a standard closing line), not most of their text, so the band index holds what distinct news
+ * gives it; the "copies" mix (`variant`) stores each dev page some 900 times at 100,000 articles, every copy sharing
+ * about a quarter of its word triples with each other copy.
+ */
+export function mixedStory(base: readonly Article[], pool: readonly string[], k: number): Article {
+  const a = base[k % base.length]!;
+  const next = mulberry32((k + 1) * 0x85ebca6b);
+  const made = (): string => Array.from({ length: 3 }, () => SYLLABLES[next() % 16]).join('');
+  const paragraphs = a.paragraphs.map(() => pool[next() % pool.length]!.split(' ').map((w, j) => (j % 5 === 2 ? made() : w)).join(' '));
+  return { ...a, title: `${a.title ?? 'Untitled'} ${made()}`, paragraphs };
+}
+
+/** The store bench's articles: `copies` of the dev pages (`variant`), or `stories` mixed from their paragraphs. */
+export type StoreMix = 'stories' | 'copies';
+
+function articleMaker(base: readonly Article[], mix: StoreMix): (k: number) => Article {
+  if (mix === 'copies') return (k) => variant(base, k);
+  const pool = base.flatMap((a) => a.paragraphs);
+  return (k) => mixedStory(base, pool, k);
+}
+
 function itemOf(k: number): FeedItem {
   const feedName = `feed${k % FEEDS}`;
   return { feedName, guid: `g${k}`, link: `https://site${k % FEEDS}.example/news/${k}.html`, title: `Item ${k}`, description: `About item ${k}.`, author: null, publishedAt: null, categories: ['news'], enclosures: [], extra: {} };
@@ -84,7 +115,7 @@ const logger = { info: () => undefined, warn: () => undefined, debug: () => unde
  * Store articles `from` .. `to`−1 through the storage phase of the pipeline (see the top of this file), one poll of
  * up to 100 items per feed at a time. Returns the JSON bytes of the articles stored.
  */
-export async function fillStore(store: SqliteStore, alerts: AlertEngine, base: readonly Article[], from: number, to: number): Promise<number> {
+export async function fillStore(store: SqliteStore, alerts: AlertEngine, make: (k: number) => Article, from: number, to: number): Promise<number> {
   let bytes = 0;
   const clock = { now: () => T0 + from * 1000 };
   for (let start = from; start < to; start += 100) {
@@ -102,7 +133,7 @@ export async function fillStore(store: SqliteStore, alerts: AlertEngine, base: r
     }
     await Promise.all(
       stored.map(async ({ item, k }) => {
-        const article = variant(base, k);
+        const article = make(k);
         bytes += Buffer.byteLength(JSON.stringify(article));
         const url = item.link!;
         const { stored: s } = await dedupArticle(item, article, url, at, { store });
@@ -156,9 +187,19 @@ export interface StoreSize {
   rssMb: number;
 }
 
-export async function runScaleStoreBench(opts: { sizes?: number[]; print?: boolean } = {}): Promise<StoreSize[]> {
+/** Both mixes, or the one FEEDWATCH_BENCH_SCALE_STORE_MIX names; figures of each mix. */
+export async function runScaleStoreBench(opts: { sizes?: number[]; print?: boolean } = {}): Promise<Record<string, StoreSize[]>> {
+  const named = process.env.FEEDWATCH_BENCH_SCALE_STORE_MIX;
+  const mixes: StoreMix[] = named === 'copies' || named === 'stories' ? [named] : ['copies', 'stories'];
+  const out: Record<string, StoreSize[]> = {};
+  for (const mix of mixes) out[mix] = await runStoreMix(mix, opts);
+  return out;
+}
+
+async function runStoreMix(mix: StoreMix, opts: { sizes?: number[]; print?: boolean }): Promise<StoreSize[]> {
   const sizes = opts.sizes ?? (process.env.FEEDWATCH_BENCH_SCALE_STORE_SIZES ?? '1000,10000,100000').split(',').map(Number);
   const base = devArticles();
+  const make = articleMaker(base, mix);
   const alerts = await benchEngine();
   const dir = mkdtempSync(join(tmpdir(), 'feedwatch-bench-scale-store-'));
   const path = join(dir, 'store.db');
@@ -169,14 +210,14 @@ export async function runScaleStoreBench(opts: { sizes?: number[]; print?: boole
     let stored = 0;
     let jsonBytes = 0;
     for (const size of sizes) {
-      if (size - 1000 > stored) jsonBytes += await fillStore(store, alerts, base, stored, size - 1000);
+      if (size - 1000 > stored) jsonBytes += await fillStore(store, alerts, make, stored, size - 1000);
       const c0 = cpuMs();
-      jsonBytes += await fillStore(store, alerts, base, Math.max(stored, size - 1000), size);
+      jsonBytes += await fillStore(store, alerts, make, Math.max(stored, size - 1000), size);
       const storeCpuMs = (cpuMs() - c0) / Math.min(1000, size - stored);
       stored = size;
       const pick = mulberry32(size);
       const sample = Array.from({ length: LOOKUP_SAMPLE }, () => pick() % size);
-      const inputs = sample.map((k) => dedupInput(itemOf(k), variant(base, k), itemOf(k).link!));
+      const inputs = sample.map((k) => dedupInput(itemOf(k), make(k), itemOf(k).link!));
       let c = cpuMs();
       for (const input of inputs) await store.findDuplicates(input);
       const findCpuUs = ((cpuMs() - c) * 1000) / LOOKUP_SAMPLE;
@@ -202,7 +243,7 @@ export async function runScaleStoreBench(opts: { sizes?: number[]; print?: boole
         tables: tableBytes(path),
         rssMb: process.memoryUsage().rss / 2 ** 20,
       });
-      if (opts.print !== false) printStoreSize(out[0]!, out[out.length - 1]!);
+      if (opts.print !== false) printStoreSize(out[0]!, out[out.length - 1]!, mix);
     }
   } finally {
     await store.close();
@@ -211,9 +252,9 @@ export async function runScaleStoreBench(opts: { sizes?: number[]; print?: boole
   return out;
 }
 
-export function printStoreSize(baseline: StoreSize, s: StoreSize): void {
+export function printStoreSize(baseline: StoreSize, s: StoreSize, mix: StoreMix): void {
   const r = (x: number, b: number) => (s === baseline ? '' : ` (×${(x / b).toFixed(2)})`);
-  console.log(`scale store: ${s.articles.toLocaleString('en')} articles stored (dev-corpus size; SQLite; 1,000 is the baseline)`);
+  console.log(`scale store: ${s.articles.toLocaleString('en')} articles stored (dev-corpus size, the "${mix}" mix; SQLite; 1,000 is the baseline)`);
   console.log(`  store         ${s.storeCpuMs.toFixed(2)} ms CPU per article${r(s.storeCpuMs, baseline.storeCpuMs)}`);
   console.log(`  findDuplicates ${s.findCpuUs.toFixed(0)} µs CPU${r(s.findCpuUs, baseline.findCpuUs)}   getArticle ${s.getArticleCpuUs.toFixed(0)} µs${r(s.getArticleCpuUs, baseline.getArticleCpuUs)}   story ${s.storyCpuUs.toFixed(0)} µs${r(s.storyCpuUs, baseline.storyCpuUs)}   search 20 hits ${s.searchCpuMs.toFixed(1)} ms${r(s.searchCpuMs, baseline.searchCpuMs)}`);
   console.log(`  file          ${s.fileMbPer1000.toFixed(2)} MB per 1,000 articles (target <= 8; article JSON alone ${s.jsonMbPer1000.toFixed(2)} MB per 1,000)`);
