@@ -10,9 +10,9 @@
  *  - "stories": article k has as many paragraphs as dev page k mod 108, drawn from all the pages' paragraphs, one
  *    word in five replaced: distinct stories that share a paragraph now and then (lookups as distinct news makes
  *    them; a text of paragraphs from pages in several languages deflates less well than one article's).
- * Both run by default, each in a file of its own. Each goes through the storage phase of the pipeline as the daemon runs it: recordPoll of
- * its feed's items, dedupArticle (findDuplicates + storeArticle), matchAlerts (the alert document and search
- * index entry, with no rules), then saveArticle.
+ * Both run by default, each in a file of its own. Each article goes through the storage phase of the pipeline as
+ * the daemon runs it: recordPoll of its feed's items, dedupArticle (findDuplicates + storeArticle), matchAlerts (the
+ * alert document and search index entry, with no rules), then saveArticle.
  *
  * At each size: CPU per stored article (process.cpuUsage, the last 1,000 stored), CPU per lookup (findDuplicates
  * of a stored text, getArticle, story, and a one-word search of 20 hits, over a sample of stored articles), the
@@ -72,11 +72,8 @@ export function variant(base: readonly Article[], k: number): Article {
 }
 
 /**
- * Story `k` of the "stories" mix: as many paragraphs as the base page `k` falls on, drawn (seeded by `k`) from all
- * the corpus's paragraphs, one word in five replaced as in `variant`. Stories share a paragraph now and then (as
- * news does: a quote, a standard closing line), not most of their text, so the band index holds what distinct news
- * gives it; the "copies" mix (`variant`) stores each dev page some 900 times at 100,000 articles, every copy sharing
- * about a quarter of its word triples with each other copy.
+ * Story `k` of the "stories" mix (see the top of this file): as many paragraphs as the base page `k` falls on, drawn
+ * (seeded by `k`) from all the corpus's paragraphs, one word in five replaced as in `variant`.
  */
 export function mixedStory(base: readonly Article[], pool: readonly string[], k: number): Article {
   const a = base[k % base.length]!;
