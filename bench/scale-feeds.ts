@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseConfig } from '../src/config/load.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { okPoll, testItem } from '../tests/helpers/store-fixtures.js';
+import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MAIN = join(ROOT, 'dist/cli/main.js');
@@ -120,7 +121,6 @@ function phases(dir: string, cfg: string, env: NodeJS.ProcessEnv, script = PHASE
   return JSON.parse(r.stdout) as Record<string, number>;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number) => n.toFixed(3);
 
 export async function runScaleFeedsBench(count = Number(process.env['FEEDWATCH_BENCH_FEEDS'] ?? 10_000)): Promise<void> {

@@ -34,6 +34,7 @@ import Database from 'better-sqlite3';
 import { mulberry32, uniform } from '../tests/helpers/prng.js';
 import { PAGE_TYPE, serveUntilTold, siteInChild, type ItemText } from './bench-site.js';
 import { cleanupOnSignal } from './interrupt.js';
+import { median } from './stats.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -338,11 +339,6 @@ async function extractionRate(feeds: number, items: number, ports: number[]): Pr
   }
   return { perSecond: n / (ms / 1000), cpuMsPerArticle: cpuUs / 1000 / n };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function runScaleIngestBench(opts: { runs?: number } = {}): Promise<void> {
   const feeds = Number(process.env['FEEDWATCH_BENCH_INGEST_FEEDS'] ?? 1000);

@@ -31,6 +31,7 @@ import { freePort } from '../tests/helpers/http-server.js';
 import { deleteMatching } from '../tests/helpers/redis.js';
 import { cleanupOnSignal } from './interrupt.js';
 import { commandCpu, feedwatchCpu } from './scale-feeds.js';
+import { median } from './stats.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -43,7 +44,6 @@ const COMMAND_RUNS = 5;
 const JITTER = 0.1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** A figure measured several times: the median, and the smallest and largest. */
 interface Spread {
