@@ -49,16 +49,22 @@ export function commandUsage(argv: string[], env: NodeJS.ProcessEnv = {}): { use
 export const feedwatchCpu = (args: string[], env: NodeJS.ProcessEnv = {}): number => commandCpu([process.execPath, MAIN, ...args], env);
 
 /**
- * Where one `feedwatch feeds` spends its CPU: the command's steps run one after the other in a fresh Node process
- * from the built modules, the process's CPU read after each (the first figure is Node's start, before any module).
+ * The start of a phase script: `step(name)` records the process's CPU since the last step (the first figure is Node's
+ * start, before any module); `dist(path)` is a built module's URL.
  */
-const PHASES = `
+const PHASE_STEPS = `
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const out = { 'node start': cpu() };
 let last = out['node start'];
 const step = (name) => { const now = cpu(); out[name] = now - last; last = now; };
 const dist = (p) => new URL(p, process.env.FW_DIST).href;
-const { configCache, loadConfigCached } = await import(dist('config/cache.js'));
+`;
+
+/**
+ * Where one `feedwatch feeds` spends its CPU: the command's steps run one after the other in a fresh Node process
+ * from the built modules, the process's CPU read after each (the first figure is Node's start, before any module).
+ */
+const PHASES = `${PHASE_STEPS}const { configCache, loadConfigCached } = await import(dist('config/cache.js'));
 const { readFeedOverview } = await import(dist('store/open.js'));
 const { feedStatuses } = await import(dist('api/feed-health.js'));
 const { formatTable, utcMinute } = await import(dist('cli/table.js'));
@@ -80,13 +86,7 @@ process.stdout.write(JSON.stringify(out));
  * Where the first `feedwatch feeds` after an edit spends the CPU that a hit does not: the miss's steps
  * (src/config/cache.ts loadConfigCached) one after the other, with the entry of the file before the edit in the cache.
  */
-const EDIT_PHASES = `
-const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const out = { 'node start': cpu() };
-let last = out['node start'];
-const step = (name) => { const now = cpu(); out[name] = now - last; last = now; };
-const dist = (p) => new URL(p, process.env.FW_DIST).href;
-const file = process.env.FW_CONFIG;
+const EDIT_PHASES = `${PHASE_STEPS}const file = process.env.FW_CONFIG;
 const cacheModule = await import(dist('config/cache.js'));
 const { readConfigText } = await import(dist('config/source.js'));
 const reuse = await import(dist('config/reuse.js'));
