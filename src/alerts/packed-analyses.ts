@@ -37,19 +37,19 @@ export function packAnalyses(analyzed: Record<string, AnalyzedText>): PackedAnal
   const offsets = new Int32Array(2 * total);
   const keys: string[] = [];
   let at = 0;
+  /** Appends `values` to `offsets`; false when one is not an int32 (it would not come back as it was). */
+  const putOffsets = (values: readonly number[]): boolean => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if ((v | 0) !== v) return false;
+      offsets[at++] = v;
+    }
+    return true;
+  };
   for (const f of fields) {
     const a = analyzed[f]!;
-    // Each offset an int32 (anything else would not come back as it was), each key a string of one line.
-    for (let i = 0; i < a.starts.length; i++) {
-      const v = a.starts[i]!;
-      if ((v | 0) !== v) return null;
-      offsets[at++] = v;
-    }
-    for (let i = 0; i < a.ends.length; i++) {
-      const v = a.ends[i]!;
-      if ((v | 0) !== v) return null;
-      offsets[at++] = v;
-    }
+    // Each field's starts, then its ends; each key a string of one line.
+    if (!putOffsets(a.starts) || !putOffsets(a.ends)) return null;
     for (let i = 0; i < a.keys.length; i++) {
       const k = a.keys[i]!;
       if (typeof k !== 'string' || k.includes('\n')) return null;

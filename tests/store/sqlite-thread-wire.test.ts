@@ -15,7 +15,8 @@ import type { Article, StoredItem } from '../../src/model.js';
 import { dedupArticle } from '../../src/pipeline/dedup-stage.js';
 import type { AlertDocRecord } from '../../src/store/alerts.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
-import { alertDocArgs, alertDocFromArgs, openThreadedSqliteStore, packAnalyses, unpackAnalyses } from '../../src/store/sqlite/threaded.js';
+import { packAnalyses, unpackAnalyses } from '../../src/alerts/packed-analyses.js';
+import { alertDocArgs, alertDocFromArgs, openThreadedSqliteStore } from '../../src/store/sqlite/threaded.js';
 import type { Store } from '../../src/store/store.js';
 import { okPoll, testArticle, testFeed, testItem } from '../helpers/store-fixtures.js';
 
@@ -64,6 +65,7 @@ describe('alert document analyses on the way to the thread', () => {
     const variants: Array<Record<string, AnalyzedText>> = [
       { ...base, body: { ...base.body!, keys: base.body!.keys.map((k, i) => (i === 0 ? `${k}\nx` : k)) } },
       { ...base, body: { ...base.body!, starts: base.body!.starts.map((s, i) => (i === 0 ? s + 0.5 : s)) } },
+      { ...base, body: { ...base.body!, ends: base.body!.ends.map((e, i) => (i === 0 ? e + 2 ** 31 : e)) } },
       { ...base, body: { ...base.body!, extra: 1 } as unknown as AnalyzedText },
       { ...base, body: { keys: base.body!.keys, by: base.body!.by, starts: base.body!.starts, ends: base.body!.ends } },
       { ...base, body: { ...base.body!, ends: base.body!.ends.slice(1) } },

@@ -33,8 +33,6 @@ import type { PruneBatch, PruneRequest } from '../retention.js';
 import type { BoilerplateStore } from '../boilerplate.js';
 import type { ItemArticle, PendingOptions, Store } from '../store.js';
 
-export { packAnalyses, unpackAnalyses, type PackedAnalyses };
-
 /** Every Store method the thread answers (close is handled apart). */
 export const STORE_METHODS = [
   'ping',
