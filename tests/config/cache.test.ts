@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { cachedConfig, configCache, loadConfigCached, MAX_ENTRIES, saveConfig, type ConfigCache } from '../../src/config/cache.js';
 import { loadConfigFile, type Config } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
+import { configWithCache } from '../helpers/config-cache.js';
 import { buildId, stampBuild } from '../../src/build-id.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,11 +26,7 @@ const CONFIG = `storage:\n  driver: sqlite\n  path: data/x.db\nalerts:\n  channe
 
 /** A config file and a cache folder of their own. */
 function setup(text = CONFIG): { file: string; cache: ConfigCache } {
-  const dir = join(root, `t${++n}`);
-  mkdirSync(dir);
-  const file = join(dir, 'feedwatch.yaml');
-  writeFileSync(file, text);
-  return { file, cache: { dir: join(dir, 'cache'), code: 'build-1\0js-yaml@1 yaml@1 zod@1' } };
+  return configWithCache(join(root, `t${++n}`), text);
 }
 
 const entries = (cache: ConfigCache) => (existsSync(cache.dir) ? readdirSync(cache.dir) : []);

@@ -7,7 +7,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { loadConfigCached, previousEntry, saveConfig, type ConfigCache } from '.
 import { loadConfigFile, loadConfigSource } from '../../src/config/load.js';
 import { digestOf, reuseValidated } from '../../src/config/reuse.js';
 import { ConfigError } from '../../src/errors.js';
+import { configWithCache } from '../helpers/config-cache.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'feedwatch-config-reuse-'));
@@ -27,11 +28,7 @@ const TOP = `defaults:\n  interval: 10m\n  staleAfter: 3d\nstorage:\n  driver: s
 const BASE = `${TOP}feeds:\n${feedList(6)}`;
 
 function setup(text = BASE): { file: string; cache: ConfigCache } {
-  const dir = join(root, `t${++n}`);
-  mkdirSync(dir);
-  const file = join(dir, 'feedwatch.yaml');
-  writeFileSync(file, text);
-  return { file, cache: { dir: join(dir, 'cache'), code: 'build-1\0js-yaml@1 yaml@1 zod@1' } };
+  return configWithCache(join(root, `t${++n}`), text);
 }
 
 /** The edit, read through the cache after the previous text was; and what a full parse of the edit gives. */
