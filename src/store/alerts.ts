@@ -208,6 +208,8 @@ export interface AlertRows {
   insertMatch(m: NewMatch): Row<boolean>;
   /** One pending delivery of the match per channel. */
   insertDeliveries(m: NewMatch, channels: string[]): Row<void>;
+  /** Whether any pending delivery is due at `now`, claimed or not: a read, no lock taken. */
+  anyDue(now: string): Row<boolean>;
   /** The distinct owners of claims on pending deliveries that last beyond `now`. */
   claimOwners(now: string): Row<string[]>;
   /** Release every claim of these owners on pending deliveries. */
@@ -372,12 +374,16 @@ export class RowAlertStore implements AlertStore {
 
   async pending(now: string, limit: number, opts: PendingClaimOptions = {}): Promise<PendingDelivery[]> {
     const context = { limit };
-    return this.checked('pendingDeliveries', context, () => {
+    return this.checked('pendingDeliveries', context, async () => {
       checkLimit(limit, MAX_SEARCH_PAGE, 'pending');
       const leaseMs = opts.leaseMs ?? DEFAULT_DELIVERY_LEASE_MS;
       checkLease(leaseMs);
       const at = isoUtc(now, 'now');
       const until = new Date(Date.parse(at) + leaseMs).toISOString();
+      // Most passes find nothing due: a read says so without the claiming transaction (a write lock, and a commit, a
+      // second). Its answer is the transaction's: nothing due gives no ids, whatever the claims; a dead owner's claims
+      // are dropped by the first pass that finds a delivery due, before it picks them.
+      if (!(await this.run.read('pendingDeliveries', context, (r) => step(r.anyDue(at))))) return [];
       return this.run.transaction('pendingDeliveries', context, (r) => claimSteps(r, at, limit, until, this.owner, (o) => this.liveness(o) === 'dead'));
     });
   }

@@ -9,9 +9,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { alertItem } from '../../src/alerts/message.js';
 import { ManualClock } from '../../src/clock.js';
 import { FeedwatchError } from '../../src/errors.js';
 import type { FeedItem, PollOutcome } from '../../src/model.js';
+import type { NewMatch } from '../../src/alerts/deliver.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { okPoll, testFeed, testItem } from '../helpers/store-fixtures.js';
 
@@ -238,6 +240,41 @@ describe('SqliteStore group commit', () => {
       assert.equal(store.commits, first + 2);
     } finally {
       look.close();
+      await store.close();
+    }
+  });
+
+  test('an alert delivery pass with nothing due commits nothing; one that finds a delivery due claims it in one commit', async () => {
+    const store = await openSqliteStore(freshPath());
+    const minute = (m: number) => new Date(Date.parse('2026-03-05T12:00:00Z') + m * 60_000).toISOString();
+    const match = (clusterId: string, dueAt: string): NewMatch => ({
+      rule: 'r',
+      clusterId,
+      articleId: clusterId.length,
+      channels: ['hook'],
+      item: alertItem({ title: `Story ${clusterId}`, lead: '', url: null, feed: 'f', publishedAt: null }, []),
+      digest: true,
+      dueAt,
+      matchedAt: minute(0),
+    });
+    try {
+      // A digest due at minute 10, and one due at minute 30.
+      await store.recordMatch(match('early', minute(10)));
+      await store.recordMatch(match('late', minute(30)));
+      const before = store.commits;
+      for (const m of [0, 5, 9]) assert.deepEqual(await store.pending(minute(m), 10), [], `minute ${m}: nothing due`);
+      assert.equal(store.commits, before, 'three passes with nothing due: no transaction');
+      assert.deepEqual((await store.pending(minute(10), 10)).map((d) => d.clusterId), ['early']);
+      assert.equal(store.commits, before + 1, 'the claim is one commit');
+      // Claimed by this store, then delivered: nothing is due again until minute 30.
+      const [claimed] = await store.pending(minute(11), 10);
+      assert.equal(claimed?.clusterId, 'early', 'its own claim comes back to it');
+      await store.markDelivered(claimed.id, { attempts: 1, at: minute(11) });
+      const afterDelivery = store.commits;
+      assert.deepEqual(await store.pending(minute(20), 10), []);
+      assert.equal(store.commits, afterDelivery);
+      assert.deepEqual((await store.pending(minute(30), 10)).map((d) => d.clusterId), ['late']);
+    } finally {
       await store.close();
     }
   });

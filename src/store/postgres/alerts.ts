@@ -241,6 +241,7 @@ const INSERT_DELIVERIES = `INSERT INTO alert_deliveries (rule, cluster_id, artic
   SELECT $1::text, $2::text, $3::int8, c, $5::jsonb, $6::boolean, $7::timestamptz, $8::timestamptz, $8::timestamptz
   FROM unnest($4::text[]) AS c`;
 
+const ANY_DUE = `SELECT 1 FROM alert_deliveries WHERE status = 'pending' AND due_at <= $1 LIMIT 1`;
 const CLAIM_OWNERS = `SELECT DISTINCT claimed_by FROM alert_deliveries
   WHERE status = 'pending' AND claimed_by IS NOT NULL AND claimed_until > $1`;
 const DROP_CLAIMS = `UPDATE alert_deliveries SET claimed_by = NULL, claimed_until = NULL
@@ -365,6 +366,10 @@ class PostgresAlertRows implements AlertRows {
   async insertDeliveries(m: NewMatch, channels: string[]): Promise<void> {
     const names = [...new Set(channels.map(sameLengthText))];
     await this.db.query(INSERT_DELIVERIES, [sameLengthText(m.rule), sameLengthText(m.clusterId), m.articleId, names, jsonParam(m.item), m.digest, m.dueAt, m.matchedAt]);
+  }
+
+  async anyDue(now: string): Promise<boolean> {
+    return ((await this.db.query(ANY_DUE, [now])).rowCount ?? 0) > 0;
   }
 
   async claimOwners(now: string): Promise<string[]> {

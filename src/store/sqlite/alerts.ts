@@ -84,6 +84,7 @@ function prepareAll(db: BetterSqlite3.Database) {
       VALUES (@rule, @clusterId, @articleId, @matchedAt) ON CONFLICT (rule, cluster_id) DO NOTHING`),
     insertDelivery: db.prepare(`INSERT INTO alert_deliveries (rule, cluster_id, article_id, channel, item, digest, due_at, created_at, updated_at)
       VALUES (@rule, @clusterId, @articleId, @channel, @item, @digest, @dueAt, @matchedAt, @matchedAt)`),
+    anyDue: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM alert_deliveries WHERE status = 'pending' AND due_at <= ? LIMIT 1`),
     owners: db.prepare<[string], { claimed_by: string }>(
       `SELECT DISTINCT claimed_by FROM alert_deliveries WHERE status = 'pending' AND claimed_by IS NOT NULL AND claimed_until > ?`,
     ),
@@ -240,6 +241,10 @@ class SqliteAlertRows implements AlertRows {
     for (const channel of channels) {
       this.s.insertDelivery.run({ rule: m.rule, clusterId: m.clusterId, articleId: m.articleId, channel, item, digest: m.digest ? 1 : 0, dueAt: m.dueAt, matchedAt: m.matchedAt });
     }
+  }
+
+  anyDue(now: string): boolean {
+    return this.s.anyDue.get(now) !== undefined;
   }
 
   claimOwners(now: string): string[] {
