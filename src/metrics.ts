@@ -13,7 +13,7 @@ export interface QueueDepth {
 }
 
 /** How often the event loop's delay is sampled (`feedwatch_nodejs_eventloop_lag_*`), ms. */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+export const EVENT_LOOP_SAMPLE_MS = 500;
 
 /** How long a scrape waits for the queue depths (Redis may be away): past it the last values stay. */
 const QUEUE_DEPTH_TIMEOUT_MS = 2000;
@@ -24,9 +24,11 @@ export function createMetrics() {
   let queueDepths: (() => Promise<QueueDepth[]> | QueueDepth[]) | null = null;
   // prom-client's default metrics are already named process_* and nodejs_*: the prefix makes them
   // feedwatch_process_cpu_seconds_total, not feedwatch_process_process_cpu_seconds_total.
-  // The event loop's delay sampled every 100 ms, not prom-client's default 10: each sample is a timer that wakes the
-  // process, and 100 wake-ups a second were 40 % of an idle daemon's CPU (3.8–5.7 → 2.3–2.7 ms a second, README
-  // "Scale: the poll cycle"). A stall of the loop still shows whole in the next sample.
+  // The event loop's delay sampled every 500 ms, not prom-client's default 10: each sample is a timer that wakes the
+  // process. 100 wake-ups a second were 40 % of an idle daemon's CPU, and 10 (every 100 ms) still most of its main
+  // thread's (README "Scale: the poll cycle"). A stall longer than the period always shows, whole, in the next
+  // sample; a shorter one shows when a sample falls in it. (`feedwatch_nodejs_eventloop_lag_seconds` itself is
+  // measured at each scrape, not sampled.)
   collectDefaultMetrics({ register: registry, prefix: 'feedwatch_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   return {
     registry,
