@@ -277,16 +277,22 @@ interface WindowFigures {
   rssMaxMb: number;
 }
 
+/** The daemon's CPU per poll between the first and the last of `samples`, ms. */
+function cpuMsPerPoll(samples: Sample[]): number {
+  const a = samples[0]!;
+  const b = samples.at(-1)!;
+  return ((b.cpu - a.cpu) * 1000) / Math.max(1, b.polls - a.polls);
+}
+
 function windowFigures(samples: Sample[], feeds: number, overdueAtEnd: number): WindowFigures {
   const a = samples[0]!;
   const b = samples.at(-1)!;
-  const polls = b.polls - a.polls;
   return {
-    pollsPerSecond: polls / ((b.at - a.at) / 1000),
+    pollsPerSecond: (b.polls - a.polls) / ((b.at - a.at) / 1000),
     demand: feeds / STRESS_INTERVAL_S,
     overdue: overdueAtEnd,
     lagMax: Math.max(...samples.map((s) => s.lag)),
-    cpuMsPerPoll: ((b.cpu - a.cpu) * 1000) / Math.max(1, polls),
+    cpuMsPerPoll: cpuMsPerPoll(samples),
     rssMaxMb: Math.max(...samples.map((s) => s.rss)) / 2 ** 20,
   };
 }
@@ -323,16 +329,15 @@ async function runSize(site: Site, feeds: number, windowS: number, warmupS: numb
       const t0 = performance.now();
       await watch(d, (s) => s.polls >= feeds, 600_000, 1000);
       const firstCycleS = (performance.now() - t0) / 1000;
-      const warm304 = windowFigures(await watch(d, () => false, warmupS * 1000), feeds, 0);
+      const warm304 = cpuMsPerPoll(await watch(d, () => false, warmupS * 1000));
       const w304 = await watch(d, () => false, windowS * 1000);
       const notModified = windowFigures(w304, feeds, overdue(db, STRESS_INTERVAL_S));
       await site.setMode('200');
       // The warm-up also lets the 304s still in flight finish before the 200 window.
-      const warm200 = windowFigures(await watch(d, () => false, Math.max(5, warmupS) * 1000), feeds, 0);
+      const warm200 = cpuMsPerPoll(await watch(d, () => false, Math.max(5, warmupS) * 1000));
       const w200 = await watch(d, () => false, windowS * 1000);
       const unchanged = windowFigures(w200, feeds, overdue(db, STRESS_INTERVAL_S));
-      const warmup = { notModified: warm304.cpuMsPerPoll, unchanged: warm200.cpuMsPerPoll };
-      figures = { firstCycleS, notModified, unchanged, warmup, lagWarnings: [...d.lagWarnings] };
+      figures = { firstCycleS, notModified, unchanged, warmup: { notModified: warm304, unchanged: warm200 }, lagWarnings: [...d.lagWarnings] };
     } finally {
       await d.stop();
     }
@@ -351,8 +356,10 @@ async function runSize(site: Site, feeds: number, windowS: number, warmupS: numb
       const quiet = await watch(idleDaemon, () => false, 10_000, 2000);
       const rss = quiet.map((s) => s.rss).sort((a, b) => a - b);
       // Idle CPU between two scrapes far apart (a scrape costs the daemon about a millisecond itself).
-      const [a, b] = await watch(idleDaemon, () => false, IDLE_CPU_S * 1000, IDLE_CPU_S * 1000);
-      const cpuMsPerS = ((b!.cpu - a!.cpu) * 1000) / ((b!.at - a!.at) / 1000);
+      const a = await idleDaemon.sample();
+      await sleep(IDLE_CPU_S * 1000);
+      const b = await idleDaemon.sample();
+      const cpuMsPerS = ((b.cpu - a.cpu) * 1000) / ((b.at - a.at) / 1000);
       const apiFeedsCpu = await idleDaemon.requestCpu('/api/feeds', COMMAND_RUNS);
       idle = { rssMb: rss[Math.floor(rss.length / 2)]! / 2 ** 20, cpuMsPerS, overdue: overdue(idleDb, 15 * 60), firstCycleS, apiFeedsCpu };
     } finally {

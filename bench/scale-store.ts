@@ -64,10 +64,18 @@ const SYLLABLES = ['ka', 'lo', 'mi', 'nu', 'pe', 'ra', 'si', 'to', 'vu', 'ze', '
 export function variant(base: readonly Article[], k: number): Article {
   const a = base[k % base.length]!;
   const copy = Math.floor(k / base.length);
-  const next = mulberry32((k + 1) * 0x9e3779b9);
-  const made = (): string => Array.from({ length: 3 }, () => SYLLABLES[next() % 16]).join('');
   const n = a.paragraphs.length;
-  const paragraphs = a.paragraphs.map((_, i) => a.paragraphs[(i + copy) % n]!.split(' ').map((w, j) => (j % 5 === 2 ? made() : w)).join(' '));
+  return withMadeUpWords(a, mulberry32((k + 1) * 0x9e3779b9), (i) => a.paragraphs[(i + copy) % n]!);
+}
+
+/**
+ * `a` with as many paragraphs as it has, paragraph i taken from `source(i)` (in order: `source` may draw from
+ * `next` too), one word in five of each replaced by a made-up one (three of 16 syllables drawn by `next`), and a
+ * made-up word after the title.
+ */
+function withMadeUpWords(a: Article, next: () => number, source: (i: number) => string): Article {
+  const made = (): string => Array.from({ length: 3 }, () => SYLLABLES[next() % 16]).join('');
+  const paragraphs = a.paragraphs.map((_, i) => source(i).split(' ').map((w, j) => (j % 5 === 2 ? made() : w)).join(' '));
   return { ...a, title: `${a.title ?? 'Untitled'} ${made()}`, paragraphs };
 }
 
@@ -76,11 +84,8 @@ export function variant(base: readonly Article[], k: number): Article {
  * (seeded by `k`) from all the corpus's paragraphs, one word in five replaced as in `variant`.
  */
 export function mixedStory(base: readonly Article[], pool: readonly string[], k: number): Article {
-  const a = base[k % base.length]!;
   const next = mulberry32((k + 1) * 0x85ebca6b);
-  const made = (): string => Array.from({ length: 3 }, () => SYLLABLES[next() % 16]).join('');
-  const paragraphs = a.paragraphs.map(() => pool[next() % pool.length]!.split(' ').map((w, j) => (j % 5 === 2 ? made() : w)).join(' '));
-  return { ...a, title: `${a.title ?? 'Untitled'} ${made()}`, paragraphs };
+  return withMadeUpWords(base[k % base.length]!, next, () => pool[next() % pool.length]!);
 }
 
 /** The store bench's articles: `copies` of the dev pages (`variant`), or `stories` mixed from their paragraphs. */
