@@ -165,7 +165,14 @@ function exitWhenWritten(code: number): void {
   process.stderr.write('', done);
 }
 
+/**
+ * Commands whose work is bounded by the config and one read of storage: they run with V8 settings for a process
+ * that ends within a second and keeps most of what it allocates (engine-flags.ts).
+ */
+const SHORT_COMMANDS = new Set(['feeds', 'check-config', 'export-opml']);
+
 const argv = process.argv.slice(2);
+if (SHORT_COMMANDS.has(commandOf(argv) ?? '')) (await import('./engine-flags.js')).tuneForShortCommand();
 main(argv).then(
   (code) => {
     process.exitCode = code;
