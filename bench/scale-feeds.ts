@@ -50,7 +50,8 @@ export const feedwatchCpu = (args: string[], env: NodeJS.ProcessEnv = {}): numbe
 
 /**
  * The start of a phase script: `step(name)` records the process's CPU since the last step (the first figure is Node's
- * start, before any module); `dist(path)` is a built module's URL.
+ * start, before any module); `dist(path)` is a built module's URL. The V8 settings of the command (src/cli/engine-flags.ts)
+ * are set first, as the command sets them, and counted with the imports.
  */
 const PHASE_STEPS = `
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
@@ -58,6 +59,7 @@ const out = { 'node start': cpu() };
 let last = out['node start'];
 const step = (name) => { const now = cpu(); out[name] = now - last; last = now; };
 const dist = (p) => new URL(p, process.env.FW_DIST).href;
+(await import(dist('cli/engine-flags.js'))).tuneForShortCommand();
 `;
 
 /**
