@@ -59,7 +59,7 @@ const out = { 'node start': cpu() };
 let last = out['node start'];
 const step = (name) => { const now = cpu(); out[name] = now - last; last = now; };
 const dist = (p) => new URL(p, process.env.FW_DIST).href;
-(await import(dist('cli/engine-flags.js'))).tuneForShortCommand();
+(await import(dist('cli/engine-flags.js'))).tuneForShortCommand(process.env.FW_CONFIG);
 `;
 
 /**

@@ -47,10 +47,13 @@ Options:
   --config PATH            config file (default: $FEEDWATCH_CONFIG, else config/feedwatch.yaml)
 `;
 
-/** The command word: the first argument that is neither an option nor the value of --config. */
-function commandOf(argv: string[]): string | undefined {
-  return parseArgs({ args: argv, allowPositionals: true, strict: false, options: { config: { type: 'string', short: 'c' } } }).positionals[0];
+/** The command word (the first argument that is neither an option nor the value of --config) and --config. */
+function commandAndConfig(argv: string[]): { command: string | undefined; config: string | undefined } {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { config: { type: 'string', short: 'c' } } });
+  return { command: positionals[0], config: typeof values.config === 'string' ? values.config : undefined };
 }
+
+const commandOf = (argv: string[]): string | undefined => commandAndConfig(argv).command;
 
 export async function main(argv: string[]): Promise<number> {
   // `--text` is a flag of `story` and a value of `alerts test`.
@@ -172,7 +175,8 @@ function exitWhenWritten(code: number): void {
 const SHORT_COMMANDS = new Set(['feeds', 'check-config', 'export-opml']);
 
 const argv = process.argv.slice(2);
-if (SHORT_COMMANDS.has(commandOf(argv) ?? '')) (await import('./engine-flags.js')).tuneForShortCommand();
+const invoked = commandAndConfig(argv);
+if (SHORT_COMMANDS.has(invoked.command ?? '')) (await import('./engine-flags.js')).tuneForShortCommand(invoked.config);
 main(argv).then(
   (code) => {
     process.exitCode = code;
