@@ -29,11 +29,19 @@ import { resolveConfigPath } from '../config/source.js';
 
 export const SHORT_COMMAND_FLAGS = ['--semi-space-growth-factor=1', '--no-parallel-scavenge'] as const;
 
+/** The Node major version the flags were measured on. */
+const MEASURED_ON = '20';
+
 /** Configs up to this size also run without the optimizing compiler (about 17,000 feeds of two lines each). */
 export const NO_OPT_MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** Sets the short commands' flags for the config `cliConfigPath` names (as --config does); returns them. */
-export function tuneForShortCommand(cliConfigPath: string | undefined): string[] {
+/**
+ * Sets the short commands' flags for the config `cliConfigPath` names (as --config does); returns them. Only on the
+ * Node major version they were measured on (`MEASURED_ON`): V8's flags change between versions, and one it no
+ * longer knows would be reported on stderr at every run.
+ */
+export function tuneForShortCommand(cliConfigPath: string | undefined, nodeVersion = process.versions.node): string[] {
+  if (nodeVersion.split('.')[0] !== MEASURED_ON) return [];
   const flags: string[] = [...SHORT_COMMAND_FLAGS];
   if (configBytes(cliConfigPath) <= NO_OPT_MAX_CONFIG_BYTES) flags.push('--no-opt');
   for (const flag of flags) setFlagsFromString(flag);

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NO_OPT_MAX_CONFIG_BYTES } from '../../src/cli/engine-flags.js';
+import { NO_OPT_MAX_CONFIG_BYTES, tuneForShortCommand } from '../../src/cli/engine-flags.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -65,6 +65,8 @@ test('the short commands keep the young generation small, and do not optimize wi
     }
     // A config that does not exist counts as small (the command reports it, or copies the example).
     assert.ok(probe(join(dir, 'missing.yaml')).flags?.includes('--no-opt'));
+    // Another Node major version than the one they were measured on keeps V8's defaults.
+    assert.deepEqual(tuneForShortCommand(small, '22.12.0'), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
