@@ -180,7 +180,7 @@ if (SHORT_COMMANDS.has(invoked.command ?? '')) (await import('./engine-flags.js'
 main(argv).then(
   (code) => {
     process.exitCode = code;
-    if (ENDS_WHEN_WRITTEN.has(commandOf(argv) ?? '')) exitWhenWritten(code);
+    if (ENDS_WHEN_WRITTEN.has(invoked.command ?? '')) exitWhenWritten(code);
   },
   (err: unknown) => {
     if (err instanceof StartupError) {
