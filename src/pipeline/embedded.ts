@@ -9,7 +9,8 @@
  *                 poll frees its slot and starts the next due feed at once, and its new items start their pages
  *                 at once (`articleConcurrency`, the same per-host bound). The only timers: one for the next due
  *                 time (armed only while a slot is free, on a 1 s grid: `WAKE_GRAIN_MS`), and the housekeeping tick
- *                 (`tickMs`): the alert delivery pass, retention, the feed health check (health-stage.ts), pages
+ *                 (`tickMs`, on the same grid, so both wake the process together): the alert delivery pass,
+ *                 retention, the feed health check (health-stage.ts), pages
  *                 whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds` and a warning, at most
  *                 once a minute, when feeds are later than their interval's jitter). Each feed's poll state (its
  *                 validators and run of failures) is kept from one poll to its next, not read back from storage.
@@ -55,6 +56,11 @@ export const WAKE_GRAIN_MS = 1000;
 /** The grid point a feed due at `dueAt` starts by (`WAKE_GRAIN_MS`). */
 export function servedAt(dueAt: number): number {
   return Math.ceil(dueAt / WAKE_GRAIN_MS) * WAKE_GRAIN_MS;
+}
+
+/** The first multiple of `every` ms on the clock after `now`: when the housekeeping tick comes next. */
+export function nextTickAt(now: number, every: number): number {
+  return (Math.floor(now / every) + 1) * every;
 }
 
 /** A feed is late when it waits longer than its interval × `defaults.jitter` past its due time, and at least this. */
@@ -544,9 +550,15 @@ export class EmbeddedPipeline {
     }
   }
 
+  /**
+   * The next tick comes at the next multiple of `tickMs` on the clock: the grid the poll wake-ups are on (WAKE_GRAIN_MS
+   * divides the daemon's tick), so that a second with feeds due wakes the process once, not once for its polls and
+   * again, at a time of its own, for the tick.
+   */
   private scheduleTick(): void {
     if (this.stopped) return;
-    this.cancelTick = this.timers.after(this.opts.tickMs ?? 1000, () => {
+    const now = this.deps.clock.now();
+    this.cancelTick = this.timers.after(nextTickAt(now, this.opts.tickMs ?? 1000) - now, () => {
       this.cancelTick = null;
       void this.tick().finally(() => this.scheduleTick());
     });

@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { ManualClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import { configChanges } from '../../src/config/reload.js';
-import { EmbeddedPipeline } from '../../src/pipeline/embedded.js';
+import { EmbeddedPipeline, nextTickAt } from '../../src/pipeline/embedded.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -212,6 +212,30 @@ describe('embedded scheduler', () => {
     assert.deepEqual(site.srv.requests.map((r) => r.path).sort(), ['/a.xml', '/b.xml']);
     await daemon.tick();
     assert.equal(daemon.lagMs, 0, 'served on their grid point: not late');
+  });
+
+  test('the housekeeping tick comes on the grid of the wake-ups, whenever the daemon started or a tick ended', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    site.open();
+    const { daemon, clock } = await setup(`pipeline:\n  fetchArticles: false\n${feedsYaml(site.srv.url, ['a'])}`, { pollConcurrency: 1, tickMs: 5000 });
+    // Started 1.234 s past a grid point (T0 is on every grid): the first tick at the next multiple of 5 s, not 5 s on.
+    clock.advance(1234);
+    await daemon.start();
+    await daemon.settled();
+    const ticks: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = daemon.lastTickAt;
+      clock.set(clock.pendingTimers()[0]!);
+      await daemon.settled();
+      assert.notEqual(daemon.lastTickAt, before, 'the earliest timer is the tick');
+      ticks.push(daemon.lastTickAt! - T0);
+      // Between ticks the clock moves by an amount off the grid: the next tick still falls on it.
+      clock.advance(700 * (i + 1));
+    }
+    assert.deepEqual(ticks, [5000, 10_000, 15_000]);
+    assert.equal(nextTickAt(T0 + 4999, 1000), T0 + 5000);
+    assert.equal(nextTickAt(T0 + 5000, 1000), T0 + 6000, 'strictly after now');
   });
 
   test("a feed's validators and run of failures go from one poll to its next without a storage read; a changed feed is read again", async () => {
