@@ -53,11 +53,9 @@ function commandAndConfig(argv: string[]): { command: string | undefined; config
   return { command: positionals[0], config: typeof values.config === 'string' ? values.config : undefined };
 }
 
-const commandOf = (argv: string[]): string | undefined => commandAndConfig(argv).command;
-
 export async function main(argv: string[]): Promise<number> {
   // `--text` is a flag of `story` and a value of `alerts test`.
-  const textIsFlag = commandOf(argv) === 'story';
+  const textIsFlag = commandAndConfig(argv).command === 'story';
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
