@@ -3,12 +3,13 @@
  * the concurrency; the stages themselves are the plain functions of stages.ts.
  *
  *  - `runOnce()`  polls every enabled feed once, then fetches the article pages that are due, and returns.
- *  - `start()`    the daemon. Feeds wait in a priority queue by due time; a poll starts as soon as its feed is due
- *                 and a poll slot is free (`pollConcurrency`, and at most `http.perHostConcurrency` polls per host:
- *                 a feed whose host is busy waits aside so it holds no slot the other hosts could use). A finished
- *                 poll frees its slot and starts the next due feed at once, and its new items start their pages
- *                 at once (`articleConcurrency`, the same per-host bound). The only timers: one for the next due
- *                 time (armed only while a slot is free, on a 1 s grid: `WAKE_GRAIN_MS`), and the housekeeping tick
+ *  - `start()`    the daemon. Feeds wait in a priority queue by due time; a poll starts at the first point of a
+ *                 1 s grid (`WAKE_GRAIN_MS`) at or after its feed's due time, as soon as a poll slot is free there
+ *                 (`pollConcurrency`, and at most `http.perHostConcurrency` polls per host: a feed whose host is
+ *                 busy waits aside so it holds no slot the other hosts could use). A finished poll frees its slot
+ *                 and starts the next feed whose grid point has passed at once, and its new items start their pages
+ *                 at once (`articleConcurrency`, the same per-host bound). The only timers: one for the next grid
+ *                 point with a feed due (armed only while a slot is free), and the housekeeping tick
  *                 (`tickMs`, on the same grid, so both wake the process together): the alert delivery pass,
  *                 retention, the feed health check (health-stage.ts), pages
  *                 whose retry came due, and the schedule lag (`feedwatch_schedule_lag_seconds` and a warning, at most
@@ -335,14 +336,19 @@ export class EmbeddedPipeline {
     }
   }
 
-  /** Start due feeds while a poll slot is free; then arm one timer for the next due time (none while every slot is busy). */
+  /**
+   * Start the feeds whose grid point (`servedAt`) has come while a poll slot is free; then arm one timer for the next
+   * grid point (none while every slot is busy). A feed that came due after the last grid point waits for the next one
+   * even when a slot frees before: the feeds of one second start together, so their answers, their writes to storage
+   * and storage's replies share wake-ups instead of each finished poll starting the one or two that came due since.
+   */
   private pumpPolls(): void {
     if (this.stopped || this.deps.storageGate?.halted()) return;
     const now = this.deps.clock.now();
     const perHost = this.deps.config.http.perHostConcurrency;
     while (this.pollsInFlight.size < this.opts.pollConcurrency) {
       const top = this.waiting.peek();
-      if (!top || top.dueAt > now) break;
+      if (!top || servedAt(top.dueAt) > now) break;
       this.waiting.pop();
       // A feed removed or changed by a reload, or one whose poll is still running (a reload re-queued it).
       if (this.live.get(top.value.name) !== top.value || this.pollsInFlight.has(top.value.name)) continue;

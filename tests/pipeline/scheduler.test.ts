@@ -3,7 +3,8 @@
  * housekeeping tick is an hour away (or run by hand), and loopback servers hold each request until the test
  * lets it go. So "what starts when" is a count of the requests a server has seen at a given moment:
  *  - a poll or page that ends starts the next due one at once (no tick, no clock movement in between);
- *  - a feed due later starts when the clock reaches its due time (one timer, armed for it);
+ *  - a feed due later starts when the clock reaches its due time's grid point (one timer, armed for it), and a
+ *    poll that ends in between starts none that came due since the last grid point;
  *  - when the slots cannot keep up, the lag gauge says how far behind, and a warning names it, once a minute;
  *  - per-host limits hold, and a busy host does not hold up the feeds of the others.
  */
@@ -214,6 +215,35 @@ describe('embedded scheduler', () => {
     assert.equal(daemon.lagMs, 0, 'served on their grid point: not late');
   });
 
+  test('a poll that ends between grid points starts no feed due since the last one: those wait for the next grid point, together', async () => {
+    const site = await heldServer(emptyFeed);
+    cleanup.push(() => site.srv.close());
+    // First polls at T0 + 12 s (on the grid), T0 + 12.3 s and T0 + 12.6 s (random × 60 s), one slot per feed.
+    const draws = [0.2, 0.205, 0.21];
+    const { daemon, clock } = await setup(`pipeline:\n  fetchArticles: false\ndefaults:\n  jitter: 0\n${feedsYaml(site.srv.url, ['a', 'b', 'c'])}`, {
+      pollConcurrency: 4,
+      random: () => draws.shift() ?? 0,
+    });
+    await daemon.start();
+    clock.set(T0 + 12_000);
+    await site.arrivedAt(1);
+    // The clock passes b's due time, then c's, while a's request is held; a then ends between two grid points.
+    clock.set(T0 + 12_700);
+    await daemon.settled();
+    assert.equal(site.arrived, 1, 'b and c wait for their grid point, not for the clock alone');
+    site.releaseOne();
+    await daemon.settled();
+    assert.equal(site.arrived, 1, "a's end frees a slot but starts neither: their grid point has not come");
+    assert.ok(clock.pendingTimers().includes(T0 + 13_000), 'one wake-up armed at the next grid point');
+    site.open();
+    clock.set(T0 + 13_000);
+    await site.arrivedAt(3);
+    await daemon.settled();
+    assert.deepEqual(site.srv.requests.map((r) => r.path), ['/a.xml', '/b.xml', '/c.xml']);
+    await daemon.tick();
+    assert.equal(daemon.lagMs, 0, 'served on their grid point: not late');
+  });
+
   test('the housekeeping tick comes on the grid of the wake-ups, whenever the daemon started or a tick ended', async () => {
     const site = await heldServer(emptyFeed);
     cleanup.push(() => site.srv.close());
@@ -222,6 +252,11 @@ describe('embedded scheduler', () => {
     // Started 1.234 s past a grid point (T0 is on every grid): the first tick at the next multiple of 5 s, not 5 s on.
     clock.advance(1234);
     await daemon.start();
+    await daemon.settled();
+    // The feed, due at the start, waits for its grid point (the poll wake-up), 0.766 s on.
+    assert.equal(site.arrived, 0);
+    clock.set(T0 + 2000);
+    await site.arrivedAt(1);
     await daemon.settled();
     const ticks: number[] = [];
     for (let i = 0; i < 3; i++) {
