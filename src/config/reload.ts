@@ -7,8 +7,8 @@
  * does not load (YAML error, a bad key, a file half written) is reported and the running one stays.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { watchFile, type FileWatch } from './file-watch.js';
 import type { Config } from './load.js';
 
 /** Top-level keys a running daemon takes on at once: feed lists, rules and what stages read per call. */
@@ -98,15 +98,15 @@ export interface ReloaderOptions {
 }
 
 /**
- * Watches the config file's directory (an editor that saves by rename replaces the file, which a watch on the
- * file itself would lose) and reloads on a change of that file or on SIGHUP. Reloads never overlap: a request
+ * Watches the config file (./file-watch.ts: saving by rename counts, and writes to other files beside it wake
+ * nothing) and reloads on a change of it or on SIGHUP. Reloads never overlap: a request
  * during one runs once more after it.
  */
 export class ConfigReloader {
   private current: Config;
   private currentVersion: ConfigVersion;
   private lastResult: ReloadResult | null = null;
-  private watcher: FSWatcher | null = null;
+  private watcher: FileWatch | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private pending: string | null = null;
@@ -140,11 +140,7 @@ export class ConfigReloader {
 
   start(): void {
     if (this.opts.watch !== false) {
-      const name = basename(this.opts.file);
-      this.watcher = watch(dirname(this.opts.file), (_event, changed) => {
-        if (changed === null || changed.toString() === name) this.schedule();
-      });
-      this.watcher.on('error', () => undefined);
+      this.watcher = watchFile(this.opts.file, () => this.schedule());
     }
     (this.opts.signals === undefined ? process : this.opts.signals)?.on('SIGHUP', this.onSighup);
   }
