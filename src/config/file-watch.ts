@@ -49,15 +49,23 @@ export function watchFile(path: string, onChange: () => void, fsWatch: WatchFn =
         // Gone between the look and the watch: the directory below until it is back.
       }
     }
-    watcher = fsWatch(dirname(path), (_event, changed) => {
-      if (closed || (changed !== null && changed.toString() !== name)) return;
-      onChange();
-      if (regularFileInode(path) !== null) arm();
-    });
-    watcher.on('error', () => undefined);
+    try {
+      watcher = fsWatch(dirname(path), (_event, changed) => {
+        if (closed || (changed !== null && changed.toString() !== name)) return;
+        onChange();
+        if (regularFileInode(path) !== null) arm();
+      });
+      watcher.on('error', () => undefined);
+    } catch (err) {
+      // At the start the caller hears of it; later (the directory itself removed) the watch ends, as a directory
+      // watch's did, and SIGHUP still reloads: an event handler must not throw into the daemon.
+      if (!started) throw err;
+    }
   };
 
+  let started = false;
   arm();
+  started = true;
   return {
     close: () => {
       closed = true;

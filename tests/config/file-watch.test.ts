@@ -5,7 +5,7 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, watch } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchFile, type FileWatch, type WatchFn } from '../../src/config/file-watch.js';
@@ -146,6 +146,17 @@ test('a symlink is watched through its directory, so pointing it elsewhere is se
   renameSync(tmp, h.file);
   await change;
   assert.deepEqual(h.watched, [h.dir], 'still a symlink: still the directory');
+});
+
+test('the file and its directory removed: the change is reported and the watch ends without throwing', async () => {
+  const h = harness();
+  const gone = h.nextChange();
+  unlinkSync(h.file);
+  rmdirSync(h.dir);
+  // Moving the watch to the directory fails now; a throw there would end the test process as an uncaught error.
+  await gone;
+  assert.equal(h.changes, 1);
+  assert.deepEqual(h.watched, [h.file, h.dir], 'the directory was tried (and failed) after the file went');
 });
 
 test('after close, no change is reported and nothing is watched', async () => {
